@@ -1,0 +1,139 @@
+"""SQLAlchemy 2.0 typed models. Tables are created by the Alembic migrations in db/migrations.
+
+Reports are append-only: a correction is a new row in `report` with a higher `version` for the
+same (campaign, unit, report_date); the highest version is current. Nothing is updated or deleted
+(the migration installs triggers that refuse UPDATE and DELETE on report and report_line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.measures import LINE_KINDS, MEASURES
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    cutoff_date: Mapped[dt.date] = mapped_column(Date)  # 统计截止
+    deadline: Mapped[dt.date] = mapped_column(Date)  # 报送截止 (6月10日)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("window_start <= window_end", name="ck_campaign_window"),
+        CheckConstraint("cutoff_date <= deadline", name="ck_campaign_deadline"),
+    )
+
+
+class Unit(Base):
+    """A reporting unit: 县区, 开发区, 旅游区 or 市直系统. Loaded from a preset file."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    adcode: Mapped[str | None] = mapped_column(String(12))  # only units with a boundary
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class UnitCampaign(Base):
+    """Per campaign: the unit's remit (baseline) and its targets."""
+
+    __tablename__ = "unit_campaign"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    baseline_ents: Mapped[int] = mapped_column(Integer)  # enterprises in remit
+    baseline_workers: Mapped[int] = mapped_column(Integer)  # workers in remit
+    target_ents: Mapped[int] = mapped_column(Integer)  # enterprises to cover by signed contracts
+    target_workers: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(
+            "baseline_ents >= 0 AND baseline_workers >= 0 AND target_ents >= 0 AND target_workers >= 0",
+            name="ck_unit_campaign_nonneg",
+        ),
+    )
+
+
+class Report(Base):
+    """One version of one unit's statistics table, cumulative to report_date."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    report_date: Mapped[dt.date] = mapped_column(Date)  # figures cumulative to this date
+    version: Mapped[int] = mapped_column(Integer)
+    leader: Mapped[str] = mapped_column(String(50), default="")  # 负责人
+    filled_by: Mapped[str] = mapped_column(String(50), default="")  # 填报人
+    filled_on: Mapped[dt.date | None] = mapped_column(Date)  # 填报时间
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(10))  # web / excel / api / cli / demo
+    is_correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was corrected
+    warnings: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of warning messages
+
+    lines: Mapped[list[ReportLine]] = relationship(order_by="ReportLine.kind")
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", "report_date", "version", name="uq_report_version"),
+        CheckConstraint("version >= 1", name="ck_report_version"),
+    )
+
+
+def _nonneg_check() -> CheckConstraint:
+    return CheckConstraint(" AND ".join(f"{m} >= 0" for m in MEASURES), name="ck_report_line_nonneg")
+
+
+class ReportLine(Base):
+    """One row of the attachment (单独开展企业 / 区域 / 行业) with its nine measures."""
+
+    __tablename__ = "report_line"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    offer_copies: Mapped[int] = mapped_column(Integer)
+    offer_ents: Mapped[int] = mapped_column(Integer)
+    offer_workers: Mapped[int] = mapped_column(Integer)
+    signed_copies: Mapped[int] = mapped_column(Integer)
+    signed_ents: Mapped[int] = mapped_column(Integer)
+    signed_workers: Mapped[int] = mapped_column(Integer)
+    filed_copies: Mapped[int] = mapped_column(Integer)
+    filed_ents: Mapped[int] = mapped_column(Integer)
+    filed_workers: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in LINE_KINDS) + ")", name="ck_report_line_kind"),
+        _nonneg_check(),
+    )

@@ -1,0 +1,111 @@
+"""The append-only report store: the one place submissions are written.
+
+`submit()` validates inside a write transaction (BEGIN IMMEDIATE on SQLite) and either
+inserts a new version or raises SubmissionRefused having written nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from db.engine import write_session
+from db.measures import LINE_KINDS, MEASURES
+from db.models import Campaign, Report, ReportLine, Unit
+from db.validation import Context, Issue, Submission, SubmissionRefused, validate
+
+
+@dataclass(frozen=True)
+class Stored:
+    report_id: int
+    version: int
+    warnings: list[str]
+
+
+def submit(engine: Engine, sub: Submission, now: dt.datetime | None = None) -> Stored:
+    with write_session(engine) as session:
+        return submit_in(session, sub, now)
+
+
+def submit_in(session: Session, sub: Submission, now: dt.datetime | None = None) -> Stored:
+    """Submit inside an open write transaction (the caller commits or rolls back)."""
+    campaign = session.get(Campaign, sub.campaign_id)
+    if campaign is None:
+        raise SubmissionRefused([Issue("campaign_id", f"行动（编号 {sub.campaign_id}）不存在")])
+    unit = session.scalar(select(Unit).where(Unit.code == sub.unit_code))
+    if unit is None:
+        raise SubmissionRefused([Issue("unit_code", f"单位代码 {sub.unit_code} 不存在")])
+
+    ctx = _context(session, campaign, unit, sub.report_date)
+    result = validate(sub, ctx)
+    if result.errors:
+        raise SubmissionRefused(result.errors)
+
+    last_version = session.scalar(
+        select(func.max(Report.version)).where(
+            Report.campaign_id == campaign.id, Report.unit_id == unit.id, Report.report_date == sub.report_date
+        )
+    )
+    version = (last_version or 0) + 1
+    warnings = [w.message for w in result.warnings]
+    report = Report(
+        campaign_id=campaign.id,
+        unit_id=unit.id,
+        report_date=sub.report_date,
+        version=version,
+        leader=sub.leader,
+        filled_by=sub.filled_by,
+        filled_on=sub.filled_on,
+        submitted_at=now or dt.datetime.now().replace(microsecond=0),
+        submitted_by=sub.submitted_by or sub.filled_by or "未署名",
+        source=sub.source,
+        is_correction=sub.is_correction or version > 1,
+        reason=sub.reason,
+        warnings=json.dumps(warnings, ensure_ascii=False),
+    )
+    session.add(report)
+    session.flush()
+    for kind in LINE_KINDS:
+        values = result.figures[kind]
+        session.add(ReportLine(report_id=report.id, kind=kind, **{m: values[m] for m in MEASURES}))
+    session.flush()
+    return Stored(report.id, version, warnings)
+
+
+def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt.date) -> tuple[dt.date, dict] | None:
+    """The unit's current (latest-version) figures of its latest report dated before `before`."""
+    prev_date = session.scalar(
+        select(func.max(Report.report_date)).where(
+            Report.campaign_id == campaign_id, Report.unit_id == unit_id, Report.report_date < before
+        )
+    )
+    if prev_date is None:
+        return None
+    report_id = session.scalar(
+        select(Report.id)
+        .where(Report.campaign_id == campaign_id, Report.unit_id == unit_id, Report.report_date == prev_date)
+        .order_by(Report.version.desc())
+        .limit(1)
+    )
+    lines = session.scalars(select(ReportLine).where(ReportLine.report_id == report_id)).all()
+    return prev_date, {ln.kind: {m: getattr(ln, m) for m in MEASURES} for ln in lines}
+
+
+def _context(session: Session, campaign: Campaign, unit: Unit, report_date: dt.date) -> Context:
+    prev = current_figures(session, campaign.id, unit.id, report_date)
+    same = session.scalar(
+        select(func.count(Report.id)).where(
+            Report.campaign_id == campaign.id, Report.unit_id == unit.id, Report.report_date == report_date
+        )
+    )
+    return Context(
+        window_start=campaign.window_start,
+        deadline=campaign.deadline,
+        previous=prev[1] if prev else None,
+        previous_date=prev[0] if prev else None,
+        has_same_date=bool(same),
+    )
