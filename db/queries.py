@@ -1,0 +1,310 @@
+"""The only place metrics are computed. Every figure on screen comes from these functions.
+
+All aggregation runs in SQL. A unit's state "as of" a date is its latest report dated on or
+before that date, and of that report its highest version (corrections supersede, never overwrite).
+
+Totals are the sum of the three rows of the attachment. That is not double counting: by the
+notice's rule "单独开展企业"不计算被区域性、行业性协商覆盖的企业, the 单独开展企业 row excludes
+enterprises already covered by 区域/行业 bargaining, so the three rows are disjoint by definition
+and validation (db/validation.py) keeps 单独开展企业 at one contract per enterprise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from db.measures import LINE_KINDS, MEASURES
+from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
+
+RATES = ("sign_rate", "filing_rate", "ent_coverage", "worker_coverage", "target_progress")
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def _latest_versions(campaign_id: int):
+    """(unit_id, report_date, version) of the current version of every report of the campaign."""
+    return (
+        select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
+        .where(Report.campaign_id == campaign_id)
+        .group_by(Report.unit_id, Report.report_date)
+        .subquery("latest_versions")
+    )
+
+
+def _current_report_ids(campaign_id: int, as_of: dt.date):
+    """One report id per unit: its latest report dated <= as_of, current version."""
+    latest_date = (
+        select(Report.unit_id, func.max(Report.report_date).label("report_date"))
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
+        .group_by(Report.unit_id)
+        .subquery("latest_date")
+    )
+    lv = _latest_versions(campaign_id)
+    return (
+        select(Report.id.label("report_id"), Report.unit_id, Report.report_date)
+        .join(latest_date, and_(latest_date.c.unit_id == Report.unit_id, latest_date.c.report_date == Report.report_date))
+        .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date, lv.c.version == Report.version))
+        .where(Report.campaign_id == campaign_id)
+        .subquery("current_reports")
+    )
+
+
+def _ratio(num, den):
+    return case((den > 0, cast(num, Float) / cast(den, Float)), else_=None)
+
+
+def _rate_columns(c) -> list:
+    """签约率, 备案率, coverage against baseline and progress against target, from summed columns."""
+    return [
+        _ratio(c.signed_copies, c.offer_copies).label("sign_rate"),
+        _ratio(c.filed_copies, c.signed_copies).label("filing_rate"),
+        _ratio(c.signed_ents, c.baseline_ents).label("ent_coverage"),
+        _ratio(c.signed_workers, c.baseline_workers).label("worker_coverage"),
+        _ratio(c.signed_ents, c.target_ents).label("target_progress"),
+    ]
+
+
+def _unit_totals(campaign_id: int, as_of: dt.date) -> Select:
+    """Per unit of the campaign: baseline, targets, last report date and the nine summed measures."""
+    cur = _current_report_ids(campaign_id, as_of)
+    sums = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
+    return (
+        select(
+            Unit.code,
+            Unit.name,
+            Unit.kind,
+            Unit.adcode,
+            Unit.sort_order,
+            UnitCampaign.baseline_ents,
+            UnitCampaign.baseline_workers,
+            UnitCampaign.target_ents,
+            UnitCampaign.target_workers,
+            func.max(cur.c.report_date).label("last_report_date"),
+            *sums,
+        )
+        .select_from(UnitCampaign)
+        .join(Unit, Unit.id == UnitCampaign.unit_id)
+        .outerjoin(cur, cur.c.unit_id == Unit.id)
+        .outerjoin(ReportLine, ReportLine.report_id == cur.c.report_id)
+        .where(UnitCampaign.campaign_id == campaign_id)
+        .group_by(
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            Unit.kind,
+            Unit.adcode,
+            Unit.sort_order,
+            UnitCampaign.baseline_ents,
+            UnitCampaign.baseline_workers,
+            UnitCampaign.target_ents,
+            UnitCampaign.target_workers,
+        )
+    )
+
+
+def _frame(session: Session, stmt) -> pd.DataFrame:
+    rows = session.execute(stmt)
+    return pd.DataFrame(rows.all(), columns=list(rows.keys()))
+
+
+def _date(value) -> dt.date | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def unit_metrics(session: Session, campaign_id: int, as_of: dt.date) -> pd.DataFrame:
+    """One row per unit: identity, baseline/targets, last_report_date, nine measures, five rates."""
+    totals = _unit_totals(campaign_id, as_of).subquery("unit_totals")
+    stmt = select(totals, *_rate_columns(totals.c)).order_by(totals.c.sort_order, totals.c.code)
+    df = _frame(session, stmt)
+    df["last_report_date"] = [_date(v) for v in df["last_report_date"]]
+    for m in MEASURES:
+        df[m] = df[m].astype(int)
+    for r in RATES:
+        df[r] = df[r].astype(object).where(df[r].notna(), None)
+    return df
+
+
+def city_metrics(session: Session, campaign_id: int, as_of: dt.date) -> dict:
+    """The city's nine measures, baseline, targets and rates (rates of the sums, not mean of rates)."""
+    totals = _unit_totals(campaign_id, as_of).subquery("unit_totals")
+    summed = select(
+        *[
+            func.coalesce(func.sum(totals.c[col]), 0).label(col)
+            for col in (*MEASURES, "baseline_ents", "baseline_workers", "target_ents", "target_workers")
+        ],
+        func.count(totals.c.code).label("units"),
+        func.count(totals.c.last_report_date).label("units_reported"),
+    ).subquery("city")
+    row = session.execute(select(summed, *_rate_columns(summed.c))).mappings().one()
+    return {k: (int(v) if k not in RATES and v is not None else v) for k, v in row.items()}
+
+
+def line_totals(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | None = None) -> pd.DataFrame:
+    """The attachment's three rows (单独开展企业 / 区域 / 行业) with nine measures, for the city or a unit.
+
+    Always three rows in LINE_KINDS order (zeros where nothing was reported)."""
+    cur = _current_report_ids(campaign_id, as_of)
+    stmt = (
+        select(ReportLine.kind, *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES])
+        .join(cur, cur.c.report_id == ReportLine.report_id)
+        .group_by(ReportLine.kind)
+    )
+    if unit_code is not None:
+        stmt = stmt.join(Unit, Unit.id == cur.c.unit_id).where(Unit.code == unit_code)
+    df = _frame(session, stmt).set_index("kind").reindex(list(LINE_KINDS)).fillna(0)
+    return df.astype(int).reset_index()
+
+
+def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | None = None, by_unit: bool = False):
+    """Cumulative totals at every report date up to as_of (each unit at its latest report by then).
+
+    City-wide by default; one unit with unit_code; every unit separately with by_unit=True.
+    Columns: date, [code, name,] nine measures, target_ents, baseline_ents."""
+    dates_q = select(distinct(Report.report_date).label("d")).where(
+        Report.campaign_id == campaign_id, Report.report_date <= as_of
+    )
+    if unit_code is not None:
+        dates_q = dates_q.join(Unit, Unit.id == Report.unit_id).where(Unit.code == unit_code)
+    dates = dates_q.subquery("dates")
+    pairs = (
+        select(dates.c.d, Report.unit_id, func.max(Report.report_date).label("rd"))
+        .select_from(dates)
+        .join(Report, and_(Report.campaign_id == campaign_id, Report.report_date <= dates.c.d))
+        .group_by(dates.c.d, Report.unit_id)
+        .subquery("pairs")
+    )
+    lv = _latest_versions(campaign_id)
+    keys = [pairs.c.d.label("date")] + ([Unit.code, Unit.name] if by_unit else [])
+    stmt = (
+        select(
+            *keys,
+            *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES],
+        )
+        .select_from(pairs)
+        .join(lv, and_(lv.c.unit_id == pairs.c.unit_id, lv.c.report_date == pairs.c.rd))
+        .join(
+            Report,
+            and_(
+                Report.campaign_id == campaign_id,
+                Report.unit_id == lv.c.unit_id,
+                Report.report_date == lv.c.report_date,
+                Report.version == lv.c.version,
+            ),
+        )
+        .join(ReportLine, ReportLine.report_id == Report.id)
+        .join(Unit, Unit.id == pairs.c.unit_id)
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    if unit_code is not None:
+        stmt = stmt.where(Unit.code == unit_code)
+    df = _frame(session, stmt)
+    df["date"] = [_date(v) for v in df["date"]]
+    for m in MEASURES:
+        df[m] = df[m].astype(int)
+    return df
+
+
+def report_history(session: Session, campaign_id: int, unit_code: str) -> pd.DataFrame:
+    """Every version of every report of one unit, newest first, with totals and whether it is current."""
+    lv = _latest_versions(campaign_id)
+    is_current = case((Report.version == lv.c.version, literal(True)), else_=literal(False)).label("is_current")
+    stmt = (
+        select(
+            Report.id,
+            Report.report_date,
+            Report.version,
+            Report.submitted_at,
+            Report.submitted_by,
+            Report.leader,
+            Report.filled_by,
+            Report.source,
+            Report.is_correction,
+            Report.reason,
+            Report.warnings,
+            is_current,
+            *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES],
+        )
+        .join(Unit, Unit.id == Report.unit_id)
+        .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date))
+        .join(ReportLine, ReportLine.report_id == Report.id)
+        .where(Report.campaign_id == campaign_id, Unit.code == unit_code)
+        .group_by(Report.id, lv.c.version)
+        .order_by(Report.report_date.desc(), Report.version.desc())
+    )
+    df = _frame(session, stmt)
+    df["report_date"] = [_date(v) for v in df["report_date"]]
+    df["warnings"] = [json.loads(w) for w in df["warnings"]]
+    df["is_current"] = df["is_current"].astype(bool)
+    return df
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def campaigns(session: Session) -> list[dict]:
+    """All campaigns, newest year first; with report counts and the last report date."""
+    stmt = (
+        select(
+            Campaign.id,
+            Campaign.name,
+            Campaign.year,
+            Campaign.is_demo,
+            Campaign.window_start,
+            Campaign.window_end,
+            Campaign.cutoff_date,
+            Campaign.deadline,
+            func.count(Report.id).label("reports"),
+            func.max(Report.report_date).label("last_report_date"),
+        )
+        .outerjoin(Report, Report.campaign_id == Campaign.id)
+        .group_by(Campaign.id)
+        .order_by(Campaign.year.desc(), Campaign.id.desc())
+    )
+    return [dict(r) for r in session.execute(stmt).mappings()]
+
+
+def campaign(session: Session, campaign_id: int) -> dict | None:
+    return next((c for c in campaigns(session) if c["id"] == campaign_id), None)
+
+
+def report_dates(session: Session, campaign_id: int) -> list[dt.date]:
+    stmt = (
+        select(distinct(Report.report_date))
+        .where(Report.campaign_id == campaign_id)
+        .order_by(Report.report_date)
+    )
+    return [_date(d) for d in session.scalars(stmt)]
+
+
+def unit(session: Session, code: str) -> dict | None:
+    row = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.adcode).where(Unit.code == code)).mappings().first()
+    return dict(row) if row else None
+
+
+def data_version(session: Session) -> str:
+    """A cheap fingerprint that changes whenever a report or campaign is added (tables are append-only)."""
+    row = session.execute(
+        select(
+            select(func.count(Report.id)).scalar_subquery(),
+            select(func.max(Report.id)).scalar_subquery(),
+            select(func.count(Campaign.id)).scalar_subquery(),
+        )
+    ).one()
+    return ":".join(str(v or 0) for v in row)

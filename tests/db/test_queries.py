@@ -1,0 +1,180 @@
+"""Metric queries against totals worked out by hand on a small fixture.
+
+Fixture (campaign window 2017-03-01..05-31):
+  兰山区 371302  baseline 100 ents / 5,000 workers, target 40 / 2,000
+     03-10 v1, 03-17 v1, 03-17 v2 (correction: single signed 4->5, filed 2->3)
+  罗庄区 371311  baseline 50 / 2,000, target 20 / 800; one report 03-10
+  高新区 KF01    baseline 10 / 1,000, target 4 / 400; never reports
+Rows are (offer copies, ents, workers, signed copies, ents, workers, filed copies, ents, workers).
+"""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from db import queries
+from db.engine import read_session, write_session
+from db.measures import MEASURES
+from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
+
+D = dt.date
+REPORTS = [
+    # unit, date, version, {kind: 9 values}
+    ("371302", D(2017, 3, 10), 1, {
+        "single": (5, 5, 500, 2, 2, 200, 1, 1, 100),
+        "regional": (1, 20, 600, 1, 20, 600, 0, 0, 0),
+        "industry": (2, 10, 300, 1, 5, 150, 1, 5, 150)}),
+    ("371302", D(2017, 3, 17), 1, {
+        "single": (8, 8, 800, 4, 4, 400, 2, 2, 200),
+        "regional": (2, 30, 900, 1, 20, 600, 1, 20, 600),
+        "industry": (2, 10, 300, 2, 10, 300, 1, 5, 150)}),
+    ("371302", D(2017, 3, 17), 2, {
+        "single": (8, 8, 800, 5, 5, 500, 3, 3, 300),
+        "regional": (2, 30, 900, 1, 20, 600, 1, 20, 600),
+        "industry": (2, 10, 300, 2, 10, 300, 1, 5, 150)}),
+    ("371311", D(2017, 3, 10), 1, {
+        "single": (3, 3, 90, 3, 3, 90, 0, 0, 0),
+        "regional": (0, 0, 0, 0, 0, 0, 0, 0, 0),
+        "industry": (1, 4, 100, 0, 0, 0, 0, 0, 0)}),
+]
+
+
+@pytest.fixture
+def fx(engine):
+    with write_session(engine) as s:
+        c = Campaign(name="测试行动", year=2017, window_start=D(2017, 3, 1), window_end=D(2017, 5, 31),
+                     cutoff_date=D(2017, 5, 31), deadline=D(2017, 6, 10), is_demo=False,
+                     created_at=dt.datetime(2017, 3, 1))
+        s.add(c)
+        units = {}
+        for i, (code, name, kind, adcode, base) in enumerate([
+            ("371302", "兰山区", "县区", "371302", (100, 5000, 40, 2000)),
+            ("371311", "罗庄区", "县区", "371311", (50, 2000, 20, 800)),
+            ("KF01", "临沂高新技术产业开发区", "开发区", None, (10, 1000, 4, 400)),
+        ]):
+            u = Unit(code=code, name=name, kind=kind, adcode=adcode, sort_order=i)
+            s.add(u)
+            s.flush()
+            units[code] = u.id
+            s.add(UnitCampaign(campaign_id=c.id, unit_id=u.id, baseline_ents=base[0], baseline_workers=base[1],
+                               target_ents=base[2], target_workers=base[3]))
+        s.flush()
+        for code, date, version, lines in REPORTS:
+            r = Report(campaign_id=c.id, unit_id=units[code], report_date=date, version=version, leader="",
+                       filled_by="", submitted_at=dt.datetime(2017, 3, 20), submitted_by="测试", source="cli",
+                       is_correction=version > 1, reason="更正" if version > 1 else "", warnings="[]")
+            s.add(r)
+            s.flush()
+            for kind, vals in lines.items():
+                s.add(ReportLine(report_id=r.id, kind=kind, **dict(zip(MEASURES, vals))))
+        cid = c.id
+    return engine, cid
+
+
+def test_qry001_unit_metrics_use_latest_version(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        df = queries.unit_metrics(s, cid, D(2017, 3, 17)).set_index("code")
+    a = df.loc["371302"]
+    assert [a[m] for m in MEASURES] == [12, 48, 2000, 8, 35, 1400, 5, 28, 1050]
+    assert a["sign_rate"] == pytest.approx(8 / 12)
+    assert a["filing_rate"] == pytest.approx(5 / 8)
+    assert a["ent_coverage"] == pytest.approx(0.35)
+    assert a["worker_coverage"] == pytest.approx(0.28)
+    assert a["target_progress"] == pytest.approx(35 / 40)
+    assert a["last_report_date"] == D(2017, 3, 17)
+    b = df.loc["371311"]
+    assert [b[m] for m in MEASURES] == [4, 7, 190, 3, 3, 90, 0, 0, 0]
+    assert b["filing_rate"] == 0.0
+    assert b["last_report_date"] == D(2017, 3, 10)
+
+
+def test_qry002_unit_without_reports_is_kept_with_zeros(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        df = queries.unit_metrics(s, cid, D(2017, 3, 17)).set_index("code")
+    c = df.loc["KF01"]
+    assert [c[m] for m in MEASURES] == [0] * 9
+    assert c["sign_rate"] is None and c["filing_rate"] is None
+    assert c["ent_coverage"] == 0.0
+    assert c["last_report_date"] is None
+    assert list(df.index) == ["371302", "371311", "KF01"]
+
+
+def test_qry003_as_of_earlier_date(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        df = queries.unit_metrics(s, cid, D(2017, 3, 12)).set_index("code")
+        before = queries.unit_metrics(s, cid, D(2017, 3, 9)).set_index("code")
+    assert [df.loc["371302"][m] for m in MEASURES] == [8, 35, 1400, 4, 27, 950, 2, 6, 250]
+    assert before["offer_copies"].sum() == 0
+
+
+def test_qry004_city_totals_are_rates_of_sums(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        city = queries.city_metrics(s, cid, D(2017, 3, 17))
+    assert [city[m] for m in MEASURES] == [16, 55, 2190, 11, 38, 1490, 5, 28, 1050]
+    assert (city["baseline_ents"], city["baseline_workers"], city["target_ents"]) == (160, 8000, 64)
+    assert city["sign_rate"] == pytest.approx(11 / 16)
+    assert city["filing_rate"] == pytest.approx(5 / 11)
+    assert city["ent_coverage"] == pytest.approx(38 / 160)
+    assert city["worker_coverage"] == pytest.approx(1490 / 8000)
+    assert city["target_progress"] == pytest.approx(38 / 64)
+    assert (city["units"], city["units_reported"]) == (3, 2)
+
+
+def test_qry005_line_totals_three_rows(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        city = queries.line_totals(s, cid, D(2017, 3, 17)).set_index("kind")
+        kf = queries.line_totals(s, cid, D(2017, 3, 17), "KF01")
+        lanshan = queries.line_totals(s, cid, D(2017, 3, 17), "371302").set_index("kind")
+    assert list(city.index) == ["single", "regional", "industry"]
+    assert list(city.loc["single"][list(MEASURES)]) == [11, 11, 890, 8, 8, 590, 3, 3, 300]
+    assert list(city.loc["industry"][list(MEASURES)]) == [3, 14, 400, 2, 10, 300, 1, 5, 150]
+    assert list(lanshan.loc["single"][list(MEASURES)]) == [8, 8, 800, 5, 5, 500, 3, 3, 300]
+    assert kf[list(MEASURES)].to_numpy().sum() == 0 and len(kf) == 3
+
+
+def test_qry006_trend_city_unit_and_by_unit(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        city = queries.trend(s, cid, D(2017, 5, 31))
+        one = queries.trend(s, cid, D(2017, 5, 31), unit_code="371311")
+        per = queries.trend(s, cid, D(2017, 5, 31), by_unit=True)
+    assert list(city["date"]) == [D(2017, 3, 10), D(2017, 3, 17)]
+    assert list(city["signed_ents"]) == [30, 38]
+    assert list(one["date"]) == [D(2017, 3, 10)] and list(one["signed_ents"]) == [3]
+    per = per.set_index(["date", "code"])
+    assert per.loc[(D(2017, 3, 17), "371311"), "signed_ents"] == 3  # carried forward
+    assert per.loc[(D(2017, 3, 17), "371302"), "signed_ents"] == 35
+
+
+def test_qry007_report_history_marks_current_version(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        h = queries.report_history(s, cid, "371302")
+    assert list(zip(h["report_date"], h["version"], h["is_current"])) == [
+        (D(2017, 3, 17), 2, True), (D(2017, 3, 17), 1, False), (D(2017, 3, 10), 1, True)]
+    assert list(h["signed_copies"]) == [8, 7, 4]
+    assert h.iloc[0]["reason"] == "更正"
+
+
+def test_qry008_lookups_and_data_version(fx):
+    engine, cid = fx
+    with read_session(engine) as s:
+        v1 = queries.data_version(s)
+        cs = queries.campaigns(s)
+        assert queries.report_dates(s, cid) == [D(2017, 3, 10), D(2017, 3, 17)]
+        assert queries.unit(s, "371302")["name"] == "兰山区"
+        assert queries.unit(s, "nope") is None
+    assert cs[0]["reports"] == 4 and cs[0]["last_report_date"] == D(2017, 3, 17)
+    with write_session(engine) as s:
+        r = Report(campaign_id=cid, unit_id=s.scalar(select(Unit.id).where(Unit.code == "KF01")),
+                   report_date=D(2017, 3, 24), version=1, leader="", filled_by="", submitted_at=dt.datetime(2017, 3, 24),
+                   submitted_by="x", source="cli", is_correction=False, reason="", warnings="[]")
+        s.add(r)
+    with read_session(engine) as s:
+        assert queries.data_version(s) != v1
