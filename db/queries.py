@@ -133,6 +133,7 @@ def unit_metrics(session: Session, campaign_id: int, as_of: dt.date) -> pd.DataF
     stmt = select(totals, *_rate_columns(totals.c)).order_by(totals.c.sort_order, totals.c.code)
     df = _frame(session, stmt)
     df["last_report_date"] = [_date(v) for v in df["last_report_date"]]
+    df["adcode"] = [a if isinstance(a, str) and a else None for a in df["adcode"]]
     for m in MEASURES:
         df[m] = df[m].astype(int)
     for r in RATES:

@@ -36,7 +36,9 @@ def submit_in(session: Session, sub: Submission, now: dt.datetime | None = None)
     campaign = session.get(Campaign, sub.campaign_id)
     if campaign is None:
         raise SubmissionRefused([Issue("campaign_id", f"行动（编号 {sub.campaign_id}）不存在")])
-    unit = session.scalar(select(Unit).where(Unit.code == sub.unit_code))
+    # FOR NO KEY UPDATE serialises submissions per unit on PostgreSQL, so validation sees any report
+    # committed meanwhile (SQLite's BEGIN IMMEDIATE already serialises all writers; it ignores this).
+    unit = session.scalar(select(Unit).where(Unit.code == sub.unit_code).with_for_update(key_share=True))
     if unit is None:
         raise SubmissionRefused([Issue("unit_code", f"单位代码 {sub.unit_code} 不存在")])
 

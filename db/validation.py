@@ -168,6 +168,7 @@ def parse_count(raw: object) -> int | None:
 
 
 def validate(sub: Submission, ctx: Context) -> Result:
+    """Check `sub` against every rule listed in the module docstring."""
     figures, bad, errors = _clean(sub.lines)
     errors += _header(sub, ctx)
     errors += _single_copies(figures, bad)
@@ -215,13 +216,8 @@ def _header(sub: Submission, ctx: Context) -> list[Issue]:
     if sub.report_date is None:
         errors.append(Issue("report_date", "未填写报送日期"))
     elif not ctx.window_start <= sub.report_date <= ctx.deadline:
-        errors.append(
-            Issue(
-                "report_date",
-                f"报送日期 {fmt_date(sub.report_date)} 不在行动期间"
-                f"（{fmt_date(ctx.window_start)} 至 {fmt_date(ctx.deadline)}）内",
-            )
-        )
+        span = f"{fmt_date(ctx.window_start)} 至 {fmt_date(ctx.deadline)}"
+        errors.append(Issue("report_date", f"报送日期 {fmt_date(sub.report_date)} 不在行动期间（{span}）内"))
     if sub.is_correction and not _has_reason(sub):
         errors.append(Issue("reason", "更正报送须填写更正原因"))
     elif ctx.has_same_date and not sub.is_correction:

@@ -1,0 +1,52 @@
+"""App factory: builds the Flask server and the Dash app, wires the database and the callbacks.
+
+`python app.py` serves on http://127.0.0.1:8050 (PORT overrides).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask
+
+from db.engine import make_engine
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: dict | None = None) -> Dash:
+    settings = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16),
+        "LIVE_INTERVAL_MS": int(os.environ.get("LIVE_INTERVAL_MS", "5000")),
+        "TESTING": False,
+    }
+    settings.update(config or {})
+    server = Flask(__name__)
+    server.config.update(settings)
+    server.extensions["jizhong_engine"] = make_engine(settings["DATABASE_URL"])
+
+    app = Dash(
+        __name__,
+        server=server,
+        title="集中要约行动监测",
+        update_title=None,
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,  # plotly.js and every asset from this server: no CDN on the intranet
+        suppress_callback_exceptions=True,  # pages are rendered by the router callback
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    from callbacks import district, overview, shell
+    from dashboard.pages.shell import layout
+
+    app.layout = layout(settings["LIVE_INTERVAL_MS"])
+    for module in (shell, overview, district):
+        module.register(app)
+    return app
+
+
+if __name__ == "__main__":
+    create_app().run(host="127.0.0.1", port=int(os.environ.get("PORT", "8050")), debug=False)

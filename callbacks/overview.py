@@ -1,0 +1,120 @@
+"""Overview callbacks: each unpacks inputs, calls the page's pure builders, returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import ids, labels, map_figure
+from dashboard.pages.overview import context_for, data_view, metric_view
+from dashboard.state import PageState, compose
+
+
+def _state(campaign, date_value, metric) -> PageState:
+    return PageState(campaign, dt.date.fromisoformat(date_value) if date_value else None, metric)
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.URL, "search"),
+        Input(ids.CAMPAIGN, "value"),
+        Input(ids.AS_OF, "value"),
+        Input(ids.METRIC, "value"),
+        prevent_initial_call=True,
+    )
+    def keep_state_in_url(campaign, date_value, metric):
+        return compose(_state(campaign, date_value, metric))
+
+    @app.callback(
+        Output(ids.AS_OF, "options"),
+        Output(ids.AS_OF, "value"),
+        Output(ids.DEMO_BADGE, "style"),
+        Input(ids.CAMPAIGN, "value"),
+        Input(ids.DATA_VERSION, "data"),
+        State(ids.AS_OF, "value"),
+        prevent_initial_call=True,
+    )
+    def date_choices(campaign, _version, date_value):
+        context, _ = context_for(campaign, None)
+        options = [{"label": f"{labels.LATEST}（{labels.short_date(context.latest)}）" if context.latest else labels.LATEST,
+                    "value": ""}]
+        options += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in reversed(context.dates)]
+        keep = date_value if ctx.triggered_id == ids.DATA_VERSION else ""
+        badge = {} if context.campaign and context.campaign["is_demo"] else {"display": "none"}
+        return options, keep if any(o["value"] == keep for o in options) else "", badge
+
+    @app.callback(
+        Output(ids.TIME_BAR, "children"),
+        Output(ids.KPIS, "children"),
+        Output(ids.LAGGING, "children"),
+        Output(ids.PROGRESS, "figure"),
+        Output(ids.COMPOSITION, "figure"),
+        Input(ids.CAMPAIGN, "value"),
+        Input(ids.AS_OF, "value"),
+        Input(ids.DATA_VERSION, "data"),
+        Input(ids.COMPOSITION_PART, "value"),
+        State(ids.METRIC, "value"),
+        prevent_initial_call=True,
+    )
+    def update_data(campaign, date_value, _version, part, metric):
+        context, snap = context_for(campaign, date_value)
+        if snap is None:
+            raise PreventUpdate
+        view = data_view(context, snap, part, compose(_state(campaign, date_value, metric)))
+        if ctx.triggered_id == ids.COMPOSITION_PART:
+            return no_update, no_update, no_update, no_update, view["composition"]
+        return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"]
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.OFFMAP, "figure"),
+        Output(ids.RANKING, "figure"),
+        Input(ids.CAMPAIGN, "value"),
+        Input(ids.AS_OF, "value"),
+        Input(ids.METRIC, "value"),
+        Input(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def update_metric(campaign, date_value, metric, _version):
+        context, snap = context_for(campaign, date_value)
+        if snap is None:
+            raise PreventUpdate
+        mv = metric_view(context, snap.units, snap.city, metric)
+        args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
+        # The map keeps its geometry in the browser; only values, labels and range travel.
+        patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
+        return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
+
+    @app.callback(
+        Output(ids.URL, "pathname"),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.MAP, "clickData"),
+        Input(ids.OFFMAP, "clickData"),
+        Input(ids.RANKING, "clickData"),
+        Input(ids.PROGRESS, "clickData"),
+        State(ids.CAMPAIGN, "value"),
+        State(ids.AS_OF, "value"),
+        State(ids.METRIC, "value"),
+        prevent_initial_call=True,
+    )
+    def drill_down(map_click, offmap_click, ranking_click, progress_click, campaign, date_value, metric):
+        click = ctx.triggered[0]["value"] if ctx.triggered else None
+        code = unit_code_from_click(click)
+        if not code:
+            raise PreventUpdate
+        return f"/district/{code}", compose(_state(campaign, date_value, metric))
+
+
+def unit_code_from_click(click: dict | None) -> str | None:
+    """The unit code a click on any overview chart carries (customdata[0] or the map location)."""
+    if not click or not click.get("points"):
+        return None
+    point = click["points"][0]
+    custom = point.get("customdata")
+    if isinstance(custom, list) and custom:
+        return str(custom[0])
+    if isinstance(custom, str):
+        return custom
+    return point.get("location")

@@ -1,0 +1,34 @@
+"""Routing and the live-update check, for every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import Input, Output, State
+from dash.exceptions import PreventUpdate
+
+from dashboard import ids, labels
+from dashboard.data import session
+from dashboard.pages import render
+from db import queries
+
+
+def register(app) -> None:
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+    def route(pathname, search):
+        return render(pathname, search)
+
+    @app.callback(
+        Output(ids.DATA_VERSION, "data"),
+        Output(ids.UPDATED_AT, "children"),
+        Input(ids.LIVE_INTERVAL, "n_intervals"),
+        State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_n, known):
+        # Cheap: three aggregates over indexed ids. Unchanged data -> no update, no work downstream.
+        with session() as s:
+            version = queries.data_version(s)
+        if version == known:
+            raise PreventUpdate
+        return version, f"{labels.UPDATED} {dt.datetime.now():%H:%M:%S}"

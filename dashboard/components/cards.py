@@ -1,0 +1,114 @@
+"""Overview building blocks: KPI cards, the time bar, the lagging list. Pure: data in, components out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import dcc, html
+
+from dashboard.format import pct, points, signed_delta, smart, thousands
+from dashboard.labels import RULE_TAGS, short_date
+from dashboard.lagging import Lagging, sentence
+
+STAGE_CARDS = (("offer", "发出要约书"), ("signed", "签订工资专项集体合同"), ("filed", "审查备案"))
+RATE_CARDS = (
+    ("sign_rate", "签约率", "签订合同份数 ÷ 要约书份数"),
+    ("filing_rate", "备案率", "审查备案数 ÷ 签订合同份数"),
+    ("ent_coverage", "企业覆盖率", "签约覆盖企业 ÷ 辖区企业"),
+    ("worker_coverage", "职工覆盖率", "签约覆盖职工 ÷ 辖区职工"),
+)
+
+
+def _delta(text: str, since: str) -> html.Div:
+    tone = "up" if text.startswith("+") else ("down" if text.startswith("−") else "flat")
+    return html.Div([html.Span(text, className=f"delta {tone}"), html.Span(f" 较{since}", className="since")])
+
+
+def kpi_card(title: str, value: str, lines: list[str], delta: html.Div | None, key: str) -> html.Div:
+    return html.Div(
+        [
+            html.Div(title, className="kpi-title"),
+            html.Div(value, className="kpi-value", **{"data-kpi": key}),
+            *[html.Div(line, className="kpi-sub") for line in lines],
+            delta or html.Div(),
+        ],
+        className="kpi",
+    )
+
+
+def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[html.Div]:
+    """Seven cards: three stages (copies, enterprises, workers) and four rates, each with its weekly change."""
+    since = short_date(prev_date) if prev_date else "上周"
+    cards = []
+    for stage, title in STAGE_CARDS:
+        c, e, w = (f"{stage}_{p}" for p in ("copies", "ents", "workers"))
+        delta = _delta(signed_delta(now[c] - prev[c]) + " 份", since) if prev else None
+        cards.append(
+            kpi_card(title, f"{thousands(now[c])} 份", [f"覆盖企业 {thousands(now[e])} 家", f"覆盖职工 {smart(now[w])} 人"],
+                     delta, c)
+        )
+    for key, title, help_text in RATE_CARDS:
+        delta = None
+        if prev and now[key] is not None and prev[key] is not None:
+            change = now[key] - prev[key]
+            delta = _delta("持平" if abs(change) < 0.0005 else ("+" if change > 0 else "−") + points(abs(change), 1), since)
+        cards.append(kpi_card(title, pct(now[key]), [help_text], delta, key))
+    return cards
+
+
+def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | None) -> html.Div:
+    """Day N of the window, days left to the deadline, expected pace against actual progress."""
+    start, end, deadline = campaign["window_start"], campaign["window_end"], campaign["deadline"]
+    total = (end - start).days + 1
+    day = min(max((as_of - start).days + 1, 0), total)
+    left = (deadline - as_of).days
+    if as_of < start:
+        when = f"行动将于 {short_date(start)} 开始"
+    elif as_of <= end:
+        when = f"行动第 {day} 天（共 {total} 天）"
+    else:
+        when = f"行动已于 {short_date(end)} 结束"
+    due = f"距 {short_date(deadline)} 报送截止还有 {left} 天" if left >= 0 else f"已过 {short_date(deadline)} 报送截止"
+    actual = min(progress or 0.0, 1.0)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(when, className="tb-strong"),
+                    html.Span(f"截至 {short_date(as_of)}"),
+                    html.Span(f"应达进度 {pct(expected)}"),
+                    html.Span(f"全市签约覆盖企业达目标 {pct(progress)}", className="tb-strong"),
+                    html.Span(due, className="tb-due" if 0 <= left <= 10 else ""),
+                ],
+                className="tb-text",
+            ),
+            html.Div(
+                [
+                    html.Div(className="tb-fill", style={"width": f"{actual * 100:.1f}%"}),
+                    html.Div(className="tb-pace", style={"left": f"{min(expected, 1) * 100:.1f}%"},
+                             title=f"应达进度 {pct(expected)}"),
+                ],
+                className="tb-track",
+            ),
+        ],
+        className="timebar card",
+    )
+
+
+def lagging_list(items: list[Lagging], search: str) -> html.Div:
+    if not items:
+        return html.Div([html.H3("落后单位"), html.P("暂无落后单位。", className="muted")], className="card lagging")
+    rows = [
+        html.Li(
+            [
+                dcc.Link(sentence(item), href=f"/district/{item.code}{search}", className="lag-link"),
+                html.Div([html.Span(RULE_TAGS[r.rule], className=f"tag tag-{r.rule}") for r in item.reasons]),
+            ],
+            **{"data-code": item.code},
+        )
+        for item in items
+    ]
+    return html.Div(
+        [html.H3(f"落后单位 {len(items)} 个"), html.P("按严重程度排序，点击查看详情", className="muted"), html.Ol(rows)],
+        className="card lagging",
+    )

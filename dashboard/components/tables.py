@@ -1,0 +1,74 @@
+"""Tables: the notice's attachment layout, the report history, the unit-vs-city comparison. Pure."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import html
+
+from dashboard.format import thousands
+from dashboard.labels import date_cn
+from db.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGE_LABELS, STAGES
+
+SOURCE_LABELS = {"web": "网页填报", "excel": "Excel 导入", "api": "接口", "cli": "命令行", "demo": "演示"}
+STAGE_HEADERS = {"offer": "发出工资集体协商要约书", "signed": "签订工资专项集体合同", "filed": "审查备案"}
+
+
+def attachment_table(lines: pd.DataFrame) -> html.Table:
+    """《工资集体协商"集中要约"行动情况统计表》: three rows plus a total row, nine measures."""
+    head = html.Thead(
+        [
+            html.Tr([html.Th("统计项目", rowSpan=2)] + [html.Th(STAGE_HEADERS[s], colSpan=3) for s in STAGES]),
+            html.Tr([html.Th(h) for _ in STAGES for h in ("份数（份）", "覆盖企业数（家）", "覆盖职工数（人）")]),
+        ]
+    )
+    by_kind = lines.set_index("kind")
+    body = [
+        html.Tr([html.Th(LINE_LABELS[k])] + [html.Td(thousands(by_kind.loc[k, m])) for m in MEASURES],
+                **{"data-kind": k})
+        for k in LINE_KINDS
+    ]
+    totals = [int(by_kind[m].sum()) for m in MEASURES]
+    body.append(html.Tr([html.Th("合计")] + [html.Td(thousands(v)) for v in totals], className="total",
+                        **{"data-kind": "total"}))
+    return html.Table([head, html.Tbody(body)], className="attachment")
+
+
+def history_table(history: pd.DataFrame) -> html.Div:
+    """Every version of every report, newest first; superseded versions and corrections marked."""
+    if history.empty:
+        return html.P("尚无报送记录。", className="muted")
+    head = html.Tr([html.Th(h) for h in ("统计截至", "版本", "状态", "提交时间", "提交人", "来源",
+                                         "要约书", "签订合同", "审查备案", "更正原因 / 提示")])
+    rows = []
+    for r in history.itertuples(index=False):
+        note = [html.Div(r.reason)] if r.reason else []
+        note += [html.Div("⚠ " + w, className="warn") for w in r.warnings]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(date_cn(r.report_date)),
+                    html.Td(f"第 {r.version} 版"),
+                    html.Td("当前" if r.is_current else "已被更正", className="current" if r.is_current else "old"),
+                    html.Td(f"{r.submitted_at:%Y-%m-%d %H:%M}"),
+                    html.Td(r.submitted_by),
+                    html.Td(SOURCE_LABELS.get(r.source, r.source)),
+                    html.Td(thousands(r.offer_copies)),
+                    html.Td(thousands(r.signed_copies)),
+                    html.Td(thousands(r.filed_copies)),
+                    html.Td(note),
+                ],
+                className="superseded" if not r.is_current else "",
+            )
+        )
+    return html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="history"), className="table-scroll")
+
+
+def compare_table(rows: list[tuple[str, str, str, str]]) -> html.Table:
+    """(metric, unit value, city value, rank) rows."""
+    head = html.Tr([html.Th(h) for h in ("指标", "本单位", "全市", "排名")])
+    return html.Table(
+        [html.Thead(head), html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])], className="compare"
+    )
+
+
+__all__ = ["attachment_table", "history_table", "compare_table", "STAGE_LABELS"]

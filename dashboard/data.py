@@ -1,0 +1,64 @@
+"""Database access for layouts and callbacks: the engine of the running app, and the page context.
+
+SQL itself lives in db/queries.py; this only opens sessions and resolves what the URL asks for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from db import queries
+from db.engine import read_session
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    with read_session(current_app.extensions["jizhong_engine"]) as s:
+        yield s
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page shows: the campaign, the as-of date, and the choices offered."""
+
+    campaign: dict | None
+    campaigns: list[dict]
+    dates: list[dt.date]
+    as_of: dt.date | None  # None only when the campaign has no reports yet
+
+    @property
+    def latest(self) -> dt.date | None:
+        return self.dates[-1] if self.dates else None
+
+
+def default_campaign(campaigns: list[dict]) -> dict | None:
+    """The newest campaign that has reports, else the newest campaign."""
+    with_reports = [c for c in campaigns if c["reports"]]
+    return (with_reports or campaigns or [None])[0]
+
+
+def resolve(s: Session, campaign_id: int | None, date: dt.date | None, today: dt.date | None = None) -> Context:
+    all_campaigns = queries.campaigns(s)
+    chosen = next((c for c in all_campaigns if c["id"] == campaign_id), None) or default_campaign(all_campaigns)
+    dates = queries.report_dates(s, chosen["id"]) if chosen else []
+    return Context(chosen, all_campaigns, dates, date or default_as_of(chosen, dates, today or dt.date.today()))
+
+
+def default_as_of(campaign: dict | None, dates: list[dt.date], today: dt.date) -> dt.date | None:
+    """Today while the campaign runs (so silence shows as days without a report), else its last report."""
+    if campaign and campaign["window_start"] <= today <= campaign["deadline"]:
+        return today
+    return dates[-1] if dates else None
+
+
+def thresholds():
+    """Lagging thresholds and pace, configurable through create_app({"LAGGING": {...}})."""
+    from dashboard.lagging import Thresholds
+
+    return Thresholds(**current_app.config.get("LAGGING", {}))

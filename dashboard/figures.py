@@ -1,0 +1,312 @@
+"""Pure `data -> go.Figure` builders for the overview and unit pages (no Dash, no SQL).
+
+Every number a reader sees is formatted by dashboard.format (thousands separators, 万, half-up %);
+colours and fonts come from dashboard.theme. Where a figure has nothing to show it is
+`empty_figure(...)`, a centred sentence without axes, never a blank grid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.format import SMART_WAN_FROM, pct, thousands, wan
+from dashboard.theme import (
+    COLORSCALE,
+    KIND_COLOURS,
+    LAGGING,
+    NO_DATA,
+    PACE,
+    STAGE_COLOURS,
+    base_layout,
+)
+from db.measures import (
+    LINE_KINDS,
+    LINE_LABELS,
+    PART_LABELS,
+    STAGE_LABELS,
+    STAGES,
+    UNITS,
+)
+
+NO_REPORTS = "尚无报送数据"
+PACE_LABEL = "应达进度"
+OTHERS_LABEL = "其他单位"
+LAGGING_MARK = "⚠ "
+ROW_PX = 24  # ranking bar height per unit
+# Okabe-Ito colours of the theme, in the order highlighted units take them; past five, dashes repeat them.
+HIGHLIGHT_COLOURS = (LAGGING, KIND_COLOURS["single"], KIND_COLOURS["regional"], KIND_COLOURS["industry"],
+                     STAGE_COLOURS["offer"])
+HIGHLIGHT_DASHES = ("solid", "dash", "dot")
+TEXT_ON = {"single": "#ffffff", "regional": "#222222", "industry": "#ffffff"}  # legible on KIND_COLOURS
+DATE_TICKS = "%-m月%-d日"
+GRID = "#e6e6e6"
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def _layout(uirevision: str, title: str | None, **overrides) -> dict:
+    layout = base_layout(uirevision=uirevision, **overrides)
+    if title:
+        layout["title"] = {"text": _esc(title), "x": 0, "xanchor": "left", "font": {"size": 17}}
+    return layout
+
+
+def _date_axis() -> dict:
+    return {"tickformat": DATE_TICKS, "hoverformat": DATE_TICKS, "showgrid": True, "gridcolor": GRID}
+
+
+def _pace_xy(pace: Sequence[tuple[dt.date, float]]) -> tuple[list, list[float]]:
+    points = sorted(pace)
+    return [d for d, _ in points], [float(f) for _, f in points]
+
+
+def empty_figure(message: str = NO_REPORTS, title: str | None = None) -> go.Figure:
+    """No axes, no grid: just `message` in the middle."""
+    hidden = {"visible": False}
+    layout = _layout("empty", title, xaxis=hidden, yaxis=hidden, height=240)
+    layout["annotations"] = [{
+        "text": _esc(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+        "showarrow": False, "font": {"size": 20, "color": "#666666"},
+    }]
+    return go.Figure(layout=layout)
+
+
+# ---------------------------------------------------------------- ranking
+
+
+def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, reverse: bool = False,
+                lagging_codes: set[str] = frozenset(), title: str | None = None) -> go.Figure:
+    """All units best first (rank 1 at the top), coloured on the map's scale; unranked units last, grey.
+
+    `rows` are dashboard.metrics.metric_rows; customdata of every bar is the unit's code.
+    """
+    if not rows:
+        return empty_figure(title=title)
+    ranked = sorted((r for r in rows if r.get("rank") is not None), key=lambda r: r["rank"])  # stable: ties keep order
+    unranked = [r for r in rows if r.get("rank") is None]
+    values = [float(r["value"]) for r in ranked]
+    lo = min(0.0, zmin, *values)
+    hi = max(0.0, zmax, *values)
+    span = (hi - lo) or 1.0
+
+    def hover(r: dict) -> str:
+        return f"<b>{_esc(r['name'])}</b><br>{_esc(metric_label)}：{_esc(r['value_text'])}<br>排名：{_esc(r['rank_text'])}"
+
+    # A negative bar's value is written right of the zero line, not past its end, where it would run
+    # into the unit names on a narrow card ("落后 48.3 个百分点" is long).
+    bars = go.Bar(
+        name=metric_label, orientation="h", y=[r["code"] for r in ranked], x=values,
+        customdata=[r["code"] for r in ranked], text=[r["value_text"] for r in ranked],
+        textposition=["outside" if v >= 0 else "none" for v in values], constraintext="none", cliponaxis=False,
+        hovertext=[hover(r) for r in ranked],
+        hovertemplate="%{hovertext}<extra></extra>",
+        marker={"color": values, "colorscale": COLORSCALE, "reversescale": reverse,
+                "cauto": False, "cmin": zmin, "cmax": zmax, "showscale": False},
+    )
+    # A pale band across the whole axis: the row is visibly "no figure", not a short bar.
+    blanks = go.Bar(
+        name="无数据", orientation="h", y=[r["code"] for r in unranked], x=[span] * len(unranked),
+        base=[lo] * len(unranked), customdata=[r["code"] for r in unranked],
+        text=[r.get("value_text") or "—" for r in unranked], textposition="inside", insidetextanchor="start",
+        constraintext="none", textangle=0, textfont={"color": "#444444"}, hovertext=[hover(r) for r in unranked],
+        hovertemplate="%{hovertext}<extra></extra>", marker={"color": NO_DATA, "opacity": 0.6},
+    )
+    negative = [r for r in ranked if r["value"] < 0]
+    negative_text = go.Scatter(
+        name="负值", y=[r["code"] for r in negative], x=[0] * len(negative), mode="text",
+        text=[f"  {r['value_text']}" for r in negative], textposition="middle right", cliponaxis=False,
+        hoverinfo="skip", showlegend=False,
+    )
+    order = [r["code"] for r in ranked + unranked]
+    labels = [
+        f'<span style="color:{LAGGING}"><b>{LAGGING_MARK}{_esc(r["name"])}</b></span>'
+        if r["code"] in lagging_codes else _esc(r["name"])
+        for r in ranked + unranked
+    ]
+    layout = _layout(
+        "ranking", title, barmode="overlay", showlegend=False, hovermode="closest", bargap=0.25,
+        height=ROW_PX * len(order) + 40 + (36 if title else 0),
+        margin={"l": 10, "r": 10, "t": 36 if title else 8, "b": 8},
+        # Every bar carries its value as text, so the value axis needs no ticks: only the zero line.
+        xaxis={"range": [lo - (0.02 * span if lo < 0 else 0), hi + 0.3 * span], "showticklabels": False,
+               "showgrid": False, "zeroline": True, "zerolinecolor": "#999999", "fixedrange": True},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "tickmode": "array",
+               "tickvals": order, "ticktext": labels, "autorange": "reversed", "automargin": True,
+               "fixedrange": True, "ticksuffix": " "},
+    )
+    return go.Figure([bars, blanks, negative_text], layout)
+
+
+# ---------------------------------------------------------------- progress of all units
+
+
+def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: list[tuple[dt.date, float]],
+                   highlight: set[str], names: dict[str, str], title: str | None = None) -> go.Figure:
+    """签约覆盖企业 / 目标企业数 over time per unit, against the expected pace.
+
+    Highlighted (lagging) units are coloured and named in the legend; the rest are one grey
+    "其他单位" trace. Units with no target (0 or missing) are left out: their share is undefined.
+    """
+    df = trend_by_unit
+    if len(df):
+        df = df[df["code"].map(lambda c: (targets.get(c) or 0) > 0)]
+    if df.empty:
+        return empty_figure(title=title)
+    df = df.sort_values(["code", "date"])
+
+    def series(code: str) -> tuple[list, list[float], list[str], str]:
+        unit = df[df["code"] == code]
+        share = [float(s) / targets[code] for s in unit["signed_ents"]]
+        name = names.get(code) or str(unit["name"].iloc[0])
+        hover = [f"<b>{_esc(name)}</b><br>签约覆盖企业 {thousands(s)} / 目标 {thousands(targets[code])} 家"
+                 f"<br>达目标 {pct(y)}" for s, y in zip(unit["signed_ents"], share, strict=True)]
+        return list(unit["date"]), share, hover, name
+
+    traces: list[go.Scatter] = []
+    others: dict[str, list] = {"x": [], "y": [], "hovertext": [], "customdata": []}
+    for code in [c for c in df["code"].unique() if c not in highlight]:
+        x, y, hover, _ = series(code)
+        for key, values in zip(others, (x, y, hover, [code] * len(x)), strict=True):
+            others[key].extend([*values, None])  # None between units: one trace, separate lines
+    if others["x"]:
+        traces.append(go.Scatter(name=OTHERS_LABEL, mode="lines", line={"color": NO_DATA, "width": 1.5},
+                                 connectgaps=False, hovertemplate="%{hovertext}<extra></extra>", **others))
+    xs, ys = _pace_xy(pace)
+    if xs:
+        traces.append(go.Scatter(name=PACE_LABEL, x=xs, y=ys, mode="lines", text=[pct(y) for y in ys],
+                                 line={"color": PACE, "width": 2.5, "dash": "dash"},
+                                 hovertemplate=f"{PACE_LABEL} %{{text}}<extra></extra>"))
+    for i, code in enumerate(sorted(c for c in df["code"].unique() if c in highlight)):
+        x, y, hover, name = series(code)
+        colour = HIGHLIGHT_COLOURS[i % len(HIGHLIGHT_COLOURS)]
+        dash = HIGHLIGHT_DASHES[(i // len(HIGHLIGHT_COLOURS)) % len(HIGHLIGHT_DASHES)]
+        # The name also at the line's last point: on a projector the eye should not have to hop to the legend.
+        traces.append(go.Scatter(name=name, x=x, y=y, customdata=[code] * len(x), hovertext=hover,
+                                 text=[""] * (len(x) - 1) + [f" {_esc(name)}"], textposition="middle right",
+                                 textfont={"color": colour}, cliponaxis=False, mode="lines+markers+text",
+                                 line={"color": colour, "width": 3.5, "dash": dash}, marker={"size": 7},
+                                 hovertemplate="%{hovertext}<extra></extra>"))
+    dates = [pd.Timestamp(d) for d in (*df["date"], *xs)]
+    first, last = min(dates), max(dates)
+    layout = _layout(
+        "progress", title, hovermode="closest", height=460,
+        margin={"l": 10, "r": 10, "t": 80 if title else 50, "b": 10},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        xaxis={**_date_axis(), "range": [first, last + max((last - first) * 0.15, pd.Timedelta(days=3))]},  # end labels
+        yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": GRID,
+               "title": {"text": "签约覆盖企业达目标"}},
+    )
+    return go.Figure(traces, layout)
+
+
+# ---------------------------------------------------------------- composition by line kind
+
+
+def _amount(n: float, part: str, fmt=thousands) -> str:
+    text = fmt(n)
+    return f"{text}{UNITS[part]}" if text.endswith("万") else f"{text} {UNITS[part]}"
+
+
+def part_title(part: str) -> str:
+    """"覆盖企业数（家）", "份数（份）": the measure and its unit."""
+    label = PART_LABELS[part]
+    return label if "（" in label else f"{label}（{UNITS[part]}）"
+
+
+def composition(lines: pd.DataFrame, part: str = "ents", title: str | None = None) -> go.Figure:
+    """One stacked bar per stage (发出要约, 签订合同, 审查备案, top to bottom), one segment per line kind.
+
+    `lines` is db.queries.line_totals: a `kind` column and the nine measures.
+    """
+    if part not in UNITS:
+        raise ValueError(f"未知的统计口径 {part!r}：应为 {', '.join(UNITS)}")
+    by_kind = lines.set_index("kind") if len(lines) else lines
+    amounts = {k: [int(by_kind.loc[k, f"{s}_{part}"]) if k in by_kind.index else 0 for s in STAGES]
+               for k in LINE_KINDS}
+    totals = [sum(amounts[k][i] for k in LINE_KINDS) for i in range(len(STAGES))]
+    if not any(totals):
+        return empty_figure(title=title)
+    stages = [STAGE_LABELS[s] for s in STAGES]
+    # One style per chart: all in 万 once the biggest total reads better so ("18.2万" beside "9.5万",
+    # not beside "95,400").
+    fmt = wan if max(totals) >= SMART_WAN_FROM else thousands
+    traces = []
+    for kind in LINE_KINDS:
+        hover = [f"<b>{stage} · {LINE_LABELS[kind]}</b><br>{_amount(n, part, fmt)}，占 {pct(n / t) if t else '—'}"
+                 for stage, n, t in zip(stages, amounts[kind], totals, strict=True)]
+        traces.append(go.Bar(
+            name=LINE_LABELS[kind], orientation="h", y=stages, x=amounts[kind],
+            text=[fmt(n) if n else "" for n in amounts[kind]], textposition="inside",
+            insidetextanchor="middle", textangle=0, insidetextfont={"color": TEXT_ON[kind]}, hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>", marker={"color": KIND_COLOURS[kind]},
+        ))
+    traces.append(go.Scatter(
+        name="合计", y=stages, x=totals, mode="text", text=[f"  合计 {_amount(t, part, fmt)}" for t in totals],
+        textposition="middle right", textfont={"size": 16}, showlegend=False, hoverinfo="skip",
+        cliponaxis=False,
+    ))
+    # The part's unit always shows: as the title's suffix, or as the whole title.
+    layout = _layout(
+        "composition", f"{title}：{part_title(part)}" if title else part_title(part),
+        barmode="stack", hovermode="closest", height=300,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        # Segments too narrow for 14 px text drop their label (the hover still has it).
+        uniformtext={"minsize": 14, "mode": "hide"},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom", "traceorder": "normal"},
+        xaxis={"range": [0, max(totals) * 1.32], "showticklabels": False, "showgrid": False, "zeroline": False},
+        yaxis={"categoryorder": "array", "categoryarray": stages, "autorange": "reversed", "automargin": True,
+               "ticksuffix": " "},
+    )
+    return go.Figure(traces, layout)
+
+
+# ---------------------------------------------------------------- one unit over time
+
+
+def unit_trend(trend_unit: pd.DataFrame, target_ents: int, pace: list[tuple[dt.date, float]],
+               city_share: pd.DataFrame | None = None, title: str | None = None) -> go.Figure:
+    """A unit's enterprises covered at each stage, report by report, against its expected pace.
+
+    `city_share` (optional: columns date, share) is the city's 签约覆盖企业 / 目标 over time; it is
+    drawn scaled to this unit's target, "where the unit would be at the city's pace".
+    """
+    if trend_unit.empty:
+        return empty_figure(title=title)
+    df = trend_unit.sort_values("date")
+    traces = []
+
+    def line(name: str, x: list, y: list[float], **style) -> go.Scatter:
+        return go.Scatter(name=name, x=x, y=y, text=[f"{thousands(v)} 家" for v in y],
+                          hovertemplate=f"{_esc(name)}：%{{text}}<extra></extra>", **style)
+
+    if target_ents > 0:
+        xs, ys = _pace_xy(pace)
+        if xs:
+            traces.append(line(f"{PACE_LABEL}（目标 {thousands(target_ents)} 家）", xs,
+                               [target_ents * f for f in ys], mode="lines",
+                               line={"color": PACE, "width": 2.5, "dash": "dash"}))
+        if city_share is not None and not city_share.empty:
+            city = city_share.sort_values("date")
+            traces.append(line("按全市进度折算", list(city["date"]),
+                               [target_ents * float(s) for s in city["share"]], mode="lines",
+                               line={"color": PACE, "width": 1.5, "dash": "dot"}))
+    for stage in STAGES:
+        traces.append(line(STAGE_LABELS[stage], list(df["date"]), [float(v) for v in df[f"{stage}_ents"]],
+                           mode="lines+markers", line={"color": STAGE_COLOURS[stage], "width": 3},
+                           marker={"size": 8}))
+    layout = _layout(
+        "unit-trend", title, hovermode="x unified", height=400,
+        margin={"l": 10, "r": 10, "t": 80 if title else 50, "b": 10},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        xaxis=_date_axis(),
+        yaxis={"tickformat": ",d", "rangemode": "tozero", "showgrid": True, "gridcolor": GRID,
+               "title": {"text": "覆盖企业数（家）"}},
+    )
+    return go.Figure(traces, layout)

@@ -1,0 +1,87 @@
+"""Drill-down `/district/<unit code>`: one unit's table, trend, history, rank and reasons."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import figures, ids, labels
+from dashboard.components.cards import lagging_list
+from dashboard.components.graph import graph
+from dashboard.components.tables import attachment_table, compare_table, history_table
+from dashboard.data import resolve, session
+from dashboard.format import pct
+from dashboard.lagging import expected_fraction
+from dashboard.metrics import METRICS, metric_rows
+from dashboard.pages.overview import lagging_units, pace_points
+from dashboard.state import PageState, compose
+from db import queries
+
+
+def _city_value(metric: str, city: dict, expected: float) -> str:
+    if metric == "pace":
+        gap = (city["target_progress"] or 0) - expected
+        return f"{'超前' if gap >= 0 else '落后'} {abs(gap) * 100:.1f} 个百分点"
+    if metric == "stale_days":
+        return f"{city['units_reported']} / {city['units']} 个单位已报送"
+    return pct(city[metric])
+
+
+def body(code: str, state: PageState):
+    """Everything below the header, rebuilt when new data arrives."""
+    with session() as s:
+        unit = queries.unit(s, code)
+        ctx = resolve(s, state.campaign, state.date)
+        if unit is None or ctx.campaign is None:
+            return html.Div([html.H2(f"单位 {code} 不存在"), dcc.Link(labels.BACK, href="/" + compose(state))],
+                            className="card notice")
+        if ctx.as_of is None:
+            return html.Div(labels.NO_REPORTS, className="card notice")
+        cid, as_of = ctx.campaign["id"], ctx.as_of
+        units = queries.unit_metrics(s, cid, as_of)
+        city = queries.city_metrics(s, cid, as_of)
+        lines = queries.line_totals(s, cid, as_of, code)
+        trend = queries.trend(s, cid, as_of, unit_code=code)
+        history = queries.report_history(s, cid, code)
+    c = ctx.campaign
+    me = units[units["code"] == code].iloc[0]
+    expected = expected_fraction(as_of, c["window_start"], c["window_end"])
+    compare = []
+    for key, spec in METRICS.items():
+        row = next(r for r in metric_rows(units, key, as_of, c["window_start"], c["window_end"]) if r["code"] == code)
+        compare.append((spec.label, row["value_text"], _city_value(key, city, expected), row["rank_text"]))
+    mine = [x for x in lagging_units(ctx, units, city) if x.code == code]
+    search = compose(state)
+    status = (f"最近报送：{labels.date_cn(me['last_report_date'])}" if me["last_report_date"] else "尚未报送")
+    return html.Div(
+        [
+            html.P([f"{unit['kind']} · 截至 {labels.date_cn(as_of)} · {status}",
+                    html.Span(labels.DEMO, className="badge-demo") if c["is_demo"] else None], className="muted"),
+            lagging_list(mine, search) if mine else html.Div("该单位目前没有落后项。", className="card ok"),
+            html.Div(
+                [
+                    html.Div([html.H3("统计表（累计）"), attachment_table(lines)], className="card"),
+                    html.Div([html.H3("与全市比较"), compare_table(compare)], className="card"),
+                ],
+                className="grid-2",
+            ),
+            html.Div(
+                [html.H3("累计趋势（覆盖企业数）"),
+                 graph(ids.D_TREND, figures.unit_trend(trend, int(me["target_ents"]), pace_points(c, as_of)), 420)],
+                className="card",
+            ),
+            html.Div([html.H3("报送记录（含更正版本）"), history_table(history)], className="card"),
+        ]
+    )
+
+
+def layout(code: str, state: PageState):
+    with session() as s:
+        unit = queries.unit(s, code)
+    title = unit["name"] if unit else code
+    return html.Div(
+        [
+            html.Div([dcc.Link(labels.BACK, href="/" + compose(state), id=ids.D_BACK, className="back"),
+                      html.H2(title, id=ids.D_HEADER)], className="district-head"),
+            html.Div(body(code, state), id=ids.D_BODY),
+        ]
+    )

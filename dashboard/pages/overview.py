@@ -1,0 +1,175 @@
+"""Overview `/`: where is the action lagging, and why. Layout and the builders its callbacks reuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import figures, geo, ids, labels, map_figure
+from dashboard.components.cards import kpi_cards, lagging_list, time_bar
+from dashboard.components.graph import graph
+from dashboard.data import Context, resolve, session, thresholds
+from dashboard.lagging import Lagging, evaluate, expected_fraction
+from dashboard.metrics import METRICS, colour_range, metric_rows
+from dashboard.state import PageState, compose
+from db import queries
+
+FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats; rates default to ".0%"
+PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the overview shows for one campaign and date, read from the database."""
+
+    units: pd.DataFrame
+    city: dict
+    prev_city: dict | None
+    prev_date: dt.date | None
+    trend: pd.DataFrame
+    lines: pd.DataFrame
+
+
+def load(s, ctx: Context) -> Snapshot:
+    cid, as_of = ctx.campaign["id"], ctx.as_of
+    prev_date = as_of - dt.timedelta(days=7)
+    has_prev = bool(ctx.dates) and prev_date >= ctx.dates[0]
+    return Snapshot(
+        units=queries.unit_metrics(s, cid, as_of),
+        city=queries.city_metrics(s, cid, as_of),
+        prev_city=queries.city_metrics(s, cid, prev_date) if has_prev else None,
+        prev_date=prev_date if has_prev else None,
+        trend=queries.trend(s, cid, as_of, by_unit=True),
+        lines=queries.line_totals(s, cid, as_of),
+    )
+
+
+def lagging_units(ctx: Context, units: pd.DataFrame, city: dict) -> list[Lagging]:
+    c = ctx.campaign
+    return evaluate(units, city, ctx.as_of, c["window_start"], c["window_end"], thresholds())
+
+
+def pace_points(campaign: dict, as_of: dt.date) -> list[tuple[dt.date, float]]:
+    """The expected-pace curve, one point a day from the eve of the window to as_of's week end."""
+    start, end, pace = campaign["window_start"], campaign["window_end"], thresholds().pace
+    last = min(end, max(as_of, start))
+    days = (last - start).days + 2
+    return [(d, expected_fraction(d, start, end, pace)) for d in (start + dt.timedelta(k - 1) for k in range(days))]
+
+
+def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
+    c = ctx.campaign
+    lag = lagging_units(ctx, snap.units, snap.city)
+    names = dict(zip(snap.units["code"], snap.units["name"]))
+    targets = dict(zip(snap.units["code"], snap.units["target_ents"].astype(int)))
+    return {
+        "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
+                                                             thresholds().pace), snap.city["target_progress"]),
+        "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
+        "lagging": lagging_list(lag, search),
+        "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
+        "composition": figures.composition(snap.lines, part),
+    }
+
+
+def metric_view(ctx: Context, units: pd.DataFrame, city: dict, metric: str) -> dict:
+    """Rows and colour range for the chosen metric, shared by the map, the side bars and the ranking."""
+    c = ctx.campaign
+    rows = metric_rows(units, metric, ctx.as_of, c["window_start"], c["window_end"], thresholds().pace)
+    zmin, zmax = colour_range(rows, metric)
+    spec = METRICS[metric]
+    lag_codes = {x.code for x in lagging_units(ctx, units, city)}
+    return {
+        "rows": rows,
+        "zmin": zmin,
+        "zmax": zmax,
+        "label": spec.label,
+        "fmt": FORMATS.get(metric, ".0%"),
+        "reverse": not spec.higher_is_better,
+        "ranking": figures.ranking_bar(rows, spec.label, zmin, zmax, not spec.higher_is_better, lag_codes),
+    }
+
+
+def map_geojson(units: pd.DataFrame) -> dict:
+    return geo.city_geojson(tuple(sorted(a for a in units["adcode"] if isinstance(a, str) and a)))
+
+
+def _controls(ctx: Context, state: PageState) -> html.Div:
+    dates = [{"label": f"{labels.LATEST}（{labels.short_date(ctx.latest)}）" if ctx.latest else labels.LATEST, "value": ""}]
+    dates += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in reversed(ctx.dates)]
+    return html.Div(
+        [
+            html.Label(["行动", dcc.Dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
+                                             value=ctx.campaign["id"], clearable=False, className="dd-campaign")]),
+            html.Label(["截至", dcc.Dropdown(id=ids.AS_OF, options=dates, value=state.date.isoformat() if state.date else "",
+                                             clearable=False, className="dd-date")]),
+            html.Span(labels.DEMO, id=ids.DEMO_BADGE, className="badge-demo",
+                      style={} if ctx.campaign["is_demo"] else {"display": "none"}),
+        ],
+        className="controls",
+    )
+
+
+def _card(title: str, *children, class_name: str = "") -> html.Div:
+    return html.Div([html.H3(title), *children], className=f"card {class_name}".strip())
+
+
+def layout(state: PageState):
+    with session() as s:
+        ctx = resolve(s, state.campaign, state.date)
+        if ctx.campaign is None:
+            return html.Div(labels.NO_CAMPAIGN, className="card notice")
+        if ctx.as_of is None:
+            return html.Div([_controls(ctx, state), html.Div(labels.NO_REPORTS, className="card notice")])
+        snap = load(s, ctx)
+    search = compose(state)
+    view = data_view(ctx, snap, "ents", search)
+    mv = metric_view(ctx, snap.units, snap.city, state.metric)
+    the_map = map_figure.district_map(map_geojson(snap.units), mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
+                                      reverse=mv["reverse"])
+    offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
+    metric_picker = dcc.RadioItems(
+        id=ids.METRIC, value=state.metric, className="metric-picker", inline=True,
+        options=[{"label": m.label, "value": m.key, "title": m.help} for m in METRICS.values()],
+    )
+    return html.Div(
+        [
+            _controls(ctx, state),
+            html.Div(view["time_bar"], id=ids.TIME_BAR),
+            html.Div(view["kpis"], id=ids.KPIS, className="kpis"),
+            html.Div(
+                [
+                    _card("各县区分布", metric_picker, html.Div(
+                        [graph(ids.MAP, the_map, 470, "map", scrollZoom=False),
+                         html.Div([html.H4("开发区及市直单位（无行政边界）"),
+                                   graph(ids.OFFMAP, offmap)], className="offmap")],
+                        className="map-row"), class_name="map-card"),
+                    html.Div(view["lagging"], id=ids.LAGGING),
+                ],
+                className="grid-map",
+            ),
+            html.Div(
+                [
+                    _card("单位排名", graph(ids.RANKING, mv["ranking"])),
+                    _card("累计进度与应达进度（签约覆盖企业 ÷ 目标）",
+                          graph(ids.PROGRESS, view["progress"], 560)),
+                ],
+                className="grid-2",
+            ),
+            _card("构成：单独开展企业 / 区域 / 行业",
+                  dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
+                  graph(ids.COMPOSITION, view["composition"], 320)),
+        ]
+    )
+
+
+def context_for(campaign_id, date_value) -> tuple[Context, Snapshot | None]:
+    """Used by callbacks: resolve the controls' values and load the snapshot."""
+    date = dt.date.fromisoformat(date_value) if date_value else None
+    with session() as s:
+        ctx = resolve(s, campaign_id, date)
+        snap = load(s, ctx) if ctx.campaign and ctx.as_of else None
+    return ctx, snap

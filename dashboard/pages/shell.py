@@ -1,0 +1,34 @@
+"""The frame around every page: URL, live-update timer, data version, header."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids, labels
+
+
+def layout(interval_ms: int):
+    def serve():
+        # A function: evaluated on every page load, so the data version starts current.
+        from dashboard.data import session
+        from db import queries
+
+        with session() as s:
+            version = queries.data_version(s)
+        return html.Div(
+            [
+                dcc.Location(id=ids.URL, refresh="callback-nav"),
+                dcc.Store(id=ids.DATA_VERSION, data=version),
+                dcc.Interval(id=ids.LIVE_INTERVAL, interval=interval_ms),
+                html.Header(
+                    [
+                        dcc.Link(labels.APP_TITLE, href="/", className="brand"),
+                        html.Span(id=ids.UPDATED_AT, className="updated"),
+                    ],
+                    className="topbar",
+                ),
+                html.Main(id=ids.PAGE, className="page"),
+            ]
+        )
+
+    return serve

@@ -1,0 +1,42 @@
+"""The page state that lives in the URL (?campaign=1&date=2017-05-31&metric=filing_rate).
+
+Pure: parse and compose query strings, so a link can be shared and "back" keeps the filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode
+
+from dashboard.metrics import DEFAULT_METRIC, METRICS
+
+
+@dataclass(frozen=True)
+class PageState:
+    campaign: int | None = None  # None: the default campaign
+    date: dt.date | None = None  # None: the latest report date ("最新")
+    metric: str = DEFAULT_METRIC
+
+
+def parse(search: str | None) -> PageState:
+    """Tolerant: unknown or malformed values fall back to the defaults."""
+    q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    campaign = int(q["campaign"]) if q.get("campaign", "").isdigit() else None
+    try:
+        date = dt.date.fromisoformat(q["date"]) if q.get("date") else None
+    except ValueError:
+        date = None
+    metric = q.get("metric") if q.get("metric") in METRICS else DEFAULT_METRIC
+    return PageState(campaign, date, metric)
+
+
+def compose(state: PageState) -> str:
+    q = {}
+    if state.campaign is not None:
+        q["campaign"] = state.campaign
+    if state.date is not None:
+        q["date"] = state.date.isoformat()
+    if state.metric != DEFAULT_METRIC:
+        q["metric"] = state.metric
+    return "?" + urlencode(q) if q else ""

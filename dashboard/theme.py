@@ -1,0 +1,34 @@
+"""Colours and fonts shared by every figure: legible on a projector, colour-blind safe.
+
+Sequential scale: Cividis (designed for colour-vision deficiency). Categorical: Okabe-Ito.
+Fonts are the machine's own (no web fonts: the product runs offline).
+"""
+
+from __future__ import annotations
+
+COLORSCALE = "Cividis"
+FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+FONT_SIZE = 15
+NO_DATA = "#c8c8c8"  # units without a figure
+LAGGING = "#D55E00"  # Okabe-Ito vermillion: units flagged as lagging
+CITY = "#000000"
+PACE = "#777777"  # the expected-pace line
+KIND_COLOURS = {"single": "#0072B2", "regional": "#E69F00", "industry": "#009E73"}  # Okabe-Ito
+STAGE_COLOURS = {"offer": "#56B4E9", "signed": "#0072B2", "filed": "#009E73"}
+
+
+def base_layout(**overrides) -> dict:
+    """Layout defaults for every chart: CJK font, tight margins, no plotly logo clutter."""
+    layout = {
+        "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": "#222"},
+        "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": FONT_SIZE}},
+        "separators": ".,",  # thousands separator in axis ticks and hovers
+    }
+    layout.update(overrides)
+    return layout
+
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Make sure Debian's Chromium, its ChromeDriver and a CJK font are installed for the browser tests.
+#
+# Installs nothing that is already there. As root it runs `apt-get update` once and installs what is
+# missing; otherwise it says how to install them and the browser tests skip themselves.
+# With CI=true anything missing that cannot be installed is an error: a missing browser is never silent.
+set -euo pipefail
+
+PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+in_ci() { [[ "${CI:-}" =~ ^(1|true|yes)$ ]]; }
+
+installed() {
+    local pkg=$1
+    if command -v dpkg-query >/dev/null 2>&1; then
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"
+        return
+    fi
+    # Not a Debian system: look for the binaries; the font cannot be checked this way.
+    case "$pkg" in
+        chromium) command -v chromium >/dev/null 2>&1 ;;
+        chromium-driver) command -v chromedriver >/dev/null 2>&1 ;;
+        *) return 0 ;;
+    esac
+}
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    installed "$pkg" || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "安装浏览器测试所需的软件包 / installing packages for the browser tests: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get update -q </dev/null && apt-get install -y -q "${missing[@]}" </dev/null; then
+        exit 0
+    fi
+    echo "安装失败 / installing ${missing[*]} failed." >&2
+    in_ci && exit 1
+    echo "浏览器测试将被跳过 / the browser tests will be skipped." >&2
+    exit 0
+fi
+
+cat >&2 <<EOF
+缺少 ${missing[*]}：浏览器测试（tests/browser）将被跳过。安装方法：
+    sudo apt-get update && sudo apt-get install -y ${PACKAGES[*]}
+Missing ${missing[*]}: the browser tests (tests/browser) will be skipped. To install them:
+    sudo apt-get update && sudo apt-get install -y ${PACKAGES[*]}
+EOF
+in_ci && exit 1
+exit 0

@@ -1,0 +1,261 @@
+"""Browser harness: the real app on a demo database, served on 127.0.0.1, driven in Debian's Chromium.
+
+Fixtures
+    demo_db_url   (session)  SQLite file: migrated, 临沂 preset loaded, demo campaign built
+    live_server   (session)  base URL ("http://127.0.0.1:PORT") of create_app(...) on that database
+    browser       (session)  Playwright Chromium (/usr/bin/chromium, headless)
+    page          (function) a fresh context and page, 1440x900, zh-CN; every non-local request is
+                             blocked and recorded. A test fails at teardown if its page tried to
+                             leave the machine or got a 5xx answer (say, a callback that raised)
+    requests_seen (function) every URL the page requested, in order
+    console_errors(function) console errors and uncaught page errors, as text
+
+Helpers (``from tests.browser.conftest import assert_all_local, wait_for_dash``)
+    assert_all_local(urls)  every http(s)/ws(s) URL goes to 127.0.0.1 or localhost
+    wait_for_dash(page)     the Dash renderer has loaded and no callback is pending
+
+Without Chromium or Playwright the browser tests skip, saying why; with CI=true they fail instead,
+so a missing browser is never silent. Never run `playwright install`: we use Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    # Without these Chromium calls Google's hosts at start; the closed network refuses them.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+ALWAYS_LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
+DASH_TIMEOUT_MS = 20_000
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing browser fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+def is_local(url: str) -> bool:
+    """True for data:/blob:/about: URLs and for http(s)/ws(s) URLs on 127.0.0.1 or localhost."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ALWAYS_LOCAL_SCHEMES:
+        return True
+    if scheme in {"http", "https", "ws", "wss"}:
+        return (parts.hostname or "").lower() in LOCAL_HOSTS
+    return False
+
+
+def assert_all_local(urls: Iterable[str]) -> None:
+    """Fail, listing them, if any URL would leave this machine."""
+    urls = list(urls)
+    foreign = [u for u in urls if not is_local(u)]
+    assert not foreign, f"{len(foreign)} of {len(urls)} requests were not local: {foreign}"
+
+
+# True once the renderer is up, the layout is hydrated and no callback is requested, running or
+# showing a loading state. window.store is the renderer's Redux store (what dash.testing reads).
+_DASH_IDLE_JS = """
+() => {
+    const root = document.getElementById("react-entry-point");
+    if (!root || !window.store) return false;
+    const state = window.store.getState();
+    if (state.appLifecycle !== "HYDRATED" || state.isLoading) return false;
+    const callbacks = state.callbacks || {};
+    for (const [key, list] of Object.entries(callbacks)) {
+        if (key === "stored" || key === "completed") continue;
+        if (Array.isArray(list) && list.length) return false;
+    }
+    return !document.querySelector(
+        '._dash-loading, ._dash-loading-callback, [data-dash-is-loading="true"]'
+    );
+}
+"""
+
+
+def wait_for_dash(page, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
+    """Wait until Dash has rendered the page and every callback (including chained ones) is done.
+
+    The idle state must hold twice, 150 ms apart: one callback's output often triggers the next.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        page.wait_for_function(_DASH_IDLE_JS, timeout=remaining_ms)
+        page.wait_for_timeout(150)
+        if page.evaluate(_DASH_IDLE_JS):
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"Dash did not settle within {timeout_ms} ms")
+
+
+# ------------------------------------------------------------------------------------- server side
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory) -> Iterator[str]:
+    """A SQLite database as `python -m db demo` leaves it: migrated, preset loaded, demo built."""
+    # Imported here, not at the top: collecting the browser tests must not need the demo builder.
+    from db.demo import build_demo
+    from db.engine import make_engine, write_session
+    from db.migrate import upgrade
+    from db.presets import ensure_campaign, load_units, read_preset
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'demo.db'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        preset = read_preset()
+        with write_session(engine) as s:
+            load_units(s, preset)
+            for spec in preset.get("campaigns", []):
+                ensure_campaign(s, spec)
+        build_demo(engine)
+    finally:
+        engine.dispose()
+    yield url
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_db_url) -> Iterator[str]:
+    """Serve create_app(...) with werkzeug on a free port of 127.0.0.1; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    from app import create_app
+
+    dash_app = create_app({"DATABASE_URL": demo_db_url, "TESTING": True})
+    server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+# ------------------------------------------------------------------------------------ browser side
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed: .venv/bin/pip install -r requirements-dev.txt")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(
+            f"{CHROMIUM} not found: apt-get install chromium chromium-driver fonts-noto-cjk "
+            "(or set CHROMIUM_PATH); never `playwright install`"
+        )
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+class _Network:
+    """What one page asked for: every URL, the non-local ones that were blocked, and 5xx answers."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.blocked: list[str] = []
+        self.server_errors: list[str] = []
+
+    def on_request(self, request) -> None:
+        self.seen.append(request.url)
+
+    def on_response(self, response) -> None:
+        # In production mode a callback that raises shows nothing on the page; its 500 is the trace.
+        if response.status >= 500:
+            self.server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    def route(self, route) -> None:
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def route_websocket(self, ws) -> None:
+        self.seen.append(ws.url)
+        if is_local(ws.url):
+            ws.connect_to_server()  # forwards both ways
+        else:
+            self.blocked.append(ws.url)
+            ws.close()
+
+
+@pytest.fixture
+def _network() -> _Network:
+    return _Network()
+
+
+@pytest.fixture
+def page(browser, _network: _Network):
+    context = browser.new_context(
+        viewport=VIEWPORT,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        service_workers="block",  # a service worker's fetches would bypass the route below
+    )
+    context.route("**/*", _network.route)
+    context.route_web_socket("**/*", _network.route_websocket)
+    page = context.new_page()
+    page.on("request", _network.on_request)
+    page.on("response", _network.on_response)
+    page.set_default_timeout(DASH_TIMEOUT_MS)
+    try:
+        yield page
+    finally:
+        context.close()
+    problems = []
+    if _network.blocked:
+        problems.append(f"the page tried to leave this machine; blocked: {_network.blocked}")
+    if _network.server_errors:
+        problems.append(f"the server answered with errors (see the captured log): {_network.server_errors}")
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def requests_seen(page, _network: _Network) -> list[str]:
+    """Every URL the page requested (including blocked ones), appended as they happen."""
+    return _network.seen
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Console errors and uncaught exceptions of the page, appended as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    return errors
