@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="迁移数据库到最新结构，载入单位名单和2017年行动（不含报送数据；可重复运行）")
     init.add_argument("--preset", default=str(DEFAULT_PRESET), help="单位预置文件（JSON），默认临沂市")
     demo = sub.add_parser("demo", help="生成演示数据：2017年行动3—5月各单位每周累计报送（确定性、标记为演示）")
-    demo.add_argument("--reset", action="store_true", help="先清空整个数据库再生成（会删除所有数据）")
+    demo.add_argument("--reset", action="store_true", help="先删除演示行动及其报送再重新生成（正式数据不受影响）")
     demo.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有任何报送时生成")
     sub.add_parser("status", help="显示数据库位置、行动和报送数量")
     return p
@@ -54,7 +54,7 @@ def cmd_demo(engine, reset: bool, if_empty: bool) -> str:
             if any(c["reports"] for c in queries.campaigns(s)):
                 return "数据库中已有报送数据，未生成演示数据。"
     summary = build_demo(engine, reset=reset)
-    return f"演示数据：{summary}"
+    return str(summary)
 
 
 def cmd_status(engine) -> str:

@@ -235,6 +235,7 @@ def report_history(session: Session, campaign_id: int, unit_code: str) -> pd.Dat
             Report.submitted_by,
             Report.leader,
             Report.filled_by,
+            Report.filled_on,
             Report.source,
             Report.is_correction,
             Report.reason,
@@ -251,6 +252,7 @@ def report_history(session: Session, campaign_id: int, unit_code: str) -> pd.Dat
     )
     df = _frame(session, stmt)
     df["report_date"] = [_date(v) for v in df["report_date"]]
+    df["filled_on"] = [_date(v) for v in df["filled_on"]]
     df["warnings"] = [json.loads(w) for w in df["warnings"]]
     df["is_current"] = df["is_current"].astype(bool)
     return df

@@ -93,7 +93,9 @@ def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt
         .order_by(Report.version.desc())
         .limit(1)
     )
-    lines = session.scalars(select(ReportLine).where(ReportLine.report_id == report_id)).all()
+    lines = session.scalars(
+        select(ReportLine).where(ReportLine.report_id == report_id).order_by(ReportLine.kind)
+    ).all()
     return prev_date, {ln.kind: {m: getattr(ln, m) for m in MEASURES} for ln in lines}
 
 

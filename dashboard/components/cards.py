@@ -21,7 +21,8 @@ RATE_CARDS = (
 
 def _delta(text: str, since: str) -> html.Div:
     tone = "up" if text.startswith("+") else ("down" if text.startswith("−") else "flat")
-    return html.Div([html.Span(text, className=f"delta {tone}"), html.Span(f" 较{since}", className="since")])
+    return html.Div([html.Span(text, className=f"delta {tone}"), html.Span(" 较上周", className="since")],
+                    title=f"与 {since} 相比")
 
 
 def kpi_card(title: str, value: str, lines: list[str], delta: html.Div | None, key: str) -> html.Div:
@@ -95,9 +96,11 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
     )
 
 
-def lagging_list(items: list[Lagging], search: str) -> html.Div:
+def lagging_list(items: list[Lagging], search: str, title: str | None = None) -> html.Div:
     if not items:
         return html.Div([html.H3("落后单位"), html.P("暂无落后单位。", className="muted")], className="card lagging")
+    header = [html.H3(title)] if title else [html.H3(f"落后单位 {len(items)} 个"),
+                                              html.P("按严重程度排序，点击查看详情", className="muted")]
     rows = [
         html.Li(
             [
@@ -109,6 +112,6 @@ def lagging_list(items: list[Lagging], search: str) -> html.Div:
         for item in items
     ]
     return html.Div(
-        [html.H3(f"落后单位 {len(items)} 个"), html.P("按严重程度排序，点击查看详情", className="muted"), html.Ol(rows)],
+        [*header, html.Ol(rows)],
         className="card lagging",
     )

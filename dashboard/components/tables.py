@@ -13,6 +13,14 @@ SOURCE_LABELS = {"web": "网页填报", "excel": "Excel 导入", "api": "接口"
 STAGE_HEADERS = {"offer": "发出工资集体协商要约书", "signed": "签订工资专项集体合同", "filed": "审查备案"}
 
 
+def attachment_header(unit_name: str, report) -> html.Div:
+    """The attachment's header line: 单位, 负责人, 填报人, 填报时间 (of the current report)."""
+    filled = date_cn(report.filled_on) if report is not None and report.filled_on else "—"
+    cells = [("单位", unit_name), ("负责人", getattr(report, "leader", "") or "—"),
+             ("填报人", getattr(report, "filled_by", "") or "—"), ("填报时间", filled)]
+    return html.Div([html.Span([html.B(f"{k}："), v]) for k, v in cells], className="attachment-head")
+
+
 def attachment_table(lines: pd.DataFrame) -> html.Table:
     """《工资集体协商"集中要约"行动情况统计表》: three rows plus a total row, nine measures."""
     head = html.Thead(

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard import figures, ids, labels
 from dashboard.components.cards import lagging_list
 from dashboard.components.graph import graph
-from dashboard.components.tables import attachment_table, compare_table, history_table
+from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
 from dashboard.data import resolve, session
 from dashboard.format import pct
 from dashboard.lagging import expected_fraction
@@ -43,6 +43,8 @@ def body(code: str, state: PageState):
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
     c = ctx.campaign
+    shown = history[history["is_current"] & (history["report_date"] <= as_of)] if not history.empty else history
+    current = next(shown.itertuples(index=False), None)
     me = units[units["code"] == code].iloc[0]
     expected = expected_fraction(as_of, c["window_start"], c["window_end"])
     compare = []
@@ -56,14 +58,15 @@ def body(code: str, state: PageState):
         [
             html.P([f"{unit['kind']} · 截至 {labels.date_cn(as_of)} · {status}",
                     html.Span(labels.DEMO, className="badge-demo") if c["is_demo"] else None], className="muted"),
-            lagging_list(mine, search) if mine else html.Div("该单位目前没有落后项。", className="card ok"),
             html.Div(
                 [
-                    html.Div([html.H3("统计表（累计）"), attachment_table(lines)], className="card"),
+                    lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
                     html.Div([html.H3("与全市比较"), compare_table(compare)], className="card"),
                 ],
                 className="grid-2",
             ),
+            html.Div([html.H3("工资集体协商“集中要约”行动情况统计表（累计）"), attachment_header(unit["name"], current),
+                      html.Div(attachment_table(lines), className="table-scroll")], className="card"),
             html.Div(
                 [html.H3("累计趋势（覆盖企业数）"),
                  graph(ids.D_TREND, figures.unit_trend(trend, int(me["target_ents"]), pace_points(c, as_of)), 420)],
