@@ -179,7 +179,7 @@ def offmap_bar(
     """
     units = [r for r in rows if not _has_boundary(r)]
     names = [r["name"] for r in units]
-    hover = f"%{{y}}<br>{_escape(metric_label)}：%{{text}}<br>排名：%{{customdata}}<extra></extra>"
+    hover = f"%{{y}}<br>{_escape(metric_label)}：%{{text}}<br>排名：%{{customdata[1]}}<extra></extra>"
     have = [r for r in units if r.get("value") is not None]
     none = [r for r in units if r.get("value") is None]
     bars = {
@@ -189,7 +189,7 @@ def offmap_bar(
         "y": [r["name"] for r in have],
         "x": [r["value"] for r in have],
         "text": [r.get("value_text") or "" for r in have],
-        "customdata": [_rank(r) for r in have],
+        "customdata": [[r["code"], _rank(r)] for r in have],  # code first: a click drills down
         "textposition": "outside",
         "cliponaxis": False,
         # An explicit colour: otherwise plotly.js tries to read one from the numeric marker.color.
@@ -213,7 +213,7 @@ def offmap_bar(
         # A zero-length bar: nothing is claimed, but the row and its label stay.
         "x": [0] * len(none),
         "text": [NO_DATA_TEXT] * len(none),
-        "customdata": [_rank(r) for r in none],
+        "customdata": [[r["code"], _rank(r)] for r in none],
         "textposition": "outside",
         "cliponaxis": False,
         "textfont": {"color": "#8c8c8c"},

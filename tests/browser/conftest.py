@@ -8,11 +8,20 @@ Fixtures
                              blocked and recorded. A test fails at teardown if its page tried to
                              leave the machine or got a 5xx answer (say, a callback that raised)
     requests_seen (function) every URL the page requested, in order
+    requests_blocked (function) the non-local URLs the route block refused (should stay empty)
     console_errors(function) console errors and uncaught page errors, as text
 
 Helpers (``from tests.browser.conftest import assert_all_local, wait_for_dash``)
     assert_all_local(urls)  every http(s)/ws(s) URL goes to 127.0.0.1 or localhost
     wait_for_dash(page)     the Dash renderer has loaded and no callback is pending
+    wait_for_graph(page, id)  a dcc.Graph has drawn its figure (plotly.js loads after Dash idles)
+    wait_for_map(page, id)    ... and its MapLibre map has its style and is not moving
+    map_page_xy(page, id, lon, lat)  the page pixel of a longitude/latitude on that map
+    build_demo_database(url)  migrate, load the preset, build the demo campaign (about 1 s)
+    serve(dash_app)           context manager: serve an app on a free port of 127.0.0.1
+    db_session(url)           context manager: a read session on a database, to compute expectations
+    default_view(session)     the overview's default (campaign, as-of date): the newest campaign with
+                              reports and its last report date (the 2017 demo is over, so not today)
 
 Without Chromium or Playwright the browser tests skip, saying why; with CI=true they fail instead,
 so a missing browser is never silent. Never run `playwright install`: we use Debian's Chromium.
@@ -24,6 +33,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -110,19 +120,63 @@ def wait_for_dash(page, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
             raise TimeoutError(f"Dash did not settle within {timeout_ms} ms")
 
 
+# The dcc.Graph's plotly div has its figure, and (for a map) MapLibre has its style and is still.
+# plotly.js and the graph bundle load lazily, so a graph draws a few seconds after Dash is idle.
+_GRAPH_READY_JS = """
+([graphId, isMap]) => {
+    const gd = document.querySelector(`[id="${graphId}"] .js-plotly-plot`);
+    if (!gd || !gd._fullLayout || !gd._fullData) return false;
+    if (!isMap) return true;
+    const sub = gd._fullLayout.map && gd._fullLayout.map._subplot;
+    const map = sub && sub.map;
+    return Boolean(map && map.isStyleLoaded() && !map.isMoving());
+}
+"""
+
+
+def wait_for_graph(page, graph_id: str, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
+    """Wait until the dcc.Graph `graph_id` has drawn its figure."""
+    page.wait_for_function(_GRAPH_READY_JS, arg=[graph_id, False], timeout=timeout_ms)
+
+
+def wait_for_map(page, graph_id: str, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
+    """Wait until the choroplethmap in the dcc.Graph `graph_id` is drawn and its map is not moving."""
+    page.wait_for_function(_GRAPH_READY_JS, arg=[graph_id, True], timeout=timeout_ms)
+
+
+def map_page_xy(page, graph_id: str, lon: float, lat: float) -> tuple[float, float]:
+    """Page (viewport) pixel of (lon, lat) on the MapLibre map of a plotly `map` subplot.
+
+    plotly.js 3.x keeps the maplibregl.Map at gd._fullLayout.map._subplot.map; its project()
+    answers in canvas pixels, so the canvas's bounding box gives the page offset. The map is
+    scrolled into view first so the point can be clicked.
+    """
+    page.locator(f'[id="{graph_id}"]').scroll_into_view_if_needed()
+    wait_for_map(page, graph_id)
+    x, y = page.evaluate(
+        """([graphId, lon, lat]) => {
+            const gd = document.querySelector(`[id="${graphId}"] .js-plotly-plot`);
+            const map = gd._fullLayout.map._subplot.map;
+            const p = map.project([lon, lat]);
+            const box = map.getCanvas().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        [graph_id, lon, lat],
+    )
+    return x, y
+
+
 # ------------------------------------------------------------------------------------- server side
 
 
-@pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory) -> Iterator[str]:
-    """A SQLite database as `python -m db demo` leaves it: migrated, preset loaded, demo built."""
+def build_demo_database(url: str) -> None:
+    """Leave `url` as `python -m db demo` does: migrated, preset loaded, demo campaign built."""
     # Imported here, not at the top: collecting the browser tests must not need the demo builder.
     from db.demo import build_demo
     from db.engine import make_engine, write_session
     from db.migrate import upgrade
     from db.presets import ensure_campaign, load_units, read_preset
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'demo.db'}"
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -134,17 +188,46 @@ def demo_db_url(tmp_path_factory) -> Iterator[str]:
         build_demo(engine)
     finally:
         engine.dispose()
-    yield url
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_db_url) -> Iterator[str]:
-    """Serve create_app(...) with werkzeug on a free port of 127.0.0.1; yields the base URL."""
+def demo_db_url(tmp_path_factory) -> Iterator[str]:
+    """A SQLite database as `python -m db demo` leaves it: migrated, preset loaded, demo built."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'demo.db'}"
+    build_demo_database(url)
+    yield url
+
+
+@contextmanager
+def db_session(url: str):
+    """A read session on `url` (its own engine, disposed afterwards)."""
+    from db.engine import make_engine, read_session
+
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def default_view(session):
+    """(campaign dict, as-of date) the overview shows without query arguments."""
+    from dashboard.data import default_campaign
+    from db import queries
+
+    campaign = default_campaign(queries.campaigns(session))
+    assert campaign is not None, "the demo database has no campaign"
+    dates = queries.report_dates(session, campaign["id"])
+    assert dates, "the default campaign has no reports"
+    return campaign, dates[-1]
+
+
+@contextmanager
+def serve(dash_app) -> Iterator[str]:
+    """Serve a Dash app with werkzeug on a free port of 127.0.0.1; yields the base URL."""
     from werkzeug.serving import make_server
 
-    from app import create_app
-
-    dash_app = create_app({"DATABASE_URL": demo_db_url, "TESTING": True})
     server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -154,6 +237,16 @@ def live_server(demo_db_url) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_db_url) -> Iterator[str]:
+    """Serve create_app(...) on the session's demo database; yields the base URL. Read-only by
+    convention: a test that writes to the database starts its own server (see test_brw006)."""
+    from app import create_app
+
+    with serve(create_app({"DATABASE_URL": demo_db_url, "TESTING": True})) as base_url:
+        yield base_url
 
 
 # ------------------------------------------------------------------------------------ browser side
@@ -250,6 +343,12 @@ def page(browser, _network: _Network):
 def requests_seen(page, _network: _Network) -> list[str]:
     """Every URL the page requested (including blocked ones), appended as they happen."""
     return _network.seen
+
+
+@pytest.fixture
+def requests_blocked(page, _network: _Network) -> list[str]:
+    """The non-local URLs the page tried and the route block refused (the teardown also fails on them)."""
+    return _network.blocked
 
 
 @pytest.fixture

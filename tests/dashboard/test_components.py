@@ -1,0 +1,79 @@
+"""KPI cards, time bar and tables: pure component builders on hand-made data."""
+
+import datetime as dt
+import json
+
+import pandas as pd
+from plotly.utils import PlotlyJSONEncoder
+
+from dashboard.components.cards import kpi_cards, lagging_list, time_bar
+from dashboard.components.tables import attachment_table, history_table
+from dashboard.lagging import Lagging, Reason
+from db.measures import MEASURES
+
+D = dt.date
+CAMPAIGN = {"window_start": D(2017, 3, 1), "window_end": D(2017, 5, 31), "deadline": D(2017, 6, 10)}
+
+
+def _text(component) -> str:
+    return json.dumps(component.to_plotly_json(), cls=PlotlyJSONEncoder, ensure_ascii=False)
+
+
+def _city(**over):
+    city = dict(zip(MEASURES, [2662, 22709, 1143000, 2490, 21065, 1065000, 2155, 18130, 920000]))
+    city.update(sign_rate=0.935, filing_rate=0.865, ent_coverage=0.375, worker_coverage=0.415, target_progress=1.07)
+    city.update(over)
+    return city
+
+
+def test_cmp001_kpi_cards_values_and_weekly_change():
+    prev = _city(offer_copies=2649, filing_rate=0.805)
+    cards = kpi_cards(_city(), prev, D(2017, 5, 24))
+    text = "".join(_text(c) for c in cards)
+    assert len(cards) == 7
+    assert "2,662 份" in text and "覆盖企业 22,709 家" in text and "覆盖职工 114.3万 人" in text
+    assert "+13 份" in text and "+6.0 个百分点" in text and "93.5%" in text
+
+
+def test_cmp002_kpi_cards_without_previous_week_have_no_delta():
+    text = "".join(_text(c) for c in kpi_cards(_city(sign_rate=None), None, None))
+    assert "较上周" not in text and "—" in text
+
+
+def test_cmp003_time_bar_day_and_deadline():
+    text = _text(time_bar(CAMPAIGN, D(2017, 4, 14), 45 / 92, 0.608))
+    assert "行动第 45 天（共 92 天）" in text and "距 6月10日 报送截止还有 57 天" in text
+    assert "60.8%" in text and "48.9%" in text
+    after = _text(time_bar(CAMPAIGN, D(2017, 6, 12), 1.0, 1.07))
+    assert "行动已于 5月31日 结束" in after and "已过 6月10日 报送截止" in after
+
+
+def test_cmp004_lagging_list_links_keep_the_query():
+    item = Lagging("371324", "兰陵县", [Reason("filing", "备案率 41%，低于全市 27 个百分点", 0.41, 27.0)], 2.7)
+    text = _text(lagging_list([item], "?date=2017-04-14"))
+    assert "/district/371324?date=2017-04-14" in text and "兰陵县：备案率 41%，低于全市 27 个百分点" in text
+    assert "暂无落后单位" in _text(lagging_list([], ""))
+
+
+def test_cmp005_attachment_table_total_row():
+    lines = pd.DataFrame([["single", *range(1, 10)], ["regional", *range(10, 19)], ["industry", *[1000] * 9]],
+                         columns=["kind", *MEASURES])
+    text = _text(attachment_table(lines))
+    assert "单独开展企业" in text and "合计" in text
+    assert "1,011" in text  # offer copies: 1 + 10 + 1000
+    assert "1,027" in text  # filed workers: 9 + 18 + 1000
+
+
+def test_cmp006_history_marks_superseded_versions_and_warnings():
+    h = pd.DataFrame([
+        dict(report_date=D(2017, 3, 17), version=2, is_current=True, submitted_at=dt.datetime(2017, 3, 20, 9),
+             submitted_by="李", source="web", reason="更正录入错误", warnings=["增幅异常"], offer_copies=5,
+             signed_copies=3, filed_copies=1),
+        dict(report_date=D(2017, 3, 17), version=1, is_current=False, submitted_at=dt.datetime(2017, 3, 18, 9),
+             submitted_by="李", source="excel", reason="", warnings=[], offer_copies=5, signed_copies=2,
+             filed_copies=1),
+    ])
+    text = _text(history_table(h))
+    assert "第 2 版" in text and "已被更正" in text and "更正录入错误" in text and "⚠ 增幅异常" in text
+    assert "Excel 导入" in text
+    assert "尚无报送记录" in _text(history_table(pd.DataFrame()))
