@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, labels, map_figure
-from dashboard.pages.overview import context_for, data_view, metric_view
-from dashboard.state import PageState, compose
+from dashboard.pages.overview import PART_KEYS, context_for, data_view, metric_view
+from dashboard.state import PageState, coerce, compose
 
 
 def _state(campaign, date_value, metric) -> PageState:
-    return PageState(campaign, dt.date.fromisoformat(date_value) if date_value else None, metric)
+    return coerce(campaign, date_value, metric)
 
 
 def register(app) -> None:
@@ -37,7 +35,7 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def date_choices(campaign, _version, date_value):
-        context, _ = context_for(campaign, None)
+        context, _ = context_for(_state(campaign, None, None))
         options = [{"label": f"{labels.LATEST}（{labels.short_date(context.latest)}）" if context.latest else labels.LATEST,
                     "value": ""}]
         options += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in reversed(context.dates)]
@@ -59,10 +57,11 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def update_data(campaign, date_value, _version, part, metric):
-        context, snap = context_for(campaign, date_value)
+        state = _state(campaign, date_value, metric)
+        context, snap = context_for(state)
         if snap is None:
             raise PreventUpdate
-        view = data_view(context, snap, part, compose(_state(campaign, date_value, metric)))
+        view = data_view(context, snap, part if part in PART_KEYS else "ents", compose(state))
         if ctx.triggered_id == ids.COMPOSITION_PART:
             return no_update, no_update, no_update, no_update, view["composition"]
         return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"]
@@ -78,10 +77,11 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def update_metric(campaign, date_value, metric, _version):
-        context, snap = context_for(campaign, date_value)
+        state = _state(campaign, date_value, metric)
+        context, snap = context_for(state)
         if snap is None:
             raise PreventUpdate
-        mv = metric_view(context, snap.units, snap.city, metric)
+        mv = metric_view(context, snap.units, snap.city, state.metric)
         args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
         # The map keeps its geometry in the browser; only values, labels and range travel.
         patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])

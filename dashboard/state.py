@@ -19,6 +19,17 @@ class PageState:
     metric: str = DEFAULT_METRIC
 
 
+def coerce(campaign: object, date_value: object, metric: object) -> PageState:
+    """Control values as a callback receives them. Callbacks are public endpoints: anything may
+    arrive, so malformed values fall back to the defaults instead of raising."""
+    campaign_id = campaign if isinstance(campaign, int) and not isinstance(campaign, bool) else None
+    try:
+        date = dt.date.fromisoformat(date_value) if isinstance(date_value, str) and date_value else None
+    except ValueError:
+        date = None
+    return PageState(campaign_id, date, metric if isinstance(metric, str) and metric in METRICS else DEFAULT_METRIC)
+
+
 def parse(search: str | None) -> PageState:
     """Tolerant: unknown or malformed values fall back to the defaults."""
     q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}

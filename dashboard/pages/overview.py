@@ -19,6 +19,7 @@ from db import queries
 
 FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats; rates default to ".0%"
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
+PART_KEYS = {p["value"] for p in PARTS}
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def map_geojson(units: pd.DataFrame) -> dict:
 
 def _controls(ctx: Context, state: PageState) -> html.Div:
     dates = [{"label": f"{labels.LATEST}（{labels.short_date(ctx.latest)}）" if ctx.latest else labels.LATEST, "value": ""}]
-    dates += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in reversed(ctx.dates)]
+    shown = sorted(set(ctx.dates) | ({state.date} if state.date else set()), reverse=True)
+    dates += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in shown]
     return html.Div(
         [
             html.Label(["行动", dcc.Dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
@@ -166,10 +168,9 @@ def layout(state: PageState):
     )
 
 
-def context_for(campaign_id, date_value) -> tuple[Context, Snapshot | None]:
+def context_for(state: PageState) -> tuple[Context, Snapshot | None]:
     """Used by callbacks: resolve the controls' values and load the snapshot."""
-    date = dt.date.fromisoformat(date_value) if date_value else None
     with session() as s:
-        ctx = resolve(s, campaign_id, date)
+        ctx = resolve(s, state.campaign, state.date)
         snap = load(s, ctx) if ctx.campaign and ctx.as_of else None
     return ctx, snap

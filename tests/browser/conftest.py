@@ -17,6 +17,7 @@ Helpers (``from tests.browser.conftest import assert_all_local, wait_for_dash``)
     wait_for_graph(page, id)  a dcc.Graph has drawn its figure (plotly.js loads after Dash idles)
     wait_for_map(page, id)    ... and its MapLibre map has its style and is not moving
     map_page_xy(page, id, lon, lat)  the page pixel of a longitude/latitude on that map
+    point_inside(fc, adcode)  a (lon, lat) inside one feature of a GeoJSON FeatureCollection
     build_demo_database(url)  migrate, load the preset, build the demo campaign (about 1 s)
     serve(dash_app)           context manager: serve an app on a free port of 127.0.0.1
     db_session(url)           context manager: a read session on a database, to compute expectations
@@ -164,6 +165,15 @@ def map_page_xy(page, graph_id: str, lon: float, lat: float) -> tuple[float, flo
         [graph_id, lon, lat],
     )
     return x, y
+
+
+def point_inside(fc: dict, adcode: str) -> tuple[float, float]:
+    """A (lon, lat) certainly inside the feature with id `adcode` (shapely's representative point)."""
+    from shapely.geometry import shape
+
+    feature = next(f for f in fc["features"] if str(f["id"]) == adcode)
+    point = shape(feature["geometry"]).representative_point()
+    return point.x, point.y
 
 
 # ------------------------------------------------------------------------------------- server side

@@ -95,3 +95,11 @@ def test_clk001_unit_code_from_any_chart_click():
     assert unit_code_from_click({"points": [{"location": "371302"}]}) == "371302"
     assert unit_code_from_click({"points": []}) is None
     assert unit_code_from_click(None) is None
+
+
+def test_sta003_coerce_forged_callback_inputs():
+    from dashboard.state import coerce
+
+    assert coerce(2, "2017-04-14", "sign_rate") == PageState(2, D(2017, 4, 14), "sign_rate")
+    assert coerce("1; drop", "not a date", {"x": 1}) == PageState()
+    assert coerce(True, 20170414, None) == PageState()
