@@ -48,5 +48,14 @@ def create_app(config: dict | None = None) -> Dash:
     return app
 
 
+def serve() -> None:
+    """Serve with waitress (a production WSGI server, pure Python, no internet needed)."""
+    from waitress import serve as waitress_serve
+
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
+    print(f"集中要约行动监测：http://{host}:{port}/", flush=True)
+    waitress_serve(create_app().server, host=host, port=port, threads=8)
+
+
 if __name__ == "__main__":
-    create_app().run(host="127.0.0.1", port=int(os.environ.get("PORT", "8050")), debug=False)
+    serve()

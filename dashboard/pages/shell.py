@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dash import dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import ids, labels
 
@@ -13,8 +14,12 @@ def layout(interval_ms: int):
         from dashboard.data import session
         from db import queries
 
-        with session() as s:
-            version = queries.data_version(s)
+        try:
+            with session() as s:
+                version = queries.data_version(s)
+        except SQLAlchemyError as exc:  # not migrated yet, or the database is down
+            return html.Div([html.H2(labels.APP_TITLE), html.P(labels.DB_UNAVAILABLE),
+                             html.Pre(str(exc).splitlines()[0])], className="page card notice")
         return html.Div(
             [
                 dcc.Location(id=ids.URL, refresh="callback-nav"),

@@ -139,7 +139,7 @@ def test_brw004_metric_switch_patches_map(live_server, demo_db_url, page):
     filing = {
         u.adcode: pct(u.filing_rate) if u.filing_rate is not None and u.last_report_date is not None else NO_DATA_TEXT
         for u in units.itertuples(index=False)
-        if u.adcode
+        if isinstance(u.adcode, str) and u.adcode
     }
     assert len(filing) == 12, "expected the 12 county-level units on the map"
 
