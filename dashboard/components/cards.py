@@ -96,22 +96,24 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
     )
 
 
-def lagging_list(items: list[Lagging], search: str, title: str | None = None) -> html.Div:
+def _lag_item(item: Lagging, search: str) -> html.Li:
+    return html.Li(
+        [
+            dcc.Link(sentence(item), href=f"/district/{item.code}{search}", className="lag-link"),
+            html.Div([html.Span(RULE_TAGS[r.rule], className=f"tag tag-{r.rule}") for r in item.reasons]),
+        ],
+        **{"data-code": item.code},
+    )
+
+
+def lagging_list(items: list[Lagging], search: str, title: str | None = None, show: int = 8) -> html.Div:
+    """The lagging units, most severe first. Past `show`, the rest fold away so the worst stay in view."""
     if not items:
         return html.Div([html.H3("落后单位"), html.P("暂无落后单位。", className="muted")], className="card lagging")
     header = [html.H3(title)] if title else [html.H3(f"落后单位 {len(items)} 个"),
                                               html.P("按严重程度排序，点击查看详情", className="muted")]
-    rows = [
-        html.Li(
-            [
-                dcc.Link(sentence(item), href=f"/district/{item.code}{search}", className="lag-link"),
-                html.Div([html.Span(RULE_TAGS[r.rule], className=f"tag tag-{r.rule}") for r in item.reasons]),
-            ],
-            **{"data-code": item.code},
-        )
-        for item in items
-    ]
-    return html.Div(
-        [*header, html.Ol(rows)],
-        className="card lagging",
-    )
+    body = [html.Ol([_lag_item(x, search) for x in items[:show]])]
+    if len(items) > show:
+        body.append(html.Details([html.Summary(f"其余 {len(items) - show} 个单位"),
+                                  html.Ol([_lag_item(x, search) for x in items[show:]], start=show + 1)]))
+    return html.Div([*header, *body], className="card lagging")

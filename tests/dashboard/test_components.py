@@ -77,3 +77,9 @@ def test_cmp006_history_marks_superseded_versions_and_warnings():
     assert "第 2 版" in text and "已被更正" in text and "更正录入错误" in text and "⚠ 增幅异常" in text
     assert "Excel 导入" in text
     assert "尚无报送记录" in _text(history_table(pd.DataFrame()))
+
+
+def test_cmp007_long_lagging_list_folds_after_eight():
+    items = [Lagging(f"U{i}", f"单位{i}", [Reason("stale", "尚未报送", None, 1.0)], 10 - i) for i in range(11)]
+    text = _text(lagging_list(items, ""))
+    assert "落后单位 11 个" in text and "其余 3 个单位" in text and text.count("/district/U") == 11
