@@ -36,12 +36,15 @@ def create_app(config: dict | None = None) -> Dash:
         update_title=None,
         assets_folder=str(ROOT / "assets"),
         serve_locally=True,  # plotly.js and every asset from this server: no CDN on the intranet
+        compress=True,  # gzip/brotli the JSON of layouts and callbacks (flask-compress)
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     from callbacks import district, overview, shell
+    from dashboard import routes
     from dashboard.pages.shell import layout
 
+    routes.register(server)
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     for module in (shell, overview, district):
         module.register(app)

@@ -6,7 +6,7 @@ from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, labels, map_figure
-from dashboard.pages.overview import PART_KEYS, context_for, data_view, metric_view
+from dashboard.pages.overview import PART_KEYS, campaign_context, context_for, data_view, metric_view
 from dashboard.state import PageState, coerce, compose
 
 
@@ -35,7 +35,7 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def date_choices(campaign, _version, date_value):
-        context, _ = context_for(_state(campaign, None, None))
+        context = campaign_context(_state(campaign, None, None).campaign)
         options = [{"label": f"{labels.LATEST}（{labels.short_date(context.latest)}）" if context.latest else labels.LATEST,
                     "value": ""}]
         options += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in reversed(context.dates)]
@@ -78,7 +78,7 @@ def register(app) -> None:
     )
     def update_metric(campaign, date_value, metric, _version):
         state = _state(campaign, date_value, metric)
-        context, snap = context_for(state)
+        context, snap = context_for(state, full=False)
         if snap is None:
             raise PreventUpdate
         mv = metric_view(context, snap.units, snap.city, state.metric)

@@ -51,8 +51,13 @@ def district_map(
     zmax: float,
     *,
     reverse: bool = False,
+    geojson_url: str | None = None,
 ) -> dict:
     """Choropleth of the units that have a boundary.
+
+    With `geojson_url` the traces refer to that URL (the browser fetches and caches the shapes)
+    instead of carrying the geometry; `geojson` is still used to check features against rows
+    and to fit the view.
 
     `fmt` is a d3-format string for the colour bar ticks (".0%" for rates, ",d" for counts).
     `reverse` flips the colour scale, for metrics where lower is better, so "good" always
@@ -81,7 +86,7 @@ def district_map(
     colored = {
         "type": "choroplethmap",
         "name": metric_label,
-        "geojson": geojson,
+        "geojson": geojson_url or geojson,
         "featureidkey": "id",
         **values,
         "hovertemplate": hover,
@@ -97,7 +102,7 @@ def district_map(
     grey = {
         "type": "choroplethmap",
         "name": NO_DATA_TEXT,
-        "geojson": geojson,
+        "geojson": geojson_url or geojson,
         "featureidkey": "id",
         **blanks,
         "hovertemplate": hover,

@@ -54,6 +54,8 @@ def cmd_demo(engine, reset: bool, if_empty: bool) -> str:
             if any(c["reports"] for c in queries.campaigns(s)):
                 return "数据库中已有报送数据，未生成演示数据。"
     summary = build_demo(engine, reset=reset)
+    with engine.begin() as conn:  # fresh statistics: PostgreSQL's planner is lost right after a bulk load
+        conn.exec_driver_sql("ANALYZE")
     return str(summary)
 
 

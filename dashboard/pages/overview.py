@@ -14,6 +14,7 @@ from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
 from dashboard.lagging import Lagging, evaluate, expected_fraction
 from dashboard.metrics import METRICS, colour_range, metric_rows
+from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
 from db import queries
 
@@ -131,7 +132,7 @@ def layout(state: PageState):
     view = data_view(ctx, snap, "ents", search)
     mv = metric_view(ctx, snap.units, snap.city, state.metric)
     the_map = map_figure.district_map(map_geojson(snap.units), mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
-                                      reverse=mv["reverse"])
+                                      reverse=mv["reverse"], geojson_url=GEOJSON_URL)
     offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
     metric_picker = dcc.RadioItems(
         id=ids.METRIC, value=state.metric, className="metric-picker", inline=True,
@@ -168,9 +169,22 @@ def layout(state: PageState):
     )
 
 
-def context_for(state: PageState) -> tuple[Context, Snapshot | None]:
-    """Used by callbacks: resolve the controls' values and load the snapshot."""
+def context_for(state: PageState, full: bool = True) -> tuple[Context, Snapshot | None]:
+    """Used by callbacks: resolve the controls' values and load the snapshot.
+
+    full=False loads only what the metric views need (units and city), not trends or last week."""
     with session() as s:
         ctx = resolve(s, state.campaign, state.date)
-        snap = load(s, ctx) if ctx.campaign and ctx.as_of else None
-    return ctx, snap
+        if not (ctx.campaign and ctx.as_of):
+            return ctx, None
+        if full:
+            return ctx, load(s, ctx)
+        cid = ctx.campaign["id"]
+        units, city = queries.unit_metrics(s, cid, ctx.as_of), queries.city_metrics(s, cid, ctx.as_of)
+    return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame())
+
+
+def campaign_context(campaign_id: int | None) -> Context:
+    """Campaigns and report dates only (for the date picker)."""
+    with session() as s:
+        return resolve(s, campaign_id, None)

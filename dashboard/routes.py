@@ -1,0 +1,39 @@
+"""Plain HTTP routes beside Dash: the district boundaries as a cacheable GeoJSON file.
+
+The map figure refers to this URL instead of embedding the geometry, so the first page load
+stays small, the browser caches the shapes, and recolouring never resends them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from flask import Flask, Response, request
+
+from dashboard import geo
+from dashboard.data import session
+from db import queries
+
+GEOJSON_URL = "/geo/districts.geojson"
+
+
+def boundaries() -> dict:
+    """The simplified boundaries of every unit that has an adcode (cached per process by geo)."""
+    with session() as s:
+        adcodes = queries.boundary_adcodes(s)
+    return geo.city_geojson(tuple(adcodes))
+
+
+def register(server: Flask) -> None:
+    @server.get(GEOJSON_URL)
+    def districts_geojson():
+        body = orjson.dumps(boundaries())
+        etag = hashlib.sha256(body).hexdigest()[:16]
+        if request.if_none_match.contains(etag):
+            return Response(status=304)
+        response = Response(body, mimetype="application/geo+json")
+        response.set_etag(etag)
+        response.cache_control.public = True
+        response.cache_control.max_age = 3600
+        return response
