@@ -311,3 +311,8 @@ def data_version(session: Session) -> str:
         )
     ).one()
     return ":".join(str(v or 0) for v in row)
+
+
+def boundary_adcodes(session: Session) -> list[str]:
+    """Adcodes of the units drawn on the map, sorted."""
+    return list(session.scalars(select(Unit.adcode).where(Unit.adcode.is_not(None)).order_by(Unit.adcode)))
