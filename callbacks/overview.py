@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, labels, map_figure
 from dashboard.pages.overview import PART_KEYS, campaign_context, context_for, data_view, metric_view
-from dashboard.state import PageState, coerce, compose
+from dashboard.state import PageState, coerce, compose, parse
 
 
 def _state(campaign, date_value, metric) -> PageState:
@@ -20,10 +22,14 @@ def register(app) -> None:
         Input(ids.CAMPAIGN, "value"),
         Input(ids.AS_OF, "value"),
         Input(ids.METRIC, "value"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def keep_state_in_url(campaign, date_value, metric):
-        return compose(_state(campaign, date_value, metric))
+    def keep_state_in_url(campaign, date_value, metric, search):
+        new = _state(campaign, date_value, metric)
+        if not url_needs_update(parse(search), new):
+            raise PreventUpdate  # e.g. the page just rendered: no second history entry
+        return compose(new)
 
     @app.callback(
         Output(ids.AS_OF, "options"),
@@ -105,6 +111,11 @@ def register(app) -> None:
         if not code:
             raise PreventUpdate
         return f"/district/{code}", compose(_state(campaign, date_value, metric))
+
+
+def url_needs_update(current: PageState, new: PageState) -> bool:
+    """Whether the controls say something the URL does not (a URL without campaign means the default)."""
+    return new != current and replace(new, campaign=None) != current
 
 
 def unit_code_from_click(click: dict | None) -> str | None:

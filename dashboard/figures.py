@@ -1,18 +1,26 @@
-"""Pure `data -> go.Figure` builders for the overview and unit pages (no Dash, no SQL).
+"""Pure `data -> figure dict` builders for the overview and unit pages (no Dash, no SQL).
 
 Every number a reader sees is formatted by dashboard.format (thousands separators, 万, half-up %);
 colours and fonts come from dashboard.theme. Where a figure has nothing to show it is
 `empty_figure(...)`, a centred sentence without axes, never a blank grid.
+
+Figures are plain dicts `{"data": [trace dicts], "layout": {...}}` of plain Python values (str, int,
+float, None, lists; dates as ISO strings), not `go.Figure`: plotly's validation and copying cost
+tens of milliseconds per render (like dashboard/map_figure.py). They are what `go.Figure` would send:
+the default template and the expanded colour scale are filled in here, so the charts look the same.
+Layouts share one template dict: treat figures as read-only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard.format import SMART_WAN_FROM, pct, thousands, wan
 from dashboard.theme import (
@@ -45,10 +53,26 @@ HIGHLIGHT_DASHES = ("solid", "dash", "dot")
 TEXT_ON = {"single": "#ffffff", "regional": "#222222", "industry": "#ffffff"}  # legible on KIND_COLOURS
 DATE_TICKS = "%-m月%-d日"
 GRID = "#e6e6e6"
+# The colour scale as plotly's validator expands it (the ranking must match what go.Bar drew).
+SCALE = [list(p) for p in go.bar.Marker(colorscale=COLORSCALE).colorscale]
+
+Figure = dict  # {"data": [trace dicts], "layout": {...}}
 
 
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=False)
+
+
+@functools.cache
+def _template(name: str) -> dict:
+    return pio.templates[name].to_plotly_json()
+
+
+def _figure(traces: list[dict], layout: dict) -> Figure:
+    """The figure `go.Figure(traces, layout)` would send: with plotly's default template."""
+    if "template" not in layout and isinstance(pio.templates.default, str):
+        layout["template"] = _template(pio.templates.default)
+    return {"data": traces, "layout": layout}
 
 
 def _layout(uirevision: str, title: str | None, **overrides) -> dict:
@@ -62,12 +86,26 @@ def _date_axis() -> dict:
     return {"tickformat": DATE_TICKS, "hoverformat": DATE_TICKS, "showgrid": True, "gridcolor": GRID}
 
 
+def _iso(d) -> str:
+    """A date (or datetime) as plotly writes it: "2017-03-10" ("2017-03-10T08:00:00")."""
+    return d if isinstance(d, str) else d.isoformat()
+
+
+def _day(d) -> dt.datetime:
+    """A date (or datetime, or ISO string) as a datetime, for date-axis arithmetic."""
+    if isinstance(d, str):
+        d = dt.datetime.fromisoformat(d)
+    if isinstance(d, pd.Timestamp):
+        d = d.to_pydatetime()
+    return d if isinstance(d, dt.datetime) else dt.datetime.combine(d, dt.time())
+
+
 def _pace_xy(pace: Sequence[tuple[dt.date, float]]) -> tuple[list, list[float]]:
     points = sorted(pace)
     return [d for d, _ in points], [float(f) for _, f in points]
 
 
-def empty_figure(message: str = NO_REPORTS, title: str | None = None) -> go.Figure:
+def empty_figure(message: str = NO_REPORTS, title: str | None = None) -> Figure:
     """No axes, no grid: just `message` in the middle."""
     hidden = {"visible": False}
     layout = _layout("empty", title, xaxis=hidden, yaxis=hidden, height=240)
@@ -75,14 +113,14 @@ def empty_figure(message: str = NO_REPORTS, title: str | None = None) -> go.Figu
         "text": _esc(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
         "showarrow": False, "font": {"size": 20, "color": "#666666"},
     }]
-    return go.Figure(layout=layout)
+    return _figure([], layout)
 
 
 # ---------------------------------------------------------------- ranking
 
 
 def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, reverse: bool = False,
-                lagging_codes: set[str] = frozenset(), title: str | None = None) -> go.Figure:
+                lagging_codes: set[str] = frozenset(), title: str | None = None) -> Figure:
     """All units best first (rank 1 at the top), coloured on the map's scale; unranked units last, grey.
 
     `rows` are dashboard.metrics.metric_rows; customdata of every bar is the unit's code.
@@ -92,6 +130,7 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     ranked = sorted((r for r in rows if r.get("rank") is not None), key=lambda r: r["rank"])  # stable: ties keep order
     unranked = [r for r in rows if r.get("rank") is None]
     values = [float(r["value"]) for r in ranked]
+    zmin, zmax = float(zmin), float(zmax)
     lo = min(0.0, zmin, *values)
     hi = max(0.0, zmax, *values)
     span = (hi - lo) or 1.0
@@ -99,32 +138,35 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     def hover(r: dict) -> str:
         return f"<b>{_esc(r['name'])}</b><br>{_esc(metric_label)}：{_esc(r['value_text'])}<br>排名：{_esc(r['rank_text'])}"
 
+    ranked_codes = [str(r["code"]) for r in ranked]
+    unranked_codes = [str(r["code"]) for r in unranked]
     # A negative bar's value is written right of the zero line, not past its end, where it would run
     # into the unit names on a narrow card ("落后 48.3 个百分点" is long).
-    bars = go.Bar(
-        name=metric_label, orientation="h", y=[r["code"] for r in ranked], x=values,
-        customdata=[r["code"] for r in ranked], text=[r["value_text"] for r in ranked],
-        textposition=["outside" if v >= 0 else "none" for v in values], constraintext="none", cliponaxis=False,
-        hovertext=[hover(r) for r in ranked],
-        hovertemplate="%{hovertext}<extra></extra>",
-        marker={"color": values, "colorscale": COLORSCALE, "reversescale": reverse,
-                "cauto": False, "cmin": zmin, "cmax": zmax, "showscale": False},
-    )
+    bars = {
+        "type": "bar", "name": metric_label, "orientation": "h", "y": ranked_codes, "x": values,
+        "customdata": list(ranked_codes), "text": [r["value_text"] for r in ranked],
+        "textposition": ["outside" if v >= 0 else "none" for v in values], "constraintext": "none",
+        "cliponaxis": False, "hovertext": [hover(r) for r in ranked],
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "marker": {"color": list(values), "colorscale": SCALE, "reversescale": bool(reverse),
+                   "cauto": False, "cmin": zmin, "cmax": zmax, "showscale": False},
+    }
     # A pale band across the whole axis: the row is visibly "no figure", not a short bar.
-    blanks = go.Bar(
-        name="无数据", orientation="h", y=[r["code"] for r in unranked], x=[span] * len(unranked),
-        base=[lo] * len(unranked), customdata=[r["code"] for r in unranked],
-        text=[r.get("value_text") or "—" for r in unranked], textposition="inside", insidetextanchor="start",
-        constraintext="none", textangle=0, textfont={"color": "#444444"}, hovertext=[hover(r) for r in unranked],
-        hovertemplate="%{hovertext}<extra></extra>", marker={"color": NO_DATA, "opacity": 0.6},
-    )
+    blanks = {
+        "type": "bar", "name": "无数据", "orientation": "h", "y": unranked_codes, "x": [span] * len(unranked),
+        "base": [lo] * len(unranked), "customdata": list(unranked_codes),
+        "text": [r.get("value_text") or "—" for r in unranked], "textposition": "inside", "insidetextanchor": "start",
+        "constraintext": "none", "textangle": 0, "textfont": {"color": "#444444"},
+        "hovertext": [hover(r) for r in unranked],
+        "hovertemplate": "%{hovertext}<extra></extra>", "marker": {"color": NO_DATA, "opacity": 0.6},
+    }
     negative = [r for r in ranked if r["value"] < 0]
-    negative_text = go.Scatter(
-        name="负值", y=[r["code"] for r in negative], x=[0] * len(negative), mode="text",
-        text=[f"  {r['value_text']}" for r in negative], textposition="middle right", cliponaxis=False,
-        hoverinfo="skip", showlegend=False,
-    )
-    order = [r["code"] for r in ranked + unranked]
+    negative_text = {
+        "type": "scatter", "name": "负值", "y": [str(r["code"]) for r in negative], "x": [0] * len(negative),
+        "mode": "text", "text": [f"  {r['value_text']}" for r in negative], "textposition": "middle right",
+        "cliponaxis": False, "hoverinfo": "skip", "showlegend": False,
+    }
+    order = ranked_codes + unranked_codes
     labels = [
         f'<span style="color:{LAGGING}"><b>{LAGGING_MARK}{_esc(r["name"])}</b></span>'
         if r["code"] in lagging_codes else _esc(r["name"])
@@ -137,73 +179,86 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
         # Every bar carries its value as text, so the value axis needs no ticks: only the zero line.
         xaxis={"range": [lo - (0.02 * span if lo < 0 else 0), hi + 0.3 * span], "showticklabels": False,
                "showgrid": False, "zeroline": True, "zerolinecolor": "#999999", "fixedrange": True},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "tickmode": "array",
-               "tickvals": order, "ticktext": labels, "autorange": "reversed", "automargin": True,
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(order), "tickmode": "array",
+               "tickvals": list(order), "ticktext": labels, "autorange": "reversed", "automargin": True,
                "fixedrange": True, "ticksuffix": " "},
     )
-    return go.Figure([bars, blanks, negative_text], layout)
+    return _figure([bars, blanks, negative_text], layout)
 
 
 # ---------------------------------------------------------------- progress of all units
 
 
 def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: list[tuple[dt.date, float]],
-                   highlight: set[str], names: dict[str, str], title: str | None = None) -> go.Figure:
+                   highlight: set[str], names: dict[str, str], title: str | None = None) -> Figure:
     """签约覆盖企业 / 目标企业数 over time per unit, against the expected pace.
 
     Highlighted (lagging) units are coloured and named in the legend; the rest are one grey
     "其他单位" trace. Units with no target (0 or missing) are left out: their share is undefined.
     """
-    df = trend_by_unit
-    if len(df):
-        df = df[df["code"].map(lambda c: (targets.get(c) or 0) > 0)]
-    if df.empty:
+    # One pass over plain lists, grouped by unit (filtering the frame once per unit costs ~10 ms).
+    points: dict[str, list[tuple]] = {}
+    if len(trend_by_unit):
+        df = trend_by_unit
+        for code, date, signed, name in zip(df["code"].tolist(), df["date"].tolist(), df["signed_ents"].tolist(),
+                                            df["name"].tolist(), strict=True):
+            if (targets.get(code) or 0) > 0:
+                points.setdefault(code, []).append((date, signed, name))
+    if not points:
         return empty_figure(title=title)
-    df = df.sort_values(["code", "date"])
 
-    def series(code: str) -> tuple[list, list[float], list[str], str]:
-        unit = df[df["code"] == code]
-        share = [float(s) / targets[code] for s in unit["signed_ents"]]
-        name = names.get(code) or str(unit["name"].iloc[0])
-        hover = [f"<b>{_esc(name)}</b><br>签约覆盖企业 {thousands(s)} / 目标 {thousands(targets[code])} 家"
-                 f"<br>达目标 {pct(y)}" for s, y in zip(unit["signed_ents"], share, strict=True)]
-        return list(unit["date"]), share, hover, name
+    for unit in points.values():
+        unit.sort(key=lambda p: p[0])  # by date
 
-    traces: list[go.Scatter] = []
+    def series(code: str) -> tuple[list[str], list[float], list[str], str]:
+        unit = points[code]
+        target = float(targets[code])
+        share = [float(s) / target for _, s, _ in unit]
+        name = names.get(code) or str(unit[0][2])
+        head, tail = f"<b>{_esc(name)}</b><br>签约覆盖企业 ", f" / 目标 {thousands(targets[code])} 家<br>达目标 "
+        texts: dict = {}  # a unit's figure is often carried forward unchanged: format each value once
+        for (_, s, _), y in zip(unit, share, strict=True):
+            if s not in texts:
+                texts[s] = f"{head}{thousands(s)}{tail}{pct(y)}"
+        return [_iso(d) for d, _, _ in unit], share, [texts[s] for _, s, _ in unit], name
+
+    traces: list[dict] = []
     others: dict[str, list] = {"x": [], "y": [], "hovertext": [], "customdata": []}
-    for code in [c for c in df["code"].unique() if c not in highlight]:
+    for code in sorted(c for c in points if c not in highlight):
         x, y, hover, _ = series(code)
         for key, values in zip(others, (x, y, hover, [code] * len(x)), strict=True):
             others[key].extend([*values, None])  # None between units: one trace, separate lines
     if others["x"]:
-        traces.append(go.Scatter(name=OTHERS_LABEL, mode="lines", line={"color": NO_DATA, "width": 1.5},
-                                 connectgaps=False, hovertemplate="%{hovertext}<extra></extra>", **others))
+        traces.append({"type": "scatter", "name": OTHERS_LABEL, "mode": "lines",
+                       "line": {"color": NO_DATA, "width": 1.5}, "connectgaps": False,
+                       "hovertemplate": "%{hovertext}<extra></extra>", **others})
     xs, ys = _pace_xy(pace)
     if xs:
-        traces.append(go.Scatter(name=PACE_LABEL, x=xs, y=ys, mode="lines", text=[pct(y) for y in ys],
-                                 line={"color": PACE, "width": 2.5, "dash": "dash"},
-                                 hovertemplate=f"{PACE_LABEL} %{{text}}<extra></extra>"))
-    for i, code in enumerate(sorted(c for c in df["code"].unique() if c in highlight)):
+        traces.append({"type": "scatter", "name": PACE_LABEL, "x": [_iso(d) for d in xs], "y": ys, "mode": "lines",
+                       "text": [pct(y) for y in ys], "line": {"color": PACE, "width": 2.5, "dash": "dash"},
+                       "hovertemplate": f"{PACE_LABEL} %{{text}}<extra></extra>"})
+    for i, code in enumerate(sorted(c for c in points if c in highlight)):
         x, y, hover, name = series(code)
         colour = HIGHLIGHT_COLOURS[i % len(HIGHLIGHT_COLOURS)]
         dash = HIGHLIGHT_DASHES[(i // len(HIGHLIGHT_COLOURS)) % len(HIGHLIGHT_DASHES)]
         # The name also at the line's last point: on a projector the eye should not have to hop to the legend.
-        traces.append(go.Scatter(name=name, x=x, y=y, customdata=[code] * len(x), hovertext=hover,
-                                 text=[""] * (len(x) - 1) + [f" {_esc(name)}"], textposition="middle right",
-                                 textfont={"color": colour}, cliponaxis=False, mode="lines+markers+text",
-                                 line={"color": colour, "width": 3.5, "dash": dash}, marker={"size": 7},
-                                 hovertemplate="%{hovertext}<extra></extra>"))
-    dates = [pd.Timestamp(d) for d in (*df["date"], *xs)]
-    first, last = min(dates), max(dates)
+        traces.append({"type": "scatter", "name": name, "x": x, "y": y, "customdata": [code] * len(x),
+                       "hovertext": hover, "text": [""] * (len(x) - 1) + [f" {_esc(name)}"],
+                       "textposition": "middle right", "textfont": {"color": colour}, "cliponaxis": False,
+                       "mode": "lines+markers+text", "line": {"color": colour, "width": 3.5, "dash": dash},
+                       "marker": {"size": 7}, "hovertemplate": "%{hovertext}<extra></extra>"})
+    days = [_day(unit[i][0]) for unit in points.values() for i in (0, -1)] + [_day(d) for d in xs]
+    first, last = min(days), max(days)
+    end = last + max((last - first) * 0.15, dt.timedelta(days=3))  # room for the end labels
     layout = _layout(
         "progress", title, hovermode="closest", height=460,
         margin={"l": 10, "r": 10, "t": 80 if title else 50, "b": 10},
         legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
-        xaxis={**_date_axis(), "range": [first, last + max((last - first) * 0.15, pd.Timedelta(days=3))]},  # end labels
+        xaxis={**_date_axis(), "range": [first.isoformat(), end.isoformat()]},
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": GRID,
                "title": {"text": "签约覆盖企业达目标"}},
     )
-    return go.Figure(traces, layout)
+    return _figure(traces, layout)
 
 
 # ---------------------------------------------------------------- composition by line kind
@@ -220,16 +275,15 @@ def part_title(part: str) -> str:
     return label if "（" in label else f"{label}（{UNITS[part]}）"
 
 
-def composition(lines: pd.DataFrame, part: str = "ents", title: str | None = None) -> go.Figure:
+def composition(lines: pd.DataFrame, part: str = "ents", title: str | None = None) -> Figure:
     """One stacked bar per stage (发出要约, 签订合同, 审查备案, top to bottom), one segment per line kind.
 
     `lines` is db.queries.line_totals: a `kind` column and the nine measures.
     """
     if part not in UNITS:
         raise ValueError(f"未知的统计口径 {part!r}：应为 {', '.join(UNITS)}")
-    by_kind = lines.set_index("kind") if len(lines) else lines
-    amounts = {k: [int(by_kind.loc[k, f"{s}_{part}"]) if k in by_kind.index else 0 for s in STAGES]
-               for k in LINE_KINDS}
+    by_kind = {r["kind"]: r for r in lines.to_dict("records")} if len(lines) else {}
+    amounts = {k: [int(by_kind[k][f"{s}_{part}"]) if k in by_kind else 0 for s in STAGES] for k in LINE_KINDS}
     totals = [sum(amounts[k][i] for k in LINE_KINDS) for i in range(len(STAGES))]
     if not any(totals):
         return empty_figure(title=title)
@@ -241,17 +295,18 @@ def composition(lines: pd.DataFrame, part: str = "ents", title: str | None = Non
     for kind in LINE_KINDS:
         hover = [f"<b>{stage} · {LINE_LABELS[kind]}</b><br>{_amount(n, part, fmt)}，占 {pct(n / t) if t else '—'}"
                  for stage, n, t in zip(stages, amounts[kind], totals, strict=True)]
-        traces.append(go.Bar(
-            name=LINE_LABELS[kind], orientation="h", y=stages, x=amounts[kind],
-            text=[fmt(n) if n else "" for n in amounts[kind]], textposition="inside",
-            insidetextanchor="middle", textangle=0, insidetextfont={"color": TEXT_ON[kind]}, hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>", marker={"color": KIND_COLOURS[kind]},
-        ))
-    traces.append(go.Scatter(
-        name="合计", y=stages, x=totals, mode="text", text=[f"  合计 {_amount(t, part, fmt)}" for t in totals],
-        textposition="middle right", textfont={"size": 16}, showlegend=False, hoverinfo="skip",
-        cliponaxis=False,
-    ))
+        traces.append({
+            "type": "bar", "name": LINE_LABELS[kind], "orientation": "h", "y": list(stages), "x": amounts[kind],
+            "text": [fmt(n) if n else "" for n in amounts[kind]], "textposition": "inside",
+            "insidetextanchor": "middle", "textangle": 0, "insidetextfont": {"color": TEXT_ON[kind]},
+            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",
+            "marker": {"color": KIND_COLOURS[kind]},
+        })
+    traces.append({
+        "type": "scatter", "name": "合计", "y": list(stages), "x": totals, "mode": "text",
+        "text": [f"  合计 {_amount(t, part, fmt)}" for t in totals], "textposition": "middle right",
+        "textfont": {"size": 16}, "showlegend": False, "hoverinfo": "skip", "cliponaxis": False,
+    })
     # The part's unit always shows: as the title's suffix, or as the whole title.
     layout = _layout(
         "composition", f"{title}：{part_title(part)}" if title else part_title(part),
@@ -264,14 +319,14 @@ def composition(lines: pd.DataFrame, part: str = "ents", title: str | None = Non
         yaxis={"categoryorder": "array", "categoryarray": stages, "autorange": "reversed", "automargin": True,
                "ticksuffix": " "},
     )
-    return go.Figure(traces, layout)
+    return _figure(traces, layout)
 
 
 # ---------------------------------------------------------------- one unit over time
 
 
 def unit_trend(trend_unit: pd.DataFrame, target_ents: int, pace: list[tuple[dt.date, float]],
-               city_share: pd.DataFrame | None = None, title: str | None = None) -> go.Figure:
+               city_share: pd.DataFrame | None = None, title: str | None = None) -> Figure:
     """A unit's enterprises covered at each stage, report by report, against its expected pace.
 
     `city_share` (optional: columns date, share) is the city's 签约覆盖企业 / 目标 over time; it is
@@ -280,11 +335,13 @@ def unit_trend(trend_unit: pd.DataFrame, target_ents: int, pace: list[tuple[dt.d
     if trend_unit.empty:
         return empty_figure(title=title)
     df = trend_unit.sort_values("date")
+    target_ents = int(target_ents)
     traces = []
 
-    def line(name: str, x: list, y: list[float], **style) -> go.Scatter:
-        return go.Scatter(name=name, x=x, y=y, text=[f"{thousands(v)} 家" for v in y],
-                          hovertemplate=f"{_esc(name)}：%{{text}}<extra></extra>", **style)
+    def line(name: str, x: list, y: list[float], **style) -> dict:
+        return {"type": "scatter", "name": name, "x": [_iso(d) for d in x], "y": y,
+                "text": [f"{thousands(v)} 家" for v in y],
+                "hovertemplate": f"{_esc(name)}：%{{text}}<extra></extra>", **style}
 
     if target_ents > 0:
         xs, ys = _pace_xy(pace)
@@ -294,11 +351,12 @@ def unit_trend(trend_unit: pd.DataFrame, target_ents: int, pace: list[tuple[dt.d
                                line={"color": PACE, "width": 2.5, "dash": "dash"}))
         if city_share is not None and not city_share.empty:
             city = city_share.sort_values("date")
-            traces.append(line("按全市进度折算", list(city["date"]),
-                               [target_ents * float(s) for s in city["share"]], mode="lines",
+            traces.append(line("按全市进度折算", city["date"].tolist(),
+                               [target_ents * float(s) for s in city["share"].tolist()], mode="lines",
                                line={"color": PACE, "width": 1.5, "dash": "dot"}))
+    dates = df["date"].tolist()
     for stage in STAGES:
-        traces.append(line(STAGE_LABELS[stage], list(df["date"]), [float(v) for v in df[f"{stage}_ents"]],
+        traces.append(line(STAGE_LABELS[stage], dates, [float(v) for v in df[f"{stage}_ents"].tolist()],
                            mode="lines+markers", line={"color": STAGE_COLOURS[stage], "width": 3},
                            marker={"size": 8}))
     layout = _layout(
@@ -309,4 +367,4 @@ def unit_trend(trend_unit: pd.DataFrame, target_ents: int, pace: list[tuple[dt.d
         yaxis={"tickformat": ",d", "rangemode": "tozero", "showgrid": True, "gridcolor": GRID,
                "title": {"text": "覆盖企业数（家）"}},
     )
-    return go.Figure(traces, layout)
+    return _figure(traces, layout)

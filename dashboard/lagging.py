@@ -135,7 +135,7 @@ def _pace(row, expected: float, th: Thresholds) -> Reason | None:
     value = _num(row.target_progress)
     if value is None or not _over(gap := (expected - value) * 100, th.pace_gap_points):
         return None
-    text = f"签约覆盖企业达目标 {pct(value)}，低于应达进度 {pct(expected)} {_shown_gap(expected, value, 1)}"
+    text = f"签约覆盖企业达目标 {pct(value)}，应达 {pct(expected)}，落后 {_shown_gap(expected, value, 1)}"
     return Reason("pace", text, value, gap)
 
 

@@ -21,7 +21,7 @@ from typing import Final
 from dash import Patch
 
 from dashboard import theme
-from dashboard.geo import center_zoom
+from dashboard.geo import bounds, center_zoom
 
 # The shared look lives in dashboard.theme; re-exported here so map callers need one import.
 COLORSCALE: Final = theme.COLORSCALE  # sequential, colour-blind safe
@@ -120,6 +120,8 @@ def district_map(
         map={"style": "white-bg", "center": center, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         uirevision=MAP_UIREVISION,
+        # assets/map_fit.js refits the view to these bounds in the real graph size (phones included).
+        meta={"bounds": list(bounds(geojson)), "right_px": COLORBAR_PX},
         showlegend=True,  # only trace 1 (未报送) has a legend entry: a grey swatch
         legend={
             "x": 0.01,
@@ -233,6 +235,8 @@ def offmap_bar(
         "zeroline": True,
         "zerolinecolor": "#bbbbbb",
         "fixedrange": True,
+        "nticks": 4,
+        "tickangle": 0,  # narrow column: never rotate the ticks vertical
     }
     if fmt:
         xaxis["tickformat"] = fmt

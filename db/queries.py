@@ -176,47 +176,60 @@ def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | N
     """Cumulative totals at every report date up to as_of (each unit at its latest report by then).
 
     City-wide by default; one unit with unit_code; every unit separately with by_unit=True.
-    Columns: date, [code, name,] nine measures, target_ents, baseline_ents."""
-    dates_q = select(distinct(Report.report_date).label("d")).where(
-        Report.campaign_id == campaign_id, Report.report_date <= as_of
+    Columns: date, [code, name,] nine measures (ints), sorted by date[, code, name].
+
+    The snapshot dates are the distinct report dates up to as_of (with unit_code: that unit's). SQL
+    sums the lines of the current version of each (unit, report date) in one pass; the carrying
+    forward ("a unit stands at its latest report on or before the date") is a walk over those rows.
+    """
+    latest = (
+        select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
+        .group_by(Report.unit_id, Report.report_date)
+        .subquery("latest_versions")
     )
-    if unit_code is not None:
-        dates_q = dates_q.join(Unit, Unit.id == Report.unit_id).where(Unit.code == unit_code)
-    dates = dates_q.subquery("dates")
-    pairs = (
-        select(dates.c.d, Report.unit_id, func.max(Report.report_date).label("rd"))
-        .select_from(dates)
-        .join(Report, and_(Report.campaign_id == campaign_id, Report.report_date <= dates.c.d))
-        .group_by(dates.c.d, Report.unit_id)
-        .subquery("pairs")
-    )
-    lv = _latest_versions(campaign_id)
-    keys = [pairs.c.d.label("date")] + ([Unit.code, Unit.name] if by_unit else [])
     stmt = (
         select(
-            *keys,
-            *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES],
+            Unit.code,
+            Unit.name,
+            Report.report_date,
+            *[func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES],
         )
-        .select_from(pairs)
-        .join(lv, and_(lv.c.unit_id == pairs.c.unit_id, lv.c.report_date == pairs.c.rd))
+        .select_from(Report)
         .join(
-            Report,
+            latest,
             and_(
-                Report.campaign_id == campaign_id,
-                Report.unit_id == lv.c.unit_id,
-                Report.report_date == lv.c.report_date,
-                Report.version == lv.c.version,
+                latest.c.unit_id == Report.unit_id,
+                latest.c.report_date == Report.report_date,
+                latest.c.version == Report.version,
             ),
         )
-        .join(ReportLine, ReportLine.report_id == Report.id)
-        .join(Unit, Unit.id == pairs.c.unit_id)
-        .group_by(*keys)
-        .order_by(*keys)
+        .join(Unit, Unit.id == Report.unit_id)
+        .outerjoin(ReportLine, ReportLine.report_id == Report.id)  # a report without lines counts as zeros
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
+        .group_by(Report.id, Unit.code, Unit.name, Report.report_date)
+        .order_by(Unit.code, Report.report_date)
     )
     if unit_code is not None:
         stmt = stmt.where(Unit.code == unit_code)
-    df = _frame(session, stmt)
-    df["date"] = [_date(v) for v in df["date"]]
+    reports = [(_date(d), code, name, values) for code, name, d, *values in session.execute(stmt)]
+    # Units in the order the database sorts their codes (its collation, as ORDER BY code did before).
+    rank = {code: i for i, code in enumerate(dict.fromkeys(code for _, code, _, _ in reports))}
+    reports.sort(key=lambda r: (r[0], rank[r[1]]))
+
+    rows: list[tuple] = []
+    standing: list[tuple | None] = [None] * len(rank)  # per unit: (code, name, measures) of its latest report so far
+    for i, (date, code, name, values) in enumerate(reports):
+        standing[rank[code]] = (code, name, values)
+        if i + 1 < len(reports) and reports[i + 1][0] == date:
+            continue  # take in every report of this date first
+        units = [u for u in standing if u is not None]
+        if by_unit:
+            rows += [(date, c, n, *v) for c, n, v in units]
+        else:
+            rows.append((date, *(sum(col) for col in zip(*(v for _, _, v in units)))))
+    df = pd.DataFrame(rows, columns=["date", *(["code", "name"] if by_unit else []), *MEASURES])
+    df["date"] = [_date(v) for v in df["date"]]  # the dtypes trend() has always had, empty frames included
     for m in MEASURES:
         df[m] = df[m].astype(int)
     return df

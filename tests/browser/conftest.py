@@ -57,6 +57,11 @@ DASH_TIMEOUT_MS = 20_000
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+try:  # re-exported for the tests, so a missing Playwright skips (or fails in CI) through the fixture
+    from playwright.sync_api import expect
+except ImportError:
+    expect = None
+
 
 def _unavailable(reason: str) -> None:
     if IN_CI:
@@ -121,12 +126,15 @@ def wait_for_dash(page, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
             raise TimeoutError(f"Dash did not settle within {timeout_ms} ms")
 
 
-# The dcc.Graph's plotly div has its figure, and (for a map) MapLibre has its style and is still.
-# plotly.js and the graph bundle load lazily, so a graph draws a few seconds after Dash is idle.
+# The dcc.Graph's plotly div has its figure, dcc.Graph has bound its event handlers, and (for a
+# map) MapLibre has its style and is still. plotly.js and the graph bundle load lazily, so a graph
+# draws a few seconds after Dash is idle; and dcc.Graph binds plotly_click (-> clickData) only
+# after the plot's promise resolves, some 0.5 s after the figure shows: a click before that is lost.
 _GRAPH_READY_JS = """
 ([graphId, isMap]) => {
     const gd = document.querySelector(`[id="${graphId}"] .js-plotly-plot`);
     if (!gd || !gd._fullLayout || !gd._fullData) return false;
+    if (!(gd._ev && gd._ev.listeners("plotly_click").length)) return false;
     if (!isMap) return true;
     const sub = gd._fullLayout.map && gd._fullLayout.map._subplot;
     const map = sub && sub.map;
@@ -152,6 +160,9 @@ def map_page_xy(page, graph_id: str, lon: float, lat: float) -> tuple[float, flo
     answers in canvas pixels, so the canvas's bounding box gives the page offset. The map is
     scrolled into view first so the point can be clicked.
     """
+    # dcc.Graph first renders a placeholder with the same id and swaps in the real graph when its
+    # bundle has loaded: wait for the map before touching the element.
+    wait_for_map(page, graph_id)
     page.locator(f'[id="{graph_id}"]').scroll_into_view_if_needed()
     wait_for_map(page, graph_id)
     x, y = page.evaluate(

@@ -6,14 +6,21 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
 
 from dashboard import ids
 from dashboard.format import thousands
 from dashboard.geo import city_geojson
 from db import queries
 from db.measures import LINE_KINDS, MEASURES
-from tests.browser.conftest import db_session, default_view, map_page_xy, point_inside, wait_for_dash, wait_for_graph
+from tests.browser.conftest import (
+    db_session,
+    default_view,
+    expect,
+    map_page_xy,
+    point_inside,
+    wait_for_dash,
+    wait_for_graph,
+)
 
 LANLING = "371324"  # 兰陵县
 NEVER_REPORTED = "KF03"  # 临沂临港经济开发区: the demo's unit that never reports

@@ -1,5 +1,6 @@
 """The overview `/` in Chromium: KPIs against the database, offline requests, the metric switch as a
-partial map update, drill-down state and the back button, live refresh, layout at two sizes.
+partial map update, drill-down state and the back button, live refresh, layout at two sizes, the
+whole city inside the map.
 
 Expectations are computed from the database with db.queries and printed with dashboard.format, the
 same way a reader would check a figure by hand; the page is only read, never trusted.
@@ -12,17 +13,17 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect
 
 from dashboard import ids, labels
-from dashboard.geo import city_geojson
 from dashboard.format import pct, thousands
+from dashboard.geo import bounds, city_geojson
 from db import queries
 from tests.browser.conftest import (
     assert_all_local,
     build_demo_database,
     db_session,
     default_view,
+    expect,
     map_page_xy,
     point_inside,
     serve,
@@ -87,6 +88,13 @@ def open_overview(page, base_url: str, query: str = "") -> None:
     wait_for_map(page, ids.MAP)
 
 
+# What the map's traces hold as geometry: the GeoJSON URL, or the number of embedded features.
+GEOMETRY_JS = """(id) => {
+    const gd = document.querySelector(`[id="${id}"] .js-plotly-plot`);
+    return gd.data.map(t => typeof t.geojson === "string" ? t.geojson : (t.geojson && t.geojson.features.length));
+}"""
+
+
 def pick_metric(page, label: str) -> None:
     page.locator(f"#{ids.METRIC} label", has_text=label).click()
 
@@ -144,6 +152,8 @@ def test_brw004_metric_switch_patches_map(live_server, demo_db_url, page):
     assert len(filing) == 12, "expected the 12 county-level units on the map"
 
     open_overview(page, live_server)
+    geometry_before = page.evaluate(GEOMETRY_JS, ids.MAP)
+    assert geometry_before, "the map has no geometry"
     with page.expect_response(lambda r: f"{ids.MAP}.figure" in callback_output(r)) as info:
         pick_metric(page, "备案率")
     response = info.value
@@ -172,15 +182,14 @@ def test_brw004_metric_switch_patches_map(live_server, demo_db_url, page):
             const trace = gd._fullData[0];
             return {
                 values: Object.fromEntries(trace.locations.map((loc, i) => [loc, trace.customdata[i][2]])),
-                geojson: Boolean(gd.data[0].geojson && gd.data[0].geojson.features.length),
             };
         }""",
         ids.MAP,
     )
-    assert drawn["geojson"], "the patch dropped the map's geometry"
     assert drawn["values"] == filing
+    assert page.evaluate(GEOMETRY_JS, ids.MAP) == geometry_before, "the patch changed the map's geometry"
 
-    # And a real hover over 兰陵县 reads its 备案率.
+    # And a real hover over 兰陵县 reads its 备案率 (so the shapes are still drawn, too).
     lon, lat = point_inside(city_geojson(tuple(sorted(filing))), "371324")
     x, y = map_page_xy(page, ids.MAP, lon, lat)
     page.mouse.move(x, y)
@@ -258,8 +267,18 @@ def submit_more(url: str) -> dict:
     figures = {row["kind"]: {m: int(row[m]) + REFRESH_STEP for m in MEASURES} for row in lines.to_dict("records")}
     engine = make_engine(url)
     try:
-        submit(engine, Submission(campaign["id"], REFRESH_UNIT, REFRESH_DATE, figures,
-                                  leader="浏览器测试", filled_by="浏览器测试", submitted_by="brw006"))
+        submit(
+            engine,
+            Submission(
+                campaign["id"],
+                REFRESH_UNIT,
+                REFRESH_DATE,
+                figures,
+                leader="浏览器测试",
+                filled_by="浏览器测试",
+                submitted_by="brw006",
+            ),
+        )
     finally:
         engine.dispose()
     with db_session(url) as s:
@@ -334,4 +353,48 @@ def test_brw007_layout_fits_without_horizontal_scroll(live_server, page, width, 
                 .slice(0, 8).map(el => `${el.tagName}#${el.id}.${el.className} right=${el.getBoundingClientRect().right}`)""",
             inner_width,
         )
-        pytest.fail(f"horizontal overflow: scrollWidth {scroll_width} > innerWidth {inner_width} ({shot}); widest: {wide}")
+        pytest.fail(
+            f"horizontal overflow: scrollWidth {scroll_width} > innerWidth {inner_width} ({shot}); widest: {wide}"
+        )
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (1366, 768),
+        (1440, 900),
+        (390, 844),
+    ],
+    ids=["1366x768", "1440x900", "390x844"],
+)
+def test_brw011_map_shows_the_whole_city(live_server, demo_db_url, page, width, height):
+    with db_session(demo_db_url) as s:
+        campaign, as_of = default_view(s)
+        units = queries.unit_metrics(s, campaign["id"], as_of)
+    fc = city_geojson(tuple(sorted(a for a in units["adcode"] if isinstance(a, str) and a)))
+    lon_min, lat_min, lon_max, lat_max = bounds(fc)
+
+    page.set_viewport_size({"width": width, "height": height})
+    open_overview(page, live_server)
+    view = page.evaluate(
+        """([id, west, south, east, north]) => {
+            const gd = document.querySelector(`[id="${id}"] .js-plotly-plot`);
+            const map = gd._fullLayout.map._subplot.map;
+            const canvas = map.getCanvas().getBoundingClientRect();
+            const bar = gd.querySelector("g.colorbar");
+            const barLeft = bar ? bar.getBoundingClientRect().left - canvas.left : canvas.width;
+            const nw = map.project([west, north]), se = map.project([east, south]);
+            return {left: nw.x, top: nw.y, right: se.x, bottom: se.y,
+                    width: canvas.width, height: canvas.height, barLeft};
+        }""",
+        [ids.MAP, lon_min, lat_min, lon_max, lat_max],
+    )
+    # Every county is drawn inside the canvas, and none under the colour bar.
+    assert view["left"] >= 0 and view["top"] >= 0 and view["bottom"] <= view["height"], view
+    assert view["right"] <= view["barLeft"], view
+
+
+def test_brw012_back_from_a_fresh_overview_leaves_the_app(live_server, page):
+    open_overview(page, live_server)
+    page.go_back()
+    assert urlsplit(page.url).netloc == "", f"Back from a freshly opened overview stayed in the app: {page.url}"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
+from plotly.io.json import to_json_plotly
 
 from dashboard import figures
 from dashboard.theme import (
@@ -40,7 +44,7 @@ def trend_row(date, code, name, **values):
 
 
 def hover(trace) -> str:
-    return " ".join(str(h) for h in trace.hovertext if h)
+    return " ".join(str(h) for h in trace["hovertext"] if h)
 
 
 # ---------------------------------------------------------------- empty states
@@ -48,10 +52,10 @@ def hover(trace) -> str:
 
 def test_fig001_empty_figure_is_a_centred_sentence_without_axes():
     fig = figures.empty_figure("尚无报送数据")
-    assert fig.data == ()
-    (note,) = fig.layout.annotations
-    assert note.text == "尚无报送数据" and (note.x, note.y) == (0.5, 0.5)
-    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    assert fig["data"] == []
+    (note,) = fig["layout"]["annotations"]
+    assert note["text"] == "尚无报送数据" and (note["x"], note["y"]) == (0.5, 0.5)
+    assert fig["layout"]["xaxis"]["visible"] is False and fig["layout"]["yaxis"]["visible"] is False
 
 
 @pytest.mark.parametrize(
@@ -67,14 +71,14 @@ def test_fig001_empty_figure_is_a_centred_sentence_without_axes():
 )
 def test_fig002_every_builder_has_the_empty_state(build):
     fig = build()
-    assert fig.data == ()
-    assert [a.text for a in fig.layout.annotations] == [figures.NO_REPORTS]
+    assert fig["data"] == []
+    assert [a["text"] for a in fig["layout"]["annotations"]] == [figures.NO_REPORTS]
 
 
 def test_fig003_progress_without_targets_is_empty():
     df = pd.DataFrame([trend_row(D1, "371324", "兰陵县", signed_ents=5)])
     fig = figures.progress_lines(df, {"371324": 0}, PACE_POINTS, set(), {})
-    assert fig.data == ()
+    assert fig["data"] == []
 
 
 # ---------------------------------------------------------------- ranking
@@ -82,48 +86,50 @@ def test_fig003_progress_without_targets_is_empty():
 
 def test_fig010_ranking_best_first_unranked_last():
     fig = figures.ranking_bar(ROWS, "备案率", 0.0, 1.0)
-    bars, blanks, _ = fig.data
-    assert list(bars.y) == ["371311", "371302", "371325"]
-    assert list(bars.x) == [0.81, 0.55, 0.12]
-    assert list(blanks.y) == ["371324"]
-    assert fig.layout.yaxis.categoryarray == ("371311", "371302", "371325", "371324")
-    assert fig.layout.yaxis.autorange == "reversed"  # rank 1 at the top
-    assert fig.layout.yaxis.ticktext == ("罗庄区", "兰山区", "费县", "兰陵县")
+    bars, blanks, _ = fig["data"]
+    assert list(bars["y"]) == ["371311", "371302", "371325"]
+    assert list(bars["x"]) == [0.81, 0.55, 0.12]
+    assert list(blanks["y"]) == ["371324"]
+    assert list(fig["layout"]["yaxis"]["categoryarray"]) == ["371311", "371302", "371325", "371324"]
+    assert fig["layout"]["yaxis"]["autorange"] == "reversed"  # rank 1 at the top
+    assert list(fig["layout"]["yaxis"]["ticktext"]) == ["罗庄区", "兰山区", "费县", "兰陵县"]
 
 
 def test_fig011_ranking_colours_on_the_shared_scale_and_range():
     fig = figures.ranking_bar(ROWS, "备案率", 0.0, 0.9)
-    marker = fig.data[0].marker
-    assert marker.colorscale == figures.go.Bar(marker={"colorscale": COLORSCALE}).marker.colorscale
-    assert (marker.cmin, marker.cmax, marker.cauto) == (0.0, 0.9, False)
-    assert list(marker.color) == [0.81, 0.55, 0.12]
-    assert marker.reversescale is False
-    assert figures.ranking_bar(ROWS, "未报送天数", 0, 14, reverse=True).data[0].marker.reversescale is True
+    marker = fig["data"][0]["marker"]
+    # the scale as plotly expands the theme's name (what go.Bar drew)
+    assert [tuple(p) for p in marker["colorscale"]] == list(go.Bar(marker={"colorscale": COLORSCALE}).marker.colorscale)
+    assert (marker["cmin"], marker["cmax"], marker["cauto"]) == (0.0, 0.9, False)
+    assert list(marker["color"]) == [0.81, 0.55, 0.12]
+    assert marker["reversescale"] is False
+    assert figures.ranking_bar(ROWS, "未报送天数", 0, 14, reverse=True)["data"][0]["marker"]["reversescale"] is True
 
 
 def test_fig012_unranked_rows_are_grey_and_say_why():
-    blanks = figures.ranking_bar(ROWS, "备案率", 0.0, 1.0).data[1]
-    assert blanks.marker.color == NO_DATA
-    assert list(blanks.text) == ["尚未报送"]
-    assert blanks.x[0] > 0  # a visible band, not a zero-length bar
+    blanks = figures.ranking_bar(ROWS, "备案率", 0.0, 1.0)["data"][1]
+    assert blanks["marker"]["color"] == NO_DATA
+    assert list(blanks["text"]) == ["尚未报送"]
+    assert blanks["x"][0] > 0  # a visible band, not a zero-length bar
 
 
 def test_fig013_ranking_text_customdata_hover_and_height():
     fig = figures.ranking_bar(ROWS, "备案率", 0.0, 1.0)
-    bars, blanks, _ = fig.data
-    assert list(bars.text) == ["81.0%", "55.0%", "12.0%"]
-    assert list(bars.textposition) == ["outside"] * 3
-    assert [*bars.customdata, *blanks.customdata] == ["371311", "371302", "371325", "371324"]
-    assert "罗庄区" in bars.hovertext[0] and "81.0%" in bars.hovertext[0] and "第 1 / 4" in bars.hovertext[0]
-    assert "无排名" in blanks.hovertext[0]
-    assert fig.layout.height >= 24 * len(ROWS)
+    bars, blanks, _ = fig["data"]
+    assert list(bars["text"]) == ["81.0%", "55.0%", "12.0%"]
+    assert list(bars["textposition"]) == ["outside"] * 3
+    assert [*bars["customdata"], *blanks["customdata"]] == ["371311", "371302", "371325", "371324"]
+    top = bars["hovertext"][0]
+    assert "罗庄区" in top and "81.0%" in top and "第 1 / 4" in top
+    assert "无排名" in blanks["hovertext"][0]
+    assert fig["layout"]["height"] >= 24 * len(ROWS)
     many = [row(f"U{i:02d}", f"单位{i}", i / 23, f"{i}", i, 23) for i in range(1, 24)]
-    assert figures.ranking_bar(many, "备案率", 0, 1).layout.height >= 24 * 23
+    assert figures.ranking_bar(many, "备案率", 0, 1)["layout"]["height"] >= 24 * 23
 
 
 def test_fig014_lagging_units_are_marked():
     fig = figures.ranking_bar(ROWS, "备案率", 0.0, 1.0, lagging_codes={"371325", "371324"})
-    labels = fig.layout.yaxis.ticktext
+    labels = fig["layout"]["yaxis"]["ticktext"]
     assert labels[0] == "罗庄区" and labels[1] == "兰山区"
     for label, name in ((labels[2], "费县"), (labels[3], "兰陵县")):
         assert f"⚠ {name}" in label and LAGGING in label
@@ -132,11 +138,11 @@ def test_fig014_lagging_units_are_marked():
 def test_fig015_negative_values_are_labelled_right_of_zero():
     rows = [row("A", "甲", 0.1, "超前 10.0 个百分点", 1, 2), row("B", "乙", -0.3, "落后 30.0 个百分点", 2, 2)]
     fig = figures.ranking_bar(rows, "进度差", -0.3, 0.3)
-    bars, _, labels = fig.data
-    assert list(bars.textposition) == ["outside", "none"]  # no long text running into the names
-    assert list(labels.y) == ["B"] and list(labels.x) == [0]
-    assert [t.strip() for t in labels.text] == ["落后 30.0 个百分点"]
-    low, high = fig.layout.xaxis.range
+    bars, _, labels = fig["data"]
+    assert list(bars["textposition"]) == ["outside", "none"]  # no long text running into the names
+    assert list(labels["y"]) == ["B"] and list(labels["x"]) == [0]
+    assert [t.strip() for t in labels["text"]] == ["落后 30.0 个百分点"]
+    low, high = fig["layout"]["xaxis"]["range"]
     assert low <= -0.3 and high > 0.3
 
 
@@ -159,47 +165,62 @@ NAMES = {"371324": "兰陵县", "371302": "兰山区", "371311": "罗庄区", "K
 
 
 def traces_by_name(fig) -> dict:
-    return {t.name: t for t in fig.data}
+    return {t["name"]: t for t in fig["data"]}
 
 
 def test_fig020_progress_is_signed_over_target():
     fig = figures.progress_lines(progress_frame(), TARGETS, PACE_POINTS, {"371324"}, NAMES)
     lanling = traces_by_name(fig)["兰陵县"]
-    assert list(lanling.x) == [D1, D2]
-    assert list(lanling.y) == [10 / 200, 25 / 200]
-    assert list(lanling.customdata) == ["371324", "371324"]
-    assert "12.5%" in lanling.hovertext[1]
-    assert fig.layout.yaxis.tickformat == ".0%"
+    assert list(lanling["x"]) == [D1.isoformat(), D2.isoformat()]  # dates as plotly writes them
+    assert list(lanling["y"]) == [10 / 200, 25 / 200]
+    assert list(lanling["customdata"]) == ["371324", "371324"]
+    assert "12.5%" in lanling["hovertext"][1]
+    assert fig["layout"]["yaxis"]["tickformat"] == ".0%"
 
 
 def test_fig021_pace_line_is_dashed_and_follows_the_points():
     fig = figures.progress_lines(progress_frame(), TARGETS, list(reversed(PACE_POINTS)), set(), NAMES)
     pace = traces_by_name(fig)[figures.PACE_LABEL]
-    assert list(pace.x) == [dt.date(2017, 2, 28), D3] and list(pace.y) == [0.0, 0.3]
-    assert pace.line.dash == "dash" and pace.line.color == PACE
+    assert list(pace["x"]) == ["2017-02-28", D3.isoformat()] and list(pace["y"]) == [0.0, 0.3]
+    assert pace["line"]["dash"] == "dash" and pace["line"]["color"] == PACE
 
 
 def test_fig022_only_highlighted_units_and_one_grey_entry_in_the_legend():
     fig = figures.progress_lines(progress_frame(), TARGETS, PACE_POINTS, {"371324", "371311"}, NAMES)
-    names = [t.name for t in fig.data]
+    names = [t["name"] for t in fig["data"]]
     assert sorted(names) == sorted([figures.OTHERS_LABEL, figures.PACE_LABEL, "兰陵县", "罗庄区"])
     others = traces_by_name(fig)[figures.OTHERS_LABEL]
-    assert others.line.color == NO_DATA
+    assert others["line"]["color"] == NO_DATA
     # 兰山区 alone in the grey trace, its points clickable; the unit without a target is nowhere.
-    assert [c for c in others.customdata if c] == ["371302", "371302"]
-    assert [y for y in others.y if y is not None] == [40 / 300, 90 / 300]
+    assert [c for c in others["customdata"] if c] == ["371302", "371302"]
+    assert [y for y in others["y"] if y is not None] == [40 / 300, 90 / 300]
     highlighted = [traces_by_name(fig)[n] for n in ("兰陵县", "罗庄区")]
-    assert len({t.line.color for t in highlighted}) == 2
-    assert all(t.line.width > others.line.width for t in highlighted)
+    assert len({t["line"]["color"] for t in highlighted}) == 2
+    assert all(t["line"]["width"] > others["line"]["width"] for t in highlighted)
     assert "蒙山旅游区" not in hover(others)
 
 
 def test_fig023_a_single_report_date_still_has_a_date_range():
     df = pd.DataFrame([trend_row(D1, "371324", "兰陵县", signed_ents=10)])
     fig = figures.progress_lines(df, TARGETS, [], {"371324"}, NAMES)
-    first, last = fig.layout.xaxis.range
+    first, last = fig["layout"]["xaxis"]["range"]
     assert pd.Timestamp(first) == pd.Timestamp(D1) and pd.Timestamp(last) > pd.Timestamp(D1)
-    assert fig.data[0].text[-1].strip() == "兰陵县"  # named at its last point
+    assert fig["data"][0]["text"][-1].strip() == "兰陵县"  # named at its last point
+
+
+def test_fig024_progress_groups_rows_in_any_order():
+    """db.queries.trend lists rows by date, then unit: each unit's line is still in date order, the
+    grey units in code order with a gap between them, and the same as from rows sorted by unit."""
+    by_unit = progress_frame()
+    by_date = by_unit.sort_values(["date", "code"]).reset_index(drop=True)
+    shuffled = by_unit.sample(frac=1, random_state=7).reset_index(drop=True)
+    figs = [figures.progress_lines(df, TARGETS, PACE_POINTS, {"371311"}, NAMES) for df in (by_unit, by_date, shuffled)]
+    assert figs[0] == figs[1] == figs[2]
+    others = traces_by_name(figs[1])[figures.OTHERS_LABEL]
+    assert others["x"] == [D1.isoformat(), D2.isoformat(), None, D1.isoformat(), D2.isoformat(), None]
+    assert others["customdata"] == ["371302", "371302", None, "371324", "371324", None]
+    assert others["y"] == [40 / 300, 90 / 300, None, 10 / 200, 25 / 200, None]
+    assert "兰山区" in others["hovertext"][0] and "兰陵县" in others["hovertext"][3]
 
 
 # ---------------------------------------------------------------- composition
@@ -218,31 +239,31 @@ def lines_frame() -> pd.DataFrame:
 
 def test_fig030_composition_segments_by_kind_and_stage_order():
     fig = figures.composition(lines_frame(), "ents")
-    bars = [t for t in fig.data if t.type == "bar"]
-    assert [t.name for t in bars] == [LINE_LABELS[k] for k in LINE_KINDS]
-    assert [t.marker.color for t in bars] == [KIND_COLOURS[k] for k in LINE_KINDS]
-    assert all(list(t.y) == ["发出要约", "签订合同", "审查备案"] for t in bars)
-    assert fig.layout.yaxis.autorange == "reversed"  # 发出要约 on top
-    assert [list(t.x) for t in bars] == [[5200, 4100, 3300], [6800, 5900, 4100], [345, 0, 0]]
-    assert fig.layout.barmode == "stack"
-    assert list(bars[0].text) == ["5,200", "4,100", "3,300"]
-    assert list(bars[2].text) == ["345", "", ""]  # no "0" label on an empty segment
+    bars = [t for t in fig["data"] if t["type"] == "bar"]
+    assert [t["name"] for t in bars] == [LINE_LABELS[k] for k in LINE_KINDS]
+    assert [t["marker"]["color"] for t in bars] == [KIND_COLOURS[k] for k in LINE_KINDS]
+    assert all(list(t["y"]) == ["发出要约", "签订合同", "审查备案"] for t in bars)
+    assert fig["layout"]["yaxis"]["autorange"] == "reversed"  # 发出要约 on top
+    assert [list(t["x"]) for t in bars] == [[5200, 4100, 3300], [6800, 5900, 4100], [345, 0, 0]]
+    assert fig["layout"]["barmode"] == "stack"
+    assert list(bars[0]["text"]) == ["5,200", "4,100", "3,300"]
+    assert list(bars[2]["text"]) == ["345", "", ""]  # no "0" label on an empty segment
 
 
 def test_fig031_composition_totals_and_unit_in_title():
     fig = figures.composition(lines_frame(), "ents")
-    totals = next(t for t in fig.data if t.type == "scatter")
-    assert list(totals.x) == [12345, 10000, 7400]
-    assert [t.strip() for t in totals.text] == ["合计 12,345 家", "合计 10,000 家", "合计 7,400 家"]
-    assert "家" in fig.layout.title.text
+    totals = next(t for t in fig["data"] if t["type"] == "scatter")
+    assert list(totals["x"]) == [12345, 10000, 7400]
+    assert [t.strip() for t in totals["text"]] == ["合计 12,345 家", "合计 10,000 家", "合计 7,400 家"]
+    assert "家" in fig["layout"]["title"]["text"]
 
 
 def test_fig032_composition_in_wan_for_workers():
     fig = figures.composition(lines_frame(), "workers")
-    totals = next(t for t in fig.data if t.type == "scatter")
-    assert [t.strip() for t in totals.text] == ["合计 27.7万人", "合计 23.0万人", "合计 18.2万人"]
-    assert list(fig.data[1].text) == ["9.5万", "8.0万", "6.1万"]  # one style across the chart
-    assert fig.layout.title.text == "覆盖职工数（人）"
+    totals = next(t for t in fig["data"] if t["type"] == "scatter")
+    assert [t.strip() for t in totals["text"]] == ["合计 27.7万人", "合计 23.0万人", "合计 18.2万人"]
+    assert list(fig["data"][1]["text"]) == ["9.5万", "8.0万", "6.1万"]  # one style across the chart
+    assert fig["layout"]["title"]["text"] == "覆盖职工数（人）"
 
 
 def test_fig033_composition_rejects_an_unknown_part():
@@ -265,28 +286,29 @@ def test_fig040_unit_trend_stages_over_time():
     by_name = traces_by_name(fig)
     for stage, label in (("offer", "发出要约"), ("signed", "签订合同"), ("filed", "审查备案")):
         trace = by_name[label]
-        assert list(trace.x) == [D1, D2]  # sorted by date
-        assert trace.line.color == STAGE_COLOURS[stage]
-        assert "markers" in trace.mode
-    assert list(by_name["签订合同"].y) == [500, 1200]
-    assert list(by_name["发出要约"].text) == ["800 家", "1,500 家"]
+        assert list(trace["x"]) == [D1.isoformat(), D2.isoformat()]  # sorted by date
+        assert trace["line"]["color"] == STAGE_COLOURS[stage]
+        assert "markers" in trace["mode"]
+    assert list(by_name["签订合同"]["y"]) == [500, 1200]
+    assert list(by_name["发出要约"]["text"]) == ["800 家", "1,500 家"]
 
 
 def test_fig041_unit_trend_pace_in_enterprises():
     fig = figures.unit_trend(unit_frame(), 4000, PACE_POINTS)
-    pace = next(t for t in fig.data if t.name.startswith(figures.PACE_LABEL))
-    assert list(pace.y) == [0.0, 1200.0]
-    assert pace.line.dash == "dash"
-    assert "4,000" in pace.name
-    assert fig.layout.yaxis.tickformat == ",d"
+    pace = next(t for t in fig["data"] if t["name"].startswith(figures.PACE_LABEL))
+    assert list(pace["y"]) == [0.0, 1200.0]
+    assert pace["line"]["dash"] == "dash"
+    assert "4,000" in pace["name"]
+    assert fig["layout"]["yaxis"]["tickformat"] == ",d"
     # no target, no pace line
-    assert not any(t.name.startswith(figures.PACE_LABEL) for t in figures.unit_trend(unit_frame(), 0, PACE_POINTS).data)
+    no_target = figures.unit_trend(unit_frame(), 0, PACE_POINTS)
+    assert not any(t["name"].startswith(figures.PACE_LABEL) for t in no_target["data"])
 
 
 def test_fig042_unit_trend_city_pace_scaled_to_the_target():
     city = pd.DataFrame({"date": [D1, D2], "share": [0.1, 0.25]})
     fig = figures.unit_trend(unit_frame(), 4000, PACE_POINTS, city)
-    assert list(traces_by_name(fig)["按全市进度折算"].y) == [400.0, 1000.0]
+    assert list(traces_by_name(fig)["按全市进度折算"]["y"]) == [400.0, 1000.0]
 
 
 # ---------------------------------------------------------------- common layout
@@ -303,14 +325,65 @@ def test_fig042_unit_trend_city_pace_scaled_to_the_target():
     ids=["ranking", "progress", "composition", "unit_trend"],
 )
 def test_fig050_layout_for_the_projector_and_live_updates(fig):
-    assert fig.layout.uirevision
-    assert fig.layout.font.size >= 14
-    assert "Noto Sans CJK SC" in fig.layout.font.family
-    assert fig.layout.hovermode in ("closest", "x unified")
-    assert fig.layout.separators == ".,"
+    layout = fig["layout"]
+    assert layout["uirevision"]
+    assert layout["font"]["size"] >= 14
+    assert "Noto Sans CJK SC" in layout["font"]["family"]
+    assert layout["hovermode"] in ("closest", "x unified")
+    assert layout["separators"] == ".,"
 
 
 def test_fig051_optional_title():
-    assert figures.ranking_bar(ROWS, "备案率", 0, 1).layout.title.text is None
-    assert figures.ranking_bar(ROWS, "备案率", 0, 1, title="排名").layout.title.text == "排名"
-    assert figures.composition(lines_frame(), "copies", title="全市").layout.title.text == "全市：份数（份）"
+    assert "text" not in figures.ranking_bar(ROWS, "备案率", 0, 1)["layout"].get("title", {})
+    assert figures.ranking_bar(ROWS, "备案率", 0, 1, title="排名")["layout"]["title"]["text"] == "排名"
+    assert figures.composition(lines_frame(), "copies", title="全市")["layout"]["title"]["text"] == "全市：份数（份）"
+
+
+# ---------------------------------------------------------------- plain dicts, as plotly would send them
+
+
+def every_figure() -> list[dict]:
+    """Each builder, empty and full, fed the numpy values the pages pass (targets from `.astype(int)`,
+    ranges from pandas sums)."""
+    codes = pd.Series(["371324", "371302", "371311", "KF04"])
+    targets = dict(zip(codes, pd.Series([200, 300, 100, 0]).astype(int), strict=True))  # numpy int64 values
+    city = pd.DataFrame({"date": [D1, D2], "share": np.array([0.1, 0.25])})
+    return [
+        figures.empty_figure(),
+        figures.empty_figure("无", title="标题"),
+        figures.ranking_bar(ROWS, "备案率", np.float64(0.0), np.float64(0.9), lagging_codes={"371325"}, title="排名"),
+        figures.ranking_bar([row("A", "甲", np.float64(0.1), "超前", 1, 2), row("B", "乙", -0.3, "落后", 2, 2)],
+                            "进度差", -0.3, 0.3, reverse=True),
+        figures.ranking_bar([], "备案率", 0, 1),
+        figures.progress_lines(progress_frame(), targets, PACE_POINTS, {"371324"}, NAMES, title="进度"),
+        figures.progress_lines(progress_frame(), targets, [], set(), {}),
+        figures.composition(lines_frame(), "workers", title="全市"),
+        figures.composition(lines_frame(), "copies"),
+        figures.unit_trend(unit_frame(), np.int64(4000), PACE_POINTS, city, title="兰陵县"),
+        figures.unit_trend(unit_frame(), 0, PACE_POINTS),
+    ]
+
+
+def plain_types(value) -> set[type]:
+    """The exact types of every leaf of a figure (np.float64 is a float subclass: type(), not isinstance)."""
+    if isinstance(value, dict):
+        assert all(type(k) is str for k in value)
+        return set().union(*map(plain_types, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(plain_types, value))
+    return {type(value)}
+
+
+def test_fig052_figures_are_plain_json():
+    """No numpy, pandas or date objects: any JSON encoder, Dash's included, can send them."""
+    for fig in every_figure():
+        assert set(fig) == {"data", "layout"}
+        assert plain_types(fig) <= {str, int, float, bool, type(None)}
+        assert json.loads(json.dumps(fig)) == fig
+
+
+def test_fig053_plotly_accepts_them_unchanged():
+    """go.Figure validates every property (a misspelt one raises) and sends what we send: the same
+    template and colour scale, so the chart looks as it did when built as a go.Figure."""
+    for fig in every_figure():
+        assert json.loads(to_json_plotly(go.Figure(fig))) == json.loads(to_json_plotly(fig))

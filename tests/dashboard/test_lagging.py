@@ -85,7 +85,7 @@ def test_lag004_pace_fires_with_the_reason_in_words():
     [lag] = run(unit(target_progress=0.38))
     [reason] = lag.reasons
     assert reason.rule == "pace"
-    assert reason.text == "签约覆盖企业达目标 38.0%，低于应达进度 62.0% 24 个百分点"
+    assert reason.text == "签约覆盖企业达目标 38.0%，应达 62.0%，落后 24 个百分点"
     assert reason.value == 0.38
     assert reason.gap == pytest.approx(24.0)
 
@@ -150,7 +150,7 @@ def test_lag012_after_the_window_actual_figures_are_judged():
     [lag] = run(short, as_of=after)
     assert [r.rule for r in lag.reasons] == ["pace", "stale", "coverage"]  # always in rule order
     assert only(short, as_of=after) == {
-        "pace": "签约覆盖企业达目标 85.0%，低于应达进度 100.0% 15 个百分点",
+        "pace": "签约覆盖企业达目标 85.0%，应达 100.0%，落后 15 个百分点",
         "stale": "35 天未报送",
         "coverage": "职工覆盖率 22.0%，未达目标 35.0%",
     }

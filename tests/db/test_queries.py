@@ -152,6 +152,58 @@ def test_qry006_trend_city_unit_and_by_unit(fx):
     assert per.loc[(D(2017, 3, 17), "371302"), "signed_ents"] == 35
 
 
+def test_qry009_trend_carries_units_forward_and_takes_in_a_late_unit(fx):
+    """Three snapshot dates: 兰山区 corrects its 03-17 report, 罗庄区 reports once (03-10) and is carried
+    forward, 高新区 reports only on 03-24 (corrected the same day). Every measure of the city series is
+    the sum of each unit's current version of its latest report on or before the date."""
+    engine, cid = fx
+    late = {"single": (2, 2, 50, 1, 1, 20, 1, 1, 20), "regional": (1, 6, 90, 0, 0, 0, 0, 0, 0),
+            "industry": (0,) * 9}
+    with write_session(engine) as s:
+        kf01 = s.scalar(select(Unit.id).where(Unit.code == "KF01"))
+        for version, lines in ((1, {**late, "single": (9,) * 9}), (2, late)):
+            r = Report(campaign_id=cid, unit_id=kf01, report_date=D(2017, 3, 24), version=version, leader="",
+                       filled_by="", submitted_at=dt.datetime(2017, 3, 24), submitted_by="测试", source="cli",
+                       is_correction=version > 1, reason="", warnings="[]")
+            s.add(r)
+            s.flush()
+            for kind, vals in lines.items():
+                s.add(ReportLine(report_id=r.id, kind=kind, **dict(zip(MEASURES, vals))))
+    lanshan_0310 = [8, 35, 1400, 4, 27, 950, 2, 6, 250]
+    lanshan_0317 = [12, 48, 2000, 8, 35, 1400, 5, 28, 1050]  # version 2
+    luozhuang = [4, 7, 190, 3, 3, 90, 0, 0, 0]
+    kf01_0324 = [3, 8, 140, 1, 1, 20, 1, 1, 20]  # version 2
+    total = lambda *units: [sum(v) for v in zip(*units)]  # noqa: E731
+    with read_session(engine) as s:
+        city = queries.trend(s, cid, D(2017, 5, 31))
+        before_late = queries.trend(s, cid, D(2017, 3, 23))
+        per = queries.trend(s, cid, D(2017, 5, 31), by_unit=True)
+        kf = queries.trend(s, cid, D(2017, 5, 31), unit_code="KF01")
+        kf_early = queries.trend(s, cid, D(2017, 3, 20), unit_code="KF01")
+    assert list(city.columns) == ["date", *MEASURES]
+    assert list(per.columns) == ["date", "code", "name", *MEASURES]
+    assert all(city[m].dtype.kind == "i" and per[m].dtype.kind == "i" for m in MEASURES)
+    assert list(city["date"]) == [D(2017, 3, 10), D(2017, 3, 17), D(2017, 3, 24)]
+    assert [list(r) for r in city[list(MEASURES)].itertuples(index=False)] == [
+        total(lanshan_0310, luozhuang),
+        total(lanshan_0317, luozhuang),  # 罗庄区 carried forward
+        total(lanshan_0317, luozhuang, kf01_0324),  # both carried forward, 高新区 joins
+    ]
+    assert before_late.equals(city.iloc[:2])
+    # one row per date and unit that has reported by then, sorted by date then code
+    assert list(zip(per["date"], per["code"])) == [
+        (D(2017, 3, 10), "371302"), (D(2017, 3, 10), "371311"),
+        (D(2017, 3, 17), "371302"), (D(2017, 3, 17), "371311"),
+        (D(2017, 3, 24), "371302"), (D(2017, 3, 24), "371311"), (D(2017, 3, 24), "KF01"),
+    ]
+    assert list(per["name"][-3:]) == ["兰山区", "罗庄区", "临沂高新技术产业开发区"]
+    assert [list(r) for r in per[list(MEASURES)].itertuples(index=False)] == [
+        lanshan_0310, luozhuang, lanshan_0317, luozhuang, lanshan_0317, luozhuang, kf01_0324]
+    # one unit: only its own report dates
+    assert list(kf["date"]) == [D(2017, 3, 24)] and list(kf.iloc[0][list(MEASURES)]) == kf01_0324
+    assert kf_early.empty and list(kf_early.columns) == ["date", *MEASURES]
+
+
 def test_qry007_report_history_marks_current_version(fx):
     engine, cid = fx
     with read_session(engine) as s:
