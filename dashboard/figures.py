@@ -19,12 +19,11 @@ import html
 from collections.abc import Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
 import plotly.io as pio
 
+from dashboard import map_figure
 from dashboard.format import SMART_WAN_FROM, pct, thousands, wan
 from dashboard.theme import (
-    COLORSCALE,
     KIND_COLOURS,
     LAGGING,
     NO_DATA,
@@ -54,7 +53,7 @@ TEXT_ON = {"single": "#ffffff", "regional": "#222222", "industry": "#ffffff"}  #
 DATE_TICKS = "%-m月%-d日"
 GRID = "#e6e6e6"
 # The colour scale as plotly's validator expands it (the ranking must match what go.Bar drew).
-SCALE = [list(p) for p in go.bar.Marker(colorscale=COLORSCALE).colorscale]
+SCALE = map_figure.COLORSCALE  # one set of stops for the map, its side bars and the ranking
 
 Figure = dict  # {"data": [trace dicts], "layout": {...}}
 

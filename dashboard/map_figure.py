@@ -18,13 +18,16 @@ from __future__ import annotations
 import html
 from typing import Final
 
+import plotly.graph_objects as go
 from dash import Patch
 
 from dashboard import theme
 from dashboard.geo import bounds, center_zoom
 
 # The shared look lives in dashboard.theme; re-exported here so map callers need one import.
-COLORSCALE: Final = theme.COLORSCALE  # sequential, colour-blind safe
+# The same explicit stops as dashboard.figures: plotly.js's own "Cividis" differs slightly from
+# plotly.py's, and a unit must have one colour on the map and in the ranking.
+COLORSCALE: Final = [list(p) for p in go.bar.Marker(colorscale=theme.COLORSCALE).colorscale]
 FONT_FAMILY: Final = theme.FONT_FAMILY
 GRAPH_CONFIG: Final = theme.GRAPH_CONFIG  # dcc.Graph(config=...): no plotly logo
 NO_DATA_COLOR: Final = theme.NO_DATA

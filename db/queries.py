@@ -74,38 +74,17 @@ def _rate_columns(c) -> list:
 def _unit_totals(campaign_id: int, as_of: dt.date) -> Select:
     """Per unit of the campaign: baseline, targets, last report date and the nine summed measures."""
     cur = _current_report_ids(campaign_id, as_of)
+    identity = (Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, UnitCampaign.baseline_ents,
+                UnitCampaign.baseline_workers, UnitCampaign.target_ents, UnitCampaign.target_workers)
     sums = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
     return (
-        select(
-            Unit.code,
-            Unit.name,
-            Unit.kind,
-            Unit.adcode,
-            Unit.sort_order,
-            UnitCampaign.baseline_ents,
-            UnitCampaign.baseline_workers,
-            UnitCampaign.target_ents,
-            UnitCampaign.target_workers,
-            func.max(cur.c.report_date).label("last_report_date"),
-            *sums,
-        )
+        select(*identity, func.max(cur.c.report_date).label("last_report_date"), *sums)
         .select_from(UnitCampaign)
         .join(Unit, Unit.id == UnitCampaign.unit_id)
         .outerjoin(cur, cur.c.unit_id == Unit.id)
         .outerjoin(ReportLine, ReportLine.report_id == cur.c.report_id)
         .where(UnitCampaign.campaign_id == campaign_id)
-        .group_by(
-            Unit.id,
-            Unit.code,
-            Unit.name,
-            Unit.kind,
-            Unit.adcode,
-            Unit.sort_order,
-            UnitCampaign.baseline_ents,
-            UnitCampaign.baseline_workers,
-            UnitCampaign.target_ents,
-            UnitCampaign.target_workers,
-        )
+        .group_by(Unit.id, *identity)
     )
 
 
@@ -219,15 +198,19 @@ def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | N
 
     rows: list[tuple] = []
     standing: list[tuple | None] = [None] * len(rank)  # per unit: (code, name, measures) of its latest report so far
+    zeros = [0] * len(MEASURES)
+    city = zeros  # the sum of `standing`, kept up to date report by report
     for i, (date, code, name, values) in enumerate(reports):
+        before = standing[rank[code]]
         standing[rank[code]] = (code, name, values)
+        if not by_unit:
+            city = [c + v - b for c, v, b in zip(city, values, before[2] if before else zeros, strict=True)]
         if i + 1 < len(reports) and reports[i + 1][0] == date:
             continue  # take in every report of this date first
-        units = [u for u in standing if u is not None]
         if by_unit:
-            rows += [(date, c, n, *v) for c, n, v in units]
+            rows += [(date, *u[:2], *u[2]) for u in standing if u is not None]
         else:
-            rows.append((date, *(sum(col) for col in zip(*(v for _, _, v in units)))))
+            rows.append((date, *city))
     df = pd.DataFrame(rows, columns=["date", *(["code", "name"] if by_unit else []), *MEASURES])
     df["date"] = [_date(v) for v in df["date"]]  # the dtypes trend() has always had, empty frames included
     for m in MEASURES:
