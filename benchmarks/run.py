@@ -40,6 +40,7 @@ from sqlalchemy import text
 from app import create_app
 from dashboard import ids
 from dashboard.metrics import DEFAULT_METRIC, METRICS
+from dashboard.routes import GEOJSON_URL
 from db.demo import build_demo
 from db.engine import database_url, make_engine, write_session
 from db.migrate import upgrade
@@ -224,7 +225,10 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
         assert "geojson" not in json.dumps(fig), f"{name}: the map patch carries geometry"
         patches[name.split()[-1]], switches[name] = len(to_json_plotly(fig).encode()), (len(raw), gz(raw))
     worst = max(patches, key=patches.get)
-    sizes = {"router_overview_raw": len(first), "router_overview_gzip": gz(first), "map_figure_raw": len(the_map),
+    # The map figure refers to its geometry by URL; the browser fetches it once (and caches it).
+    geometry = client.get(GEOJSON_URL).get_data()
+    sizes = {"router_overview_raw": len(first) + len(geometry), "router_overview_gzip": gz(first) + gz(geometry),
+             "geometry_raw": len(geometry), "geometry_gzip": gz(geometry), "map_figure_raw": len(the_map),
              "map_figure_gzip": gz(the_map), "map_patch_raw_max": patches[worst], "map_patch_metric": worst,
              "update_metric_response_raw_max": max(r for r, _ in switches.values()),
              "update_metric_response_gzip_max": max(g for _, g in switches.values())}
@@ -242,10 +246,12 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
           [(n, f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['max']:.1f}", f"p95 ≤ {r['target_p95']:.0f}", ok(r["ok"]),
             f"{r['cpu_p50']:.1f}") for n, r in results.items()])
     checks = [
-        ("first map payload: router / response", f"{kb(sizes['router_overview_raw'])} raw",
+        ("first map payload: router / + GeoJSON", f"{kb(sizes['router_overview_raw'])} raw",
          f"{kb(sizes['router_overview_gzip'])} gz", f"≤ {FIRST_MAP_GZ_KB:.0f} KB gz",
          ok(sizes["router_overview_gzip"] <= FIRST_MAP_GZ_KB * 1024)),
         ("  of which the map figure", f"{kb(sizes['map_figure_raw'])} raw", f"{kb(sizes['map_figure_gzip'])} gz", "", ""),
+        ("  of which the GeoJSON (12 counties)", f"{kb(sizes['geometry_raw'])} raw", f"{kb(sizes['geometry_gzip'])} gz",
+         "", ""),
         (f"metric switch: map Patch (largest: {worst})", f"{kb(sizes['map_patch_raw_max'])} raw", "",
          f"≤ {PATCH_KB:.0f} KB raw", ok(sizes["map_patch_raw_max"] <= PATCH_KB * 1024)),
         ("metric switch: whole update_metric response", f"{kb(sizes['update_metric_response_raw_max'])} raw",
