@@ -310,10 +310,11 @@ def composition(lines: pd.DataFrame, part: str = "ents", title: str | None = Non
     layout = _layout(
         "composition", f"{title}：{part_title(part)}" if title else part_title(part),
         barmode="stack", hovermode="closest", height=300,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        margin={"l": 10, "r": 10, "t": 44, "b": 40},
         # Segments too narrow for 14 px text drop their label (the hover still has it).
         uniformtext={"minsize": 14, "mode": "hide"},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom", "traceorder": "normal"},
+        # Legend under the bars: on a phone it wraps, and above the bars it ran into the title.
+        legend={"orientation": "h", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top", "traceorder": "normal"},
         xaxis={"range": [0, max(totals) * 1.32], "showticklabels": False, "showgrid": False, "zeroline": False},
         yaxis={"categoryorder": "array", "categoryarray": stages, "autorange": "reversed", "automargin": True,
                "ticksuffix": " "},
