@@ -8,7 +8,7 @@ from dashboard import figures, ids, labels
 from dashboard.components.cards import lagging_list
 from dashboard.components.graph import graph
 from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
-from dashboard.data import resolve, session
+from dashboard.data import resolve, session, thresholds
 from dashboard.format import pct
 from dashboard.lagging import expected_fraction
 from dashboard.metrics import METRICS, metric_rows
@@ -46,10 +46,11 @@ def body(code: str, state: PageState):
     shown = history[history["is_current"] & (history["report_date"] <= as_of)] if not history.empty else history
     current = next(shown.itertuples(index=False), None)
     me = units[units["code"] == code].iloc[0]
-    expected = expected_fraction(as_of, c["window_start"], c["window_end"])
+    pace = thresholds().pace
+    expected = expected_fraction(as_of, c["window_start"], c["window_end"], pace)
     compare = []
     for key, spec in METRICS.items():
-        row = next(r for r in metric_rows(units, key, as_of, c["window_start"], c["window_end"]) if r["code"] == code)
+        row = next(r for r in metric_rows(units, key, as_of, c["window_start"], c["window_end"], pace) if r["code"] == code)
         compare.append((spec.label, row["value_text"], _city_value(key, city, expected), row["rank_text"]))
     mine = [x for x in lagging_units(ctx, units, city) if x.code == code]
     search = compose(state)
