@@ -12,6 +12,7 @@ from pathlib import Path
 from dash import Dash
 from flask import Flask
 
+from dashboard.auth_web import init_auth
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
@@ -22,12 +23,14 @@ def create_app(config: dict | None = None) -> Dash:
         "DATABASE_URL": os.environ.get("DATABASE_URL"),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16),
         "LIVE_INTERVAL_MS": int(os.environ.get("LIVE_INTERVAL_MS", "5000")),
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") != "0",
         "TESTING": False,
     }
     settings.update(config or {})
     server = Flask(__name__)
     server.config.update(settings)
     server.extensions["jizhong_engine"] = make_engine(settings["DATABASE_URL"])
+    init_auth(server)
 
     app = Dash(
         __name__,
@@ -46,6 +49,7 @@ def create_app(config: dict | None = None) -> Dash:
 
     routes.register(server)
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
+    server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for module in (shell, overview, district):
         module.register(app)
     return app

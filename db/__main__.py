@@ -1,14 +1,21 @@
-"""Command line: python -m db {init,demo,status}. See --help."""
+"""Command line: python -m db {init,demo,status,create-user,create-token,revoke-token,list-tokens,demo-accounts}.
+
+See --help."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+import unicodedata
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from db import auth
 from db.engine import database_url, make_engine, read_session, write_session
 from db.migrate import upgrade
+from db.models import ApiToken, Unit
 from db.presets import DEFAULT_PRESET, ensure_campaign, load_units, read_preset
 
 
@@ -32,7 +39,49 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="先删除演示行动及其报送再重新生成（正式数据不受影响）")
     demo.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有任何报送时生成")
     sub.add_parser("status", help="显示数据库位置、行动和报送数量")
+
+    user = sub.add_parser(
+        "create-user",
+        help="创建用户（领导、县区填报员或管理员）；密码从标准输入读取",
+        description="创建用户。密码从标准输入读取（一行），不接受命令行参数中的密码，以免留在 shell 历史和进程列表中。"
+        "例：printf '%s\\n' \"$PASSWORD\" | python -m db create-user 张三 --role reporter --unit 371302 --password-stdin",
+    )
+    user.add_argument("name", metavar="用户名", help="登录用的用户名（1—50 个字符，不含空格）")
+    user.add_argument(
+        "--role",
+        required=True,
+        type=_role,
+        metavar="{leader,reporter,admin}",
+        help="角色：leader 领导，reporter 县区填报员（须加 --unit），admin 管理员",
+    )
+    user.add_argument("--unit", metavar="单位代码", help="县区填报员所属单位的代码，如 371302（兰山区）")
+    user.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（必需）")
+    user.set_defaults(subparser=user)  # for its own usage line in the --password-stdin error
+    token = sub.add_parser("create-token", help="为某单位创建机器报送用的 API 令牌（只显示一次）")
+    token.add_argument("--unit", required=True, metavar="单位代码", help="令牌绑定的单位代码，如 371302")
+    token.add_argument("--label", default="", metavar="说明", help="令牌说明，如“兰山区报送脚本”")
+    revoke = sub.add_parser("revoke-token", help="吊销 API 令牌")
+    revoke.add_argument("token_id", type=int, metavar="令牌编号", help="create-token 或 list-tokens 显示的编号")
+    tokens = sub.add_parser("list-tokens", help="列出 API 令牌（不含令牌本身）")
+    tokens.add_argument("--unit", metavar="单位代码", help="只列出该单位的令牌")
+    sub.add_parser("demo-accounts", help="在演示数据库中创建演示账户并显示用户名和密码（正式数据库不会创建）")
     return p
+
+
+def _role(value: str) -> str:
+    if value not in auth.ROLES:
+        raise argparse.ArgumentTypeError(
+            f"角色 {value} 无效，应为 leader（领导）、reporter（县区填报员）或 admin（管理员）"
+        )
+    return value
+
+
+def _cli_actor() -> str:
+    """Who ran the command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"[:50]
+    except Exception:  # no login name in this environment
+        return "cli"
 
 
 def cmd_init(engine, preset_path: str) -> str:
@@ -71,8 +120,89 @@ def cmd_status(engine) -> str:
     return "\n".join(lines)
 
 
+def _read_password() -> str:
+    if sys.stdin.isatty():  # typed by hand: do not echo, ask twice
+        first = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != first:
+            raise auth.AuthError("两次输入的密码不一致")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_create_user(engine, name: str, role: str, unit: str | None, password: str) -> str:
+    upgrade(engine)
+    with write_session(engine) as s:
+        user = auth.create_user(s, name, password, role, unit, actor=_cli_actor())
+        where = f"，单位 {unit}" if unit else ""
+        return f"已创建用户 {user.username}（{auth.ROLE_LABELS[role]}{where}），编号 {user.id}"
+
+
+def cmd_create_token(engine, unit: str, label: str) -> tuple[str, str]:
+    """(the token, the notice). The token alone goes to stdout so scripts can capture it."""
+    upgrade(engine)
+    with write_session(engine) as s:
+        token = auth.create_token(s, unit, _cli_actor(), label)
+        token_id = s.scalar(select(ApiToken.id).where(ApiToken.token_hash == auth.hash_token(token)))
+    notice = (
+        f"已为单位 {unit} 创建 API 令牌（编号 {token_id}）。令牌只显示这一次，不会再次显示，请立即妥善保存；"
+        "数据库中只保存其哈希值。吊销：python -m db revoke-token " + str(token_id)
+    )
+    return token, notice
+
+
+def cmd_revoke_token(engine, token_id: int) -> str:
+    upgrade(engine)
+    with write_session(engine) as s:
+        auth.revoke_token(s, token_id, _cli_actor())
+    return f"令牌（编号 {token_id}）已吊销"
+
+
+def cmd_list_tokens(engine, unit: str | None) -> str:
+    upgrade(engine)
+    with read_session(engine) as s:
+        rows = auth.list_tokens(s, unit)
+    if not rows:
+        return "没有 API 令牌"
+    lines = ["编号  单位  说明  创建时间  创建人  最近使用  状态"]
+    for t in rows:
+        state = f"已吊销（{t['revoked_at']:%Y-%m-%d %H:%M}）" if t["revoked_at"] else "有效"
+        used = f"{t['last_used_at']:%Y-%m-%d %H:%M}" if t["last_used_at"] else "从未使用"
+        lines.append(
+            f"{t['id']}  {t['unit_code']} {t['unit_name']}  {t['label'] or '—'}  {t['created_at']:%Y-%m-%d %H:%M}  "
+            f"{t['created_by']}  {used}  {state}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_demo_accounts(engine) -> str:
+    upgrade(engine)
+    with write_session(engine) as s:
+        accounts = auth.ensure_demo_accounts(s)
+        units = dict(s.execute(select(Unit.code, Unit.name)).tuples().all())
+    if not accounts:
+        return "当前数据库不是演示数据库（没有演示行动，或已有正式报送），未创建演示账户。"
+    rows = [("用户名", "密码", "角色", "单位")]
+    for a in accounts:
+        unit = f"{a.unit_code} {units.get(a.unit_code, '')}" if a.unit_code else "—"
+        rows.append((a.username, a.password or "（已修改，不再显示）", auth.ROLE_LABELS[a.role], unit))
+    widths = [max(_width(r[i]) for r in rows) for i in range(3)]
+    table = ["  ".join([*(_pad(c, w) for c, w in zip(r, widths)), r[3]]) for r in rows]
+    return "\n".join(["演示账户（仅供演示，密码公开，切勿用于正式数据）：", *table])
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "create-user" and not args.password_stdin:
+        args.subparser.error("create-user 需要 --password-stdin：密码从标准输入读取，不接受命令行参数中的密码")
     try:
         engine = make_engine()
     except Exception as exc:  # bad DATABASE_URL
@@ -83,8 +213,27 @@ def main(argv: list[str] | None = None) -> int:
             print(cmd_init(engine, args.preset))
         elif args.command == "demo":
             print(cmd_demo(engine, args.reset, args.if_empty))
+            print(cmd_demo_accounts(engine))  # so `make run` shows a newcomer how to log in
+        elif args.command == "create-user":
+            print(cmd_create_user(engine, args.name, args.role, args.unit, _read_password()))
+        elif args.command == "create-token":
+            token, notice = cmd_create_token(engine, args.unit, args.label)
+            print(token)
+            print(notice, file=sys.stderr)
+        elif args.command == "revoke-token":
+            print(cmd_revoke_token(engine, args.token_id))
+        elif args.command == "list-tokens":
+            print(cmd_list_tokens(engine, args.unit))
+        elif args.command == "demo-accounts":
+            print(cmd_demo_accounts(engine))
         else:
             print(cmd_status(engine))
+    except auth.AuthError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # e.g. at the password prompt
+        print("\n已取消", file=sys.stderr)
+        return 130
     except FileNotFoundError as exc:
         print(f"找不到文件：{exc.filename}", file=sys.stderr)
         return 1

@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from dash import dcc, html
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import ids, labels
+
+
+def _account():
+    """Who is signed in, and a logout button (a POST form with the CSRF token)."""
+    if not current_user.is_authenticated:
+        return html.Span()
+    unit = f" · {current_user.unit_code}" if current_user.unit_code else ""
+    return html.Form(
+        [
+            html.Span(f"{current_user.username}（{current_user.role_label}{unit}）", className="who"),
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button("退出", type="submit", className="logout"),
+        ],
+        action="/logout",
+        method="POST",
+        className="account",
+    )
 
 
 def layout(interval_ms: int):
@@ -29,6 +48,7 @@ def layout(interval_ms: int):
                     [
                         dcc.Link(labels.APP_TITLE, href="/", className="brand"),
                         html.Span(id=ids.UPDATED_AT, className="updated"),
+                        _account(),
                     ],
                     className="topbar",
                 ),

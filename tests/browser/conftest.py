@@ -207,8 +207,46 @@ def build_demo_database(url: str) -> None:
             for spec in preset.get("campaigns", []):
                 ensure_campaign(s, spec)
         build_demo(engine)
+        from db.auth import ensure_demo_accounts
+
+        with write_session(engine) as s:
+            ensure_demo_accounts(s)
     finally:
         engine.dispose()
+
+
+LOGIN_AS = "demo-leader"  # the browser tests look at the dashboard as a leader
+
+
+def login_password(username: str = LOGIN_AS) -> str:
+    from db.auth import DEMO_ACCOUNTS
+
+    return next(a[1] for a in DEMO_ACCOUNTS if a[0] == username)
+
+
+def sign_in(page, username: str = LOGIN_AS) -> None:
+    """Fill in the real login form the page was sent to (a plain HTML form) and submit it."""
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", login_password(username))
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def _signing_in_goto(page):
+    """page.goto that signs in when the server sends it to /login, then goes on to the URL asked for.
+
+    Cookies are per host, not per port: a test that talks to a second server on 127.0.0.1 (with
+    its own secret key) is sent to /login again and signs in there too."""
+    goto = page.goto
+
+    def signed_in_goto(url, **kwargs):
+        response = goto(url, **kwargs)
+        if urlsplit(page.url).path == "/login":
+            sign_in(page)
+            response = goto(url, **kwargs)
+        return response
+
+    return signed_in_goto
 
 
 @pytest.fixture(scope="session")
@@ -344,6 +382,8 @@ def page(browser, _network: _Network):
     context.route("**/*", _network.route)
     context.route_web_socket("**/*", _network.route_websocket)
     page = context.new_page()
+    page.goto_anonymous = page.goto  # for the tests of the login page itself
+    page.goto = _signing_in_goto(page)
     page.on("request", _network.on_request)
     page.on("response", _network.on_response)
     page.set_default_timeout(DASH_TIMEOUT_MS)

@@ -395,6 +395,13 @@ def test_brw011_map_shows_the_whole_city(live_server, demo_db_url, page, width, 
 
 
 def test_brw012_back_from_a_fresh_overview_leaves_the_app(live_server, page):
-    open_overview(page, live_server)
-    page.go_back()
-    assert urlsplit(page.url).netloc == "", f"Back from a freshly opened overview stayed in the app: {page.url}"
+    page.goto(live_server + "/")  # signs in; the login page is now in this tab's history
+    fresh = page.context.new_page()  # same cookies, empty history: as a leader opening a bookmark
+    try:
+        response = fresh.goto(live_server + "/")
+        assert response is not None and response.status == 200 and urlsplit(fresh.url).path == "/"
+        wait_for_dash(fresh)
+        fresh.go_back()
+        assert urlsplit(fresh.url).netloc == "", f"Back from a freshly opened overview stayed in the app: {fresh.url}"
+    finally:
+        fresh.close()

@@ -1,27 +1,55 @@
-"""The app over HTTP (Flask test client): layout, GeoJSON route, callbacks as public endpoints."""
+"""The app over HTTP (Flask test client): login gate, CSRF, layout, GeoJSON route, callbacks as
+public endpoints."""
 
 import json
+import re
 
 import pytest
 
 from app import create_app
 from dashboard import ids
+from db.auth import DEMO_ACCOUNTS, ensure_demo_accounts
 from db.demo import build_demo
-from db.engine import make_engine
+from db.engine import make_engine, write_session
 from db.migrate import upgrade
 
 UPDATE = "/_dash-update-component"
 
 
+PASSWORD = {name: password for name, password, *_ in DEMO_ACCOUNTS}
+
+
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def app(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     engine = make_engine(url)
     upgrade(engine)
     build_demo(engine)
+    with write_session(engine) as s:
+        ensure_demo_accounts(s)
     engine.dispose()
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
-    return app, app.server.test_client()
+    # The test client speaks http://localhost: Secure cookies would not come back over it.
+    return create_app({"DATABASE_URL": url, "TESTING": True, "SESSION_COOKIE_SECURE": False})
+
+
+def login(c, username="demo-leader", password=None):
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return c.post("/login", data={"username": username, "password": password or PASSWORD[username],
+                                  "csrf_token": token, "next": "/"})
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    c = app.server.test_client()
+    assert login(c).status_code == 302
+    return app, c
+
+
+def _post(c, body: str):
+    """A callback request as dash-renderer sends it: JSON plus the CSRF token from the cookie."""
+    token = c.get_cookie("_csrf_token").value
+    return c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": token})
 
 
 def _metric_body(app, campaign, date_value, metric) -> str:
@@ -54,7 +82,7 @@ def test_app002_geojson_route_is_cacheable(client):
 
 def test_app003_metric_switch_is_a_patch_without_geometry(client):
     app, c = client
-    r = c.post(UPDATE, data=_metric_body(app, None, "", "filing_rate"), content_type="application/json")
+    r = _post(c, _metric_body(app, None, "", "filing_rate"))
     assert r.status_code == 200
     body = r.get_json()
     the_map = body["response"][ids.MAP]["figure"]
@@ -66,5 +94,71 @@ def test_app003_metric_switch_is_a_patch_without_geometry(client):
     ("1 or 1=1", "2017-99-99", "<script>"), (999, None, None), ({"a": 1}, ["x"], 12)])
 def test_app004_forged_callback_inputs_do_not_break_the_server(client, campaign, date_value, metric):
     app, c = client
-    r = c.post(UPDATE, data=_metric_body(app, campaign, date_value, metric), content_type="application/json")
+    r = _post(c, _metric_body(app, campaign, date_value, metric))
     assert r.status_code in (200, 204)
+
+
+def test_aut001_anonymous_reaches_only_login_and_static(app):
+    c = app.server.test_client()
+    r = c.get("/")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=/")
+    assert "next=/district/371324" in c.get("/district/371324").headers["Location"]
+    for path in ("/_dash-layout", "/_dash-dependencies", "/geo/districts.geojson"):
+        assert c.get(path).status_code == 401, path
+    forged = c.post(UPDATE, data=_metric_body(app, None, "", "filing_rate"), content_type="application/json")
+    assert forged.status_code == 401 and "未登录" in forged.get_json()["error"]
+    assert c.get("/login").status_code == 200
+    assert c.get("/assets/style.css").status_code == 200
+
+
+def test_aut002_callbacks_need_the_csrf_token(app):
+    c = app.server.test_client()
+    login(c)
+    body = _metric_body(app, None, "", "filing_rate")
+    assert c.post(UPDATE, data=body, content_type="application/json").status_code == 400
+    bad = c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": "forged"})
+    assert bad.status_code == 400
+    assert _post(c, body).status_code == 200
+
+
+def test_aut003_login_form_needs_its_csrf_token_and_right_password(app):
+    c = app.server.test_client()
+    no_token = c.post("/login", data={"username": "demo-leader", "password": PASSWORD["demo-leader"]})
+    assert no_token.status_code == 400
+    wrong = login(c, "demo-leader", "not the password")
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.get_data(as_text=True)
+    assert c.get("/").status_code == 302
+
+
+def test_aut004_session_fixation_a_pre_login_session_does_not_become_authenticated(app):
+    attacker = app.server.test_client()
+    attacker.get("/login")  # gets a session cookie (it holds the CSRF secret)
+    planted = attacker.get_cookie("session").value
+    victim = app.server.test_client()
+    victim.set_cookie("session", planted)
+    assert login(victim).status_code == 302
+    # The planted cookie is still anonymous: the victim's login did not upgrade it.
+    attacker.set_cookie("session", planted)
+    assert attacker.get("/").status_code == 302
+
+
+def test_aut005_open_redirect_refused(app):
+    c = app.server.test_client()
+    page = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = c.post("/login", data={"username": "demo-leader", "password": PASSWORD["demo-leader"], "csrf_token": token,
+                               "next": "//evil.example/"})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_aut006_security_headers_and_cookie_flags(client):
+    _, c = client
+    r = c.get("/")
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "http" not in csp
+    assert r.headers["X-Frame-Options"] == "DENY"
+    fresh = c.application.test_client()
+    cookie = login(fresh).headers.getlist("Set-Cookie")
+    session_cookie = next(h for h in cookie if h.startswith("session="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    assert create_app({"DATABASE_URL": "sqlite://"}).server.config["SESSION_COOKIE_SECURE"] is True  # the default

@@ -1,0 +1,411 @@
+"""Accounts, roles, API tokens and the audit log: service functions that take a Session.
+
+Roles: 领导 (leader) views everything; 县区填报员 (reporter) submits for its own unit only;
+管理员 (admin) runs campaigns, units, users and reviews. The web layer enforces them; this module
+keeps the records: argon2 password hashes, a login lockout, sha256-hashed API tokens and an
+append-only audit log (the database refuses UPDATE and DELETE on audit_event).
+
+Transactions. The functions flush but do not commit: run them inside `write_session(engine)`,
+which commits on success and rolls back on an exception. The one exception is a *refused*
+attempt (`authenticate`, `change_password`): it commits the session itself, recording the failed
+attempt (counter, lock, audit row), and only then raises. Otherwise write_session's rollback would
+erase the very failure count the lockout depends on, and an attacker could guess forever. So call
+these two in a transaction of their own, with nothing else pending:
+
+    try:
+        with write_session(engine) as s:
+            user = auth.authenticate(s, username, password, ip=ip)
+            ...                                  # commits the reset counter and login.success
+    except auth.AuthError as exc:                # the failure is already committed
+        show(exc.message)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import secrets
+from typing import NamedTuple, NoReturn
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from db.models import ApiToken, AuditEvent, Campaign, Report, Unit, User
+
+ROLES = ("leader", "reporter", "admin")
+ROLE_LABELS = {"leader": "领导", "reporter": "县区填报员", "admin": "管理员"}
+
+MAX_FAILED_LOGINS = 5  # consecutive failures that lock the account
+LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256  # hashing a megabyte-long "password" should not be anyone's free DoS
+MAX_TOKEN_LENGTH = 256  # longer input cannot be one of our tokens; skip hashing it
+
+BAD_CREDENTIALS = "用户名或密码错误"
+LOCKED = f"登录失败次数过多，账户已锁定，请 {LOCK_MINUTES} 分钟后再试"
+
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AuthError(Exception):
+    """A refused login, password change, account or token operation. `message` is Chinese, for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AccountLocked(AuthError):
+    def __init__(self, message: str = LOCKED):
+        super().__init__(message)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+# --- passwords -------------------------------------------------------------------------------------
+
+
+def check_password_policy(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AuthError(f"密码不能超过 {MAX_PASSWORD_LENGTH} 位")
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _verify(password_hash: str, password: object) -> bool:
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
+        password = ""  # still verify, so a refusal takes as long as any other
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash nobody knows the password of: verified against for unknown users (same timing)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def _check_username(username: object) -> str:
+    if (
+        not isinstance(username, str)
+        or not 1 <= len(username) <= 50
+        or any(c.isspace() or not c.isprintable() for c in username)
+    ):
+        raise AuthError("用户名须为 1—50 个字符，不含空格")
+    return username
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+def _unit(session: Session, unit_code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise AuthError(f"单位代码 {unit_code} 不存在")
+    return unit
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    unit_code: str | None = None,
+    actor: str = "",
+    ip: str = "",
+) -> User:
+    """Create an active account. A reporter must be bound to a unit; leaders and admins are not."""
+    _check_username(username)
+    if role not in ROLES:
+        raise AuthError(f"角色 {role} 无效，应为 leader（领导）、reporter（县区填报员）或 admin（管理员）")
+    check_password_policy(password)
+    unit = _unit(session, unit_code) if unit_code else None
+    if role == "reporter" and unit is None:
+        raise AuthError("县区填报员必须指定所属单位（单位代码）")
+    if role != "reporter" and unit is not None:
+        raise AuthError(f"只有县区填报员绑定单位；{ROLE_LABELS[role]}不指定单位")
+    if session.scalar(select(exists().where(User.username == username))):
+        raise AuthError(f"用户名 {username} 已存在")
+    now = _now()
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        unit_id=unit.id if unit else None,
+        is_active=True,
+        failed_logins=0,
+        locked_until=None,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(user)
+    session.flush()
+    where = f"，单位 {unit.code} {unit.name}" if unit else ""
+    audit(session, actor, "user.create", f"创建用户 {username}（{ROLE_LABELS[role]}{where}）", ip=ip, now=now)
+    return user
+
+
+def get_user(session: Session, user_id: int | str) -> User | None:
+    """The *active* user with this id, else None (for the login session loader: a deactivated
+    account's existing sessions stop working at once). Accepts the id as a string too."""
+    try:
+        user = session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.is_active else None
+
+
+def user_unit_code(session: Session, user: User) -> str | None:
+    if user.unit_id is None:
+        return None
+    return session.scalar(select(Unit.code).where(Unit.id == user.unit_id))
+
+
+# --- login and lockout -----------------------------------------------------------------------------
+
+
+def _refuse(session: Session, error: AuthError) -> NoReturn:
+    """Commit what the refused attempt recorded, then raise (see the module docstring)."""
+    session.commit()
+    raise error
+
+
+def _record_failure(session: Session, user: User, action: str, detail: str, ip: str, now: dt.datetime) -> NoReturn:
+    user.failed_logins += 1
+    audit(session, user.username, action, f"{detail}（连续第 {user.failed_logins} 次失败）", ip=ip, now=now)
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        audit(session, user.username, "login.locked", f"账户锁定至 {user.locked_until:%Y-%m-%d %H:%M}", ip=ip, now=now)
+        _refuse(session, AccountLocked())
+    _refuse(session, AuthError(BAD_CREDENTIALS if action == "login.failure" else "原密码错误"))
+
+
+def _check_not_locked(session: Session, user: User, ip: str, now: dt.datetime) -> None:
+    if user.locked_until is None:
+        return
+    if user.locked_until > now:
+        audit(
+            session,
+            user.username,
+            "login.locked",
+            f"账户锁定中（至 {user.locked_until:%Y-%m-%d %H:%M}），拒绝",
+            ip=ip,
+            now=now,
+        )
+        _refuse(session, AccountLocked())
+    user.locked_until = None  # the lock has expired: a fresh set of attempts
+    user.failed_logins = 0
+
+
+def authenticate(session: Session, username: str, password: str, ip: str = "", now: dt.datetime | None = None) -> User:
+    """The user with these credentials, or AuthError (AccountLocked when locked).
+
+    Unknown user and wrong password give the same message and take the same time (a dummy
+    hash is verified). MAX_FAILED_LOGINS consecutive failures lock the account for LOCK_MINUTES;
+    a success resets the count. A refusal is committed before it is raised (module docstring);
+    a success is only flushed, for the caller's write_session to commit.
+    """
+    now = now or _now()
+    user = None
+    if isinstance(username, str) and 0 < len(username) <= 50:
+        # FOR UPDATE: concurrent failures on PostgreSQL count one by one (SQLite's BEGIN IMMEDIATE
+        # already serialises writers and ignores this); populate_existing: never a stale count.
+        stmt = select(User).where(User.username == username).with_for_update()
+        user = session.scalar(stmt.execution_options(populate_existing=True))
+    if user is None:
+        _verify(_dummy_hash(), password)
+        shown = username[:50] if isinstance(username, str) else ""
+        audit(session, "", "login.failure", f"未知用户名：{shown}", ip=ip, now=now)
+        _refuse(session, AuthError(BAD_CREDENTIALS))
+    _check_not_locked(session, user, ip, now)
+    if not _verify(user.password_hash, password):
+        _record_failure(session, user, "login.failure", "密码错误", ip, now)
+    if not user.is_active:
+        audit(session, user.username, "login.failure", "账户已停用", ip=ip, now=now)
+        _refuse(session, AuthError("账户已停用，请联系管理员"))
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)  # parameters raised since it was hashed
+    user.failed_logins = 0
+    audit(session, user.username, "login.success", "", ip=ip, now=now)
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session, user: User, old_password: str, new_password: str, ip: str = "", now: dt.datetime | None = None
+) -> User:
+    """Set a new password after checking the old one. A wrong old password counts as a failed
+    login (guessing it here must not bypass the lockout) and is committed before raising."""
+    now = now or _now()
+    check_password_policy(new_password)
+    # `user` may come from another session or be stale: lock and reload the row.
+    row = session.get(User, user.id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise AuthError("用户不存在")
+    _check_not_locked(session, row, ip, now)
+    if not _verify(row.password_hash, old_password):
+        _record_failure(session, row, "password.failure", "修改密码时原密码错误", ip, now)
+    if new_password == old_password:
+        raise AuthError("新密码不能与原密码相同")
+    row.password_hash = hash_password(new_password)
+    row.password_changed_at = now
+    row.failed_logins = 0
+    audit(session, row.username, "password.change", "修改密码", ip=ip, now=now)
+    session.flush()
+    return row
+
+
+# --- API tokens ------------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    """sha256 hex: what the database stores. Tokens are 256 random bits, so no salt or slow hash."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, unit_code: str, actor: str, label: str = "", ip: str = "") -> str:
+    """A new token for machine submission bound to `unit_code`. Returns the plain token: show it
+    once, it cannot be recovered (only its hash is stored)."""
+    unit = _unit(session, unit_code)
+    label = (label or "").strip()
+    if len(label) > 100:
+        raise AuthError("令牌说明不能超过 100 个字符")
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    row = ApiToken(unit_id=unit.id, token_hash=hash_token(token), label=label, created_at=now, created_by=actor[:50])
+    session.add(row)
+    session.flush()
+    note = f"，说明：{label}" if label else ""
+    audit(session, actor, "token.create", f"令牌编号 {row.id}，单位 {unit.code} {unit.name}{note}", ip=ip, now=now)
+    return token
+
+
+def verify_token(session: Session, token: str, now: dt.datetime | None = None) -> ApiToken | None:
+    """The unrevoked token row for this plain token (and stamps last_used_at), else None."""
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        return None
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is not None:
+        row.last_used_at = now or _now()
+        session.flush()
+    return row
+
+
+def revoke_token(session: Session, token_id: int, actor: str, ip: str = "") -> ApiToken:
+    row = session.get(ApiToken, token_id, with_for_update=True)
+    if row is None:
+        raise AuthError(f"令牌（编号 {token_id}）不存在")
+    if row.revoked_at is not None:
+        raise AuthError(f"令牌（编号 {token_id}）已于 {row.revoked_at:%Y-%m-%d %H:%M} 吊销")
+    now = _now()
+    row.revoked_at = now
+    code = session.scalar(select(Unit.code).where(Unit.id == row.unit_id))
+    audit(session, actor, "token.revoke", f"令牌编号 {row.id}，单位 {code}", ip=ip, now=now)
+    session.flush()
+    return row
+
+
+def list_tokens(session: Session, unit_code: str | None = None) -> list[dict]:
+    """Every token (revoked ones too), newest first, without hashes."""
+    stmt = (
+        select(ApiToken, Unit.code, Unit.name)
+        .join(Unit, Unit.id == ApiToken.unit_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if unit_code is not None:
+        stmt = stmt.where(Unit.code == unit_code)
+    return [
+        {
+            "id": t.id,
+            "unit_code": code,
+            "unit_name": name,
+            "label": t.label,
+            "created_at": t.created_at,
+            "created_by": t.created_by,
+            "revoked_at": t.revoked_at,
+            "last_used_at": t.last_used_at,
+        }
+        for t, code, name in session.execute(stmt)
+    ]
+
+
+# --- audit log -------------------------------------------------------------------------------------
+
+
+def audit(
+    session: Session, actor: str, action: str, detail: str = "", ip: str = "", now: dt.datetime | None = None
+) -> AuditEvent:
+    """Append one event (flushed with the caller's transaction). `actor` is "" for anonymous."""
+    if not action or len(action) > 40:
+        raise ValueError(f"audit action must be 1-40 characters: {action!r}")
+    event = AuditEvent(at=now or _now(), actor=(actor or "")[:50], ip=(ip or "")[:45], action=action, detail=detail)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def audit_log(session: Session, limit: int = 200) -> list[dict]:
+    """The latest `limit` events, newest first."""
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return [
+        {"id": e.id, "at": e.at, "actor": e.actor, "ip": e.ip, "action": e.action, "detail": e.detail} for e in rows
+    ]
+
+
+# --- demo accounts ---------------------------------------------------------------------------------
+
+
+class DemoAccount(NamedTuple):
+    username: str
+    password: str | None  # None: changed since it was created, so not shown
+    role: str
+    unit_code: str | None
+
+
+# FOR THE DEMO DATABASE ONLY. These passwords are public (README, console output); they exist so a
+# newcomer can log in at once after `make run`. ensure_demo_accounts never creates them in a
+# database that holds real reports.
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount("demo-leader", "leader-2017-demo", "leader", None),
+    DemoAccount("demo-admin", "admin-2017-demo", "admin", None),
+    DemoAccount("demo-lanshan", "lanshan-2017-demo", "reporter", "371302"),  # 兰山区
+)
+
+
+def is_demo_database(session: Session) -> bool:
+    """A demo campaign exists and no report belongs to a real (non-demo) campaign."""
+    has_demo = session.scalar(select(exists().where(Campaign.is_demo.is_(True))))
+    real_reports = session.scalar(
+        select(exists().where(Report.campaign_id == Campaign.id, Campaign.is_demo.is_(False)))
+    )
+    return bool(has_demo) and not real_reports
+
+
+def ensure_demo_accounts(session: Session) -> list[DemoAccount]:
+    """Create the missing DEMO_ACCOUNTS on a demo database (idempotent) and return them, for the
+    console. An account whose password was changed since comes back with password None. On any
+    other database nothing is created and the list is empty."""
+    if not is_demo_database(session):
+        return []
+    accounts = []
+    for account in DEMO_ACCOUNTS:
+        user = session.scalar(select(User).where(User.username == account.username))
+        if user is None:
+            create_user(session, account.username, account.password, account.role, account.unit_code, actor="demo")
+        elif not _verify(user.password_hash, account.password):
+            account = account._replace(password=None)
+        accounts.append(account)
+    return accounts
