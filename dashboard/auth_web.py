@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, redirect, render_template_string, request, session
+from flask import Flask, Response, abort, current_app, jsonify, redirect, render_template_string, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
@@ -36,6 +37,34 @@ class SessionUser(UserMixin):
     @property
     def role_label(self) -> str:
         return auth.ROLE_LABELS[self.role]
+
+
+def require_role(*roles: str):
+    """Decorator for Dash callbacks and Flask views: only these roles may call it.
+
+    Dash callbacks are public HTTP endpoints, so this runs on the server for every call; a refusal
+    is audited and answered with 403, whatever the browser shows or hides."""
+    for role in roles:
+        if role not in auth.ROLES:
+            raise ValueError(f"unknown role {role!r}")
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated or current_user.role not in roles:
+                who = current_user.username if current_user.is_authenticated else ""
+                with write_session(_engine()) as s:
+                    auth.audit(s, who, "forbidden", f"{request.path} → {fn.__name__}", ip=_client_ip())
+                abort(403)
+            return fn(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def has_role(*roles: str) -> bool:
+    return current_user.is_authenticated and current_user.role in roles
 
 
 def _engine():
@@ -66,25 +95,61 @@ def _client_ip() -> str:
     return request.remote_addr or ""
 
 
-LOGIN_PAGE = """<!doctype html>
+FORM_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>登录 · 集中要约行动监测</title><link rel="stylesheet" href="/assets/style.css"></head>
+<title>{{ title }} · 集中要约行动监测</title><link rel="stylesheet" href="/assets/style.css"></head>
 <body><header class="topbar"><span class="brand">工资集体协商“集中要约”行动监测</span></header>
-<main class="page"><form class="card login" method="post" action="/login">
-<h2>登录</h2>
+<main class="page"><form class="card login" method="post" action="{{ action }}">
+<h2>{{ title }}</h2>
 {% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+{% if notice %}<p class="ok" role="status">{{ notice }}</p>{% endif %}
 <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
-<input type="hidden" name="next" value="{{ next }}">
-<label>用户名<input name="username" autocomplete="username" required value="{{ username }}"></label>
-<label>密码<input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">登录</button>
+{% for name, value in hidden %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
+{% for label, name, type, autocomplete, value in fields %}
+<label>{{ label }}<input name="{{ name }}" type="{{ type }}" autocomplete="{{ autocomplete }}" required value="{{ value }}"></label>
+{% endfor %}
+<button type="submit">{{ submit }}</button>
+{% if back %}<a class="back" href="/">← 返回仪表盘</a>{% endif %}
 </form></main></body></html>"""
 
 
-def _login_page(error: str = "", status: int = 200, username: str = "") -> Response:
-    html = render_template_string(LOGIN_PAGE, error=error, csrf_token=generate_csrf(), username=username,
-                                  next=_safe_next(request.values.get("next")))
+def _form_page(title: str, action: str, fields: list[tuple], submit: str, *, error: str = "", notice: str = "",
+               hidden: tuple = (), back: bool = False, status: int = 200) -> Response:
+    """A plain HTML form (works before any JavaScript; password managers recognise it). Autoescaped."""
+    html = render_template_string(FORM_PAGE, title=title, action=action, fields=fields, submit=submit, error=error,
+                                  notice=notice, hidden=hidden, back=back, csrf_token=generate_csrf())
     return Response(html, status=status, mimetype="text/html")
+
+
+def _login_page(error: str = "", status: int = 200, username: str = "") -> Response:
+    fields = [("用户名", "username", "text", "username", username),
+              ("密码", "password", "password", "current-password", "")]
+    return _form_page("登录", "/login", fields, "登录", error=error, status=status,
+                      hidden=(("next", _safe_next(request.values.get("next"))),))
+
+
+def change_password():
+    """/account/password: the signed-in user changes their own password (old one required)."""
+    fields = [("原密码", "old_password", "password", "current-password", ""),
+              ("新密码（至少 10 位）", "new_password", "password", "new-password", ""),
+              ("再次输入新密码", "new_password2", "password", "new-password", "")]
+
+    def page(error: str = "", notice: str = "", status: int = 200) -> Response:
+        return _form_page("修改密码", "/account/password", fields, "修改密码", error=error, notice=notice,
+                          back=True, status=status)
+
+    if request.method == "GET":
+        return page()
+    new = request.form.get("new_password", "")
+    if new != request.form.get("new_password2", ""):
+        return page("两次输入的新密码不一致", status=400)
+    try:
+        with write_session(_engine()) as s:  # a wrong old password is committed (counts towards lockout)
+            user = auth.get_user(s, current_user.id)
+            auth.change_password(s, user, request.form.get("old_password", ""), new, ip=_client_ip())
+    except auth.AuthError as exc:
+        return page(str(exc), status=400)
+    return page(notice="密码已修改。")
 
 
 def login():
@@ -160,4 +225,5 @@ def init_auth(server: Flask) -> None:
     CSRFProtect(server)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    server.add_url_rule("/account/password", "change_password", change_password, methods=["GET", "POST"])
     server.after_request(_headers)

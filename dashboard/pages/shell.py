@@ -18,6 +18,7 @@ def _account():
     return html.Form(
         [
             html.Span(f"{current_user.username}（{current_user.role_label}{unit}）", className="who"),
+            html.A("修改密码", href="/account/password", className="account-link"),
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
             html.Button("退出", type="submit", className="logout"),
         ],

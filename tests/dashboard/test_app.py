@@ -162,3 +162,31 @@ def test_aut006_security_headers_and_cookie_flags(client):
     session_cookie = next(h for h in cookie if h.startswith("session="))
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
     assert create_app({"DATABASE_URL": "sqlite://"}).server.config["SESSION_COOKIE_SECURE"] is True  # the default
+
+
+def _form_token(c, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).get_data(as_text=True)).group(1)
+
+
+def test_aut007_change_password(app):
+    from db.auth import create_user
+
+    engine = make_engine(app.server.config["DATABASE_URL"])
+    with write_session(engine) as s:
+        create_user(s, "pw-tester", "first-password-1", "leader")
+    engine.dispose()
+    c = app.server.test_client()
+    assert login(c, "pw-tester", "first-password-1").status_code == 302
+    form = {"old_password": "first-password-1", "new_password": "second-password-2", "new_password2": "different!!"}
+    r = c.post("/account/password", data={**form, "csrf_token": _form_token(c, "/account/password")})
+    assert r.status_code == 400 and "两次输入的新密码不一致" in r.get_data(as_text=True)
+    bad_old = {**form, "old_password": "nope", "new_password2": form["new_password"]}
+    r = c.post("/account/password", data={**bad_old, "csrf_token": _form_token(c, "/account/password")})
+    assert r.status_code == 400 and "原密码错误" in r.get_data(as_text=True)
+    ok = {**form, "new_password2": form["new_password"]}
+    r = c.post("/account/password", data={**ok, "csrf_token": _form_token(c, "/account/password")})
+    assert r.status_code == 200 and "密码已修改" in r.get_data(as_text=True)
+    fresh = app.server.test_client()
+    assert login(fresh, "pw-tester", "first-password-1").status_code == 401
+    assert login(fresh, "pw-tester", "second-password-2").status_code == 302
+    assert app.server.test_client().get("/account/password").status_code == 302  # anonymous: to the login page
