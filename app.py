@@ -43,14 +43,14 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from callbacks import district, overview, shell
+    from callbacks import admin, district, overview, shell
     from dashboard import routes
     from dashboard.pages.shell import layout
 
     routes.register(server)
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
-    for module in (shell, overview, district):
+    for module in (shell, overview, district, admin):
         module.register(app)
     return app
 

@@ -19,12 +19,15 @@ _DISTRICT = re.compile(r"^/district/([^/]+)/?$")
 
 
 def render(pathname: str | None, search: str | None):
-    from dashboard.pages import district, overview
+    from dashboard.auth_web import has_role
+    from dashboard.pages import admin, district, overview
 
     state = parse(search)
     path = pathname or "/"
     if path in ("/", ""):
         return overview.layout(state)
+    if path.rstrip("/") == "/admin":
+        return admin.layout() if has_role("admin") else admin.forbidden()
     code = district_code(path)
     if code is not None:
         return district.layout(code, state)

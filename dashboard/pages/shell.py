@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import ids, labels
+from dashboard.auth_web import has_role
 
 
 def _account():
@@ -48,6 +49,7 @@ def layout(interval_ms: int):
                 html.Header(
                     [
                         dcc.Link(labels.APP_TITLE, href="/", className="brand"),
+                        dcc.Link("管理", href="/admin", id=ids.AD_NAV, className="nav") if has_role("admin") else None,
                         html.Span(id=ids.UPDATED_AT, className="updated"),
                         _account(),
                     ],
