@@ -9,15 +9,12 @@ import pytest
 from dash._utils import stringify_id
 from sqlalchemy import func, select
 
-from app import create_app
 from dashboard import ids
 from db import auth
 from db.accounts_queries import list_users
-from db.demo import build_demo
-from db.engine import make_engine, read_session, write_session
-from db.migrate import upgrade
+from db.engine import read_session, write_session
 from db.models import AuditEvent, User
-from tests.dashboard.test_app import UPDATE, _post, login
+from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
 
 NEW_PASSWORD = "luozhuang-2017-pass"
 
@@ -25,14 +22,7 @@ NEW_PASSWORD = "luozhuang-2017-pass"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """Its own demo database: these tests create users and tokens."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('admin') / 'admin.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    build_demo(engine)
-    with write_session(engine) as s:
-        auth.ensure_demo_accounts(s)
-    engine.dispose()
-    return create_app({"DATABASE_URL": url, "TESTING": True, "SESSION_COOKIE_SECURE": False})
+    return demo_app(tmp_path_factory.mktemp("admin"))
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +128,7 @@ def admin_callback_keys(app) -> list[str]:
 
 
 def test_adm001_admin_creates_a_reporter_through_the_callback(app, admin, engine):
-    r = _post(admin, create_user_body(app, "luozhuang-01"))
+    r = post_callback(admin, create_user_body(app, "luozhuang-01"))
     assert r.status_code == 200, r.get_data(as_text=True)
     shown = r.get_json()["response"]
     assert "已创建用户 luozhuang-01" in json.dumps(shown, ensure_ascii=False)
@@ -163,13 +153,13 @@ def test_adm002_refusals_show_the_chinese_message_and_create_nothing(app, admin,
         (create_user_body(app, "bad-role-01", role="root", unit=None), "无效"),
     ]
     for request_body, message in cases:
-        r = _post(admin, request_body)
+        r = post_callback(admin, request_body)
         assert r.status_code == 200
         assert message in json.dumps(r.get_json()["response"][ids.AD_USER_RESULT], ensure_ascii=False)
     for name in ("mismatch-01", "short-01", "no-unit-01", "has space", "bad-role-01"):
         assert user(engine, name) is None
     # A leader is never bound to a unit, even if a forged request sends one.
-    r = _post(admin, create_user_body(app, "leader-02", role="leader", unit="371302"))
+    r = post_callback(admin, create_user_body(app, "leader-02", role="leader", unit="371302"))
     assert r.status_code == 200 and user(engine, "leader-02").unit_id is None
 
 
@@ -177,7 +167,7 @@ def test_adm002_refusals_show_the_chinese_message_and_create_nothing(app, admin,
 def test_adm003_non_admin_forged_create_user_is_403_and_audited(app, engine, username):
     c = signed_in(app, username)
     before = len(audit_rows(engine, "forbidden", actor=username))
-    r = _post(c, create_user_body(app, f"forged-by-{username}", role="admin", unit=None))
+    r = post_callback(c, create_user_body(app, f"forged-by-{username}", role="admin", unit=None))
     assert r.status_code == 403
     assert user(engine, f"forged-by-{username}") is None
     refused = audit_rows(engine, "forbidden", actor=username)
@@ -201,7 +191,7 @@ def test_adm004_every_admin_callback_refuses_non_admins(app, engine, username):
         else:
             request_body = body(app, output, {})
         before = len(audit_rows(engine, "forbidden", actor=username))
-        assert _post(c, request_body).status_code == 403, key
+        assert post_callback(c, request_body).status_code == 403, key
         assert len(audit_rows(engine, "forbidden", actor=username)) == before + 1, key
     with read_session(engine) as s:
         assert len(auth.list_tokens(s)) == tokens_before
@@ -217,7 +207,7 @@ def test_adm005_anonymous_admin_callbacks_are_401(app, engine):
 @pytest.mark.parametrize("username", ["demo-leader", "demo-lanshan"])
 def test_adm006_router_shows_non_admins_no_account_data(app, username):
     c = signed_in(app, username)
-    r = _post(c, route_body(app, "/admin"))
+    r = post_callback(c, route_body(app, "/admin"))
     assert r.status_code == 200
     text = json.dumps(r.get_json(), ensure_ascii=False)
     assert "无权访问：仅管理员可用" in text
@@ -229,7 +219,7 @@ def test_adm006_router_shows_non_admins_no_account_data(app, username):
 
 
 def test_adm007_router_shows_admins_users_tokens_and_audit(app, admin):
-    r = _post(admin, route_body(app, "/admin"))
+    r = post_callback(admin, route_body(app, "/admin"))
     text = json.dumps(r.get_json(), ensure_ascii=False)
     assert r.status_code == 200 and "无权访问" not in text
     for expected in ("demo-admin", "demo-lanshan", "县区填报员", "API 令牌", "审计日志", "login.success"):
@@ -239,7 +229,7 @@ def test_adm007_router_shows_admins_users_tokens_and_audit(app, admin):
 
 
 def test_adm008_token_is_shown_once_verifies_and_can_be_revoked(app, admin, engine):
-    r = _post(admin, create_token_body(app, "371302", "兰山区报送程序"))
+    r = post_callback(admin, create_token_body(app, "371302", "兰山区报送程序"))
     assert r.status_code == 200
     result = r.get_json()["response"][ids.AD_TOKEN_RESULT]["children"]
     token = find(result, "token")["props"]["children"]
@@ -249,19 +239,19 @@ def test_adm008_token_is_shown_once_verifies_and_can_be_revoked(app, admin, engi
         assert row is not None
         token_id = row.id
     # The tables and the audit log never carry the plain token again.
-    refreshed = _post(admin, body(app, f"{ids.AD_USERS}.children", {}))
+    refreshed = post_callback(admin, body(app, f"{ids.AD_USERS}.children", {}))
     assert refreshed.status_code == 200 and token not in refreshed.get_data(as_text=True)
     assert f"令牌编号 {token_id}" in audit_rows(engine, "token.create", actor="demo-admin")[-1].detail
 
-    r = _post(admin, revoke_body(app, token_id))
+    r = post_callback(admin, revoke_body(app, token_id))
     assert r.status_code == 200
     assert f"已吊销令牌（编号 {token_id}）" in json.dumps(r.get_json(), ensure_ascii=False)
     with write_session(engine) as s:
         assert auth.verify_token(s, token) is None
     assert f"令牌编号 {token_id}" in audit_rows(engine, "token.revoke", actor="demo-admin")[-1].detail
-    again = _post(admin, revoke_body(app, token_id))
+    again = post_callback(admin, revoke_body(app, token_id))
     assert "已于" in json.dumps(again.get_json(), ensure_ascii=False)  # already revoked: a message, not a 500
-    missing = _post(admin, revoke_body(app, 999_999))
+    missing = post_callback(admin, revoke_body(app, 999_999))
     assert missing.status_code == 200 and "不存在" in json.dumps(missing.get_json(), ensure_ascii=False)
 
 
@@ -269,7 +259,7 @@ def test_adm009_token_needs_a_unit(app, admin, engine):
     with read_session(engine) as s:
         before = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "token.create"))
     for unit, message in ((None, "请选择"), ("999999", "不存在")):
-        r = _post(admin, create_token_body(app, unit))
+        r = post_callback(admin, create_token_body(app, unit))
         assert r.status_code == 200 and message in json.dumps(r.get_json(), ensure_ascii=False)
     assert len(audit_rows(engine, "token.create")) == before
 

@@ -2,41 +2,18 @@
 public endpoints."""
 
 import json
-import re
 
 import pytest
 
 from app import create_app
 from dashboard import ids
-from db.auth import DEMO_ACCOUNTS, ensure_demo_accounts
-from db.demo import build_demo
 from db.engine import make_engine, write_session
-from db.migrate import upgrade
-
-UPDATE = "/_dash-update-component"
-
-
-PASSWORD = {name: password for name, password, *_ in DEMO_ACCOUNTS}
+from tests.dashboard.conftest import PASSWORD, UPDATE, demo_app, form_token, login, post_callback
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    build_demo(engine)
-    with write_session(engine) as s:
-        ensure_demo_accounts(s)
-    engine.dispose()
-    # The test client speaks http://localhost: Secure cookies would not come back over it.
-    return create_app({"DATABASE_URL": url, "TESTING": True, "SESSION_COOKIE_SECURE": False})
-
-
-def login(c, username="demo-leader", password=None):
-    page = c.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return c.post("/login", data={"username": username, "password": password or PASSWORD[username],
-                                  "csrf_token": token, "next": "/"})
+    return demo_app(tmp_path_factory.mktemp("app"))
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +23,6 @@ def client(app):
     return app, c
 
 
-def _post(c, body: str):
-    """A callback request as dash-renderer sends it: JSON plus the CSRF token from the cookie."""
-    token = c.get_cookie("_csrf_token").value
-    return c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": token})
 
 
 def _metric_body(app, campaign, date_value, metric) -> str:
@@ -82,7 +55,7 @@ def test_app002_geojson_route_is_cacheable(client):
 
 def test_app003_metric_switch_is_a_patch_without_geometry(client):
     app, c = client
-    r = _post(c, _metric_body(app, None, "", "filing_rate"))
+    r = post_callback(c, _metric_body(app, None, "", "filing_rate"))
     assert r.status_code == 200
     body = r.get_json()
     the_map = body["response"][ids.MAP]["figure"]
@@ -94,7 +67,7 @@ def test_app003_metric_switch_is_a_patch_without_geometry(client):
     ("1 or 1=1", "2017-99-99", "<script>"), (999, None, None), ({"a": 1}, ["x"], 12)])
 def test_app004_forged_callback_inputs_do_not_break_the_server(client, campaign, date_value, metric):
     app, c = client
-    r = _post(c, _metric_body(app, campaign, date_value, metric))
+    r = post_callback(c, _metric_body(app, campaign, date_value, metric))
     assert r.status_code in (200, 204)
 
 
@@ -118,7 +91,7 @@ def test_aut002_callbacks_need_the_csrf_token(app):
     assert c.post(UPDATE, data=body, content_type="application/json").status_code == 400
     bad = c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": "forged"})
     assert bad.status_code == 400
-    assert _post(c, body).status_code == 200
+    assert post_callback(c, body).status_code == 200
 
 
 def test_aut003_login_form_needs_its_csrf_token_and_right_password(app):
@@ -144,8 +117,7 @@ def test_aut004_session_fixation_a_pre_login_session_does_not_become_authenticat
 
 def test_aut005_open_redirect_refused(app):
     c = app.server.test_client()
-    page = c.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = form_token(c)
     r = c.post("/login", data={"username": "demo-leader", "password": PASSWORD["demo-leader"], "csrf_token": token,
                                "next": "//evil.example/"})
     assert r.status_code == 302 and r.headers["Location"] == "/"
@@ -164,10 +136,6 @@ def test_aut006_security_headers_and_cookie_flags(client):
     assert create_app({"DATABASE_URL": "sqlite://"}).server.config["SESSION_COOKIE_SECURE"] is True  # the default
 
 
-def _form_token(c, path):
-    return re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).get_data(as_text=True)).group(1)
-
-
 def test_aut007_change_password(app):
     from db.auth import create_user
 
@@ -178,13 +146,13 @@ def test_aut007_change_password(app):
     c = app.server.test_client()
     assert login(c, "pw-tester", "first-password-1").status_code == 302
     form = {"old_password": "first-password-1", "new_password": "second-password-2", "new_password2": "different!!"}
-    r = c.post("/account/password", data={**form, "csrf_token": _form_token(c, "/account/password")})
+    r = c.post("/account/password", data={**form, "csrf_token": form_token(c, "/account/password")})
     assert r.status_code == 400 and "两次输入的新密码不一致" in r.get_data(as_text=True)
     bad_old = {**form, "old_password": "nope", "new_password2": form["new_password"]}
-    r = c.post("/account/password", data={**bad_old, "csrf_token": _form_token(c, "/account/password")})
+    r = c.post("/account/password", data={**bad_old, "csrf_token": form_token(c, "/account/password")})
     assert r.status_code == 400 and "原密码错误" in r.get_data(as_text=True)
     ok = {**form, "new_password2": form["new_password"]}
-    r = c.post("/account/password", data={**ok, "csrf_token": _form_token(c, "/account/password")})
+    r = c.post("/account/password", data={**ok, "csrf_token": form_token(c, "/account/password")})
     assert r.status_code == 200 and "密码已修改" in r.get_data(as_text=True)
     fresh = app.server.test_client()
     assert login(fresh, "pw-tester", "first-password-1").status_code == 401

@@ -1,0 +1,43 @@
+"""HTTP-level helpers shared by the app and admin tests: a demo app, login through the real form,
+and callback POSTs carrying the CSRF token as dash-renderer sends it."""
+
+from __future__ import annotations
+
+import re
+
+from app import create_app
+from db.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+from db.demo import build_demo
+from db.engine import make_engine, write_session
+from db.migrate import upgrade
+
+UPDATE = "/_dash-update-component"
+PASSWORD = {name: password for name, password, *_ in DEMO_ACCOUNTS}
+
+
+def demo_app(directory):
+    """An app on its own SQLite demo database (with the demo accounts) in `directory`."""
+    url = f"sqlite:///{directory / 'app.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_demo(engine)
+    with write_session(engine) as s:
+        ensure_demo_accounts(s)
+    engine.dispose()
+    # The test client speaks http://localhost: Secure cookies would not come back over it.
+    return create_app({"DATABASE_URL": url, "TESTING": True, "SESSION_COOKIE_SECURE": False})
+
+
+def form_token(c, path: str = "/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).get_data(as_text=True)).group(1)
+
+
+def login(c, username="demo-leader", password=None):
+    return c.post("/login", data={"username": username, "password": password or PASSWORD[username],
+                                  "csrf_token": form_token(c), "next": "/"})
+
+
+def post_callback(c, body: str):
+    """A callback request as dash-renderer sends it: JSON plus the CSRF token from the cookie."""
+    token = c.get_cookie("_csrf_token").value
+    return c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": token})
