@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import pstats
+import re
 import resource
 import shutil
 import signal
@@ -41,6 +42,7 @@ from app import create_app
 from dashboard import ids
 from dashboard.metrics import DEFAULT_METRIC, METRICS
 from dashboard.routes import GEOJSON_URL
+from db.auth import DEMO_ACCOUNTS, ensure_demo_accounts
 from db.demo import build_demo
 from db.engine import database_url, make_engine, write_session
 from db.migrate import upgrade
@@ -81,6 +83,8 @@ def setup_database(url: str | None, analyze: bool = True):
                 ensure_campaign(s, spec)
         t1 = time.perf_counter()
         demo = build_demo(engine)
+        with write_session(engine) as s:  # the benchmark signs in as the demo leader
+            ensure_demo_accounts(s)
         if analyze and engine.dialect.name == "postgresql":  # fresh rows, no statistics yet: what autovacuum
             with engine.begin() as conn:  # would soon do; --no-analyze measures the just-loaded plans
                 conn.exec_driver_sql(f"ANALYZE {', '.join(t.name for t in Base.metadata.sorted_tables)}")
@@ -107,7 +111,8 @@ def request_body(app, output: str, values: dict, changed: list[str]) -> bytes:
 
 
 def post(client, body: bytes, expect: int = 200):
-    r = client.post(UPDATE, data=body, content_type="application/json")
+    r = client.post(UPDATE, data=body, content_type="application/json",
+                    headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
     if r.status_code != expect:
         raise SystemExit(f"{UPDATE} answered {r.status_code}, expected {expect}: {r.get_data(as_text=True)[:300]}")
     return r
@@ -167,7 +172,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still drop the schema / temp dir when killed
     url, cleanup, setup, campaign = setup_database(args.database_url, not args.no_analyze)
     try:
-        app = create_app({"DATABASE_URL": url})
+        app = create_app({"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False})  # test client speaks http
         try:
             return run(app, args, setup, campaign, url)
         finally:
@@ -176,8 +181,19 @@ def main() -> int:
         cleanup()
 
 
+def sign_in(client) -> None:
+    """Through the real login form, as a leader would; later posts carry the CSRF cookie's token."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    name, password, *_ = DEMO_ACCOUNTS[0]
+    r = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    if r.status_code != 302:
+        raise SystemExit(f"could not sign in as {name}: {r.status_code}")
+
+
 def run(app, args, setup: dict, campaign: int, url: str) -> int:
     client = app.server.test_client()
+    sign_in(client)
     layout = client.get("/_dash-layout").get_json()  # as the browser does first: it holds the data version
     values = {
         f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,

@@ -1,0 +1,18 @@
+"""The benchmark script keeps working (it measures; it is not a timed test: no target is asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bch001_benchmark_script_runs_and_writes_its_numbers(tmp_path):
+    out = tmp_path / "bench.json"
+    r = subprocess.run([sys.executable, "benchmarks/run.py", "--runs", "2", "--json", str(out)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    numbers = json.loads(out.read_text())
+    assert "router / (overview page)" in r.stdout
+    assert numbers  # measured something
