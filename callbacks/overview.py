@@ -7,8 +7,16 @@ from dataclasses import replace
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, labels, map_figure
-from dashboard.pages.overview import PART_KEYS, campaign_context, context_for, data_view, metric_view
+from dashboard import ids, map_figure
+from dashboard.pages.overview import (
+    PART_KEYS,
+    campaign_context,
+    context_for,
+    data_view,
+    date_options,
+    lagging_units,
+    metric_view,
+)
 from dashboard.state import PageState, coerce, compose, parse
 
 
@@ -42,9 +50,7 @@ def register(app) -> None:
     )
     def date_choices(campaign, _version, date_value):
         context = campaign_context(_state(campaign, None, None).campaign)
-        options = [{"label": f"{labels.LATEST}（{labels.short_date(context.latest)}）" if context.latest else labels.LATEST,
-                    "value": ""}]
-        options += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in reversed(context.dates)]
+        options = date_options(context)
         keep = date_value if ctx.triggered_id == ids.DATA_VERSION else ""
         badge = {} if context.campaign and context.campaign["is_demo"] else {"display": "none"}
         return options, keep if any(o["value"] == keep for o in options) else "", badge
@@ -87,7 +93,8 @@ def register(app) -> None:
         context, snap = context_for(state, full=False)
         if snap is None:
             raise PreventUpdate
-        mv = metric_view(context, snap.units, snap.city, state.metric)
+        lag_codes = {x.code for x in lagging_units(context, snap.units, snap.city)}
+        mv = metric_view(context, snap.units, state.metric, lag_codes)
         args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
         # The map keeps its geometry in the browser; only values, labels and range travel.
         patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])

@@ -7,7 +7,7 @@ from dash import html
 
 from dashboard.format import thousands
 from dashboard.labels import date_cn
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGE_LABELS, STAGES
+from db.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGES
 
 SOURCE_LABELS = {"web": "网页填报", "excel": "Excel 导入", "api": "接口", "cli": "命令行", "demo": "演示"}
 STAGE_HEADERS = {"offer": "发出工资集体协商要约书", "signed": "签订工资专项集体合同", "filed": "审查备案"}
@@ -78,5 +78,3 @@ def compare_table(rows: list[tuple[str, str, str, str]]) -> html.Table:
         [html.Thead(head), html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])], className="compare"
     )
 
-
-__all__ = ["attachment_table", "history_table", "compare_table", "STAGE_LABELS"]

@@ -74,16 +74,18 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
         "lagging": lagging_list(lag, search),
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
+        "lag_codes": {x.code for x in lag},
     }
 
 
-def metric_view(ctx: Context, units: pd.DataFrame, city: dict, metric: str) -> dict:
-    """Rows and colour range for the chosen metric, shared by the map, the side bars and the ranking."""
+def metric_view(ctx: Context, units: pd.DataFrame, metric: str, lag_codes: set[str]) -> dict:
+    """Rows and colour range for the chosen metric, shared by the map, the side bars and the ranking.
+
+    `lag_codes` (from `lagging_units`) marks lagging units in the ranking; the caller has them already."""
     c = ctx.campaign
     rows = metric_rows(units, metric, ctx.as_of, c["window_start"], c["window_end"], thresholds().pace)
     zmin, zmax = colour_range(rows, metric)
     spec = METRICS[metric]
-    lag_codes = {x.code for x in lagging_units(ctx, units, city)}
     return {
         "rows": rows,
         "zmin": zmin,
@@ -99,15 +101,19 @@ def map_geojson(units: pd.DataFrame) -> dict:
     return geo.city_geojson(tuple(sorted(a for a in units["adcode"] if isinstance(a, str) and a)))
 
 
+def date_options(ctx: Context, chosen: dt.date | None = None) -> list[dict]:
+    """The as-of picker: "最新" first, then the report dates newest first (plus a shared link's own date)."""
+    latest = f"{labels.LATEST}（{labels.short_date(ctx.latest)}）" if ctx.latest else labels.LATEST
+    shown = sorted(set(ctx.dates) | ({chosen} if chosen else set()), reverse=True)
+    return [{"label": latest, "value": ""}] + [{"label": labels.date_cn(d), "value": d.isoformat()} for d in shown]
+
+
 def _controls(ctx: Context, state: PageState) -> html.Div:
-    dates = [{"label": f"{labels.LATEST}（{labels.short_date(ctx.latest)}）" if ctx.latest else labels.LATEST, "value": ""}]
-    shown = sorted(set(ctx.dates) | ({state.date} if state.date else set()), reverse=True)
-    dates += [{"label": labels.date_cn(d), "value": d.isoformat()} for d in shown]
     return html.Div(
         [
             html.Label(["行动", dcc.Dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
                                              value=ctx.campaign["id"], clearable=False, className="dd-campaign")]),
-            html.Label(["截至", dcc.Dropdown(id=ids.AS_OF, options=dates, value=state.date.isoformat() if state.date else "",
+            html.Label(["截至", dcc.Dropdown(id=ids.AS_OF, options=date_options(ctx, state.date), value=state.date.isoformat() if state.date else "",
                                              clearable=False, className="dd-date")]),
             html.Span(labels.DEMO, id=ids.DEMO_BADGE, className="badge-demo",
                       style={} if ctx.campaign["is_demo"] else {"display": "none"}),
@@ -130,7 +136,7 @@ def layout(state: PageState):
         snap = load(s, ctx)
     search = compose(state)
     view = data_view(ctx, snap, "ents", search)
-    mv = metric_view(ctx, snap.units, snap.city, state.metric)
+    mv = metric_view(ctx, snap.units, state.metric, view["lag_codes"])
     the_map = map_figure.district_map(map_geojson(snap.units), mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
                                       reverse=mv["reverse"], geojson_url=GEOJSON_URL)
     offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
