@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -16,6 +17,8 @@ from dashboard.auth_web import init_auth
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
+# Modules under callbacks/ whose register(app) wires their callbacks.
+CALLBACK_MODULES = ("shell", "overview", "district", "admin")
 
 
 def create_app(config: dict | None = None) -> Dash:
@@ -43,15 +46,14 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from callbacks import admin, district, overview, shell
     from dashboard import routes
     from dashboard.pages.shell import layout
 
     routes.register(server)
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
-    for module in (shell, overview, district, admin):
-        module.register(app)
+    for name in CALLBACK_MODULES:
+        importlib.import_module(f"callbacks.{name}").register(app)
     return app
 
 

@@ -49,3 +49,13 @@ AD_TOKEN_CREATE = "ad-token-create"
 AD_TOKEN_RESULT = "ad-token-result"
 AD_TOKEN_REVOKE = "ad-token-revoke"  # dict id {"type": AD_TOKEN_REVOKE, "index": token id}, one per row
 AD_AUDIT = "ad-audit"
+
+# --- issue 5: submission (xlsx helper: SX_; web submission/review: SU_ / RV_) ---
+
+# --- issue 6: cases and summaries (CS_ / SM_) ---
+
+# --- issue 6: instructors, evaluation, supervision, overview action panel (AC_) ---
+
+# --- issue 7: snapshots and exports (SN_) ---
+
+# --- issue 4: admin pages (AD_ prefix, above, continues here) ---

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import sys
 import unicodedata
 
@@ -17,6 +18,10 @@ from db.engine import database_url, make_engine, read_session, write_session
 from db.migrate import upgrade
 from db.models import ApiToken, Unit
 from db.presets import DEFAULT_PRESET, ensure_campaign, load_units, read_preset
+
+# Modules that add their own commands: add_commands(sub) registers sub-parsers that set
+# `run=callable(engine, args) -> int` (the exit code) with set_defaults; they print their own output.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     tokens = sub.add_parser("list-tokens", help="列出 API 令牌（不含令牌本身）")
     tokens.add_argument("--unit", metavar="单位代码", help="只列出该单位的令牌")
     sub.add_parser("demo-accounts", help="在演示数据库中创建演示账户并显示用户名和密码（正式数据库不会创建）")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub)
     return p
 
 
@@ -209,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"无法连接数据库 {database_url()}：{exc}", file=sys.stderr)
         return 1
     try:
+        if hasattr(args, "run"):
+            return args.run(engine, args)
         if args.command == "init":
             print(cmd_init(engine, args.preset))
         elif args.command == "demo":

@@ -16,13 +16,14 @@ that retuning one unit's profile leaves the others' figures unchanged. A few uni
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from db import presets, store
@@ -150,6 +151,17 @@ class DemoSummary:
         )
 
 
+# Modules that add demo data of their own (cases, staffing, snapshots ...). Each has
+#   build(session, campaign, seed) -> None   called after the demo reports are stored, same transaction
+#   delete(session, campaign_id) -> None     called by --reset before the demo campaign is deleted;
+#                                            use append_only_lifted(session, tables) for append-only tables
+DEMO_EXTENSIONS: tuple[str, ...] = ()
+
+
+def _extensions():
+    return [importlib.import_module(name) for name in DEMO_EXTENSIONS]
+
+
 def build_demo(engine: Engine, *, reset: bool = False, seed: int = 2017) -> DemoSummary:
     """Create the demo campaign and its reports in one write transaction.
 
@@ -174,6 +186,8 @@ def build_demo(engine: Engine, *, reset: bool = False, seed: int = 2017) -> Demo
             campaign.created_at = DEMO_CREATED_AT  # same content every run
         for sub, now in _submissions(session, campaign, seed):
             store.submit_in(session, sub, now)
+        for ext in _extensions():
+            ext.build(session, campaign, seed)
         summary = _summary(session, campaign.id, built=True)
     return replace(summary, seconds=time.perf_counter() - started)
 
@@ -203,8 +217,10 @@ def _delete_demo(session: Session) -> None:
         return
     if not campaign.is_demo:
         raise DemoError(f"“{DEMO_NAME}”不是演示行动，拒绝删除")
+    for ext in reversed(_extensions()):
+        ext.delete(session, campaign.id)
     report_ids = select(Report.id).where(Report.campaign_id == campaign.id).scalar_subquery()
-    with _append_only_lifted(session):
+    with append_only_lifted(session, ("report", "report_line")):
         session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
         session.execute(delete(Report).where(Report.campaign_id == campaign.id))
     session.execute(delete(UnitCampaign).where(UnitCampaign.campaign_id == campaign.id))
@@ -213,8 +229,8 @@ def _delete_demo(session: Session) -> None:
 
 
 @contextmanager
-def _append_only_lifted(session: Session) -> Iterator[None]:
-    """Disable the append-only triggers inside the current transaction, then restore them exactly.
+def append_only_lifted(session: Session, tables: tuple[str, ...]) -> Iterator[None]:
+    """Disable the append-only triggers of `tables` inside the current transaction, then restore them.
 
     No try/finally: on an error the transaction is rolled back, and with it the DDL (both backends
     have transactional DDL); re-running DDL in an aborted PostgreSQL transaction would only hide
@@ -226,9 +242,10 @@ def _append_only_lifted(session: Session) -> Iterator[None]:
         triggers = conn.execute(
             text(
                 "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE t.tgrelid IN ('report'::regclass, 'report_line'::regclass) "
+                "WHERE c.relname = ANY(:tables) AND c.relnamespace = current_schema()::regnamespace "
                 "AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
-            )
+            ),
+            {"tables": list(tables)},
         ).all()
         for table, name in triggers:
             conn.exec_driver_sql(f'ALTER TABLE "{table}" DISABLE TRIGGER "{name}"')
@@ -237,7 +254,10 @@ def _append_only_lifted(session: Session) -> Iterator[None]:
             conn.exec_driver_sql(f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
     elif dialect == "sqlite":
         triggers = conn.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('report', 'report_line')")
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN :tables").bindparams(
+                bindparam("tables", expanding=True)
+            ),
+            {"tables": list(tables)},
         ).all()
         for name, _sql in triggers:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')

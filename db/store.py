@@ -31,6 +31,28 @@ def submit(engine: Engine, sub: Submission, now: dt.datetime | None = None) -> S
         return submit_in(session, sub, now)
 
 
+def submit_audited(engine: Engine, sub: Submission, actor: str, ip: str = "", now: dt.datetime | None = None) -> Stored:
+    """Every entry path (web form, Excel upload, API, CLI) stores through here: the new version and
+    its audit event commit together, and a refusal (SubmissionRefused) is audited in its own
+    transaction, so the log shows refused attempts while the report tables stay untouched."""
+    from db import auth
+
+    try:
+        with write_session(engine) as session:
+            stored = submit_in(session, sub, now)
+            action = "report.correct" if stored.version > 1 or sub.is_correction else "report.submit"
+            detail = f"{sub.unit_code} {sub.report_date.isoformat()} 第{stored.version}版（{sub.source}）"
+            if sub.reason:
+                detail += f" 原因：{sub.reason}"
+            auth.audit(session, actor, action, detail[:1000], ip=ip, now=now)
+            return stored
+    except SubmissionRefused as refused:
+        with write_session(engine) as session:
+            detail = f"{sub.unit_code} {sub.report_date.isoformat()}（{sub.source}）：{refused}"
+            auth.audit(session, actor, "report.refused", detail[:1000], ip=ip, now=now)
+        raise
+
+
 def submit_in(session: Session, sub: Submission, now: dt.datetime | None = None) -> Stored:
     """Submit inside an open write transaction (the caller commits or rolls back)."""
     campaign = session.get(Campaign, sub.campaign_id)

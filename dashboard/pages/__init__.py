@@ -4,10 +4,16 @@ Dash Pages is not used on purpose: its router re-renders the whole page whenever
 string changes, which would resend the map geometry on every filter change. Here the page is
 rendered when the path changes; filters write the query string without re-rendering, and the
 map is recoloured with a partial update.
+
+ROUTES is the one table of pages: (path regex, module under dashboard.pages, roles or None).
+A page module's `layout(state, **groups)` gets the parsed query string and the regex's named
+groups. `roles=None` means every signed-in user; otherwise other users get `forbidden()`. The
+layout must check again when it shows data that depends on who asks (defence in depth).
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from dash import html
@@ -15,23 +21,36 @@ from dash import html
 from dashboard import labels
 from dashboard.state import parse
 
+ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
+    (r"/", "overview", None),
+    (r"/district/(?P<code>[^/]+)", "district", None),
+    (r"/admin", "admin", ("admin",)),
+]
+_COMPILED = [(re.compile(rf"^{pattern.rstrip('/')}/?$"), module, roles) for pattern, module, roles in ROUTES]
 _DISTRICT = re.compile(r"^/district/([^/]+)/?$")
 
 
 def render(pathname: str | None, search: str | None):
     from dashboard.auth_web import has_role
-    from dashboard.pages import admin, district, overview
 
     state = parse(search)
     path = pathname or "/"
-    if path in ("/", ""):
-        return overview.layout(state)
-    if path.rstrip("/") == "/admin":
-        return admin.layout() if has_role("admin") else admin.forbidden()
-    code = district_code(path)
-    if code is not None:
-        return district.layout(code, state)
+    for pattern, module_name, roles in _COMPILED:
+        match = pattern.match(path)
+        if match is None:
+            continue
+        module = importlib.import_module(f"dashboard.pages.{module_name}")
+        if roles is not None and not has_role(*roles):
+            return getattr(module, "forbidden", forbidden)()  # a page may explain itself
+        return module.layout(state, **match.groupdict())
     return html.Div([html.H2(labels.NOT_FOUND), html.A(labels.BACK, href="/")], className="card")
+
+
+def forbidden() -> html.Div:
+    return html.Div(
+        [html.H2(labels.FORBIDDEN), html.P(labels.FORBIDDEN_HINT), html.A(labels.BACK, href="/")],
+        className="card notice forbidden",
+    )
 
 
 def district_code(pathname: str | None) -> str | None:

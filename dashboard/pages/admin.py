@@ -202,7 +202,7 @@ def _token_form(units: list[dict]) -> html.Div:
     )
 
 
-def layout():
+def layout(state=None):
     if not has_role("admin"):  # the router checks too; this keeps the layout safe on its own
         return forbidden()
     with session() as s:

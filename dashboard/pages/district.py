@@ -78,7 +78,7 @@ def body(code: str, state: PageState):
     )
 
 
-def layout(code: str, state: PageState):
+def layout(state: PageState, code: str):
     with session() as s:
         unit = queries.unit(s, code)
     title = unit["name"] if unit else code

@@ -10,6 +10,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import ids, labels
 from dashboard.auth_web import has_role
 
+# The top bar's links: (path, label, component id or None, roles that see it or None for everyone).
+NAV: list[tuple[str, str, str | None, tuple[str, ...] | None]] = [
+    ("/admin", "管理", ids.AD_NAV, ("admin",)),
+]
+
+
+def _nav() -> list:
+    return [
+        dcc.Link(label, href=href, className="nav", **({"id": cid} if cid else {}))
+        for href, label, cid, roles in NAV
+        if roles is None or has_role(*roles)
+    ]
+
 
 def _account():
     """Who is signed in, and a logout button (a POST form with the CSRF token)."""
@@ -49,7 +62,7 @@ def layout(interval_ms: int):
                 html.Header(
                     [
                         dcc.Link(labels.APP_TITLE, href="/", className="brand"),
-                        dcc.Link("管理", href="/admin", id=ids.AD_NAV, className="nav") if has_role("admin") else None,
+                        *_nav(),
                         html.Span(id=ids.UPDATED_AT, className="updated"),
                         _account(),
                     ],
