@@ -18,7 +18,7 @@ from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
 # Modules under callbacks/ whose register(app) wires their callbacks.
-CALLBACK_MODULES = ("shell", "overview", "district", "admin")
+CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "action")
 
 
 def create_app(config: dict | None = None) -> Dash:
@@ -35,9 +35,14 @@ def create_app(config: dict | None = None) -> Dash:
     server.extensions["jizhong_engine"] = make_engine(settings["DATABASE_URL"])
     init_auth(server)
 
+    # Background callbacks (exports, issue 7) run outside the request: on DiskCache under instance/jobs
+    # locally, on Celery + Redis when CELERY_BROKER_URL is set (see callbacks/snapshots.py).
+    from callbacks.snapshots import background_manager
+
     app = Dash(
         __name__,
         server=server,
+        background_callback_manager=background_manager(settings, ROOT),
         title="集中要约行动监测",
         update_title=None,
         assets_folder=str(ROOT / "assets"),

@@ -1,4 +1,5 @@
-"""Admin callbacks: create users and tokens, revoke tokens, refresh the tables.
+"""Admin callbacks of /admin: create users and tokens, revoke tokens; deactivate, reactivate,
+unlock a user, reset a password (shown once), change a role or unit; refresh the tables.
 
 Every callback here is an HTTP endpoint an attacker can POST to, whatever the page shows, so each
 is wrapped in `require_role("admin")` *inside* `app.callback`: Dash calls the guard, which audits
@@ -15,8 +16,17 @@ from flask_login import current_user
 from dashboard import ids
 from dashboard.auth_web import require_role
 from dashboard.pages import admin as page
-from db import auth
+from db import accounts_queries, auth
 from db.engine import write_session
+from db.models import User
+
+USER_OPS = {
+    "deactivate": lambda s, user_id, **who: auth.set_user_active(s, user_id, False, **who),
+    "reactivate": lambda s, user_id, **who: auth.set_user_active(s, user_id, True, **who),
+    "unlock": auth.unlock_user,
+    "reset": auth.reset_password,
+}
+USER_DONE = {"deactivate": "已停用用户 {name}", "reactivate": "已启用用户 {name}", "unlock": "已解锁用户 {name}"}
 
 
 def _engine():
@@ -103,9 +113,67 @@ def register(app) -> None:
         return page.result(True, f"已吊销令牌（编号 {token_id}）")
 
     @app.callback(
+        Output(ids.AD_USER_RESULT, "children", allow_duplicate=True),
+        Input({"type": ids.AD_USER_ACTION, "index": ALL, "op": ALL}, "submit_n_clicks"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def user_action(_confirmed):
+        # As for revoke: a re-rendered table brings new, unclicked buttons; only a confirmed click counts.
+        if not ctx.triggered_id or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        user_id, op = ctx.triggered_id.get("index"), ctx.triggered_id.get("op")
+        if op not in USER_OPS or not isinstance(user_id, int):
+            return page.result(False, f"无效的操作：{op}")
+        try:
+            with write_session(_engine()) as s:
+                if op == "reset":
+                    password = auth.reset_password(s, user_id, **_who())
+                    return page.password_once(s.get(User, user_id).username, password)
+                user = USER_OPS[op](s, user_id, **_who())
+                name = user.username
+        except auth.AuthError as exc:
+            return page.result(False, exc.message)
+        return page.result(True, USER_DONE[op].format(name=name))
+
+    @app.callback(
+        Output(ids.AD_ROLE_UNIT, "disabled"),
+        Output(ids.AD_ROLE_UNIT, "value"),
+        Input(ids.AD_ROLE_ROLE, "value"),
+        State(ids.AD_ROLE_UNIT, "value"),
+    )
+    @require_role("admin")
+    def role_unit_only_for_reporters(role, unit):
+        return role != "reporter", unit if role == "reporter" else None
+
+    @app.callback(
+        Output(ids.AD_USER_RESULT, "children", allow_duplicate=True),
+        Input(ids.AD_ROLE_SAVE, "n_clicks"),
+        State(ids.AD_ROLE_USER, "value"),
+        State(ids.AD_ROLE_ROLE, "value"),
+        State(ids.AD_ROLE_UNIT, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def change_role(_clicks, username, role, unit):
+        if not username or not role:
+            return page.result(False, "请选择用户和新角色")
+        try:
+            with write_session(_engine()) as s:
+                user_id = accounts_queries.user_id(s, str(username))
+                if user_id is None:
+                    raise auth.AuthError(f"用户 {username} 不存在")
+                user = auth.set_user_role(s, user_id, str(role), str(unit) if unit else None, **_who())
+                label = auth.ROLE_LABELS[user.role]
+        except auth.AuthError as exc:
+            return page.result(False, exc.message)
+        return page.result(True, f"已将用户 {username} 改为{label}" + (f"（{unit}）" if user.role == "reporter" else ""))
+
+    @app.callback(
         Output(ids.AD_USERS, "children"),
         Output(ids.AD_TOKENS, "children"),
         Output(ids.AD_AUDIT, "children"),
+        Output(ids.AD_ROLE_USER, "options"),
         Input(ids.AD_USER_RESULT, "children"),
         Input(ids.AD_TOKEN_RESULT, "children"),
         prevent_initial_call=True,

@@ -26,6 +26,7 @@ from db.engine import read_session, write_session
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/_dash-", "/api/", "/geo/")
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
+TOKEN_ROUTES = {("POST", "/api/v1/reports"), ("GET", "/api/v1/openapi.json")}  # issue 5: dashboard/api.py
 
 
 class SessionUser(UserMixin):
@@ -76,9 +77,23 @@ def _load_user(user_id: str) -> SessionUser | None:
         return None
     with read_session(_engine()) as s:
         user = auth.get_user(s, int(user_id))
-        if user is None or not user.is_active:
+        if user is None or not user.is_active or not _session_current(auth.sessions_revoked_at(s, user.id)):
             return None
         return SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user))
+
+
+LOGIN_AT = "login_at"  # in the signed session cookie: when this session signed in (ISO, microseconds)
+
+
+def _session_current(revoked_at: dt.datetime | None) -> bool:
+    """False for a session signed in before its account's sessions were revoked (logout, password
+    change or reset, deactivation): the cookie is signed, not stored, so a copy would live on."""
+    if revoked_at is None:
+        return True
+    try:
+        return dt.datetime.fromisoformat(session.get(LOGIN_AT, "")) > revoked_at
+    except (TypeError, ValueError):
+        return False
 
 
 def _safe_next(target: str | None) -> str:
@@ -147,8 +162,10 @@ def change_password():
         with write_session(_engine()) as s:  # a wrong old password is committed (counts towards lockout)
             user = auth.get_user(s, current_user.id)
             auth.change_password(s, user, request.form.get("old_password", ""), new, ip=_client_ip())
+            auth.revoke_sessions(s, user.id)  # other sessions (another browser, a stolen cookie) end
     except auth.AuthError as exc:
         return page(str(exc), status=400)
+    session[LOGIN_AT] = dt.datetime.now().isoformat()  # this one goes on
     return page(notice="密码已修改。")
 
 
@@ -159,6 +176,9 @@ def login():
     password = request.form.get("password", "")
     try:
         with write_session(_engine()) as s:  # a refusal is committed (and audited) by authenticate
+            wait = _ip_throttle(s, username)
+            if wait:
+                return _throttled_page(wait, username)  # audited; write_session commits it
             user = auth.authenticate(s, username, password, ip=_client_ip())
             signed_in = SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user))
     except auth.AccountLocked as exc:
@@ -167,13 +187,46 @@ def login():
         return _login_page(str(exc), 401, username)
     session.clear()  # a new session on login: no fixation of a pre-login session
     login_user(signed_in)
+    session[LOGIN_AT] = dt.datetime.now().isoformat()
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")))
+
+
+THROTTLED = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
+
+
+def _ip_throttle(s, username: str) -> int:
+    """Minutes this address must wait before trying again (0: go ahead), on top of the per-account
+    lockout: someone trying many user names from one address is stopped too. More than
+    LOGIN_IP_MAX_FAILURES failures within LOGIN_IP_WINDOW_MINUTES are never processed: the attempt
+    after the last allowed failure is refused, before any password is hashed, until the oldest of
+    those failures leaves the window. Refusals are audited (login.throttled) but not counted.
+    Counted in the database (the audit log; see auth.recent_login_failures), so every process and
+    restart agrees. Behind a reverse proxy, remote_addr is the proxy: configure ProxyFix first."""
+    config = current_app.config
+    limit = config.get("LOGIN_IP_MAX_FAILURES", auth.IP_MAX_FAILURES)
+    minutes = config.get("LOGIN_IP_WINDOW_MINUTES", auth.IP_WINDOW_MINUTES)
+    ip, now = _client_ip(), dt.datetime.now().replace(microsecond=0)
+    failures, oldest = auth.recent_login_failures(s, ip, now=now, minutes=minutes)
+    if failures < limit:
+        return 0
+    free_at = oldest + dt.timedelta(minutes=minutes)
+    wait = max(1, -(-int((free_at - now).total_seconds()) // 60))  # whole minutes, rounded up
+    auth.audit(s, "", "login.throttled",
+               f"{minutes} 分钟内登录失败 {failures} 次，拒绝（用户名：{username[:50]}）", ip=ip, now=now)
+    return wait
+
+
+def _throttled_page(minutes: int, username: str) -> Response:
+    response = _login_page(THROTTLED.format(minutes=minutes), 429, username)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
 
 
 def logout():
     if current_user.is_authenticated:
         with write_session(_engine()) as s:
+            auth.revoke_sessions(s, current_user.id)  # a copy of this session's cookie dies with it
             auth.audit(s, current_user.username, "logout", ip=_client_ip())
     logout_user()
     session.clear()
@@ -185,9 +238,38 @@ def _gate():
     path = request.path
     if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
         return None
+    # Issue 5: these exact paths authenticate a bearer token themselves (dashboard/api.py) and answer
+    # 401 in the API's own error format, with WWW-Authenticate, when it is missing or invalid.
+    if (request.method, path) in TOKEN_ROUTES:
+        return None
     if path.startswith(JSON_PREFIXES) or request.method != "GET":
+        if request.method != "GET":
+            _audit_anonymous(path)
         return jsonify({"error": "未登录或登录已过期，请重新登录"}), 401
     return redirect(f"/login?next={request.full_path if request.query_string else path}")
+
+
+_ANONYMOUS_SEEN: dict[tuple[int, str, str], dt.datetime] = {}  # (engine, ip, what) -> last audited; this process
+
+
+def _audit_anonymous(path: str) -> None:
+    """Audit an anonymous state-changing request refused by the gate (a forged callback POST, say),
+    at most once a minute per address and target: a tab left open after its session expired keeps
+    polling every few seconds, and that must not flood the log. In memory, so each process keeps
+    its own minute: at worst one row per process, which is what the dedup is for anyway."""
+    body = request.get_json(silent=True) if path == "/_dash-update-component" else None
+    output = body.get("output") if isinstance(body, dict) and isinstance(body.get("output"), str) else ""
+    what = f"{request.method} {path}" + (f" → {output[:200]}" if output else "")
+    ip, now = _client_ip(), dt.datetime.now().replace(microsecond=0)
+    key = (id(_engine()), ip, what)
+    last = _ANONYMOUS_SEEN.get(key)
+    if last is not None and now - last < dt.timedelta(minutes=1):
+        return
+    if len(_ANONYMOUS_SEEN) > 10_000:
+        _ANONYMOUS_SEEN.clear()
+    _ANONYMOUS_SEEN[key] = now
+    with write_session(_engine()) as s:
+        auth.audit(s, "", "forbidden", f"未登录：{what}", ip=ip, now=now)
 
 
 def _headers(response: Response) -> Response:

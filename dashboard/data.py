@@ -57,8 +57,22 @@ def default_as_of(campaign: dict | None, dates: list[dt.date], today: dt.date) -
     return dates[-1] if dates else None
 
 
-def thresholds():
-    """Lagging thresholds and pace, configurable through create_app({"LAGGING": {...}})."""
-    from dashboard.lagging import Thresholds
+def thresholds(campaign: dict | int | None = None):
+    """Lagging thresholds and pace of a campaign (its dict or id): what an admin set for it on
+    /admin/campaigns (db.admin_ops.CampaignThreshold), field by field over the app's defaults from
+    create_app({"LAGGING": {...}}). Without a campaign, or for one without settings: the defaults.
+    Read once per request and campaign (a page asks several times while it renders)."""
+    from flask import g
 
-    return Thresholds(**current_app.config.get("LAGGING", {}))
+    from dashboard.lagging import Thresholds
+    from db.admin_ops import threshold_overrides
+
+    settings = dict(current_app.config.get("LAGGING", {}))
+    campaign_id = campaign.get("id") if isinstance(campaign, dict) else campaign
+    if isinstance(campaign_id, int):
+        cache = g.setdefault("jizhong_thresholds", {})
+        if campaign_id not in cache:
+            with session() as s:
+                cache[campaign_id] = threshold_overrides(s, campaign_id)
+        settings.update(cache[campaign_id])
+    return Thresholds(**settings)

@@ -30,9 +30,26 @@ RULE_TAGS = {"pace": "进度滞后", "filing": "备案率低", "stale": "未按�
 # --- issue 5: submission ---
 
 # --- issue 6: cases and summaries ---
+CASES_TITLE = "典型培育选树"
+CASE_NEW = "新增典型"
+CITY_LEVEL = "市级典型"
+SUMMARIES_TITLE = "6月10日 总结报送"
+SUMMARY_UPLOAD = "上传总结材料"
+ALL = "全部"
+NO_LOCATION = "未标注位置"
 
 # --- issue 6: instructors, evaluation, supervision ---
+INSTRUCTORS_TITLE = "专职指导员"
+EVALUATION_TITLE = "实效评价"
+SUPERVISION_TITLE = "监督检查"
+ALL_UNITS = "全部单位"
+NO_MODULE = "（该模块尚未接入）"
+
 
 # --- issue 7: snapshots and exports ---
+SNAPSHOTS = "快照"
+MAKE_SNAPSHOT = "生成快照"
+SNAPSHOT_NOT_FOUND = "快照不存在"
+EXPORT_LABELS = {"pdf": "导出 PDF", "pptx": "导出 PPT", "xlsx": "导出 Excel", "csv": "导出 CSV"}
 
 # --- issue 4: admin pages ---

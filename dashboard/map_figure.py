@@ -55,8 +55,9 @@ def district_map(
     *,
     reverse: bool = False,
     geojson_url: str | None = None,
+    cases: list[dict] | None = None,
 ) -> dict:
-    """Choropleth of the units that have a boundary.
+    """Choropleth of the units that have a boundary, plus markers of typical cases when `cases` is given.
 
     With `geojson_url` the traces refer to that URL (the browser fetches and caches the shapes)
     instead of carrying the geometry; `geojson` is still used to check features against rows
@@ -67,6 +68,8 @@ def district_map(
     looks the same.
     Every feature must have a row and every mapped row a feature, otherwise ValueError:
     a unit silently missing from the map is worse than a loud error.
+    `cases` (from db.cases.case_locations: id, title, unit_code, unit_name, lon, lat, stage, stage_label)
+    adds trace 2, after the two choropleth traces, so `recolor_patch` (data[0], data[1]) is unaffected.
     """
     mapped = _map_rows(rows)
     feature_ids = [str(f.get("id")) for f in geojson.get("features", [])]
@@ -134,7 +137,39 @@ def district_map(
             "bgcolor": "rgba(255,255,255,0.8)",
         },
     )
-    return {"data": [colored, grey], "layout": layout}
+    data = [colored, grey]
+    if cases:
+        data.append(case_markers(cases))
+    return {"data": data, "layout": layout}
+
+
+CASE_MARKERS_NAME: Final = "典型"
+CASE_STAGE_COLORS: Final = {"cultivating": "#0072B2", "selected": "#D55E00", "follow_up": "#CC79A7"}
+
+
+def case_markers(cases: list[dict]) -> dict:
+    """A scattermap trace of typical cases: circles only (other symbols and any text would make
+    MapLibre fetch sprites or glyphs from the internet); the hover shows title, unit and stage.
+    customdata[0] is the unit code, so a click drills down like a click on the county."""
+    return {
+        "type": "scattermap",
+        "name": CASE_MARKERS_NAME,
+        "mode": "markers",
+        "lon": [c["lon"] for c in cases],
+        "lat": [c["lat"] for c in cases],
+        "customdata": [
+            [c["unit_code"], _escape(c["title"]), _escape(c.get("stage_label") or c["stage"]), _escape(c["unit_name"]),
+             c["id"]]
+            for c in cases
+        ],
+        "hovertemplate": "%{customdata[1]}<br>%{customdata[3]} · %{customdata[2]}<extra>典型</extra>",
+        "marker": {
+            "size": [14 if c.get("city_level") else 10 for c in cases],
+            "color": [CASE_STAGE_COLORS.get(c["stage"], "#444444") for c in cases],
+            "opacity": 0.9,
+        },
+        "showlegend": True,
+    }
 
 
 def recolor_patch(

@@ -11,7 +11,7 @@ import hashlib
 import orjson
 from flask import Flask, Response, request
 
-from dashboard import geo
+from dashboard import api, files_routes, geo, xlsx_routes
 from dashboard.data import session
 from db import queries
 
@@ -26,6 +26,10 @@ def boundaries() -> dict:
 
 
 def register(server: Flask) -> None:
+    files_routes.register(server)  # issue 6: /files/<id>[/thumb], POST /summaries/upload
+    api.register(server)  # issue 5: POST /api/v1/reports (bearer token), GET /api/v1/openapi.json
+    xlsx_routes.register(server)  # issue 5: GET /submit/template.xlsx (the attachment, prefilled)
+
     @server.get(GEOJSON_URL)
     def districts_geojson():
         body = orjson.dumps(boundaries())

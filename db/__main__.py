@@ -21,7 +21,7 @@ from db.presets import DEFAULT_PRESET, ensure_campaign, load_units, read_preset
 
 # Modules that add their own commands: add_commands(sub) registers sub-parsers that set
 # `run=callable(engine, args) -> int` (the exit code) with set_defaults; they print their own output.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("db.cli_snapshot", "db.cli_submission")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,15 +1,15 @@
-"""Read-only queries for the admin page: accounts and the units a reporter can be bound to.
+"""Read-only queries for the admin pages: accounts, units, campaigns, baselines and targets.
 
-Writes (create a user, tokens, the audit log) go through db/auth.py; this only lists, as plain
-dicts, and never returns a password hash.
+Writes go through db/auth.py (accounts, tokens, the audit log) and db/admin_ops.py (campaigns,
+units, baselines); this only lists, as plain dicts, and never returns a password hash.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Unit, User
+from db.models import Campaign, Report, Unit, UnitCampaign, User
 
 
 def list_users(session: Session) -> list[dict]:
@@ -32,7 +32,67 @@ def list_users(session: Session) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
+def user_id(session: Session, username: str) -> int | None:
+    return session.scalar(select(User.id).where(User.username == username))
+
+
 def unit_choices(session: Session) -> list[dict]:
     """Units in their preset order: code, name, kind (for the unit dropdowns)."""
     stmt = select(Unit.code, Unit.name, Unit.kind).order_by(Unit.sort_order, Unit.code)
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+# --- campaigns, units, baselines (the admin sub-pages) ---------------------------------------------
+
+
+def admin_campaigns(session: Session) -> list[dict]:
+    """Every campaign, newest first, with its report count and whether an admin set thresholds."""
+    from db.admin_ops import CampaignThreshold
+
+    reports = (select(Report.campaign_id, func.count(func.distinct(Report.unit_id)).label("units_reported"),
+                      func.count(Report.id).label("versions"))
+               .group_by(Report.campaign_id).subquery())
+    baselines = (select(UnitCampaign.campaign_id, func.count().label("units_with_baseline"))
+                 .group_by(UnitCampaign.campaign_id).subquery())
+    stmt = (
+        select(Campaign.id, Campaign.name, Campaign.year, Campaign.window_start, Campaign.window_end,
+               Campaign.cutoff_date, Campaign.deadline, Campaign.is_demo, Campaign.created_at,
+               func.coalesce(reports.c.versions, 0).label("versions"),
+               func.coalesce(reports.c.units_reported, 0).label("units_reported"),
+               func.coalesce(baselines.c.units_with_baseline, 0).label("units_with_baseline"),
+               CampaignThreshold.updated_at.label("thresholds_at"))
+        .outerjoin(reports, reports.c.campaign_id == Campaign.id)
+        .outerjoin(baselines, baselines.c.campaign_id == Campaign.id)
+        .outerjoin(CampaignThreshold, CampaignThreshold.campaign_id == Campaign.id)
+        .order_by(Campaign.window_start.desc(), Campaign.id.desc())
+    )
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def admin_units(session: Session) -> list[dict]:
+    """Every unit in its sort order with its parent's code, and how many accounts and reports use it."""
+    parent = Unit.__table__.alias("parent")
+    users = select(User.unit_id, func.count().label("users")).group_by(User.unit_id).subquery()
+    reports = select(Report.unit_id, func.count().label("reports")).group_by(Report.unit_id).subquery()
+    stmt = (
+        select(Unit.id, Unit.code, Unit.name, Unit.kind, parent.c.code.label("parent_code"),
+               parent.c.name.label("parent_name"), Unit.adcode, Unit.sort_order,
+               func.coalesce(users.c.users, 0).label("users"), func.coalesce(reports.c.reports, 0).label("reports"))
+        .outerjoin(parent, parent.c.id == Unit.parent_id)
+        .outerjoin(users, users.c.unit_id == Unit.id)
+        .outerjoin(reports, reports.c.unit_id == Unit.id)
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def baseline_rows(session: Session, campaign_id: int) -> list[dict]:
+    """One row per unit (all units, in sort order) with its baseline and targets in this campaign;
+    the four figures are None for a unit without a baseline in it."""
+    stmt = (
+        select(Unit.code, Unit.name, Unit.kind, UnitCampaign.baseline_ents, UnitCampaign.baseline_workers,
+               UnitCampaign.target_ents, UnitCampaign.target_workers)
+        .outerjoin(UnitCampaign, (UnitCampaign.unit_id == Unit.id) & (UnitCampaign.campaign_id == campaign_id))
+        .order_by(Unit.sort_order, Unit.code)
+    )
     return [dict(row._mapping) for row in session.execute(stmt)]

@@ -30,10 +30,10 @@ from typing import NamedTuple, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import DateTime, ForeignKey, Index, exists, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from db.models import ApiToken, AuditEvent, Campaign, Report, Unit, User
+from db.models import ApiToken, AuditEvent, Base, Campaign, Report, Unit, User
 
 ROLES = ("leader", "reporter", "admin")
 ROLE_LABELS = {"leader": "领导", "reporter": "县区填报员", "admin": "管理员"}
@@ -264,6 +264,154 @@ def change_password(
     audit(session, row.username, "password.change", "修改密码", ip=ip, now=now)
     session.flush()
     return row
+
+
+# --- user administration (the admin pages) --------------------------------------------------------
+
+
+def _admin_target(session: Session, user_id: int) -> User:
+    user = session.get(User, int(user_id), with_for_update=True, populate_existing=True)
+    if user is None:
+        raise AuthError(f"用户（编号 {user_id}）不存在")
+    return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    )
+
+
+def set_user_active(session: Session, user_id: int, active: bool, actor: str, ip: str = "") -> User:
+    """Deactivate (its sessions stop at the next request: the session loader needs an active
+    account) or reactivate an account. Nobody deactivates themself or the last active admin."""
+    user = _admin_target(session, user_id)
+    if user.is_active == active:
+        raise AuthError(f"用户 {user.username} 已经是{'启用' if active else '停用'}状态")
+    if not active and user.username == actor:
+        raise AuthError("不能停用自己的账户")
+    if not active and user.role == "admin" and not _other_active_admins(session, user):
+        raise AuthError(f"{user.username} 是唯一启用的管理员，不能停用")
+    user.is_active = active
+    session.flush()
+    if not active:
+        revoke_sessions(session, user.id)  # reactivating must not bring old sessions back
+    audit(session, actor, "user.reactivate" if active else "user.deactivate",
+          f"{'启用' if active else '停用'}用户 {user.username}", ip=ip)
+    return user
+
+
+def unlock_user(session: Session, user_id: int, actor: str, ip: str = "") -> User:
+    """Lift a lockout and reset the failure count."""
+    user = _admin_target(session, user_id)
+    if user.locked_until is None and not user.failed_logins:
+        raise AuthError(f"用户 {user.username} 没有被锁定")
+    was = f"锁定至 {user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else f"连续失败 {user.failed_logins} 次"
+    user.locked_until, user.failed_logins = None, 0
+    session.flush()
+    audit(session, actor, "user.unlock", f"解锁用户 {user.username}（原{was}）", ip=ip)
+    return user
+
+
+def reset_password(session: Session, user_id: int, actor: str, ip: str = "") -> str:
+    """Give the account a new random password and return it (show it once: only its hash is kept).
+    The lockout is lifted too; the user should change the password after signing in."""
+    user = _admin_target(session, user_id)
+    password = secrets.token_urlsafe(12)  # 16 characters, 96 random bits
+    user.password_hash = hash_password(password)
+    user.password_changed_at = _now()
+    user.locked_until, user.failed_logins = None, 0
+    session.flush()
+    revoke_sessions(session, user.id)  # whoever knew the old password is signed out
+    audit(session, actor, "user.password_reset", f"重置用户 {user.username} 的密码", ip=ip)
+    return password
+
+
+def set_user_role(session: Session, user_id: int, role: str, unit_code: str | None, actor: str, ip: str = "") -> User:
+    """Change an account's role and unit (a reporter needs a unit; the others have none). Nobody
+    takes the admin role from themself or from the last active admin."""
+    user = _admin_target(session, user_id)
+    if role not in ROLES:
+        raise AuthError(f"角色 {role} 无效，应为 leader（领导）、reporter（县区填报员）或 admin（管理员）")
+    unit = _unit(session, unit_code) if unit_code and role == "reporter" else None
+    if role == "reporter" and unit is None:
+        raise AuthError("县区填报员必须指定所属单位（单位代码）")
+    if user.role == "admin" and role != "admin":
+        if user.username == actor:
+            raise AuthError("不能取消自己的管理员角色")
+        if user.is_active and not _other_active_admins(session, user):
+            raise AuthError(f"{user.username} 是唯一启用的管理员，不能改为其他角色")
+    old_unit = user_unit_code(session, user)
+    new_unit = unit.code if unit else None
+    if user.role == role and old_unit == new_unit:
+        raise AuthError(f"用户 {user.username} 的角色和单位没有变化")
+    detail = (f"用户 {user.username}：{ROLE_LABELS[user.role]}{f'（{old_unit}）' if old_unit else ''} → "
+              f"{ROLE_LABELS[role]}{f'（{new_unit}）' if new_unit else ''}")
+    user.role, user.unit_id = role, unit.id if unit else None
+    session.flush()
+    audit(session, actor, "user.update", detail, ip=ip)
+    return user
+
+
+# --- revoking sessions -----------------------------------------------------------------------------
+
+class SessionRevocation(Base):
+    """Per account: sessions signed in before `revoked_at` are refused (migration 0007)."""
+
+    __tablename__ = "session_revocation"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    revoked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+# The IP rate limit's lookup (recent_login_failures), created by migration 0007.
+Index("ix_audit_event_ip_at", AuditEvent.ip, AuditEvent.at)
+
+
+def revoke_sessions(session: Session, user_id: int, now: dt.datetime | None = None) -> dt.datetime:
+    """End every session of this account signed in before `now` (microseconds kept: a session
+    signed in right after this call survives). The web layer compares it with its login time."""
+    now = now or dt.datetime.now()
+    row = session.get(SessionRevocation, user_id, with_for_update=True)
+    if row is None:
+        session.add(SessionRevocation(user_id=user_id, revoked_at=now))
+    else:
+        row.revoked_at = now
+    session.flush()
+    return now
+
+
+def sessions_revoked_at(session: Session, user_id: int) -> dt.datetime | None:
+    return session.scalar(select(SessionRevocation.revoked_at).where(SessionRevocation.user_id == user_id))
+
+
+# --- IP-level login rate limit ---------------------------------------------------------------------
+
+IP_MAX_FAILURES = 20  # failed logins from one address within the window; the next attempt is refused
+IP_WINDOW_MINUTES = 10
+
+
+def recent_login_failures(
+    session: Session, ip: str, now: dt.datetime | None = None, minutes: int = IP_WINDOW_MINUTES
+) -> tuple[int, dt.datetime | None]:
+    """How many failed logins came from `ip` in the last `minutes`, and when the oldest of them was.
+
+    Counted in the audit log, which already records every attempt with its address and time: no
+    second store to keep in step, shared by every process and kept across restarts. A failure is a
+    `login.failure` row (unknown user, wrong password, deactivated account) or a refusal because
+    the account is locked ("账户锁定中"); the `login.locked` row written when a lock starts
+    accompanies a failure already counted, so it is not counted again."""
+    if not ip:
+        return 0, None
+    now = now or _now()
+    since = now - dt.timedelta(minutes=minutes)
+    failed = (AuditEvent.action == "login.failure") | (
+        (AuditEvent.action == "login.locked") & AuditEvent.detail.like("账户锁定中%")
+    )
+    count, oldest = session.execute(
+        select(func.count(), func.min(AuditEvent.at)).where(AuditEvent.ip == ip[:45], AuditEvent.at > since, failed)
+    ).one()
+    return count, oldest
 
 
 # --- API tokens ------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Make sure Debian's Chromium, its ChromeDriver and a CJK font are installed for the browser tests.
+# Make sure Debian's Chromium, its ChromeDriver, CJK fonts and poppler-utils are installed (browser and export tests).
 #
 # Installs nothing that is already there. As root it runs `apt-get update` once and installs what is
 # missing; otherwise it says how to install them and the browser tests skip themselves.
 # With CI=true anything missing that cannot be installed is an error: a missing browser is never silent.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+# Issue 7: fonts-wqy-microhei is TrueType, so exported PDFs embed it as a real CID font (Noto CJK is CFF:
+# Chromium writes it as Type 3); poppler-utils gives pdftoppm/pdffonts to the export tests.
+PACKAGES=(chromium chromium-driver fonts-noto-cjk fonts-wqy-microhei poppler-utils)
 in_ci() { [[ "${CI:-}" =~ ^(1|true|yes)$ ]]; }
 
 installed() {

@@ -25,6 +25,19 @@ ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/", "overview", None),
     (r"/district/(?P<code>[^/]+)", "district", None),
     (r"/admin", "admin", ("admin",)),
+    (r"/admin/campaigns", "admin_campaigns", ("admin",)),
+    (r"/admin/units", "admin_units", ("admin",)),
+    (r"/admin/targets", "admin_targets", ("admin",)),
+    (r"/submit(?:/(?P<report_id>\d+))?", "submit", ("reporter", "admin")),
+    (r"/review", "review", ("admin",)),
+    (r"/snapshots?(?:/(?P<snapshot_id>\d+))?", "snapshots", None),  # issue 7: /snapshots, /snapshot/<id>
+    (r"/cases", "cases", None),  # issue 6: typical cases
+    (r"/cases/new", "case", ("reporter", "admin")),
+    (r"/case/(?P<case_id>\d+)", "case", None),
+    (r"/summaries", "summaries", None),  # issue 6: 6月10日 summaries
+    (r"/instructors", "instructors", None),  # issue 6: 专职指导员
+    (r"/evaluation", "evaluation", None),  # issue 6: 实效评价
+    (r"/supervision", "supervision", None),  # issue 6: 监督检查
 ]
 _COMPILED = [(re.compile(rf"^{pattern.rstrip('/')}/?$"), module, roles) for pattern, module, roles in ROUTES]
 _DISTRICT = re.compile(r"^/district/([^/]+)/?$")

@@ -1,8 +1,12 @@
 """Admin `/admin` (管理员 only): user accounts, API tokens for machine submission, the audit log.
 
+Its sub-pages (`SECTIONS`, one sub-navigation): /admin/campaigns (admin_campaigns.py),
+/admin/units (admin_units.py), /admin/targets (admin_targets.py). They share the helpers here
+(`subnav`, `forbidden`, `result`, `field`, `table`).
+
 The router shows `forbidden()` to everyone else, and `layout()` checks again, so no code path
-renders account data for a non-admin. Writes happen in callbacks/admin.py through db/auth.py;
-the table builders here are pure (rows in, components out).
+renders account data for a non-admin. Writes happen in callbacks/admin*.py through db/auth.py and
+db/admin_ops.py; the table builders here are pure (rows in, components out).
 """
 
 from __future__ import annotations
@@ -35,7 +39,28 @@ ACTION_LABELS = {
     "token.create": "创建令牌",
     "token.revoke": "吊销令牌",
     "forbidden": "越权请求（已拒绝）",
+    "login.throttled": "登录限流（已拒绝）",
+    "user.deactivate": "停用用户",
+    "user.reactivate": "启用用户",
+    "user.unlock": "解锁用户",
+    "user.password_reset": "重置密码",
+    "user.update": "修改角色/单位",
+    "campaign.create": "新建行动",
+    "campaign.update": "修改行动",
+    "campaign.thresholds": "修改落后阈值",
+    "unit.create": "新增单位",
+    "unit.update": "修改单位",
+    "unit.import": "导入单位名单",
+    "baseline.update": "修改基数与目标",
 }
+
+# The admin sub-pages: (path, label). One sub-navigation on each.
+SECTIONS = (
+    ("/admin", "用户、令牌与审计"),
+    ("/admin/campaigns", "行动与阈值"),
+    ("/admin/units", "单位"),
+    ("/admin/targets", "基数与目标"),
+)
 
 
 def _time(value: dt.datetime | None) -> str:
@@ -53,10 +78,45 @@ def forbidden() -> html.Div:
 # --- tables (pure) ---------------------------------------------------------------------------------
 
 
+def subnav(active: str) -> html.Nav:
+    """The admin sub-pages, the current one marked."""
+    return html.Nav(
+        [dcc.Link(label, href=href, className="subnav-link" + (" active" if href == active else ""))
+         for href, label in SECTIONS],
+        id=ids.AD_SUBNAV,
+        className="subnav",
+    )
+
+
+def table(headers: list[str], rows: list[html.Tr], empty: str) -> html.Table | html.P:
+    return _table(headers, rows, empty)
+
+
 def _table(headers: list[str], rows: list[html.Tr], empty: str) -> html.Table | html.P:
     if not rows:
         return html.P(empty, className="muted")
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(rows)], className="admin-table")
+
+
+def _user_button(user: dict, op: str, text: str, message: str, danger: bool = False) -> dcc.ConfirmDialogProvider:
+    return dcc.ConfirmDialogProvider(
+        html.Button(text, className="btn btn-small" + (" btn-danger" if danger else "")),
+        id={"type": ids.AD_USER_ACTION, "index": user["id"], "op": op},
+        message=message,
+    )
+
+
+def user_actions(u: dict, now: dt.datetime) -> list:
+    """Row buttons: 停用/启用, 解锁 (when locked or failing), 重置密码; each asks to confirm."""
+    name = u["username"]
+    buttons = [
+        _user_button(u, "deactivate", "停用", f"确定停用用户 {name} 吗？其已登录的会话将立即失效。", danger=True)
+        if u["is_active"] else _user_button(u, "reactivate", "启用", f"确定重新启用用户 {name} 吗？"),
+    ]
+    if (u["locked_until"] and u["locked_until"] > now) or u["failed_logins"]:
+        buttons.append(_user_button(u, "unlock", "解锁", f"确定解除用户 {name} 的登录锁定吗？"))
+    buttons.append(_user_button(u, "reset", "重置密码", f"确定为用户 {name} 生成新密码吗？原密码将立即失效，新密码只显示一次。"))
+    return buttons
 
 
 def users_table(users: list[dict], now: dt.datetime | None = None) -> html.Table | html.P:
@@ -76,11 +136,13 @@ def users_table(users: list[dict], now: dt.datetime | None = None) -> html.Table
                     html.Td(u["failed_logins"], className="num"),
                     lock_cell if locked else html.Td("—"),
                     html.Td(_time(u["created_at"])),
+                    html.Td(html.Div(user_actions(u, now), className="actions")) if "id" in u else html.Td(),
                 ],
                 **{"data-username": u["username"]},
             )
         )
-    return _table(["用户名", "角色", "所属单位", "状态", "连续登录失败", "锁定至", "创建时间"], rows, "还没有用户。")
+    return _table(["用户名", "角色", "所属单位", "状态", "连续登录失败", "锁定至", "创建时间", "操作"], rows,
+                  "还没有用户。")
 
 
 def _revoke_button(token_id: int) -> dcc.ConfirmDialogProvider:
@@ -151,6 +213,20 @@ def token_once(token: str, unit_code: str) -> html.Div:
     )
 
 
+def password_once(username: str, password: str) -> html.Div:
+    """A reset password, shown once to the admin who reset it."""
+    return html.Div(
+        [
+            html.P(f"已为用户 {username} 重置密码，新密码：", className="ok"),
+            html.Code(password, className="token"),
+            html.P("请立即通过安全的渠道告知本人，并提醒其登录后修改密码。新密码只显示这一次，数据库只保存它的哈希值。",
+                   className="warn"),
+        ],
+        className="token-once",
+        role="status",
+    )
+
+
 def password_problem(password: str | None, again: str | None) -> str | None:
     """What is wrong with the two password fields before the account rules are even asked."""
     if (password or "") != (again or ""):
@@ -167,6 +243,25 @@ def _unit_options(units: list[dict]) -> list[dict]:
 
 def _field(label: str, control) -> html.Label:
     return html.Label([label, control])
+
+
+field = _field
+
+
+def _role_form(users: list[dict], units: list[dict]) -> html.Div:
+    roles = [{"label": label, "value": role} for role, label in auth.ROLE_LABELS.items()]
+    return html.Div(
+        [
+            _field("用户", dcc.Dropdown(id=ids.AD_ROLE_USER, options=[u["username"] for u in users],
+                                        placeholder="选择用户", className="dd dd-unit")),
+            _field("新角色", dcc.Dropdown(id=ids.AD_ROLE_ROLE, options=roles, placeholder="选择角色", searchable=False,
+                                          className="dd dd-role")),
+            _field("所属单位（县区填报员）", dcc.Dropdown(id=ids.AD_ROLE_UNIT, options=_unit_options(units),
+                                                     placeholder="选择单位", className="dd dd-unit")),
+            html.Button("修改角色", id=ids.AD_ROLE_SAVE, className="btn"),
+        ],
+        className="admin-form",
+    )
 
 
 def _user_form(units: list[dict]) -> html.Div:
@@ -211,8 +306,11 @@ def layout(state=None):
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),
+            subnav("/admin"),
             html.Section(
-                [html.H3("用户"), _user_form(units), html.Div(id=ids.AD_USER_RESULT),
+                [html.H3("用户"), _user_form(units),
+                 html.Details([html.Summary("修改已有用户的角色或单位"), _role_form(users, units)], className="more"),
+                 html.Div(id=ids.AD_USER_RESULT),
                  html.Div(users_table(users), id=ids.AD_USERS, className="table-scroll")],
                 className="card",
             ),
@@ -241,4 +339,4 @@ def tables() -> tuple:
     """Fresh users, tokens and audit tables (after a change)."""
     with session() as s:
         users, tokens, events = _tables(s)
-    return users_table(users), tokens_table(tokens), audit_table(events)
+    return users_table(users), tokens_table(tokens), audit_table(events), [u["username"] for u in users]

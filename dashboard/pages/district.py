@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import figures, ids, labels
+from dashboard.action_panel import district_section  # issue 6: staffing, radar and refusals of this unit
 from dashboard.components.cards import lagging_list
 from dashboard.components.graph import graph
 from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
@@ -13,6 +14,7 @@ from dashboard.format import pct
 from dashboard.lagging import expected_fraction
 from dashboard.metrics import METRICS, metric_rows
 from dashboard.pages.overview import lagging_units, pace_points
+from dashboard.pages.review import district_status  # issue 5: review status of the shown report
 from dashboard.state import PageState, compose
 from db import queries
 
@@ -42,6 +44,7 @@ def body(code: str, state: PageState):
         lines = queries.line_totals(s, cid, as_of, code)
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
+        review_status = district_status(s, cid, as_of, code)  # issue 5: 待审核 / 已通过 / 已退回
     c = ctx.campaign
     shown = history[history["is_current"] & (history["report_date"] <= as_of)] if not history.empty else history
     current = next(shown.itertuples(index=False), None)
@@ -58,7 +61,8 @@ def body(code: str, state: PageState):
     return html.Div(
         [
             html.P([f"{unit['kind']} · 截至 {labels.date_cn(as_of)} · {status}",
-                    html.Span(labels.DEMO, className="badge-demo") if c["is_demo"] else None], className="muted"),
+                    review_status, html.Span(labels.DEMO, className="badge-demo") if c["is_demo"] else None],
+                   className="muted"),
             html.Div(
                 [
                     lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
@@ -73,6 +77,8 @@ def body(code: str, state: PageState):
                  graph(ids.D_TREND, figures.unit_trend(trend, int(me["target_ents"]), pace_points(c, as_of)), 420)],
                 className="card",
             ),
+            # issue 6: this unit's 专职指导员, 实效评价 radar against the city, open refusal cases
+            district_section(code, cid, as_of, search),
             html.Div([html.H3("报送记录（含更正版本）"), history_table(history)], className="card"),
         ]
     )

@@ -9,11 +9,14 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import figures, geo, ids, labels, map_figure
+from dashboard.action_panel import overview_section  # issue 6: the action panel after the cards
+from dashboard.auth_web import has_role  # issue 7: the 生成快照 link
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
 from dashboard.lagging import Lagging, evaluate, expected_fraction
 from dashboard.metrics import METRICS, colour_range, metric_rows
+from dashboard.pages.review import pending_marker as pending_review_marker  # issue 5: N 个单位的数据待审核
 from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
 from db import queries
@@ -71,7 +74,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
                                                              thresholds().pace), snap.city["target_progress"]),
         "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
-        "lagging": lagging_list(lag, search),
+        "lagging": [pending_review_marker(c["id"], ctx.as_of), lagging_list(lag, search)],  # issue 5: 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
         "lag_codes": {x.code for x in lag},
@@ -117,6 +120,9 @@ def _controls(ctx: Context, state: PageState) -> html.Div:
                                              clearable=False, className="dd-date")]),
             html.Span(labels.DEMO, id=ids.DEMO_BADGE, className="badge-demo",
                       style={} if ctx.campaign["is_demo"] else {"display": "none"}),
+            # issue 7: 生成快照 (leaders, admins) opens /snapshots with these filters, where title and note are given.
+            *([dcc.Link(labels.MAKE_SNAPSHOT, href="/snapshots" + compose(state), id=ids.SN_OVERVIEW_LINK,
+                        className="sn-overview-link")] if has_role("leader", "admin") else []),
         ],
         className="controls",
     )
@@ -171,6 +177,8 @@ def layout(state: PageState):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
+            # issue 6: per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/action.py
+            overview_section(ctx.campaign["id"], ctx.as_of, search),
         ]
     )
 

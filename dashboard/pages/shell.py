@@ -13,6 +13,12 @@ from dashboard.auth_web import has_role
 # The top bar's links: (path, label, component id or None, roles that see it or None for everyone).
 NAV: list[tuple[str, str, str | None, tuple[str, ...] | None]] = [
     ("/admin", "管理", ids.AD_NAV, ("admin",)),
+    ("/submit", "填报", ids.SU_NAV, ("reporter", "admin")),
+    ("/review", "审核", ids.RV_NAV, ("admin",)),
+    ("/snapshots", "快照", ids.SN_NAV, None),
+    ("/cases", "典型", ids.CS_NAV, None),
+    ("/summaries", "总结", ids.SM_NAV, None),
+    ("/instructors", "行动", ids.AC_NAV, None),  # issue 6: 指导员 / 实效评价 / 监督检查 (tabs on those pages)
 ]
 
 

@@ -1,0 +1,86 @@
+"""Admin callbacks of /admin/targets: load a campaign's baselines into the grid, preview the edits,
+save them. The save re-checks the grid's rows against the database inside the write transaction:
+what the preview showed in the browser is never trusted. Guarded by `require_role("admin")`.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+from flask import current_app, request
+from flask_login import current_user
+
+from dashboard import ids
+from dashboard.auth_web import require_role
+from dashboard.data import session
+from dashboard.pages import admin_targets as page
+from db.accounts_queries import baseline_rows
+from db.admin_ops import AdminError, check_baselines, save_baselines
+from db.engine import write_session
+
+
+def _campaign_id(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _rows(value) -> list[dict]:
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.AD_TGT_GRID, "rowData"),
+        Output(ids.AD_TGT_PREVIEW, "children"),
+        Output(ids.AD_TGT_SAVE, "disabled"),
+        Output(ids.AD_TGT_RESULT, "children"),
+        Input(ids.AD_TGT_CAMPAIGN, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def load(campaign):
+        campaign_id = _campaign_id(campaign)
+        if campaign_id is None:
+            return [], None, True, None
+        with session() as s:
+            return page.grid_rows(baseline_rows(s, campaign_id)), None, True, None
+
+    @app.callback(
+        Output(ids.AD_TGT_PREVIEW, "children", allow_duplicate=True),
+        Output(ids.AD_TGT_SAVE, "disabled", allow_duplicate=True),
+        Input(ids.AD_TGT_GRID, "cellValueChanged"),
+        State(ids.AD_TGT_GRID, "rowData"),
+        State(ids.AD_TGT_CAMPAIGN, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def preview(_changed, rows, campaign):
+        campaign_id = _campaign_id(campaign)
+        if campaign_id is None:
+            return page.preview([], ["请选择行动"]), True
+        with session() as s:
+            changes, problems = check_baselines(_rows(rows), baseline_rows(s, campaign_id))
+        return page.preview(changes, problems), bool(problems) or not changes
+
+    @app.callback(
+        Output(ids.AD_TGT_RESULT, "children", allow_duplicate=True),
+        Output(ids.AD_TGT_GRID, "rowData", allow_duplicate=True),
+        Output(ids.AD_TGT_PREVIEW, "children", allow_duplicate=True),
+        Output(ids.AD_TGT_SAVE, "disabled", allow_duplicate=True),
+        Input(ids.AD_TGT_SAVE, "n_clicks"),
+        State(ids.AD_TGT_GRID, "rowData"),
+        State(ids.AD_TGT_CAMPAIGN, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def save(_clicks, rows, campaign):
+        campaign_id = _campaign_id(campaign)
+        try:
+            if campaign_id is None:
+                raise AdminError("请选择行动")
+            with write_session(current_app.extensions["jizhong_engine"]) as s:
+                changes = save_baselines(s, campaign_id, _rows(rows), actor=current_user.username,
+                                         ip=request.remote_addr or "")
+        except AdminError as exc:
+            return page.preview([], exc.messages), no_update, no_update, True
+        with session() as s:
+            fresh = page.grid_rows(baseline_rows(s, campaign_id))
+        return page.saved(changes), fresh, None, True

@@ -1,0 +1,88 @@
+"""Review callbacks (`/review`, 管理员 only): reload the queue, accept or return a report.
+
+Each callback is a public endpoint: `require_role("admin")` refuses (403, audited) everyone else
+before the body runs. The decision itself (only the latest version, once, a comment to return) is
+checked by db/review.py inside the write transaction.
+"""
+
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+from flask import current_app
+from flask_login import current_user
+
+from dashboard import ids
+from dashboard import submission_view as view
+from dashboard.auth_web import _client_ip, require_role
+from dashboard.pages import review as page
+from db import review
+from db.engine import write_session
+
+
+def _campaign(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _unit(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def comment_for(report_id: object, comments: object, comment_ids: object) -> str:
+    """The comment typed beside this report's buttons (pattern-matching ALL states arrive as lists)."""
+    if not isinstance(comments, list) or not isinstance(comment_ids, list):
+        return ""
+    for cid, text in zip(comment_ids, comments, strict=False):
+        if isinstance(cid, dict) and cid.get("index") == report_id:
+            return text if isinstance(text, str) else ""
+    return ""
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.RV_QUEUE, "children"),
+        Output(ids.RV_RESULT, "children"),
+        Input(ids.RV_CAMPAIGN, "value"),
+        Input(ids.RV_UNIT, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def reload(campaign, unit):
+        campaign_id = _campaign(campaign)
+        if campaign_id is None:
+            raise PreventUpdate
+        return page.load_queue(campaign_id, _unit(unit)), None
+
+    @app.callback(
+        Output(ids.RV_RESULT, "children", allow_duplicate=True),
+        Output(ids.RV_QUEUE, "children", allow_duplicate=True),
+        Input({"type": ids.RV_ACCEPT, "index": ALL}, "n_clicks"),
+        Input({"type": ids.RV_RETURN, "index": ALL}, "n_clicks"),
+        State({"type": ids.RV_COMMENT, "index": ALL}, "value"),
+        State({"type": ids.RV_COMMENT, "index": ALL}, "id"),
+        State(ids.RV_CAMPAIGN, "value"),
+        State(ids.RV_UNIT, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("admin")
+    def decide(_accepts, _returns, comments, comment_ids, campaign, unit):
+        # A re-rendered queue brings new, unclicked buttons: only a real click counts.
+        if not isinstance(ctx.triggered_id, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        report_id = ctx.triggered_id.get("index")
+        if not isinstance(report_id, int) or isinstance(report_id, bool):
+            return view.result(False, f"报表编号无效：{str(report_id)[:20]}"), no_update
+        engine = current_app.extensions["jizhong_engine"]
+        try:
+            with write_session(engine) as s:
+                if ctx.triggered_id.get("type") == ids.RV_ACCEPT:
+                    review.accept(s, report_id, current_user.username, ip=_client_ip())
+                    text = f"已通过报表（编号 {report_id}）"
+                else:
+                    comment = comment_for(report_id, comments, comment_ids)
+                    review.return_report(s, report_id, current_user.username, comment, ip=_client_ip())
+                    text = f"已退回报表（编号 {report_id}），填报单位将看到退回意见"
+        except review.ReviewError as exc:
+            return view.result(False, exc.message), no_update
+        campaign_id = _campaign(campaign)
+        return view.result(True, text), page.load_queue(campaign_id, _unit(unit)) if campaign_id is not None else no_update

@@ -1,0 +1,216 @@
+"""Snapshot callbacks: take a snapshot, export one (in the background, with progress), compare two.
+
+Exports run as a Dash background callback, outside the request: on DiskCache (a process per job,
+cache under instance/) locally, on Celery + Redis when CELERY_BROKER_URL is set (`background_manager`).
+A background job has no request, so no signed-in user: the role check and the audit happen in
+`start_export`, an ordinary callback, which hands the job a ticket signed with the app's secret
+(snapshot id, format, who); the job refuses a ticket it did not get from there, or an old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask import current_app
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from dashboard import ids
+from dashboard.auth_web import _client_ip, require_role
+from dashboard.data import session, thresholds
+from db import auth, snapshots
+from db.engine import make_engine, read_session, write_session
+
+TICKET_SALT = "snapshot-export"
+TICKET_MAX_AGE_S = 600
+
+
+def background_manager(settings: dict, root: Path):
+    """The background-callback manager: Celery when CELERY_BROKER_URL is set, else DiskCache under instance/."""
+    broker = settings.get("CELERY_BROKER_URL") or os.environ.get("CELERY_BROKER_URL")
+    if broker:
+        from celery import Celery
+        from dash import CeleryManager
+
+        backend = os.environ.get("CELERY_RESULT_BACKEND") or broker
+        return CeleryManager(Celery(__name__, broker=broker, backend=backend))
+    import diskcache
+    from dash import DiskcacheManager
+
+    directory = Path(settings.get("JOBS_DIR") or root / "instance" / "jobs")
+    directory.mkdir(parents=True, exist_ok=True)
+    return DiskcacheManager(diskcache.Cache(str(directory)))
+
+
+def _engine():
+    return current_app.extensions["jizhong_engine"]
+
+
+def _filters(data: dict | None) -> tuple[int, dt.date, str]:
+    """(campaign id, as-of date, metric) from the form's store, checked (a callback is a public endpoint)."""
+    from dashboard.state import coerce
+
+    data = data if isinstance(data, dict) else {}
+    state = coerce(data.get("campaign"), data.get("date"), data.get("metric"))
+    with session() as s:
+        campaign_id, as_of = snapshots.default_view(s, state.campaign)
+    return campaign_id, state.date or as_of, state.metric
+
+
+def take_snapshot(filters: dict | None, title: str | None, note: str | None) -> int:
+    """Freeze the live view with these filters (as the signed-in user); returns the new id."""
+    campaign_id, as_of, metric = _filters(filters)
+    with write_session(_engine()) as s:
+        row = snapshots.create(s, campaign_id=campaign_id, as_of=as_of, metric=metric, title=title or "",
+                               note=note or "", actor=current_user.username, ip=_client_ip(), thresholds=thresholds())
+        return row.id
+
+
+def _message(text: str, ok: bool = True) -> html.Div:
+    return html.Div(text, className="ok" if ok else "error", role="status" if ok else "alert")
+
+
+def register(app) -> None:
+    _register_snapshots(app)
+    _register_compare(app)
+
+
+def _register_snapshots(app) -> None:
+    server = app.server
+    signer = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt=TICKET_SALT)
+    # The job may run in another process (DiskCache forks, Celery is a worker): it opens its own engine.
+    db_url = _engine_url(server)
+
+    @app.callback(
+        Output(ids.SN_CREATE_RESULT, "children"),
+        Output(ids.SN_LIST, "children"),
+        Input(ids.SN_CREATE, "n_clicks"),
+        State(ids.SN_FILTERS, "data"),
+        State(ids.SN_TITLE, "value"),
+        State(ids.SN_NOTE, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("leader", "admin")
+    def create_snapshot(n_clicks, filters, title, note):
+        if not n_clicks:
+            raise PreventUpdate
+        from dashboard.pages.snapshots import snapshot_rows
+
+        try:
+            sid = take_snapshot(filters, title, note)
+        except snapshots.SnapshotError as exc:
+            return _message(str(exc), ok=False), no_update
+        with session() as s:
+            rows = snapshot_rows(snapshots.listing(s))
+        return html.Div(["已生成快照 ", dcc.Link(f"#{sid}「{(title or '').strip()}」", href=f"/snapshot/{sid}",
+                                                 id="sn-new-link"), "，可在快照页导出。"], className="ok"), rows
+
+    @app.callback(
+        Output(ids.SN_TICKET, "data"),
+        Output(ids.SN_EXPORT_RESULT, "children"),
+        Input({"type": ids.SN_EXPORT, "fmt": ALL}, "n_clicks"),
+        State(ids.SN_SNAPSHOT_ID, "data"),
+        State(ids.SN_FILTERS, "data"),
+        State(ids.SN_TITLE, "value"),
+        State(ids.SN_NOTE, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("leader", "admin")
+    def start_export(clicks, snapshot_id, filters, title, note):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks or []):
+            raise PreventUpdate
+        from dashboard.exports import FORMATS
+
+        fmt = trigger.get("fmt")
+        if fmt not in FORMATS:
+            raise PreventUpdate
+        try:
+            if isinstance(snapshot_id, int) and not isinstance(snapshot_id, bool):
+                with session() as s:
+                    if snapshots.get(s, snapshot_id) is None:
+                        return no_update, _message(f"快照 {snapshot_id} 不存在", ok=False)
+                sid = snapshot_id
+            else:  # the live view: every exported file is traced to a snapshot
+                sid = take_snapshot(filters, (title or "").strip() or "导出时自动生成", note)
+        except snapshots.SnapshotError as exc:
+            return no_update, _message(str(exc), ok=False)
+        with write_session(_engine()) as s:
+            auth.audit(s, current_user.username, f"export.{fmt}", f"快照 {sid}", ip=_client_ip())
+        ticket = signer.dumps({"sid": sid, "fmt": fmt, "by": current_user.username})
+        return ticket, _message(f"正在导出快照 {sid}……")
+
+    @app.callback(
+        Output(ids.SN_DOWNLOAD, "data"),
+        Output(ids.SN_EXPORT_RESULT, "children", allow_duplicate=True),
+        Input(ids.SN_TICKET, "data"),
+        background=True,
+        progress=[Output(ids.SN_PROGRESS, "value"), Output(ids.SN_PROGRESS, "max"),
+                  Output(ids.SN_PROGRESS_TEXT, "children")],
+        running=[(Output(ids.SN_PROGRESS_BOX, "style"), {"display": "flex"}, {"display": "none"}),
+                 (Output({"type": ids.SN_EXPORT, "fmt": ALL}, "disabled"), True, False)],
+        prevent_initial_call=True,
+    )
+    def run_export(set_progress, ticket):
+        if not ticket:
+            raise PreventUpdate
+        try:
+            claim = signer.loads(ticket, max_age=TICKET_MAX_AGE_S)
+        except BadSignature:
+            return no_update, _message("导出请求无效或已过期，请重新点击导出", ok=False)
+        return export_job(db_url, claim["sid"], claim["fmt"],
+                          lambda step, total, text: set_progress((str(step), str(total), text)))
+
+
+def _engine_url(server) -> str:
+    return server.extensions["jizhong_engine"].url.render_as_string(hide_password=False)
+
+
+def export_job(db_url: str, snapshot_id: int, fmt: str, progress) -> tuple:
+    """The background job: read the stored snapshot, build the file, hand it to dcc.Download."""
+    from dashboard import exports
+
+    engine = make_engine(db_url)
+    try:
+        with read_session(engine) as s:
+            doc = snapshots.get(s, snapshot_id)
+    finally:
+        engine.dispose()
+    if doc is None:
+        return no_update, _message(f"快照 {snapshot_id} 不存在", ok=False)
+    try:
+        data = exports.export(doc, fmt, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, in Chinese
+        return no_update, _message(f"导出失败：{exc}", ok=False)
+    name = exports.filename(doc, fmt)
+    return (dcc.send_bytes(data, name, type=exports.FORMATS[fmt][1]),
+            _message(f"已导出快照 {snapshot_id}：{name}（{len(data) / 1024:,.0f} KB）"))
+
+
+def _register_compare(app) -> None:
+    @app.callback(Output(ids.SN_OVERVIEW_LINK, "href"), Input(ids.URL, "search"))
+    def overview_link(search):
+        """The overview's 生成快照 link carries the filters the URL holds now (they change without a re-render)."""
+        from dashboard.state import compose, parse
+
+        return "/snapshots" + compose(parse(search))
+
+    @app.callback(
+        Output(ids.SN_COMPARE_RESULT, "children"),
+        Input(ids.SN_COMPARE_A, "value"),
+        Input(ids.SN_COMPARE_B, "value"),
+    )
+    def compare(a_id, b_id):
+        from dashboard.pages.snapshots import compare_view
+
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (a_id, b_id)):
+            return html.P("请选择两次快照。", className="muted")
+        with session() as s:
+            a, b = snapshots.get(s, a_id), snapshots.get(s, b_id)
+        if a is None or b is None:
+            return html.P("快照不存在。", className="muted")
+        return compare_view(a, b)

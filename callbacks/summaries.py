@@ -1,0 +1,36 @@
+"""Callbacks of /summaries: another campaign re-renders the countdown and the status table.
+
+Uploads are a plain form (dashboard/files_routes.py), not a callback. Read-only here, but still
+authorised inside: every signed-in role may look.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output
+from dash.exceptions import PreventUpdate
+
+from dashboard import ids
+from dashboard.auth_web import require_role
+from dashboard.data import session
+from dashboard.pages import summaries as page
+from db import queries
+from db.auth import ROLES
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.SM_COUNTDOWN, "children"),
+        Output(ids.SM_TABLE, "children"),
+        Input(ids.SM_CAMPAIGN, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role(*ROLES)
+    def show_campaign(campaign_id):
+        if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+            raise PreventUpdate
+        with session() as s:
+            campaign = queries.campaign(s, campaign_id)
+            if campaign is None:
+                raise PreventUpdate
+            view = page.content(s, campaign)
+        return view["countdown"], view["table"]

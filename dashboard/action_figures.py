@@ -1,0 +1,138 @@
+"""Pure figure builders for 实效评价 (issue 6): radar of a unit against the city, one small radar per
+unit, and a dimension's score rate over time. Plain dicts like dashboard/figures.py (no go.Figure,
+no Dash, no SQL). Rates arrive on 0–1 and are drawn as 得分率 in per cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from dashboard.theme import CITY, LAGGING, NO_DATA, base_layout
+
+UNIT_COLOUR = "#0072B2"  # Okabe-Ito blue, as the theme's single-enterprise colour
+OTHER_COLOUR = "#b9c4cf"
+CITY_LABEL = "全市平均"
+COLS = 4
+CELL_PX = 250
+
+Figure = dict
+
+
+def _closed(names: Sequence[str], rates: Sequence[float | None]) -> tuple[list, list]:
+    """A radar trace's r and theta, closed (the first point repeated), missing rates drawn at 0."""
+    r = [round(100 * (x or 0.0), 1) for x in rates]
+    return r + r[:1], list(names) + list(names[:1])
+
+
+def _trace(names, rates, label, colour, *, subplot="polar", dash="solid", fill=True, show_legend=True) -> dict:
+    r, theta = _closed(names, rates)
+    return {
+        "type": "scatterpolar", "r": r, "theta": theta, "name": label, "subplot": subplot,
+        "mode": "lines+markers", "line": {"color": colour, "dash": dash, "width": 2}, "marker": {"size": 5},
+        "fill": "toself" if fill else "none", "fillcolor": _alpha(colour, 0.15) if fill else None,
+        "showlegend": show_legend, "legendgroup": label,
+        "hovertemplate": f"{label}<br>%{{theta}}：%{{r:.1f}}%<extra></extra>",
+    }
+
+
+def _alpha(hex_colour: str, a: float) -> str:
+    h = hex_colour.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{a})"
+
+
+def _polar(n: int, domain: dict | None = None) -> dict:
+    """A polar subplot whose radial ticks run between the first two spokes (not over a label)."""
+    polar = {
+        "radialaxis": {"range": [0, 100], "ticksuffix": "%", "tickfont": {"size": 10}, "angle": 90 - 180 / max(n, 1),
+                       "gridcolor": "#e0e0e0", "dtick": 25},
+        "angularaxis": {"tickfont": {"size": 12}, "gridcolor": "#e0e0e0", "direction": "clockwise"},
+        "bgcolor": "rgba(0,0,0,0)",
+    }
+    if domain:
+        polar["domain"] = domain
+    return polar
+
+
+def empty(text: str, height: int = 320) -> Figure:
+    return {"data": [], "layout": base_layout(
+        height=height, xaxis={"visible": False}, yaxis={"visible": False},
+        annotations=[{"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                      "font": {"size": 16, "color": "#777"}}])}
+
+
+def radar(names: Sequence[str], unit_label: str, unit_rates: Sequence[float | None] | None,
+          city_rates: Sequence[float | None] | None, height: int = 380) -> Figure:
+    """One unit's score rates against the city's, per dimension."""
+    if not names or (unit_rates is None and city_rates is None):
+        return empty("尚无实效评价数据", height)
+    data = []
+    if city_rates is not None:
+        data.append(_trace(names, city_rates, CITY_LABEL, CITY, dash="dash", fill=False))
+    if unit_rates is not None:
+        data.append(_trace(names, unit_rates, unit_label, UNIT_COLOUR))
+    return {"data": data, "layout": base_layout(
+        height=height, polar=_polar(len(names)), margin={"l": 60, "r": 60, "t": 30, "b": 30},
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.05})}
+
+
+def small_multiples(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[float | None], str | None]],
+                    city_rates: Sequence[float | None], highlight: str | None = None) -> Figure:
+    """One small radar per unit (code, name, rates, weakest name) with the city dashed behind it.
+
+    The weakest dimension is named under each unit's title; `highlight` draws that unit in the
+    warning colour."""
+    if not names or not units:
+        return empty("尚无实效评价数据")
+    rows = (len(units) + COLS - 1) // COLS
+    data, layout_extra, notes = [], {}, []
+    gap_x, gap_top, gap_bottom = 0.05, 0.26 / rows, 0.08 / rows
+    for k, (code, name, rates, weakest) in enumerate(units):
+        row, col = divmod(k, COLS)
+        key = "polar" if k == 0 else f"polar{k + 1}"
+        y_top = 1 - row / rows
+        domain = {"x": [col / COLS + gap_x, (col + 1) / COLS - gap_x], "y": [y_top - 1 / rows + gap_bottom, y_top - gap_top]}
+        polar = _polar(len(names), domain)
+        polar["angularaxis"]["tickfont"] = {"size": 9}
+        polar["radialaxis"].update(showticklabels=False, showline=False)
+        layout_extra[key] = polar
+        colour = LAGGING if code == highlight else UNIT_COLOUR
+        data.append(_trace(names, city_rates, CITY_LABEL, CITY, subplot=key, dash="dot", fill=False, show_legend=k == 0))
+        data.append({**_trace(names, rates, name, colour, subplot=key, show_legend=False), "customdata": [code] * (len(names) + 1)})
+        weak = (f" <span style='color:{LAGGING}'>最弱：{weakest}</span>" if weakest
+                else f" <span style='color:{NO_DATA}'>—</span>")
+        notes.append({"text": f"<b>{name}</b>{weak}", "x": (col + 0.5) / COLS, "y": y_top, "xref": "paper",
+                      "yref": "paper", "showarrow": False, "xanchor": "center", "yanchor": "top", "font": {"size": 12}})
+    return {"data": data, "layout": base_layout(
+        height=rows * CELL_PX + 30, annotations=notes, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}, **layout_extra)}
+
+
+def rate_over_time(dimension: str, series: dict[str, list[tuple[dt.date, float]]], names: dict[str, str],
+                   highlight: str | None = None, height: int = 360) -> Figure:
+    """A dimension's monthly mean score rate per unit (grey, the chosen one in colour) and the city ("")."""
+    if not series:
+        return empty(f"尚无“{dimension}”的评分", height)
+    data = []
+    for code, points in sorted(series.items(), key=lambda kv: (kv[0] == highlight, kv[0] == "")):
+        if not points:
+            continue
+        if code == "":
+            label, colour, width = CITY_LABEL, CITY, 3
+        elif code == highlight:
+            label, colour, width = names.get(code, code), UNIT_COLOUR, 3
+        else:
+            label, colour, width = names.get(code, code), OTHER_COLOUR, 1
+        data.append({
+            "type": "scatter", "mode": "lines+markers", "name": label,
+            "x": [d.isoformat() for d, _ in points], "y": [round(100 * v, 1) for _, v in points],
+            "line": {"color": colour, "width": width}, "marker": {"size": 6 if width > 1 else 3},
+            "showlegend": code in ("", highlight), "customdata": [code] * len(points),
+            "hovertemplate": f"{label}<br>%{{x|%Y年%-m月}}：%{{y:.1f}}%<extra></extra>",
+        })
+    return {"data": data, "layout": base_layout(
+        height=height, margin={"l": 50, "r": 10, "t": 20, "b": 40},
+        xaxis={"type": "date", "tickformat": "%Y年%-m月", "dtick": "M1", "gridcolor": "#eeeeee"},
+        yaxis={"ticksuffix": "%", "rangemode": "tozero",
+               "gridcolor": "#eeeeee"},
+        legend={"orientation": "h", "x": 0, "y": 1.08})}

@@ -1,0 +1,75 @@
+"""Small pure pieces shared by the /instructors, /evaluation and /supervision pages (issue 6): the
+`?unit=` filter in the query string, form fields, result lines, the unit picker of an entry form."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from dash import dcc, html
+
+from dashboard import ids, labels
+
+
+def page_unit(search: str | None) -> str | None:
+    """The unit the page is filtered to (?unit=CODE), or None for all units."""
+    value = dict(parse_qsl((search or "").lstrip("?"))).get("unit", "").strip()
+    return value[:32] or None
+
+
+def with_unit(search: str | None, code: str | None) -> str:
+    """The same query string with ?unit= set to `code` (or removed)."""
+    kept = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k != "unit"]
+    if code:
+        kept.insert(0, ("unit", code))
+    return "?" + urlencode(kept) if kept else ""
+
+
+def field(label: str, control, class_name: str = "") -> html.Label:
+    return html.Label([label, control], className=class_name or None)
+
+
+def result(ok: bool, text: str) -> html.Div:
+    return html.Div(text, className=f"result {'ok' if ok else 'error'}", role="status" if ok else "alert")
+
+
+def unit_options(units: list[dict]) -> list[dict]:
+    return [{"label": u["name"], "value": u["code"]} for u in units]
+
+
+def unit_filter(units: list[dict], unit: str | None) -> html.Div:
+    return html.Div(
+        field("单位", dcc.Dropdown(id=ids.AC_UNIT_FILTER, options=unit_options(units), value=unit,
+                                   placeholder=labels.ALL_UNITS, className="ac-dd-unit")),
+        className="controls",
+    )
+
+
+def entry_unit(component_id: str, units: list[dict], role: str, own_unit: str | None, chosen: str | None = None):
+    """The unit picker of an entry form: a reporter's is fixed to its own unit (the server checks too)."""
+    if role == "reporter":
+        return dcc.Dropdown(id=component_id, options=unit_options(units), value=own_unit, disabled=True,
+                            clearable=False, className="ac-dd-unit")
+    return dcc.Dropdown(id=component_id, options=unit_options(units), value=chosen, placeholder="选择单位",
+                        className="ac-dd-unit")
+
+
+def text_input(component_id: str, placeholder: str = "", max_length: int = 200, class_name: str = "input") -> dcc.Input:
+    return dcc.Input(id=component_id, type="text", placeholder=placeholder, maxLength=max_length,
+                     autoComplete="off", className=class_name)
+
+
+def unit_name(units: list[dict], code: str | None) -> str:
+    return next((u["name"] for u in units if u["code"] == code), code or "")
+
+
+TABS = (("/instructors", "专职指导员"), ("/evaluation", "实效评价"), ("/supervision", "监督检查"))
+
+
+def tabs(current: str, search: str | None) -> html.Nav:
+    """The three action pages as tabs; switching keeps the unit, campaign and date of the query string."""
+    query = search if search and search.startswith("?") else ""
+    return html.Nav(
+        [dcc.Link(label, href=path + query, className="ac-tab" + (" ac-tab-on" if path == current else ""))
+         for path, label in TABS],
+        id=ids.AC_TABS, className="ac-tabs",
+    )

@@ -1,0 +1,223 @@
+"""What every export (and the snapshot page) shows, from a snapshot document. Pure.
+
+One place decides the sections, the KPI lines, the per-unit table's columns and how each figure is
+written (dashboard.format), so the PDF, the slides, the spreadsheet, the CSV and the page agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dashboard import figures, map_figure, theme
+from dashboard.format import pct, smart, thousands
+from dashboard.labels import date_cn
+from dashboard.metrics import METRICS
+from db.measures import MEASURE_LABELS, MEASURES
+
+FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats as on the overview; rates ".0%"
+STAMP = "数据截至"
+
+# The per-unit table: (key, header, kind). kind: text, date, count, rate, flag.
+UNIT_COLUMNS = (
+    ("name", "单位", "text"),
+    ("kind", "类别", "text"),
+    ("last_report_date", "最近报送", "date"),
+    ("offer_copies", "要约书份数", "count"),
+    ("signed_copies", "签订合同份数", "count"),
+    ("signed_ents", "签约覆盖企业", "count"),
+    ("signed_workers", "签约覆盖职工", "count"),
+    ("filed_copies", "审查备案数", "count"),
+    ("sign_rate", "签约率", "rate"),
+    ("filing_rate", "备案率", "rate"),
+    ("ent_coverage", "企业覆盖率", "rate"),
+    ("worker_coverage", "职工覆盖率", "rate"),
+    ("target_progress", "达目标", "rate"),
+    ("lagging", "落后", "flag"),
+)
+RATE_KEYS = frozenset({"sign_rate", "filing_rate", "ent_coverage", "worker_coverage", "target_progress"})
+# The flat data (CSV, the spreadsheet's data sheet): every stored figure of every unit.
+FLAT_COLUMNS = (
+    ("code", "单位代码"), ("name", "单位"), ("kind", "类别"), ("last_report_date", "最近报送日期"),
+    ("baseline_ents", "辖区企业数"), ("baseline_workers", "辖区职工数"), ("target_ents", "目标企业数"),
+    ("target_workers", "目标职工数"),
+    *((m, MEASURE_LABELS[m]) for m in MEASURES),
+    ("sign_rate", "签约率"), ("filing_rate", "备案率"), ("ent_coverage", "企业覆盖率"),
+    ("worker_coverage", "职工覆盖率"), ("target_progress", "签约覆盖企业达目标"), ("lagging", "是否落后"),
+    ("lagging_reasons", "落后原因"),
+)
+
+
+def day(value) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+
+
+def stamp(doc: dict) -> str:
+    """"数据截至 2017年5月31日 · 快照于 2017-06-01 09:30 由 demo-leader 生成"."""
+    when = (doc.get("created_at") or "").replace("T", " ")[:16]
+    return f"{STAMP} {date_cn(day(doc['filters']['as_of']))} · 快照于 {when} 由 {doc.get('created_by') or '—'} 生成"
+
+
+def cell(value, kind: str) -> str:
+    if kind == "count":
+        return thousands(value)
+    if kind == "rate":
+        return pct(value)
+    if kind == "flag":
+        return "落后" if value else ""
+    if kind == "date":
+        d = day(value)
+        return f"{d.month}月{d.day}日" if d else "尚未报送"
+    return "" if value is None else str(value)
+
+
+def unit_table(doc: dict) -> tuple[list[str], list[list[str]]]:
+    """Headers and formatted rows of every unit (off-map units included), in the overview's order."""
+    headers = [h for _, h, _ in UNIT_COLUMNS]
+    rows = [[cell(u.get(k), kind) for k, _, kind in UNIT_COLUMNS] for u in doc["units"]]
+    return headers, rows
+
+
+def city_row(doc: dict) -> list[str]:
+    now = doc["kpis"]["now"]
+    values = {**now, "name": "全市合计", "kind": "", "last_report_date": None, "lagging": False}
+    row = [cell(values.get(k), kind) for k, _, kind in UNIT_COLUMNS]
+    row[2] = f"{now['units_reported']}/{now['units']} 报送"
+    return row
+
+
+def flat_rows(doc: dict) -> tuple[list[str], list[list]]:
+    """Raw values (numbers as numbers) for CSV and the data sheet."""
+    reasons = {x["code"]: "；".join(r["text"] for r in x["reasons"]) for x in doc["lagging"]}
+    out = []
+    for u in doc["units"]:
+        row = []
+        for key, _ in FLAT_COLUMNS:
+            if key == "lagging":
+                row.append("是" if u["lagging"] else "否")
+            elif key == "lagging_reasons":
+                row.append(reasons.get(u["code"], ""))
+            else:
+                row.append(u.get(key))
+        out.append(row)
+    return [h for _, h in FLAT_COLUMNS], out
+
+
+def kpis(doc: dict) -> list[dict]:
+    """Seven KPI tiles: title, value, detail lines, weekly change text (or "")."""
+    now, prev = doc["kpis"]["now"], doc["kpis"]["prev"]
+    tiles = []
+    for stage, title in (("offer", "发出要约书"), ("signed", "签订工资专项集体合同"), ("filed", "审查备案")):
+        c, e, w = (f"{stage}_{p}" for p in ("copies", "ents", "workers"))
+        change = ""
+        if prev:
+            d = now[c] - prev[c]
+            change = f"较上周 {'+' if d > 0 else ''}{thousands(d)} 份" if d else "较上周 持平"
+        tiles.append({"key": c, "title": title, "value": f"{thousands(now[c])} 份",
+                      "lines": [f"覆盖企业 {thousands(now[e])} 家", f"覆盖职工 {smart(now[w])} 人"], "change": change})
+    for key, title, help_text in (("sign_rate", "签约率", "签订合同份数 ÷ 要约书份数"),
+                                  ("filing_rate", "备案率", "审查备案数 ÷ 签订合同份数"),
+                                  ("ent_coverage", "企业覆盖率", "签约覆盖企业 ÷ 辖区企业"),
+                                  ("worker_coverage", "职工覆盖率", "签约覆盖职工 ÷ 辖区职工")):
+        change = ""
+        if prev and now[key] is not None and prev[key] is not None:
+            d = (now[key] - prev[key]) * 100
+            change = "较上周 持平" if abs(d) < 0.05 else f"较上周 {'+' if d > 0 else '−'}{abs(d):.1f} 个百分点"
+        tiles.append({"key": key, "title": title, "value": pct(now[key]), "lines": [help_text], "change": change})
+    return tiles
+
+
+def summary_lines(doc: dict) -> list[str]:
+    """The cover's few sentences: the campaign, the day, the expected pace against the city's progress."""
+    c, now = doc["campaign"], doc["kpis"]["now"]
+    as_of = day(doc["filters"]["as_of"])
+    start, end = day(c["window_start"]), day(c["window_end"])
+    total = (end - start).days + 1
+    if as_of > end:
+        when = f"行动已于 {date_cn(end)} 结束"
+    else:
+        when = f"行动第 {min(max((as_of - start).days + 1, 0), total)} 天（共 {total} 天）"
+    return [
+        doc["filters"]["campaign_name"],
+        f"{when}；应达进度 {pct(doc['expected'])}，全市签约覆盖企业达目标 {pct(now['target_progress'])}",
+        f"{now['units_reported']} 个单位已报送（共 {now['units']} 个）；落后单位 {len(doc['lagging'])} 个",
+    ]
+
+
+# ---------------------------------------------------------------- figures (plotly dicts)
+
+
+def metric_spec(doc: dict, metric: str | None = None) -> dict:
+    metric = metric or doc["filters"]["metric"]
+    spec = METRICS[metric]
+    rows = doc["rankings"][metric]
+    from dashboard.metrics import colour_range
+
+    zmin, zmax = colour_range(rows, metric)
+    return {"metric": metric, "label": spec.label, "rows": rows, "zmin": zmin, "zmax": zmax,
+            "fmt": FORMATS.get(metric, ".0%"), "reverse": not spec.higher_is_better}
+
+
+def _font(layout: dict) -> dict:
+    layout["font"] = {**layout.get("font", {}), "family": FONT_FAMILY}
+    layout["paper_bgcolor"] = "#ffffff"
+    return layout
+
+
+FONT_FAMILY = "WenQuanYi Micro Hei, " + theme.FONT_FAMILY
+
+
+def map_figure_of(doc: dict, width: int, height: int) -> dict:
+    """The choropleth of the snapshot's metric (geometry embedded: the renderer has no server to ask)."""
+    from dashboard import geo
+
+    spec = metric_spec(doc)
+    adcodes = tuple(sorted(r["adcode"] for r in spec["rows"] if r.get("adcode")))
+    fig = map_figure.district_map(geo.city_geojson(adcodes), spec["rows"], spec["label"], spec["fmt"],
+                                  spec["zmin"], spec["zmax"], reverse=spec["reverse"])
+    layout = dict(fig["layout"])
+    layout.pop("uirevision", None)
+    # Fit the view to the picture's size (the page's map_fit.js does this in a browser).
+    center, zoom = geo.center_zoom(geo.city_geojson(adcodes), width - map_figure.COLORBAR_PX, height)
+    deg_per_px = 360 / (512 * 2**zoom)
+    center = {"lon": center["lon"] + map_figure.COLORBAR_PX / 2 * deg_per_px, "lat": center["lat"]}
+    layout["map"] = {**layout["map"], "center": center, "zoom": zoom}
+    return {"data": fig["data"], "layout": _font(layout)}
+
+
+def offmap_figure_of(doc: dict) -> dict:
+    spec = metric_spec(doc)
+    fig = map_figure.offmap_bar(spec["rows"], spec["label"], spec["zmin"], spec["zmax"], spec["fmt"],
+                                reverse=spec["reverse"])
+    return {"data": fig["data"], "layout": _font(dict(fig["layout"]))}
+
+
+def ranking_figure_of(doc: dict) -> dict:
+    spec = metric_spec(doc)
+    lag = {x["code"] for x in doc["lagging"]}
+    fig = figures.ranking_bar(spec["rows"], spec["label"], spec["zmin"], spec["zmax"], spec["reverse"], lag)
+    return {"data": fig["data"], "layout": _font(dict(fig["layout"]))}
+
+
+def progress_series(doc: dict) -> tuple[list[str], list[float], list[float]]:
+    """Dates (as "3月10日"), the city's 签约覆盖企业 / 目标企业数 and the expected pace, per report date."""
+    target = doc["kpis"]["now"]["target_ents"] or 0
+    dates = [day(d) for d in doc["trend"]["dates"]]
+    progress = [(v / target if target else 0.0) for v in doc["trend"]["signed_ents"]]
+    return [f"{d.month}月{d.day}日" for d in dates], progress, list(doc["trend"]["expected"])
+
+
+def progress_figure_of(doc: dict) -> dict:
+    labels, progress, expected = progress_series(doc)
+    x = doc["trend"]["dates"]
+    layout = theme.base_layout(
+        margin={"l": 60, "r": 20, "t": 40, "b": 40}, showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.05, "yanchor": "bottom"},
+        xaxis={"tickformat": "%-m月%-d日", "showgrid": True, "gridcolor": "#e6e6e6"},
+        yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": "#e6e6e6"},
+    )
+    return {"data": [
+        {"type": "scatter", "name": "全市签约覆盖企业达目标", "x": x, "y": progress, "mode": "lines+markers",
+         "line": {"color": theme.STAGE_COLOURS["signed"], "width": 3}},
+        {"type": "scatter", "name": "应达进度", "x": x, "y": expected, "mode": "lines",
+         "line": {"color": theme.PACE, "width": 2, "dash": "dash"}},
+    ], "layout": _font(layout)}

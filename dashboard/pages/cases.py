@@ -1,0 +1,171 @@
+"""/cases: the typical cases (典型) of a campaign with filters, a gallery and a photo wall, and every
+unit's cases against its yearly 典型培育目标 (units without any case highlighted).
+
+Builders here are pure (dicts in, components out); `content()` reads through db/cases.py.
+Filters are component values handled by callbacks/cases.py.
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids, labels
+from dashboard.auth_web import has_role
+from dashboard.data import default_campaign, session
+from db import cases as db_cases
+from db import queries
+from db.case_models import LEVELS, STAGES
+
+EMPTY = "没有符合条件的典型。"
+
+
+def campaign_choice(s, requested: int | None) -> tuple[dict | None, list[dict]]:
+    """The campaign asked for, else the default one (the newest with reports); and all campaigns."""
+    all_campaigns = queries.campaigns(s)
+    chosen = next((c for c in all_campaigns if c["id"] == requested), None) or default_campaign(all_campaigns)
+    return chosen, all_campaigns
+
+
+def options(mapping: dict[str, str]) -> list[dict]:
+    return [{"label": label, "value": key} for key, label in mapping.items()]
+
+
+def badges(case: dict) -> list:
+    out = [html.Span(case["level_label"], className=f"cs-badge level-{case['level']}"),
+           html.Span(case["stage_label"], className=f"cs-badge stage-{case['stage']}")]
+    if case["city_level"]:
+        out.append(html.Span(labels.CITY_LEVEL, className="cs-badge city-level"))
+    return out
+
+
+def case_card(case: dict) -> html.Div:
+    picture = (html.Img(src=case["thumb_url"], alt=case["title"], className="cs-thumb")
+               if case["thumb_url"] else html.Div("暂无图片", className="cs-thumb cs-nophoto"))
+    return html.Div(
+        [
+            dcc.Link(picture, href=f"/case/{case['id']}", className="cs-thumb-link"),
+            html.Div(
+                [
+                    dcc.Link(case["title"], href=f"/case/{case['id']}", className="cs-title"),
+                    html.Div(badges(case), className="cs-badges"),
+                    html.Div(f"{case['unit_name']} · {case['subject']}", className="cs-unit"),
+                    html.P(case["short"], className="cs-summary"),
+                    html.Div(f"共 {len(case['photos'])} 张图片" if case["photos"] else "", className="muted"),
+                ],
+                className="cs-body",
+            ),
+        ],
+        className="cs-card" + (" is-city" if case["city_level"] else ""),
+        **{"data-case-id": str(case["id"]), "data-unit": case["unit_code"]},
+    )
+
+
+def gallery(cases: list[dict]) -> html.Div | html.P:
+    if not cases:
+        return html.P(EMPTY, className="muted")
+    return html.Div([case_card(c) for c in cases], className="cs-gallery")
+
+
+def photo_wall(cases: list[dict]) -> html.Div | html.P:
+    """Every photo of the shown cases; a click opens the case."""
+    tiles = [
+        dcc.Link(html.Img(src=p["thumb_url"], alt=f"{c['title']}（{i + 1}）"),
+                 href=f"/case/{c['id']}", className="cs-photo", title=c["title"])
+        for c in cases
+        for i, p in enumerate(c["photos"])
+    ]
+    if not tiles:
+        return html.P("所选典型还没有图片。", className="muted")
+    return html.Div(tiles, className="cs-photo-wall")
+
+
+def target_table(rows: list[dict]) -> html.Table:
+    """Cases against the yearly target; units without any case are highlighted (class `none`)."""
+    body = []
+    for r in rows:
+        if r["none"]:
+            status = html.Span("无典型", className="cs-flag none")
+        elif r["target"] == 0:
+            status = html.Span("未设目标", className="muted")
+        elif r["met"]:
+            status = html.Span("已达目标", className="ok")
+        else:
+            status = html.Span(f"差 {r['gap']} 个", className="warn")
+        share = min(r["new"] / r["target"], 1) if r["target"] else 0
+        body.append(html.Tr(
+            [
+                html.Th(dcc.Link(r["name"], href=f"/district/{r['code']}")),
+                html.Td(r["total"]), html.Td(r["new"]), html.Td(r["city_level"]),
+                html.Td(r["target"] or "—"),
+                html.Td(html.Div(html.Div(className="cs-bar-fill", style={"width": f"{share:.0%}"}),
+                                 className="cs-bar", title=f"{share:.0%}")),
+                html.Td(status),
+            ],
+            className="none" if r["none"] else "",
+            **{"data-unit": r["code"]},
+        ))
+    head = ["单位", "典型总数", "本年新培育", labels.CITY_LEVEL, "年度培育目标", "完成进度", "情况"]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)], className="cs-targets")
+
+
+def content(s, campaign_id: int, unit=None, level=None, stage=None, city_only=False) -> dict:
+    """Everything the filters change: counts text, gallery, photo wall; and the target table."""
+    found = db_cases.list_cases(s, campaign_id, unit=unit or None, level=level or None, stage=stage or None,
+                                city_level=True if city_only else None)
+    counts = db_cases.case_counts(s, campaign_id)
+    names = {u["code"]: u["name"] for u in db_cases.units(s)}
+    photos = sum(len(c["photos"]) for c in found)
+    return {
+        "count": f"共 {len(found)} 个典型，{photos} 张图片",
+        "gallery": gallery(found),
+        "photos": photo_wall(found),
+        "targets": target_table(db_cases.target_rows(counts, names)),
+    }
+
+
+def _filter(label: str, control) -> html.Label:
+    return html.Label([label, control])
+
+
+def layout(state, **_):
+    with session() as s:
+        chosen, all_campaigns = campaign_choice(s, state.campaign)
+        if chosen is None:
+            return html.Div(labels.NO_CAMPAIGN, className="card notice")
+        units = db_cases.units(s)
+        view = content(s, chosen["id"])
+    new_link = (dcc.Link(labels.CASE_NEW, href=f"/cases/new?campaign={chosen['id']}", className="btn cs-new")
+                if has_role("reporter", "admin") else None)
+    controls = html.Div(
+        [
+            _filter("行动", dcc.Dropdown(id=ids.CS_CAMPAIGN, options=[labels.campaign_option(c) for c in all_campaigns],
+                                         value=chosen["id"], clearable=False, className="dd-campaign")),
+            _filter("单位", dcc.Dropdown(id=ids.CS_UNIT, placeholder=labels.ALL, className="cs-dd-unit",
+                                         options=[{"label": u["name"], "value": u["code"]} for u in units])),
+            _filter("层级", dcc.Dropdown(id=ids.CS_LEVEL, options=options(LEVELS), placeholder=labels.ALL,
+                                         className="cs-dd")),
+            _filter("阶段", dcc.Dropdown(id=ids.CS_STAGE, options=options(STAGES), placeholder=labels.ALL,
+                                         className="cs-dd")),
+            dcc.Checklist(id=ids.CS_CITY, options=[{"label": f"只看{labels.CITY_LEVEL}", "value": "city"}], value=[],
+                          className="cs-city", inline=True),
+            new_link,
+        ],
+        className="controls cs-controls",
+    )
+    return html.Div(
+        [
+            html.H2(labels.CASES_TITLE, className="page-title"),
+            controls,
+            html.Section([html.H3("典型列表"), html.P(view["count"], id=ids.CS_COUNT, className="muted"),
+                          html.Div(view["gallery"], id=ids.CS_GALLERY)], className="card"),
+            html.Section([html.H3("图片"), html.Div(view["photos"], id=ids.CS_PHOTOS)], className="card"),
+            html.Section(
+                [html.H3("各单位典型与年度典型培育目标"),
+                 html.P("本年新培育 = 培育中 + 已选树（跟踪服务的旧典型不计入目标）。标红的单位还没有任何典型。",
+                        className="muted"),
+                 html.Div(view["targets"], id=ids.CS_TARGETS, className="table-scroll")],
+                className="card",
+            ),
+        ],
+        className="cases-page",
+    )

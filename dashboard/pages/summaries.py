@@ -1,0 +1,120 @@
+"""/summaries: who has sent the 6月10日 final summary (书面总结 and 图片/影像资料) and who has not, with
+a countdown to the campaign's deadline, so the 市总工会法律工作部 sees at a glance who to chase.
+
+Uploading is a plain HTML form at /summaries/upload (dashboard/files_routes.py): large videos do
+not belong in a Dash callback. Builders here are pure; `content()` reads through db/cases.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import dcc, html
+from flask import get_flashed_messages
+
+from dashboard import ids, labels
+from dashboard.auth_web import has_role
+from dashboard.data import session
+from dashboard.files_routes import FLASH_OK, UPLOAD_PATH
+from dashboard.pages.cases import campaign_choice
+from db import cases as db_cases
+from db import files
+
+STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
+
+
+def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str], today: dt.date) -> list:
+    chase = db_cases.missing_summaries(status, deadline, today)
+    done = len(status) - len(chase["missing"])
+    late = [names[c] for c, s in status.items() if s["late"]]
+    left = chase["days_left"]
+    urgent = "sm-urgent" if left <= 3 and chase["missing"] else ""
+    parts = [
+        html.Div(db_cases.countdown_text(deadline, today), className=f"sm-days {urgent}".strip()),
+        html.Div([html.Span(f"已报送书面总结 {done} / {len(status)} 个单位", className="tb-strong"),
+                  html.Span(f"，其中逾期 {len(late)} 个（{'、'.join(late)}）" if late else "")]),
+    ]
+    if chase["missing"]:
+        parts.append(html.Div(
+            [html.Span("未报送（需催报）：", className="tb-due"),
+             html.Span("、".join(names[c] for c in chase["missing"]), className="sm-missing")]))
+    else:
+        parts.append(html.Div("全部单位均已报送书面总结。", className="ok"))
+    return parts
+
+
+def _file_links(items: list[dict]) -> list:
+    return [html.A(f["name"], href=f["url"], className="sm-file", title=f"{files.size_text(f['size'])}") for f in items]
+
+
+def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: dict[str, list[dict]],
+                 deadline: dt.date, today: dt.date) -> html.Table:
+    rows = []
+    for code, s in status.items():
+        state = db_cases.summary_state(s["at"], deadline, today)
+        unit_files = files_by_unit.get(code, [])
+        written = [f for f in unit_files if f["kind"] == "written"]
+        media = [f for f in unit_files if f["kind"] == "media"]
+        rows.append(html.Tr(
+            [
+                html.Th(names[code]),
+                html.Td(html.Span(db_cases.SUMMARY_STATE_LABELS[state], className=STATE_CLASS[state])),
+                html.Td(f"{s['at']:%m-%d %H:%M}" if s["at"] else "—"),
+                html.Td(_file_links(written) or "—", className="sm-files"),
+                html.Td(_file_links(media) or "—", className="sm-files"),
+            ],
+            className=f"sm-{state}",
+            **{"data-unit": code, "data-state": state},
+        ))
+    head = ["单位", "状态", "书面总结报送时间", "书面总结", "图片/影像资料"]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], className="sm-table")
+
+
+def content(s, campaign: dict, today: dt.date | None = None) -> dict:
+    today = today or dt.date.today()
+    status = db_cases.summary_status(s, campaign["id"])
+    names = {u["code"]: u["name"] for u in db_cases.units(s)}
+    by_unit: dict[str, list[dict]] = {}
+    for f in db_cases.summary_files(s, campaign["id"]):
+        by_unit.setdefault(f["unit_code"], []).append(f)
+    return {
+        "countdown": countdown(campaign["deadline"], status, names, today),
+        "table": status_table(status, names, by_unit, campaign["deadline"], today),
+    }
+
+
+def flashes() -> list:
+    return [html.Div(text, className=f"result {'ok' if cat == FLASH_OK else 'error'}",
+                     role="status" if cat == FLASH_OK else "alert")
+            for cat, text in get_flashed_messages(with_categories=True)]
+
+
+def layout(state, **_):
+    with session() as s:
+        chosen, all_campaigns = campaign_choice(s, state.campaign)
+        if chosen is None:
+            return html.Div(labels.NO_CAMPAIGN, className="card notice")
+        view = content(s, chosen)
+    upload = (html.A(labels.SUMMARY_UPLOAD, href=f"{UPLOAD_PATH}?campaign={chosen['id']}", className="btn")
+              if has_role("reporter", "admin") else None)
+    return html.Div(
+        [
+            html.H2(labels.SUMMARIES_TITLE, className="page-title"),
+            html.Div(
+                [html.Label(["行动", dcc.Dropdown(id=ids.SM_CAMPAIGN, value=chosen["id"], clearable=False,
+                                                  options=[labels.campaign_option(c) for c in all_campaigns],
+                                                  className="dd-campaign")]),
+                 upload],
+                className="controls",
+            ),
+            html.Div(flashes(), id=ids.SM_FLASH),
+            html.Div(view["countdown"], id=ids.SM_COUNTDOWN, className="card sm-countdown"),
+            html.Section(
+                [html.H3("各单位报送情况"),
+                 html.P("按通知，6月10日前报送书面总结、统计表和图片等资料（书面总结 docx/pdf；图片 jpg/png；视频 mp4）。",
+                        className="muted"),
+                 html.Div(view["table"], id=ids.SM_TABLE, className="table-scroll")],
+                className="card",
+            ),
+        ]
+    )

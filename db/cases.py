@@ -1,0 +1,519 @@
+"""Typical cases (典型) and the 6月10日 final summaries: pure rules, queries and writes.
+
+Pure rules (plain pytest tests, no database): `days_left`, `countdown_text`, `summary_state`,
+`missing_summaries`, `target_gap`, `target_rows`, `can_edit_case`, `can_mark_city_level`,
+`can_upload_summary`, `validate_case`.
+
+Contract used by the overview action panel and the meeting snapshots (keep the names):
+    case_counts(session, campaign_id)      unit_code -> {"total", "city_level", "target", "by_stage", ...}
+    summary_status(session, campaign_id)   unit_code -> {"submitted", "at", "files", "late", ...}
+    highlights(session, campaign_id, limit) 市级典型 first, then newest
+    case_locations(session, campaign_id)   cases that have a location, for the map
+
+Writes flush and audit but do not commit: run them inside `write_session(engine)`. They trust the
+unit they are given; the web layer decides it (a reporter's own unit, whatever the request says).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import files
+from db.auth import audit
+from db.case_models import LEVELS, STAGES, SUMMARY_KINDS, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
+from db.models import Campaign, Unit
+
+# Cases that count towards the yearly 典型培育目标: new ones. Older cases under 跟踪服务 do not.
+NEW_STAGES = ("cultivating", "selected")
+SHORT_SUMMARY = 60
+# 临沂市 lies within this box (lon, lat); a location outside it is a typing error.
+CITY_BOX = (117.4, 34.3, 119.2, 36.4)
+MAX_TITLE = 100
+MAX_SUMMARY = 5000
+
+
+class CaseError(Exception):
+    """A refused case or summary operation. `message` is Chinese, for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+# --- pure rules -----------------------------------------------------------------------------------
+
+
+def days_left(deadline: dt.date, today: dt.date) -> int:
+    """Days until the deadline: 0 on the day itself, negative once it has passed."""
+    return (deadline - today).days
+
+
+def countdown_text(deadline: dt.date, today: dt.date) -> str:
+    left = days_left(deadline, today)
+    due = f"{deadline.month}月{deadline.day}日"
+    if left > 0:
+        return f"距 {due} 报送截止还有 {left} 天"
+    if left == 0:
+        return f"今天（{due}）报送截止"
+    return f"报送已于 {deadline.year}年{due} 截止（已过 {-left} 天）"
+
+
+def is_late(at: dt.datetime | None, deadline: dt.date) -> bool:
+    return at is not None and at.date() > deadline
+
+
+def summary_state(submitted_at: dt.datetime | None, deadline: dt.date, today: dt.date) -> str:
+    """on_time / late (submitted after the deadline) / pending (not yet, still time) / overdue (not, too late)."""
+    if submitted_at is not None:
+        return "late" if is_late(submitted_at, deadline) else "on_time"
+    return "pending" if today <= deadline else "overdue"
+
+
+SUMMARY_STATE_LABELS = {"on_time": "已按时报送", "late": "逾期报送", "pending": "尚未报送", "overdue": "逾期未报送"}
+
+
+def missing_summaries(status: Mapping[str, Mapping], deadline: dt.date, today: dt.date) -> dict:
+    """Who to chase: the units without a 书面总结, in the given order, and how much time is left.
+
+    {"missing": [codes], "days_left": int, "overdue": bool (deadline passed with units missing)}
+    """
+    missing = [code for code, row in status.items() if not row["submitted"]]
+    left = days_left(deadline, today)
+    return {"missing": missing, "days_left": left, "overdue": left < 0 and bool(missing)}
+
+
+def target_gap(new_cases: int, target: int) -> int:
+    """How many more new cases a unit needs to reach its 典型培育目标 (never negative)."""
+    return max(target - new_cases, 0)
+
+
+def target_rows(counts: Mapping[str, Mapping], names: Mapping[str, str]) -> list[dict]:
+    """Cases against target per unit, in the order of `counts`: none = no case at all (highlighted)."""
+    rows = []
+    for code, c in counts.items():
+        gap = target_gap(c["new"], c["target"])
+        rows.append({"code": code, "name": names.get(code, code), "total": c["total"], "new": c["new"],
+                     "city_level": c["city_level"], "target": c["target"], "gap": gap,
+                     "none": c["total"] == 0, "met": c["target"] > 0 and gap == 0})
+    return rows
+
+
+def can_edit_case(role: str, user_unit: str | None, case_unit: str) -> bool:
+    """Admins edit any case; reporters only their own unit's; leaders only view."""
+    return role == "admin" or (role == "reporter" and user_unit is not None and user_unit == case_unit)
+
+
+def can_mark_city_level(role: str) -> bool:
+    return role == "admin"
+
+
+def can_upload_summary(role: str, user_unit: str | None, unit: str) -> bool:
+    return role == "admin" or (role == "reporter" and user_unit is not None and user_unit == unit)
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _number(value: object) -> float | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def validate_case(fields: Mapping) -> dict:
+    """Check a case form; returns the clean fields or raises CaseError listing every problem (字段：问题)."""
+    errors = []
+    title, subject, summary = _text(fields.get("title")), _text(fields.get("subject")), _text(fields.get("summary"))
+    if not title:
+        errors.append("标题：必填")
+    elif len(title) > MAX_TITLE:
+        errors.append(f"标题：不能超过 {MAX_TITLE} 个字")
+    if not subject:
+        errors.append("企业、行业或区域名称：必填")
+    elif len(subject) > MAX_TITLE:
+        errors.append(f"企业、行业或区域名称：不能超过 {MAX_TITLE} 个字")
+    if not summary:
+        errors.append("好经验、好做法：必填")
+    elif len(summary) > MAX_SUMMARY:
+        errors.append(f"好经验、好做法：不能超过 {MAX_SUMMARY} 个字")
+    level, stage = fields.get("level"), fields.get("stage")
+    if level not in LEVELS:
+        errors.append("层级：请选择 企业、行业 或 区域")
+    if stage not in STAGES:
+        errors.append("阶段：请选择 培育中、已选树 或 跟踪服务")
+    started = _date(fields.get("started_on"))
+    if started is None:
+        errors.append("开始培育日期：必填，格式如 2017-03-15")
+    raw_selected = fields.get("selected_on")
+    selected = _date(raw_selected)
+    if raw_selected not in (None, "") and selected is None:
+        errors.append("选树日期：格式不对，应如 2017-05-20")
+    if stage in ("selected", "follow_up") and selected is None and raw_selected in (None, ""):
+        errors.append("选树日期：已选树或跟踪服务的典型请填写选树日期")
+    if started and selected and selected < started:
+        errors.append("选树日期：不能早于开始培育日期")
+    lon, lat = _number(fields.get("lon")), _number(fields.get("lat"))
+    raw_lon, raw_lat = fields.get("lon"), fields.get("lat")
+    if (raw_lon not in (None, "") and lon is None) or (raw_lat not in (None, "") and lat is None):
+        errors.append("位置：经纬度须为数字")
+    elif (lon is None) != (lat is None):
+        errors.append("位置：经度和纬度须同时填写或同时留空")
+    elif lon is not None and not (CITY_BOX[0] <= lon <= CITY_BOX[2] and CITY_BOX[1] <= lat <= CITY_BOX[3]):
+        errors.append(f"位置：经纬度（{lon:g}, {lat:g}）不在临沂市范围内（经度 117.4—119.2，纬度 34.3—36.4）")
+    if errors:
+        raise CaseError("；".join(errors))
+    return {"title": title, "subject": subject, "summary": summary, "level": level, "stage": stage,
+            "started_on": started, "selected_on": selected, "lon": lon, "lat": lat}
+
+
+def short(text: str, limit: int = SHORT_SUMMARY) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def file_url(file_id: int, thumb: bool = False) -> str:
+    return f"/files/{file_id}/thumb" if thumb else f"/files/{file_id}"
+
+
+# --- queries --------------------------------------------------------------------------------------
+
+
+def units(session: Session) -> list[dict]:
+    rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.adcode).order_by(Unit.sort_order, Unit.code))
+    return [{"code": c, "name": n, "kind": k, "adcode": a} for c, n, k, a in rows]
+
+
+def campaign(session: Session, campaign_id: int) -> Campaign | None:
+    return session.get(Campaign, campaign_id)
+
+
+def _unit_id(session: Session, unit_code: str) -> int:
+    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+    if unit_id is None:
+        raise CaseError(f"单位代码 {unit_code} 不存在")
+    return unit_id
+
+
+def case_counts(session: Session, campaign_id: int) -> dict[str, dict]:
+    """unit_code -> {"total", "city_level", "target", "by_stage": {stage: n}, "new", "gap"}; every unit present."""
+    out = {
+        u["code"]: {"total": 0, "city_level": 0, "target": 0, "by_stage": dict.fromkeys(STAGES, 0), "new": 0, "gap": 0}
+        for u in units(session)
+    }
+    rows = session.execute(
+        select(Unit.code, TypicalCase.stage, func.count(), func.sum(sql_case((TypicalCase.city_level, 1), else_=0)))
+        .join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.campaign_id == campaign_id)
+        .group_by(Unit.code, TypicalCase.stage)
+    )
+    for code, stage, n, city in rows:
+        c = out[code]
+        c["total"] += n
+        c["city_level"] += int(city or 0)
+        c["by_stage"][stage] = n
+        if stage in NEW_STAGES:
+            c["new"] += n
+    targets = session.execute(
+        select(Unit.code, CaseTarget.target).join(Unit, Unit.id == CaseTarget.unit_id)
+        .where(CaseTarget.campaign_id == campaign_id)
+    )
+    for code, target in targets:
+        out[code]["target"] = target
+    for c in out.values():
+        c["gap"] = target_gap(c["new"], c["target"])
+    return out
+
+
+def summary_status(session: Session, campaign_id: int) -> dict[str, dict]:
+    """unit_code -> {"submitted", "at", "files", "late", "written", "media", "last_at"}; every unit present.
+
+    submitted: the unit has uploaded its 书面总结; at: when the first one arrived; late: after the deadline.
+    """
+    deadline = session.scalar(select(Campaign.deadline).where(Campaign.id == campaign_id))
+    out = {u["code"]: {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0,
+                       "last_at": None} for u in units(session)}
+    rows = session.execute(
+        select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
+               func.max(SummaryFile.uploaded_at))
+        .join(Unit, Unit.id == SummaryFile.unit_id)
+        .where(SummaryFile.campaign_id == campaign_id)
+        .group_by(Unit.code, SummaryFile.kind)
+    )
+    for code, kind, n, first, last in rows:
+        s = out[code]
+        s[kind] = n
+        s["files"] += n
+        s["last_at"] = max(filter(None, (s["last_at"], last)))
+        if kind == "written":
+            s["submitted"], s["at"] = True, first
+            s["late"] = deadline is not None and is_late(first, deadline)
+    return out
+
+
+def _photos(session: Session, case_ids: list[int]) -> dict[int, list[dict]]:
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(CasePhoto.case_id, StoredFile.id, StoredFile.original_name, StoredFile.width, StoredFile.height)
+        .join(StoredFile, StoredFile.id == CasePhoto.file_id)
+        .where(CasePhoto.case_id.in_(case_ids))
+        .order_by(CasePhoto.case_id, CasePhoto.sort_order, StoredFile.id)
+    )
+    out: dict[int, list[dict]] = {}
+    for case_id, file_id, name, width, height in rows:
+        out.setdefault(case_id, []).append({"id": file_id, "name": name, "width": width, "height": height,
+                                            "url": file_url(file_id), "thumb_url": file_url(file_id, True)})
+    return out
+
+
+def _case_dict(case: TypicalCase, unit_code: str, unit_name: str, photos: list[dict]) -> dict:
+    return {
+        "id": case.id, "campaign_id": case.campaign_id, "unit_code": unit_code, "unit_name": unit_name,
+        "level": case.level, "level_label": LEVELS[case.level], "title": case.title, "subject": case.subject,
+        "summary": case.summary, "short": short(case.summary), "stage": case.stage, "stage_label": STAGES[case.stage],
+        "started_on": case.started_on, "selected_on": case.selected_on, "lon": case.lon, "lat": case.lat,
+        "city_level": case.city_level, "city_level_by": case.city_level_by, "city_level_at": case.city_level_at,
+        "created_by": case.created_by, "created_at": case.created_at, "updated_by": case.updated_by,
+        "updated_at": case.updated_at, "photos": photos,
+        "thumb_url": photos[0]["thumb_url"] if photos else None,
+    }
+
+
+def list_cases(
+    session: Session,
+    campaign_id: int,
+    *,
+    unit: str | None = None,
+    level: str | None = None,
+    stage: str | None = None,
+    city_level: bool | None = None,
+) -> list[dict]:
+    """Cases of a campaign, filtered; 市级典型 first, then newest."""
+    stmt = (
+        select(TypicalCase, Unit.code, Unit.name)
+        .join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.campaign_id == campaign_id)
+        .order_by(TypicalCase.city_level.desc(), TypicalCase.created_at.desc(), TypicalCase.id.desc())
+    )
+    if unit:
+        stmt = stmt.where(Unit.code == unit)
+    if level:
+        stmt = stmt.where(TypicalCase.level == level)
+    if stage:
+        stmt = stmt.where(TypicalCase.stage == stage)
+    if city_level is not None:
+        stmt = stmt.where(TypicalCase.city_level == city_level)
+    rows = session.execute(stmt).all()
+    photos = _photos(session, [c.id for c, _, _ in rows])
+    return [_case_dict(c, code, name, photos.get(c.id, [])) for c, code, name in rows]
+
+
+def get_case(session: Session, case_id: int) -> dict | None:
+    row = session.execute(
+        select(TypicalCase, Unit.code, Unit.name).join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.id == case_id)
+    ).first()
+    if row is None:
+        return None
+    case, code, name = row
+    return _case_dict(case, code, name, _photos(session, [case.id]).get(case.id, []))
+
+
+def highlights(session: Session, campaign_id: int, limit: int = 6) -> list[dict]:
+    """市级典型 first, then newest: id, unit_code, unit_name, title, level, stage, summary (short), thumb_url."""
+    keys = ("id", "unit_code", "unit_name", "title", "level", "stage", "thumb_url")
+    cases = list_cases(session, campaign_id)[: max(limit, 0)]
+    return [{**{k: c[k] for k in keys}, "summary": c["short"], "city_level": c["city_level"],
+             "level_label": c["level_label"], "stage_label": c["stage_label"]} for c in cases]
+
+
+def case_locations(session: Session, campaign_id: int) -> list[dict]:
+    """Cases with a location: id, title, unit_code, unit_name, lon, lat, stage (and its label)."""
+    rows = session.execute(
+        select(TypicalCase.id, TypicalCase.title, Unit.code, Unit.name, TypicalCase.lon, TypicalCase.lat,
+               TypicalCase.stage, TypicalCase.city_level)
+        .join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.campaign_id == campaign_id, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None))
+        .order_by(TypicalCase.id)
+    )
+    return [{"id": i, "title": t, "unit_code": code, "unit_name": name, "lon": lon, "lat": lat, "stage": stage,
+             "stage_label": STAGES[stage], "city_level": bool(city)}
+            for i, t, code, name, lon, lat, stage, city in rows]
+
+
+def summary_files(session: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
+    stmt = (
+        select(SummaryFile, Unit.code, Unit.name, StoredFile)
+        .join(Unit, Unit.id == SummaryFile.unit_id)
+        .join(StoredFile, StoredFile.id == SummaryFile.file_id)
+        .where(SummaryFile.campaign_id == campaign_id)
+        .order_by(Unit.sort_order, SummaryFile.uploaded_at, SummaryFile.id)
+    )
+    if unit_code:
+        stmt = stmt.where(Unit.code == unit_code)
+    return [
+        {"id": sf.id, "unit_code": code, "unit_name": name, "kind": sf.kind, "kind_label": SUMMARY_KINDS[sf.kind],
+         "file_id": f.id, "file_kind": f.kind, "name": f.original_name, "size": f.size, "content_type": f.content_type,
+         "uploaded_by": sf.uploaded_by, "uploaded_at": sf.uploaded_at, "url": file_url(f.id),
+         "thumb_url": file_url(f.id, True) if f.thumb_name else None}
+        for sf, code, name, f in session.execute(stmt)
+    ]
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+def _apply(case: TypicalCase, clean: dict) -> None:
+    for key, value in clean.items():
+        setattr(case, key, value)
+
+
+def create_case(session: Session, campaign_id: int, unit_code: str, fields: Mapping, *, actor: str, ip: str = "",
+                now: dt.datetime | None = None) -> TypicalCase:
+    clean = validate_case(fields)
+    if session.get(Campaign, campaign_id) is None:
+        raise CaseError(f"行动编号 {campaign_id} 不存在")
+    now = now or _now()
+    case = TypicalCase(campaign_id=campaign_id, unit_id=_unit_id(session, unit_code), city_level=False,
+                       created_by=actor, created_at=now, updated_by=actor, updated_at=now)
+    _apply(case, clean)
+    session.add(case)
+    session.flush()
+    audit(session, actor, "case.create", f"典型 #{case.id} {unit_code}「{clean['title']}」", ip=ip, now=now)
+    return case
+
+
+def _case(session: Session, case_id: int) -> TypicalCase:
+    case = session.get(TypicalCase, case_id)
+    if case is None:
+        raise CaseError(f"典型 #{case_id} 不存在")
+    return case
+
+
+def case_unit_code(session: Session, case_id: int) -> str | None:
+    return session.scalar(select(Unit.code).join(TypicalCase, TypicalCase.unit_id == Unit.id)
+                          .where(TypicalCase.id == case_id))
+
+
+def update_case(session: Session, case_id: int, fields: Mapping, *, actor: str, ip: str = "",
+                now: dt.datetime | None = None) -> TypicalCase:
+    clean = validate_case(fields)
+    case = _case(session, case_id)
+    now = now or _now()
+    changed = sorted(k for k, v in clean.items() if getattr(case, k) != v)
+    _apply(case, clean)
+    case.updated_by, case.updated_at = actor, now
+    session.flush()
+    audit(session, actor, "case.update", f"典型 #{case.id}：{'、'.join(changed) or '无变化'}", ip=ip, now=now)
+    return case
+
+
+def set_city_level(session: Session, case_id: int, value: bool, *, actor: str, ip: str = "",
+                   now: dt.datetime | None = None) -> TypicalCase:
+    """Mark or unmark a case as 市级典型 (the caller must be an admin)."""
+    case = _case(session, case_id)
+    now = now or _now()
+    case.city_level = bool(value)
+    case.city_level_by, case.city_level_at = (actor, now) if value else (None, None)
+    session.flush()
+    audit(session, actor, "case.mark", f"典型 #{case.id} {'标记为' if value else '取消'}市级典型", ip=ip, now=now)
+    return case
+
+
+def add_case_photo(session: Session, case_id: int, stream: BinaryIO | bytes, filename: str | None, *, actor: str,
+                   directory: Path, limits: files.Limits = files.DEFAULT_LIMITS, ip: str = "",
+                   now: dt.datetime | None = None, stem: str | None = None) -> StoredFile:
+    """Store a photo (jpg/png, checked) and attach it to the case. FileRejected leaves nothing behind."""
+    _case(session, case_id)
+    stored = files.store(session, stream, filename, allowed=("photo",), actor=actor, directory=directory,
+                         limits=limits, now=now, stem=stem)
+    order = session.scalar(select(func.count()).select_from(CasePhoto).where(CasePhoto.case_id == case_id))
+    session.add(CasePhoto(case_id=case_id, file_id=stored.id, sort_order=order or 0))
+    session.flush()
+    audit(session, actor, "file.upload", f"图片 #{stored.id}「{stored.original_name}」→ 典型 #{case_id}", ip=ip,
+          now=now)
+    return stored
+
+
+def remove_case_photo(session: Session, case_id: int, file_id: int, *, actor: str, ip: str = "") -> None:
+    link = session.get(CasePhoto, (case_id, file_id))
+    if link is None:
+        raise CaseError(f"典型 #{case_id} 没有图片 #{file_id}")
+    session.delete(link)
+    session.flush()
+    audit(session, actor, "case.update", f"典型 #{case_id}：移除图片 #{file_id}", ip=ip)
+
+
+def add_summary_file(session: Session, campaign_id: int, unit_code: str, kind: str, stream: BinaryIO | bytes,
+                     filename: str | None, *, actor: str, directory: Path, limits: files.Limits = files.DEFAULT_LIMITS,
+                     ip: str = "", now: dt.datetime | None = None, stem: str | None = None) -> SummaryFile:
+    """Upload one file of a unit's final summary: written = 书面总结 (docx/pdf); media = photos or mp4."""
+    if kind not in SUMMARY_KINDS:
+        raise CaseError("请选择上传的是 书面总结 还是 图片/影像资料")
+    if session.get(Campaign, campaign_id) is None:
+        raise CaseError(f"行动编号 {campaign_id} 不存在")
+    unit_id = _unit_id(session, unit_code)
+    allowed = ("doc",) if kind == "written" else ("photo", "video")
+    now = now or _now()
+    stored = files.store(session, stream, filename, allowed=allowed, actor=actor, directory=directory, limits=limits,
+                         now=now, stem=stem)
+    row = SummaryFile(campaign_id=campaign_id, unit_id=unit_id, kind=kind, file_id=stored.id, uploaded_by=actor,
+                      uploaded_at=now)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "file.upload", f"{files.KIND_LABELS[stored.kind]} #{stored.id}「{stored.original_name}」",
+          ip=ip, now=now)
+    audit(session, actor, "summary.upload", f"{unit_code} {SUMMARY_KINDS[kind]}：文件 #{stored.id}", ip=ip, now=now)
+    return row
+
+
+def set_target(session: Session, campaign_id: int, unit_code: str, target: int) -> None:
+    if not isinstance(target, int) or target < 0:
+        raise CaseError("典型培育目标须为不小于 0 的整数")
+    unit_id = _unit_id(session, unit_code)
+    row = session.get(CaseTarget, (campaign_id, unit_id))
+    if row is None:
+        session.add(CaseTarget(campaign_id=campaign_id, unit_id=unit_id, target=target))
+    else:
+        row.target = target
+    session.flush()
+
+
+def file_owner(session: Session, file_id: int) -> dict | None:
+    """What a stored file belongs to (case / summary), for access decisions. None: unattached."""
+    case = session.execute(select(CasePhoto.case_id).where(CasePhoto.file_id == file_id)).first()
+    if case:
+        return {"type": "case", "case_id": case[0]}
+    summary = session.execute(
+        select(SummaryFile.campaign_id, Unit.code).join(Unit, Unit.id == SummaryFile.unit_id)
+        .where(SummaryFile.file_id == file_id)
+    ).first()
+    if summary:
+        return {"type": "summary", "campaign_id": summary[0], "unit_code": summary[1]}
+    return None

@@ -1,0 +1,327 @@
+"""Meeting snapshots: freeze what the overview shows at one moment, and compare two of them.
+
+`freeze` reads everything the overview shows for a campaign, an as-of date and a metric from
+db/queries.py (KPIs with last week's, the attachment's three rows, every unit incl. those off the
+map, the city's cumulative trend), applies the lagging rules of dashboard/lagging.py and the
+rankings of dashboard/metrics.py (pure modules), adds the 典型 highlights when db/cases.py exists,
+and returns one JSON-able document. `create` stores it in an append-only row and audits
+`snapshot.create`. Exports (dashboard/exports/) read only this document, never the live tables:
+a file made months later carries the same figures as the one handed out at the meeting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+import logging
+from dataclasses import asdict
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from db import auth, queries
+from db.measures import LINE_KINDS, LINE_LABELS, MEASURES
+from db.models import Campaign
+from db.snapshot_models import Snapshot
+
+SCHEMA = 1
+TITLE_MAX = 200
+NOTE_MAX = 2000
+RATES = queries.RATES
+# The figures compare() reports per unit: (key, label, kind) with kind "count" or "rate".
+COMPARED = (
+    ("offer_copies", "发出要约书份数", "count"),
+    ("signed_copies", "签订合同份数", "count"),
+    ("signed_ents", "签订合同覆盖企业数", "count"),
+    ("signed_workers", "签订合同覆盖职工数", "count"),
+    ("filed_copies", "审查备案数", "count"),
+    ("sign_rate", "签约率", "rate"),
+    ("filing_rate", "备案率", "rate"),
+    ("ent_coverage", "企业覆盖率", "rate"),
+    ("worker_coverage", "职工覆盖率", "rate"),
+)
+
+
+class SnapshotError(Exception):
+    """A snapshot cannot be taken or found (message in Chinese, for the UI and the CLI)."""
+
+
+def _iso(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _plain(value):
+    """Numbers and dates as JSON has them (numpy ints and floats from pandas included)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def _highlights(session: Session, campaign_id: int) -> list[dict]:
+    """典型 highlights from db/cases.py (issue 6) when that module exists; none otherwise."""
+    try:
+        cases = importlib.import_module("db.cases")
+    except ModuleNotFoundError:
+        return []
+    highlights = getattr(cases, "highlights", None)
+    if highlights is None:
+        return []
+    try:
+        with session.begin_nested():  # a failure must not abort the snapshot's transaction (PostgreSQL)
+            found = highlights(session, campaign_id, limit=6)
+    except SQLAlchemyError as exc:  # e.g. the cases tables are not migrated yet
+        logging.getLogger(__name__).warning("典型案例未能读取，快照不含典型：%s", exc)
+        return []
+    return [{k: _plain(v) for k, v in dict(h).items()} for h in found]
+
+
+def _current_signatures(session: Session, campaign_id: int, code: str, as_of: dt.date) -> dict:
+    """负责人, 填报人, 填报时间 of the unit's report the snapshot shows (latest dated <= as_of, current version)."""
+    history = queries.report_history(session, campaign_id, code)
+    for row in history.itertuples(index=False):
+        if row.is_current and row.report_date <= as_of:
+            return {"leader": row.leader or "", "filled_by": row.filled_by or "", "filled_on": _iso(row.filled_on)}
+    return {"leader": "", "filled_by": "", "filled_on": None}
+
+
+def _lines(frame) -> list[dict]:
+    return [
+        {"kind": kind, "label": LINE_LABELS[kind], **{m: int(row[m]) for m in MEASURES}}
+        for kind, (_, row) in zip(LINE_KINDS, frame.iterrows(), strict=True)
+    ]
+
+
+def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, thresholds=None,
+           title: str = "", note: str = "", created_by: str = "", created_at: dt.datetime | None = None) -> dict:
+    """The overview of `campaign_id` as of `as_of`, as one JSON-able document (see the module doc)."""
+    from dashboard.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
+    from dashboard.metrics import METRICS, metric_rows
+
+    campaign = queries.campaign(session, campaign_id)
+    if campaign is None:
+        raise SnapshotError(f"行动 {campaign_id} 不存在")
+    if metric not in METRICS:
+        raise SnapshotError(f"未知的指标 {metric}")
+    th = thresholds or Thresholds()
+    start, end = campaign["window_start"], campaign["window_end"]
+    units = queries.unit_metrics(session, campaign_id, as_of)
+    city = queries.city_metrics(session, campaign_id, as_of)
+    dates = queries.report_dates(session, campaign_id)
+    prev_date = as_of - dt.timedelta(days=7)
+    prev = queries.city_metrics(session, campaign_id, prev_date) if dates and prev_date >= dates[0] else None
+    lagging = evaluate(units, city, as_of, start, end, th)
+    lag_codes = {x.code for x in lagging}
+    trend = queries.trend(session, campaign_id, as_of)
+
+    unit_docs = []
+    for row in units.to_dict("records"):
+        code = row["code"]
+        doc = {k: _plain(v) for k, v in row.items()}
+        doc["lines"] = _lines(queries.line_totals(session, campaign_id, as_of, code))
+        doc.update(_current_signatures(session, campaign_id, code, as_of))
+        doc["lagging"] = code in lag_codes
+        unit_docs.append(doc)
+
+    rankings = {
+        key: [{k: _plain(v) for k, v in r.items()} for r in metric_rows(units, key, as_of, start, end, th.pace)]
+        for key in METRICS
+    }
+    pace = th.pace if isinstance(th.pace, str) else [[_iso(d), f] for d, f in th.pace]
+    return {
+        "schema": SCHEMA,
+        "title": title,
+        "note": note,
+        "created_at": _iso(created_at),
+        "created_by": created_by,
+        "data_version": queries.data_version(session),
+        "filters": {
+            "campaign_id": campaign_id,
+            "campaign_name": campaign["name"],
+            "is_demo": bool(campaign["is_demo"]),
+            "as_of": as_of.isoformat(),
+            "metric": metric,
+            "metric_label": METRICS[metric].label,
+        },
+        "campaign": {k: _iso(campaign[k]) for k in ("name", "year", "window_start", "window_end", "cutoff_date",
+                                                    "deadline")},
+        "expected": expected_fraction(as_of, start, end, th.pace),
+        "kpis": {
+            "now": {k: _plain(v) for k, v in city.items()},
+            "prev": {k: _plain(v) for k, v in prev.items()} if prev else None,
+            "prev_date": prev_date.isoformat() if prev else None,
+        },
+        "lines": _lines(queries.line_totals(session, campaign_id, as_of)),
+        "units": unit_docs,
+        "rankings": rankings,
+        "lagging": [
+            {
+                "code": x.code,
+                "name": x.name,
+                "score": round(x.score, 4),
+                "sentence": sentence(x),
+                "reasons": [
+                    {"rule": r.rule, "label": RULE_LABELS[r.rule], "text": r.text, "value": r.value, "gap": r.gap}
+                    for r in x.reasons
+                ],
+            }
+            for x in lagging
+        ],
+        "trend": {
+            "dates": [_iso(d) for d in trend["date"]],
+            "signed_ents": [int(v) for v in trend["signed_ents"]],
+            "signed_workers": [int(v) for v in trend["signed_workers"]],
+            "filed_copies": [int(v) for v in trend["filed_copies"]],
+            "signed_copies": [int(v) for v in trend["signed_copies"]],
+            "expected": [expected_fraction(d, start, end, th.pace) for d in trend["date"]],
+        },
+        "thresholds": {**{k: v for k, v in asdict(th).items() if k != "pace"}, "pace": pace},
+        "highlights": _highlights(session, campaign_id),
+    }
+
+
+def _encode(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def create(session: Session, *, campaign_id: int, as_of: dt.date, metric: str, title: str, note: str = "",
+           actor: str, ip: str = "", thresholds=None, now: dt.datetime | None = None) -> Snapshot:
+    """Freeze the view and store it (one append-only row), audited as `snapshot.create`."""
+    title, note = (title or "").strip(), (note or "").strip()
+    if not title:
+        raise SnapshotError("请填写快照标题")
+    if len(title) > TITLE_MAX:
+        raise SnapshotError(f"快照标题不能超过 {TITLE_MAX} 个字（现有 {len(title)} 个）")
+    if len(note) > NOTE_MAX:
+        raise SnapshotError(f"备注不能超过 {NOTE_MAX} 个字（现有 {len(note)} 个）")
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    document = freeze(session, campaign_id, as_of, metric, thresholds=thresholds, title=title, note=note,
+                      created_by=actor, created_at=now)
+    text = _encode(document)
+    row = Snapshot(campaign_id=campaign_id, as_of=as_of, metric=metric, title=title, note=note, created_at=now,
+                   created_by=(actor or "")[:50], data_version=document["data_version"], document=text,
+                   sha256=hashlib.sha256(text.encode()).hexdigest())
+    session.add(row)
+    session.flush()
+    auth.audit(session, actor, "snapshot.create", f"快照 {row.id}「{title}」 行动 {campaign_id} 截至 {as_of}", ip=ip)
+    return row
+
+
+def default_view(session: Session, campaign_id: int | None = None) -> tuple[int, dt.date]:
+    """(campaign id, as-of date) for a snapshot taken without filters (the CLI): the newest campaign with
+    reports, and its last report date (or today while its window runs, as the overview does)."""
+    from dashboard.data import default_as_of, default_campaign
+
+    campaigns = queries.campaigns(session)
+    campaign = next((c for c in campaigns if c["id"] == campaign_id), None) if campaign_id else default_campaign(campaigns)
+    if campaign is None:
+        raise SnapshotError("数据库中没有行动" if campaign_id is None else f"行动 {campaign_id} 不存在")
+    as_of = default_as_of(campaign, queries.report_dates(session, campaign["id"]), dt.date.today())
+    if as_of is None:
+        raise SnapshotError(f"行动“{campaign['name']}”尚无报送数据，无法生成快照")
+    return campaign["id"], as_of
+
+
+def document(row: Snapshot) -> dict:
+    doc = json.loads(row.document)
+    doc["id"] = row.id
+    return doc
+
+
+def get(session: Session, snapshot_id: int) -> dict | None:
+    """The stored document of one snapshot (with its id), or None."""
+    row = session.get(Snapshot, snapshot_id)
+    return document(row) if row else None
+
+
+def listing(session: Session, limit: int = 200) -> list[dict]:
+    """Snapshots, newest first: id, title, note, campaign, as_of, metric, created_at, created_by."""
+    stmt = (
+        select(Snapshot.id, Snapshot.title, Snapshot.note, Snapshot.campaign_id, Campaign.name.label("campaign_name"),
+               Campaign.is_demo, Snapshot.as_of, Snapshot.metric, Snapshot.created_at, Snapshot.created_by,
+               Snapshot.data_version)
+        .join(Campaign, Campaign.id == Snapshot.campaign_id)
+        .order_by(Snapshot.created_at.desc(), Snapshot.id.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in session.execute(stmt).mappings()]
+
+
+# ---------------------------------------------------------------- compare (pure)
+
+
+def compare(a: dict, b: dict) -> dict:
+    """What changed from snapshot `a` (earlier meeting) to `b`: KPIs, per unit, and lagging.
+
+    Returns {"kpis": [{key, label, kind, before, after, change}], "units": [{code, name, before_lagging,
+    after_lagging, changes: {key: {before, after, change}}}], "started": [{code, name, reasons}],
+    "stopped": [{code, name, reasons}], "still": [...]}. A change is after − before (None when either
+    is missing). Units present in only one snapshot keep None on the other side.
+    """
+
+    def change(before, after):
+        return None if before is None or after is None else after - before
+
+    def figures(row: dict | None) -> dict:
+        return {key: (row or {}).get(key) for key, _, _ in COMPARED}
+
+    a_units = {u["code"]: u for u in a["units"]}
+    b_units = {u["code"]: u for u in b["units"]}
+    order = [u["code"] for u in b["units"]] + [c for c in a_units if c not in b_units]
+    a_lag = {x["code"]: x for x in a["lagging"]}
+    b_lag = {x["code"]: x for x in b["lagging"]}
+    units = []
+    for code in order:
+        before, after = figures(a_units.get(code)), figures(b_units.get(code))
+        name = (b_units.get(code) or a_units.get(code))["name"]
+        units.append({
+            "code": code,
+            "name": name,
+            "before_lagging": code in a_lag,
+            "after_lagging": code in b_lag,
+            "changes": {k: {"before": before[k], "after": after[k], "change": change(before[k], after[k])}
+                        for k, _, _ in COMPARED},
+        })
+    kpis = [
+        {"key": k, "label": label, "kind": kind, "before": a["kpis"]["now"].get(k), "after": b["kpis"]["now"].get(k),
+         "change": change(a["kpis"]["now"].get(k), b["kpis"]["now"].get(k))}
+        for k, label, kind in COMPARED
+    ]
+
+    def brief(x: dict) -> dict:
+        return {"code": x["code"], "name": x["name"], "reasons": [r["text"] for r in x["reasons"]]}
+
+    return {
+        "kpis": kpis,
+        "units": units,
+        "started": [brief(b_lag[c]) for c in b_lag if c not in a_lag],
+        "stopped": [brief(a_lag[c]) for c in a_lag if c not in b_lag],
+        "still": [brief(b_lag[c]) for c in b_lag if c in a_lag],
+    }
+
+
+# ---------------------------------------------------------------- demo extension (db.demo.DEMO_EXTENSIONS)
+
+
+def build(session: Session, campaign, seed: int) -> None:  # noqa: ARG001 - the demo makes no snapshot itself
+    """The demo takes no snapshot: leaders take them (and the tests do)."""
+
+
+def delete(session: Session, campaign_id: int) -> None:
+    """`python -m db demo --reset`: delete the demo campaign's snapshots (append-only lifted for it)."""
+    from sqlalchemy import delete as sql_delete
+
+    from db.demo import append_only_lifted
+
+    with append_only_lifted(session, ("snapshot",)):
+        session.execute(sql_delete(Snapshot).where(Snapshot.campaign_id == campaign_id))

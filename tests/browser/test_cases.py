@@ -1,0 +1,93 @@
+"""/cases in Chromium: filters change the gallery, every gallery image loads from this server, a case
+page opens with its photos; /summaries shows who has not submitted. Read-only on the shared demo."""
+
+from __future__ import annotations
+
+from dashboard import ids
+from tests.browser.conftest import assert_all_local, db_session, expect, wait_for_dash
+
+# Every <img> in `selector` has loaded (naturalWidth > 0) and comes from this server's /files/ route.
+_IMAGES_JS = """
+(selector) => Array.from(document.querySelectorAll(selector + ' img')).map(
+    img => [img.currentSrc || img.src, img.complete && img.naturalWidth > 0])
+"""
+
+
+def _demo_cases(demo_db_url):
+    from sqlalchemy import select
+
+    from db import cases
+    from db.demo import DEMO_NAME
+    from db.models import Campaign
+
+    with db_session(demo_db_url) as s:
+        cid = s.scalar(select(Campaign.id).where(Campaign.name == DEMO_NAME))
+        return cid, cases.list_cases(s, cid), cases.summary_status(s, cid), {u["code"]: u["name"] for u in cases.units(s)}
+
+
+def _images(page, selector: str, base: str) -> list[str]:
+    page.wait_for_function(
+        "(sel) => Array.from(document.querySelectorAll(sel + ' img')).every(i => i.complete)", arg=selector)
+    shown = page.evaluate(_IMAGES_JS, selector)
+    assert shown, f"no images in {selector}"
+    broken = [src for src, ok in shown if not ok]
+    assert not broken, f"images that did not load: {broken}"
+    srcs = [src for src, _ in shown]
+    assert all(src.startswith(f"{base}/files/") for src in srcs), srcs
+    return srcs
+
+
+def test_bcs001_filters_gallery_and_case_page(page, live_server, demo_db_url, requests_seen):
+    campaign_id, listed, _status, _names = _demo_cases(demo_db_url)
+    page.goto(f"{live_server}/cases")
+    wait_for_dash(page)
+    cards = page.locator(f"#{ids.CS_GALLERY} .cs-card")
+    expect(cards).to_have_count(len(listed))
+    with_photo = [c for c in listed if c["photos"]]
+    srcs = _images(page, f"#{ids.CS_GALLERY}", live_server)
+    assert len(srcs) == len(with_photo)
+    assert sorted(s.removeprefix(live_server) for s in srcs) == sorted(c["thumb_url"] for c in with_photo)
+    wall = _images(page, f"#{ids.CS_PHOTOS}", live_server)
+    assert len(wall) == sum(len(c["photos"]) for c in listed)
+    # Units with a target and no case are highlighted in the target table.
+    expect(page.locator(f"#{ids.CS_TARGETS} tr.none[data-unit='371328']")).to_contain_text("无典型")
+    expect(page.locator(f"#{ids.CS_TARGETS} tr[data-unit='371302']")).not_to_have_class("none")
+
+    # Filter: level 行业, then only 市级典型.
+    page.locator(f"#{ids.CS_LEVEL}").click()
+    page.get_by_role("option", name="行业", exact=True).click()
+    wait_for_dash(page)
+    industry = [c for c in listed if c["level"] == "industry"]
+    expect(cards).to_have_count(len(industry))
+    page.get_by_label("只看市级典型").check()
+    wait_for_dash(page)
+    both = [c for c in industry if c["city_level"]]
+    assert 0 < len(both) < len(industry)
+    expect(cards).to_have_count(len(both))
+    shown = sorted(int(x) for x in cards.evaluate_all("els => els.map(e => e.dataset.caseId)"))
+    assert shown == sorted(c["id"] for c in both)
+    expect(page.locator(f"#{ids.CS_COUNT}")).to_contain_text(f"共 {len(both)} 个典型")
+
+    # Open a case: the router renders /case/<id> with its photos, loaded from this server.
+    case = both[0]
+    page.locator(f".cs-card[data-case-id='{case['id']}'] .cs-title").click()
+    page.wait_for_url(f"**/case/{case['id']}")
+    wait_for_dash(page)
+    expect(page.locator(f"#{ids.CS_DETAIL} h2")).to_have_text(case["title"])
+    expect(page.locator(f"#{ids.CS_DETAIL} .city-level")).to_have_text("市级典型")
+    detail = _images(page, f"#{ids.CS_DETAIL}", live_server)
+    assert len(detail) == len(case["photos"])
+    expect(page.locator(f"#{ids.CS_F_SAVE}")).to_have_count(0)  # a leader only views
+    assert_all_local(requests_seen)
+
+
+def test_bcs002_summaries_name_who_to_chase(page, live_server, demo_db_url):
+    _cid, _listed, status, names = _demo_cases(demo_db_url)
+    page.goto(f"{live_server}/summaries")
+    wait_for_dash(page)
+    missing = [names[c] for c, s in status.items() if not s["submitted"]]
+    done = len(status) - len(missing)
+    expect(page.locator(f"#{ids.SM_COUNTDOWN}")).to_contain_text(f"已报送书面总结 {done} / {len(status)} 个单位")
+    expect(page.locator(f"#{ids.SM_COUNTDOWN} .sm-missing")).to_have_text("、".join(missing))
+    expect(page.locator(f"#{ids.SM_TABLE} tr[data-unit='371323']")).to_contain_text("逾期报送")
+    expect(page.locator(f"#{ids.SM_TABLE} tr[data-state='overdue']")).to_have_count(len(missing))

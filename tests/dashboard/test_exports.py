@@ -1,0 +1,274 @@
+"""Exports of a snapshot (issue 7), each opened with a real reader: pypdf + pdftoppm, python-pptx, openpyxl, csv.
+
+One demo database and one snapshot per module; the PDF and the PPTX are rendered once (a warm Chromium).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from dashboard.exports import content, export, render
+from dashboard.format import thousands
+from db import snapshots
+from db.demo import build_demo
+from db.engine import make_engine, read_session, write_session
+from db.migrate import upgrade
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+needs_browser = pytest.mark.skipif(not os.path.exists(render.browser_path()),
+                                   reason="Chromium not installed (scripts/ensure-chromium.sh)")
+
+
+@pytest.fixture(scope="module")
+def doc(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('exports') / 'db.sqlite'}")
+    upgrade(engine)
+    cid = build_demo(engine).campaign_id
+    with write_session(engine) as s:
+        cid, as_of = snapshots.default_view(s, cid)
+        sid = snapshots.create(s, campaign_id=cid, as_of=as_of, metric="filing_rate", title="调度会 <测试>",
+                               note="备注：第一行\n第二行", actor="demo-leader").id
+    with read_session(engine) as s:
+        d = snapshots.get(s, sid)
+    engine.dispose()
+    return d
+
+
+@pytest.fixture(scope="module")
+def pdf_bytes(doc):
+    return export(doc, "pdf")
+
+
+@pytest.fixture(scope="module")
+def pptx_bytes(doc):
+    return export(doc, "pptx")
+
+
+def _text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _fonts(pdf: bytes) -> list:
+    from pypdf import PdfReader
+
+    found = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            found[id(font)] = font
+    return list(found.values())
+
+
+def _to_unicode(font) -> dict[int, str]:
+    """CID -> text from the font's ToUnicode CMap (bfchar and bfrange entries)."""
+    data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    out: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for cid, uni in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            out[int(cid, 16)] = bytes.fromhex(uni).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for lo, hi, uni in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            start = int.from_bytes(bytes.fromhex(uni), "big")
+            for i, cid in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                out[cid] = chr(start + i)
+    return out
+
+
+def cjk_glyphs_missing(pdf: bytes, sample: str) -> set[str]:
+    """The CJK characters of `sample` that no embedded font draws with a real glyph.
+
+    A tofu box is the font's .notdef glyph (CID/GID 0) or a character no font maps. So: every CJK
+    character must be the ToUnicode target of some CID other than 0 in a font with embedded outlines."""
+    drawn: set[str] = set()
+    for font in _fonts(pdf):
+        if "/ToUnicode" not in font:
+            continue
+        embedded = font["/Subtype"] == "/Type3" or any(
+            k in d["/FontDescriptor"] for d in [f.get_object() for f in font.get("/DescendantFonts", [])]
+            for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        if embedded:
+            drawn |= {t for cid, t in _to_unicode(font).items() if cid != 0}
+    return {c for c in sample if CJK.match(c)} - drawn
+
+
+@needs_browser
+def test_exp001_pdf_text_has_every_unit_and_the_figures(doc, pdf_bytes):
+    text = _text(pdf_bytes)
+    assert pdf_bytes.startswith(b"%PDF")
+    for unit in doc["units"]:
+        assert unit["name"] in text, unit["name"]
+        assert thousands(unit["signed_ents"]) in text
+    now = doc["kpis"]["now"]
+    for figure in (now["offer_copies"], now["signed_copies"], now["filed_copies"], now["signed_workers"]):
+        assert thousands(figure) in text
+    assert "调度会<测试>" in text  # the title, escaped as text, not markup
+    assert "数据截至" + "2017年5月31日" in text
+    for x in doc["lagging"]:
+        assert "".join(x["reasons"][0]["text"].split()) in text
+
+
+@needs_browser
+def test_exp002_pdf_is_a4_landscape_with_fonts_embedded(doc, pdf_bytes):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape, points
+    fonts = _fonts(pdf_bytes)
+    assert fonts
+    for font in fonts:
+        if font["/Subtype"] == "/Type3":
+            assert font["/CharProcs"]  # glyph programs inside the file
+            continue
+        for descendant in font["/DescendantFonts"]:
+            descriptor = descendant.get_object()["/FontDescriptor"]
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
+    missing = cjk_glyphs_missing(pdf_bytes, "".join(u["name"] for u in doc["units"]) + "数据截至落后单位及原因备案率")
+    assert not missing, f"no glyph for {sorted(missing)}"
+
+
+@needs_browser
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+def test_exp003_pdf_pages_render_not_blank(pdf_bytes, tmp_path):
+    from PIL import Image
+
+    (tmp_path / "s.pdf").write_bytes(pdf_bytes)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "s.pdf"), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) >= 7  # cover, KPIs, map, ranking, lagging, table, highlights
+    for path in pages:
+        image = Image.open(path).convert("L")
+        dark = sum(image.histogram()[:200])  # pixels darker than light grey
+        assert dark > 200, f"{path.name} looks blank"
+
+
+def test_exp004_missing_glyph_helper_catches_tofu():
+    # A PDF whose only font maps 临 to CID 0 (.notdef): the helper must call it missing.
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    cmap = DecodedStreamObject()
+    cmap.set_data(b"begincmap\n1 beginbfchar\n<0000> <4E34>\nendbfchar\nendcmap")
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type3"),
+                             NameObject("/CharProcs"): DictionaryObject(),
+                             NameObject("/ToUnicode"): writer._add_object(cmap)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    out = io.BytesIO()
+    writer.write(out)
+    assert cjk_glyphs_missing(out.getvalue(), "临沂") == {"临", "沂"}
+
+
+@needs_browser
+def test_exp005_pptx_native_charts_hold_the_frozen_figures(doc, pptx_bytes):
+    from pptx import Presentation
+    from pptx.oxml.ns import qn
+
+    prs = Presentation(io.BytesIO(pptx_bytes))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 16:9
+    charts = [sh.chart for slide in prs.slides for sh in slide.shapes if sh.has_chart]
+    bar = next(c for c in charts if c.chart_type is not None and "BAR" in str(c.chart_type))
+    ranked = sorted((r for r in doc["rankings"]["filing_rate"] if r["rank"]), key=lambda r: r["rank"])
+    categories = list(bar.plots[0].categories)
+    assert categories[-1] == ranked[0]["name"]  # rank 1 at the top of the bar chart
+    assert list(bar.plots[0].series[0].values) == pytest.approx([r["value"] for r in reversed(ranked)])
+    line = next(c for c in charts if "LINE" in str(c.chart_type))
+    target = doc["kpis"]["now"]["target_ents"]
+    assert list(line.plots[0].series[0].values) == pytest.approx([v / target for v in doc["trend"]["signed_ents"]])
+    assert [s.name for s in line.plots[0].series] == ["全市签约覆盖企业达目标", "应达进度"]
+    pictures = [sh for slide in prs.slides for sh in slide.shapes if sh.shape_type == 13]
+    assert pictures  # the map
+    runs = [r for slide in prs.slides for sh in slide.shapes if sh.has_text_frame
+            for p in sh.text_frame.paragraphs for r in p.runs if CJK.search(r.text)]
+    assert runs and all(r._r.rPr.find(qn("a:ea")).get("typeface") == "微软雅黑" for r in runs)
+    table_text = "".join(c.text for slide in prs.slides for sh in slide.shapes if sh.has_table
+                         for row in sh.table.rows for c in row.cells)
+    assert all(u["name"] in table_text for u in doc["units"])
+
+
+def test_exp006_xlsx_attachment_layout_per_unit_and_data(doc):
+    from openpyxl import load_workbook
+
+    from db.xlsx_template import GROUP_ROW, cell_of
+
+    wb = load_workbook(io.BytesIO(export(doc, "xlsx")))
+    assert wb.sheetnames[0] == "全市合计"
+    assert set(u["name"] for u in doc["units"]) <= set(wb.sheetnames)
+    ws = wb["全市合计"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {f"B{GROUP_ROW}:D{GROUP_ROW}", f"E{GROUP_ROW}:G{GROUP_ROW}", f"H{GROUP_ROW}:J{GROUP_ROW}"} <= merged
+    assert ws[f"B{GROUP_ROW}"].value.startswith("发出工资集体协商要约书份数")
+    assert ws[cell_of("regional", "signed_ents")].value == doc["lines"][1]["signed_ents"]
+    lanshan = next(u for u in doc["units"] if u["code"] == "371302")
+    assert wb["兰山区"][cell_of("single", "filed_copies")].value == lanshan["lines"][0]["filed_copies"]
+    data = list(wb["数据"].values)
+    assert data[0][:2] == ("单位代码", "单位") and len(data) == 1 + len(doc["units"])
+    assert data[1][1] == doc["units"][0]["name"]
+
+
+def test_exp007_csv_has_a_bom_and_every_unit(doc):
+    raw = export(doc, "csv")
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    headers, body = rows[0], rows[1:]
+    assert headers[:2] == ["单位代码", "单位"] and len(body) == len(doc["units"])
+    col = headers.index("签订合同覆盖企业数")
+    assert [int(r[col]) for r in body] == [u["signed_ents"] for u in doc["units"]]
+    assert {r[1] for r in body if r[headers.index("是否落后")] == "是"} == {x["name"] for x in doc["lagging"]}
+
+
+def test_exp008_content_table_keeps_off_map_units(doc):
+    headers, rows = content.unit_table(doc)
+    assert len(rows) == 23 and headers[0] == "单位"
+    assert any(r[0] == "临沂临港经济开发区" and r[2] == "尚未报送" for r in rows)
+
+
+def _create_body(app, title: str) -> str:
+    import json
+
+    from dashboard import ids
+
+    key = next(k for k in app.callback_map if ids.SN_CREATE in json.dumps(app.callback_map[k]["inputs"]))
+    cb = app.callback_map[key]
+    values = {f"{ids.SN_CREATE}.n_clicks": 1, f"{ids.SN_TITLE}.value": title, f"{ids.SN_NOTE}.value": "",
+              f"{ids.SN_FILTERS}.data": {"campaign": None, "date": "2017-05-31", "metric": "pace"}}
+    outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in cb["output"]]
+
+    def fill(deps):
+        return [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in deps]
+
+    return json.dumps({"output": key, "outputs": outputs, "inputs": fill(cb["inputs"]), "state": fill(cb["state"]),
+                       "changedPropIds": [f"{ids.SN_CREATE}.n_clicks"]})
+
+
+def test_exp009_only_leaders_and_admins_take_snapshots(tmp_path):
+    from sqlalchemy import select
+
+    from db.models import AuditEvent
+    from db.snapshot_models import Snapshot
+    from tests.dashboard.conftest import demo_app, login, post_callback
+
+    app = demo_app(tmp_path)
+    engine = app.server.extensions["jizhong_engine"]
+    reporter = app.server.test_client()
+    login(reporter, "demo-lanshan")
+    assert post_callback(reporter, _create_body(app, "伪造")).status_code == 403
+    leader = app.server.test_client()
+    login(leader, "demo-leader")
+    r = post_callback(leader, _create_body(app, "领导的快照"))
+    assert r.status_code == 200 and "已生成快照" in r.get_data(as_text=True)
+    with read_session(engine) as s:
+        titles = list(s.scalars(select(Snapshot.title)))
+        forbidden = list(s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "forbidden")))
+    assert titles == ["领导的快照"] and forbidden == ["demo-lanshan"]

@@ -1,0 +1,342 @@
+"""The submission and review callbacks over HTTP. They are public endpoints: previews store nothing,
+only a confirmed, signed preview is stored (once), a reporter acts only on its own unit (refused,
+audited, nothing stored), leaders get 403 and anonymous requests 401."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+import pytest
+from dash._utils import stringify_id
+from sqlalchemy import func, select
+
+from dashboard import ids
+from dashboard import submission_view as view
+from db import queries, review
+from db.engine import read_session
+from db.measures import MEASURES
+from db.models import AuditEvent, Report, ReportLine, Unit
+from db.xlsx_template import workbook_bytes
+from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
+
+LANSHAN, LUOZHUANG = "371302", "371311"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """Its own demo database: these tests store reports and reviews."""
+    return demo_app(tmp_path_factory.mktemp("submit"))
+
+
+@pytest.fixture(scope="module")
+def engine(app):
+    return app.server.extensions["jizhong_engine"]
+
+
+@pytest.fixture(scope="module")
+def campaign(engine) -> dict:
+    with read_session(engine) as s:
+        return next(c for c in queries.campaigns(s) if c["is_demo"])
+
+
+def signed_in(app, username: str):
+    c = app.server.test_client()
+    assert login(c, username).status_code == 302
+    return c
+
+
+# --- requests as dash-renderer sends them ------------------------------------------------------------
+
+
+def key(app, name: str, prefix: str = "su-") -> str:
+    return next(k for k, cb in app.callback_map.items() if cb["callback"].__name__ == name and prefix in k)
+
+
+def body(app, name: str, values: dict, prefix: str = "su-") -> str:
+    k = key(app, name, prefix)
+    cb = app.callback_map[k]
+    many = isinstance(cb["output"], list | tuple)
+    outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]}
+               for o in (cb["output"] if many else [cb["output"]])]
+
+    def fill(deps):
+        return [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in deps]
+
+    first = cb["inputs"][0]
+    return json.dumps({"output": k, "outputs": outputs if many else outputs[0], "inputs": fill(cb["inputs"]),
+                       "state": fill(cb["state"]), "changedPropIds": [f"{first['id']}.{first['property']}"]})
+
+
+def preview_body(app, campaign_id: int, unit: str, day: dt.date, figures: dict, reason: str = "") -> str:
+    return body(app, "preview_form", {
+        f"{ids.SU_PREVIEW_BTN}.n_clicks": 1, f"{ids.SU_GRID}.rowData": view.grid_rows(figures),
+        f"{ids.SU_CAMPAIGN}.value": campaign_id, f"{ids.SU_UNIT}.value": unit, f"{ids.SU_DATE}.value": day.isoformat(),
+        f"{ids.SU_LEADER}.value": "周传东", f"{ids.SU_FILLED_BY}.value": "朱红梅",
+        f"{ids.SU_FILLED_ON}.value": day.isoformat(), f"{ids.SU_REASON}.value": reason,
+    })
+
+
+def confirm_body(app, token) -> str:
+    return body(app, "confirm", {f"{ids.SU_CONFIRM}.n_clicks": 1, f"{ids.SU_PENDING}.data": token})
+
+
+def reload_body(app, campaign_id: int, unit: str, day: dt.date) -> str:
+    return body(app, "reload", {f"{ids.SU_CAMPAIGN}.value": campaign_id, f"{ids.SU_UNIT}.value": unit,
+                                f"{ids.SU_DATE}.value": day.isoformat()})
+
+
+def upload_body(app, campaign_id: int, unit: str, day: dt.date, data: bytes, filename: str = "兰山区.xlsx") -> str:
+    url = "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + \
+        base64.b64encode(data).decode()
+    return body(app, "preview_upload", {
+        f"{ids.SU_UPLOAD}.contents": url, f"{ids.SU_UPLOAD}.filename": filename, f"{ids.SU_CAMPAIGN}.value": campaign_id,
+        f"{ids.SU_UNIT}.value": unit, f"{ids.SU_DATE}.value": day.isoformat(), f"{ids.SU_REASON}.value": ""})
+
+
+def decide_body(app, report_id: int, action: str, comment: str = "", campaign_id: int | None = None) -> str:
+    accept = {"type": ids.RV_ACCEPT, "index": report_id}
+    ret = {"type": ids.RV_RETURN, "index": report_id}
+    comment_id = {"type": ids.RV_COMMENT, "index": report_id}
+    clicked = accept if action == "accept" else ret
+    return json.dumps({
+        "output": key(app, "decide", "rv-"),
+        "outputs": [{"id": ids.RV_RESULT, "property": "children"}, {"id": ids.RV_QUEUE, "property": "children"}],
+        "inputs": [[{"id": accept, "property": "n_clicks", "value": 1 if action == "accept" else None}],
+                   [{"id": ret, "property": "n_clicks", "value": 1 if action == "return" else None}]],
+        "state": [[{"id": comment_id, "property": "value", "value": comment}],
+                  [{"id": comment_id, "property": "id", "value": comment_id}],
+                  {"id": ids.RV_CAMPAIGN, "property": "value", "value": campaign_id},
+                  {"id": ids.RV_UNIT, "property": "value", "value": None}],
+        "changedPropIds": [f"{stringify_id(clicked)}.n_clicks"],
+    })
+
+
+def shown(response, component: str, prop: str = "children"):
+    return response.get_json()["response"].get(component, {}).get(prop)
+
+
+def text(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- database helpers --------------------------------------------------------------------------------
+
+
+def report_count(engine) -> int:
+    with read_session(engine) as s:
+        return s.scalar(select(func.count(Report.id)))
+
+
+def audits(engine, action: str, actor: str) -> list[AuditEvent]:
+    with read_session(engine) as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action, AuditEvent.actor == actor)
+                              .order_by(AuditEvent.id)))
+
+
+def current(engine, campaign_id: int, unit: str, before: dt.date) -> tuple[dt.date, dict]:
+    """The unit's figures of its latest report before `before` (what validation compares with)."""
+    from db import store
+
+    with read_session(engine) as s:
+        unit_id = s.scalar(select(Unit.id).where(Unit.code == unit))
+        return store.current_figures(s, campaign_id, unit_id, before)
+
+
+def stored_figures(engine, report_id: int) -> dict:
+    with read_session(engine) as s:
+        lines = s.scalars(select(ReportLine).where(ReportLine.report_id == report_id)).all()
+        return {ln.kind: {m: getattr(ln, m) for m in MEASURES} for ln in lines}
+
+
+# --- tests -------------------------------------------------------------------------------------------
+
+
+def test_sub001_reporter_previews_then_confirms_exactly_what_was_shown(app, engine, campaign):
+    c = signed_in(app, "demo-lanshan")
+    day = dt.date(2017, 6, 7)
+    _, figures = current(engine, campaign["id"], LANSHAN, day)
+    figures["regional"]["offer_ents"] += 5  # 2,395 -> 2,400 in the demo
+    figures["regional"]["offer_workers"] += 300
+    before = report_count(engine)
+
+    r = post_callback(c, preview_body(app, campaign["id"], LANSHAN, day, figures))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    token = shown(r, ids.SU_PENDING, "data")
+    assert token and "确认提交" in text(shown(r, ids.SU_PREVIEW))
+    assert "2 项有变化" in text(shown(r, ids.SU_PREVIEW))
+    assert report_count(engine) == before  # a preview stores nothing
+
+    r = post_callback(c, confirm_body(app, token))
+    assert r.status_code == 200
+    assert "已提交：兰山区 截至 2017年6月7日 第 1 版" in text(shown(r, ids.SU_RESULT))
+    report_id = shown(r, ids.SU_STAMP, "data")
+    assert report_count(engine) == before + 1
+    with read_session(engine) as s:
+        report = s.get(Report, report_id)
+        assert (report.report_date, report.version, report.source, report.submitted_by, report.leader) == (
+            day, 1, "web", "demo-lanshan", "周传东")
+    assert stored_figures(engine, report_id) == figures
+    assert "371302 2017-06-07 第1版（web）" in audits(engine, "report.submit", "demo-lanshan")[-1].detail
+
+    # The same preview confirmed again (a replay or a double click) stores nothing more.
+    r = post_callback(c, confirm_body(app, token))
+    assert "已有新的版本" in text(shown(r, ids.SU_RESULT))
+    assert report_count(engine) == before + 1
+
+
+def test_sub002_a_tampered_or_missing_preview_stores_nothing(app, engine, campaign):
+    c = signed_in(app, "demo-lanshan")
+    day = dt.date(2017, 6, 8)
+    _, figures = current(engine, campaign["id"], LANSHAN, day)
+    token = shown(post_callback(c, preview_body(app, campaign["id"], LANSHAN, day, figures)), ids.SU_PENDING, "data")
+    before = report_count(engine)
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    for bad in (forged, None, "validated", {"ok": True}):
+        r = post_callback(c, confirm_body(app, bad))
+        assert r.status_code == 200
+        assert "没有可提交的预览" in text(shown(r, ids.SU_RESULT))
+    assert report_count(engine) == before
+
+
+def test_sub003_anonymous_requests_to_every_callback_are_401(app, engine, campaign):
+    c = app.server.test_client()
+    c.get("/login")
+    bodies = [preview_body(app, campaign["id"], LANSHAN, dt.date(2017, 6, 9), {}), confirm_body(app, "x"),
+              reload_body(app, campaign["id"], LANSHAN, dt.date(2017, 6, 9)),
+              upload_body(app, campaign["id"], LANSHAN, dt.date(2017, 6, 9), b"x"),
+              body(app, "invalidate", {}), body(app, "reload", {}, "rv-"), decide_body(app, 1, "accept")]
+    before = report_count(engine)
+    for b in bodies:
+        assert c.post(UPDATE, data=b, content_type="application/json").status_code == 401
+    assert report_count(engine) == before
+
+
+def test_sub004_a_leader_is_refused_every_callback_with_403_and_an_audit_row(app, engine, campaign):
+    c = signed_in(app, "demo-leader")
+    keys = [k for k in app.callback_map if "su-" in k or "rv-" in k]
+    assert len(keys) == 7  # submit: reload, preview_form, preview_upload, invalidate, confirm; review: 2
+    before, refused = report_count(engine), len(audits(engine, "forbidden", "demo-leader"))
+    day = dt.date(2017, 6, 9)
+    bodies = [preview_body(app, campaign["id"], LUOZHUANG, day, {}), confirm_body(app, "x"),
+              reload_body(app, campaign["id"], LUOZHUANG, day),
+              upload_body(app, campaign["id"], LUOZHUANG, day, b"x"), body(app, "invalidate", {}),
+              body(app, "reload", {f"{ids.RV_CAMPAIGN}.value": campaign["id"]}, "rv-"),
+              decide_body(app, 1, "accept", campaign_id=campaign["id"])]
+    for b in bodies:
+        assert post_callback(c, b).status_code == 403
+    assert len(audits(engine, "forbidden", "demo-leader")) == refused + len(bodies)
+    assert report_count(engine) == before
+    assert not audits(engine, "report.accept", "demo-leader")
+
+
+def test_sub005_lanshan_reporter_cannot_act_for_another_unit(app, engine, campaign):
+    c = signed_in(app, "demo-lanshan")
+    day = dt.date(2017, 6, 9)
+    _, figures = current(engine, campaign["id"], LUOZHUANG, day)
+    before, refused = report_count(engine), len(audits(engine, "forbidden", "demo-lanshan"))
+    for b, output in ((preview_body(app, campaign["id"], LUOZHUANG, day, figures), ids.SU_PREVIEW),
+                      (reload_body(app, campaign["id"], LUOZHUANG, day), ids.SU_PREVIEW),
+                      (upload_body(app, campaign["id"], LUOZHUANG, day, workbook_bytes(unit_name="罗庄区总工会",
+                                                                                          figures=figures)),
+                       ids.SU_PREVIEW)):
+        r = post_callback(c, b)
+        assert r.status_code == 200
+        assert "只能报送本单位（371302）的数据" in text(shown(r, output))
+        assert shown(r, ids.SU_PENDING, "data") is None
+    events = audits(engine, "forbidden", "demo-lanshan")
+    assert len(events) == refused + 3 and "371311" in events[-1].detail
+
+    # An admin's preview for 罗庄区 is not the reporter's to confirm.
+    admin = signed_in(app, "demo-admin")
+    token = shown(post_callback(admin, preview_body(app, campaign["id"], LUOZHUANG, day, figures)), ids.SU_PENDING,
+                  "data")
+    assert token
+    r = post_callback(c, confirm_body(app, token))
+    assert "不属于当前登录的用户" in text(shown(r, ids.SU_RESULT))
+    assert report_count(engine) == before
+
+
+def test_sub006_a_second_report_for_a_date_is_a_correction_and_needs_a_reason(app, engine, campaign):
+    admin = signed_in(app, "demo-admin")
+    day, figures = current(engine, campaign["id"], LUOZHUANG, dt.date(2017, 6, 10))  # its last report
+    figures["industry"]["filed_workers"] += 1
+    r = post_callback(admin, reload_body(app, campaign["id"], LUOZHUANG, day))
+    assert "本次提交为更正，将保存为第 2 版" in text(shown(r, ids.SU_CORRECTION))
+    r = post_callback(admin, preview_body(app, campaign["id"], LUOZHUANG, day, figures))
+    assert shown(r, ids.SU_PENDING, "data") is None
+    assert "更正报送须填写更正原因" in text(shown(r, ids.SU_PREVIEW))
+    r = post_callback(admin, preview_body(app, campaign["id"], LUOZHUANG, day, figures, reason="行业备案职工数漏报 1 人"))
+    assert "更正，将保存为第 2 版" in text(shown(r, ids.SU_PREVIEW))
+    assert "与当前的第 1 版相比，1 项有变化" in text(shown(r, ids.SU_PREVIEW))
+    r = post_callback(admin, confirm_body(app, shown(r, ids.SU_PENDING, "data")))
+    report_id = shown(r, ids.SU_STAMP, "data")
+    with read_session(engine) as s:
+        report = s.get(Report, report_id)
+        assert (report.version, report.is_correction, report.reason) == (2, True, "行业备案职工数漏报 1 人")
+        assert review.history_status(s, [report_id])[report_id]["status"] == "pending"
+    assert stored_figures(engine, report_id) == figures
+
+
+def test_sub007_upload_errors_name_sheet_cell_and_field(app, engine, campaign):
+    c = signed_in(app, "demo-lanshan")
+    day = dt.date(2017, 6, 9)
+    _, figures = current(engine, campaign["id"], LANSHAN, day)
+    bad = {k: dict(v) for k, v in figures.items()}
+    bad["regional"]["signed_workers"] = bad["regional"]["offer_workers"] + 1  # G6 in the template
+    before = report_count(engine)
+    r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day, workbook_bytes(unit_name="兰山区总工会",
+                                                                                        figures=bad)))
+    preview = text(shown(r, ids.SU_PREVIEW))
+    assert "G6" in preview and "区域 · 签订合同覆盖职工数" in preview and "大于 发出要约覆盖职工数" in preview
+    assert shown(r, ids.SU_PENDING, "data") is None
+    # A workbook whose 单位 is another unit is refused with that cell named.
+    r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day,
+                                     workbook_bytes(unit_name="罗庄区总工会", figures=figures)))
+    preview = text(shown(r, ids.SU_PREVIEW))
+    assert "罗庄区" in preview and "单位" in preview and shown(r, ids.SU_PENDING, "data") is None
+    # Not a workbook at all.
+    r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day, b"a,b\n1,2\n", "figures.xlsx"))
+    assert "不是 Excel 工作簿" in text(shown(r, ids.SU_PREVIEW))
+    # A good workbook previews, fills the grid with what it shows, and confirms as an Excel upload.
+    r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day, workbook_bytes(
+        unit_name="兰山区总工会", figures=figures, leader="周传东", filled_by="朱红梅", filled_on=day)))
+    token = shown(r, ids.SU_PENDING, "data")
+    assert token and shown(r, ids.SU_GRID, "rowData") == view.grid_rows(figures)
+    assert report_count(engine) == before
+    r = post_callback(c, confirm_body(app, token))
+    with read_session(engine) as s:
+        report = s.get(Report, shown(r, ids.SU_STAMP, "data"))
+        assert (report.source, report.report_date, report.filled_by) == ("excel", day, "朱红梅")
+
+
+def test_rev001_admin_returns_with_a_comment_and_the_reporter_sees_it(app, engine, campaign):
+    admin = signed_in(app, "demo-admin")
+    with read_session(engine) as s:
+        queue = review.review_queue(s, campaign["id"])
+    item = next(i for i in queue if i["unit_code"] == LANSHAN)
+    r = post_callback(admin, decide_body(app, item["report_id"], "return", "  ", campaign["id"]))
+    assert "退回报表须填写退回意见" in text(shown(r, ids.RV_RESULT))
+    comment = "区域行覆盖职工数与备案回执不符，请核实"
+    r = post_callback(admin, decide_body(app, item["report_id"], "return", comment, campaign["id"]))
+    assert "已退回报表" in text(shown(r, ids.RV_RESULT))
+    assert f'"data-report-id": "{item["report_id"]}"' not in text(shown(r, ids.RV_QUEUE))
+    with read_session(engine) as s:
+        assert review.history_status(s, [item["report_id"]])[item["report_id"]]["status"] == "returned"
+    reporter = signed_in(app, "demo-lanshan")
+    r = post_callback(reporter, reload_body(app, campaign["id"], LANSHAN, item["report_date"]))
+    assert comment in text(shown(r, ids.SU_RETURNED))
+    # A second decision on the same version is refused by the review module.
+    r = post_callback(admin, decide_body(app, item["report_id"], "accept", campaign_id=campaign["id"]))
+    assert "不能重复审核" in text(shown(r, ids.RV_RESULT))
+
+
+def test_rev002_a_reporter_cannot_review(app, engine, campaign):
+    c = signed_in(app, "demo-lanshan")
+    with read_session(engine) as s:
+        item = review.review_queue(s, campaign["id"])[0]
+    assert post_callback(c, decide_body(app, item["report_id"], "accept", campaign_id=campaign["id"])).status_code == 403
+    with read_session(engine) as s:
+        assert review.history_status(s, [item["report_id"]])[item["report_id"]]["status"] == "pending"
+    assert "decide" in audits(engine, "forbidden", "demo-lanshan")[-1].detail

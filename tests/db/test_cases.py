@@ -1,0 +1,304 @@
+"""Typical cases and final summaries (db/cases.py): the pure rules, the queries colleagues call
+(case_counts, summary_status, highlights, case_locations), the writes with their audit rows, and
+the demo extension (db/demo_cases.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from db import cases, files
+from db.case_models import CasePhoto, StoredFile, SummaryFile, TypicalCase
+from db.engine import read_session, write_session
+from db.models import AuditEvent, Campaign
+
+D = dt.date
+DEADLINE = D(2017, 6, 10)
+
+CASE = {"title": "陶瓷行业协商", "subject": "罗庄区陶瓷行业", "summary": "行业工资指导线", "level": "industry",
+        "stage": "selected", "started_on": "2017-03-12", "selected_on": "2017-05-25", "lon": 118.27, "lat": 34.96}
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 120, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+# --- pure rules ------------------------------------------------------------------------------------
+
+
+def test_cas001_days_left_and_countdown():
+    assert cases.days_left(DEADLINE, D(2017, 6, 1)) == 9
+    assert cases.days_left(DEADLINE, DEADLINE) == 0
+    assert cases.days_left(DEADLINE, D(2017, 6, 13)) == -3
+    assert cases.countdown_text(DEADLINE, D(2017, 6, 1)) == "距 6月10日 报送截止还有 9 天"
+    assert cases.countdown_text(DEADLINE, DEADLINE) == "今天（6月10日）报送截止"
+    assert cases.countdown_text(DEADLINE, D(2017, 6, 13)) == "报送已于 2017年6月10日 截止（已过 3 天）"
+
+
+def test_cas002_summary_state_and_lateness():
+    on_day = dt.datetime(2017, 6, 10, 23, 59)
+    next_day = dt.datetime(2017, 6, 11, 0, 0)
+    assert not cases.is_late(on_day, DEADLINE) and cases.is_late(next_day, DEADLINE)
+    assert not cases.is_late(None, DEADLINE)
+    assert cases.summary_state(on_day, DEADLINE, D(2017, 7, 1)) == "on_time"
+    assert cases.summary_state(next_day, DEADLINE, D(2017, 7, 1)) == "late"
+    assert cases.summary_state(None, DEADLINE, D(2017, 6, 10)) == "pending"
+    assert cases.summary_state(None, DEADLINE, D(2017, 6, 11)) == "overdue"
+
+
+def test_cas003_missing_summaries_in_order():
+    status = {"A": {"submitted": True}, "B": {"submitted": False}, "C": {"submitted": False}, "D": {"submitted": True}}
+    assert cases.missing_summaries(status, DEADLINE, D(2017, 6, 8)) == {
+        "missing": ["B", "C"], "days_left": 2, "overdue": False}
+    assert cases.missing_summaries(status, DEADLINE, D(2017, 6, 12)) == {
+        "missing": ["B", "C"], "days_left": -2, "overdue": True}
+    everyone = {k: {"submitted": True} for k in "AB"}
+    assert cases.missing_summaries(everyone, DEADLINE, D(2017, 6, 12))["overdue"] is False
+
+
+def test_cas004_cases_against_target():
+    assert [cases.target_gap(n, t) for n, t in ((0, 3), (2, 3), (3, 3), (5, 3), (1, 0))] == [3, 1, 0, 0, 0]
+    counts = {
+        "A": {"total": 4, "new": 3, "city_level": 1, "target": 3},
+        "B": {"total": 1, "new": 0, "city_level": 0, "target": 2},  # an old case only: still short by 2
+        "C": {"total": 0, "new": 0, "city_level": 0, "target": 2},
+        "D": {"total": 0, "new": 0, "city_level": 0, "target": 0},
+    }
+    rows = cases.target_rows(counts, {"A": "甲", "B": "乙", "C": "丙"})
+    assert [(r["code"], r["name"], r["gap"], r["none"], r["met"]) for r in rows] == [
+        ("A", "甲", 0, False, True), ("B", "乙", 2, False, False), ("C", "丙", 2, True, False),
+        ("D", "D", 0, True, False)]
+
+
+def test_cas005_who_may_do_what():
+    assert cases.can_edit_case("admin", None, "371302")
+    assert cases.can_edit_case("reporter", "371302", "371302")
+    assert not cases.can_edit_case("reporter", "371302", "371311")
+    assert not cases.can_edit_case("reporter", None, "371302")
+    assert not cases.can_edit_case("leader", None, "371302")
+    assert cases.can_mark_city_level("admin")
+    assert not cases.can_mark_city_level("reporter") and not cases.can_mark_city_level("leader")
+    assert cases.can_upload_summary("reporter", "KF01", "KF01") and not cases.can_upload_summary("reporter", "KF01", "KF02")
+    assert cases.can_upload_summary("admin", None, "KF02") and not cases.can_upload_summary("leader", None, "KF02")
+
+
+def test_cas006_validate_case_names_every_problem():
+    clean = cases.validate_case({**CASE, "title": "  陶瓷行业协商 "})
+    assert clean["title"] == "陶瓷行业协商" and clean["started_on"] == D(2017, 3, 12)
+    assert (clean["lon"], clean["lat"]) == (118.27, 34.96)
+    with pytest.raises(cases.CaseError) as exc:
+        cases.validate_case({"level": "city", "stage": "selected", "started_on": "2017-05-01",
+                             "selected_on": "2017-04-01", "lon": 118.3, "lat": None})
+    assert exc.value.message == (
+        "标题：必填；企业、行业或区域名称：必填；好经验、好做法：必填；层级：请选择 企业、行业 或 区域；"
+        "选树日期：不能早于开始培育日期；位置：经度和纬度须同时填写或同时留空")
+    with pytest.raises(cases.CaseError, match="选树日期：已选树或跟踪服务的典型请填写选树日期"):
+        cases.validate_case({**CASE, "selected_on": None})
+    with pytest.raises(cases.CaseError, match=r"位置：经纬度（116.4, 39.9）不在临沂市范围内"):
+        cases.validate_case({**CASE, "lon": 116.4, "lat": 39.9})
+    with pytest.raises(cases.CaseError, match="开始培育日期：必填"):
+        cases.validate_case({**CASE, "started_on": "3月12日"})
+    assert cases.validate_case({**CASE, "stage": "cultivating", "selected_on": "", "lon": "", "lat": ""})["lon"] is None
+
+
+def test_cas007_short_summary():
+    assert cases.short("a  b\nc") == "a b c"
+    assert cases.short("长" * 70) == "长" * 59 + "…"
+
+
+# --- queries and writes ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign_id(preset_engine):
+    with read_session(preset_engine) as s:
+        return s.scalar(select(Campaign.id))
+
+
+def _audits(engine, action: str) -> list[str]:
+    with read_session(engine) as s:
+        return list(s.scalars(select(AuditEvent.detail).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_cas010_create_update_mark_and_counts(preset_engine, campaign_id):
+    engine = preset_engine
+    t0 = dt.datetime(2017, 4, 1, 9, 0)
+    with write_session(engine) as s:
+        cases.set_target(s, campaign_id, "371311", 3)
+        cases.set_target(s, campaign_id, "371302", 1)
+        a = cases.create_case(s, campaign_id, "371311", CASE, actor="luozhuang", ip="10.0.0.1", now=t0).id
+        b = cases.create_case(s, campaign_id, "371311", {**CASE, "stage": "cultivating", "selected_on": None,
+                                                          "lon": None, "lat": None}, actor="luozhuang", now=t0).id
+        c = cases.create_case(s, campaign_id, "371311", {**CASE, "stage": "follow_up", "title": "旧典型"},
+                              actor="luozhuang", now=t0).id
+        cases.update_case(s, b, {**CASE, "stage": "cultivating", "selected_on": None, "lon": None, "lat": None,
+                                 "title": "新标题"}, actor="luozhuang", now=t0)
+        cases.set_city_level(s, a, True, actor="admin1", now=t0)
+    with read_session(engine) as s:
+        counts = cases.case_counts(s, campaign_id)
+    assert len(counts) == 23  # every unit present
+    assert counts["371311"] == {"total": 3, "city_level": 1, "target": 3, "new": 2, "gap": 1,
+                                "by_stage": {"cultivating": 1, "selected": 1, "follow_up": 1}}
+    assert counts["371302"] == {"total": 0, "city_level": 0, "target": 1, "new": 0, "gap": 1,
+                                "by_stage": {"cultivating": 0, "selected": 0, "follow_up": 0}}
+    assert counts["KF01"]["target"] == 0
+    assert _audits(engine, "case.create") == [f"典型 #{a} 371311「陶瓷行业协商」", f"典型 #{b} 371311「陶瓷行业协商」",
+                                              f"典型 #{c} 371311「旧典型」"]
+    assert _audits(engine, "case.update") == [f"典型 #{b}：title"]
+    assert _audits(engine, "case.mark") == [f"典型 #{a} 标记为市级典型"]
+    with read_session(engine) as s:
+        assert cases.get_case(s, b)["title"] == "新标题"
+        assert cases.get_case(s, a)["city_level_by"] == "admin1"
+        assert cases.get_case(s, 999) is None
+        assert [c["id"] for c in cases.list_cases(s, campaign_id, stage="cultivating")] == [b]
+        assert [c["id"] for c in cases.list_cases(s, campaign_id, city_level=True)] == [a]
+        assert cases.list_cases(s, campaign_id, unit="371302") == []
+        assert cases.case_unit_code(s, a) == "371311"
+
+
+def test_cas011_refused_case_or_photo_saves_nothing(preset_engine, campaign_id, tmp_path):
+    engine, up = preset_engine, tmp_path / "uploads"
+    with pytest.raises(cases.CaseError, match="标题：必填"), write_session(engine) as s:
+        cases.create_case(s, campaign_id, "371311", {**CASE, "title": ""}, actor="x")
+    with pytest.raises(cases.CaseError, match="单位代码 999999 不存在"), write_session(engine) as s:
+        cases.create_case(s, campaign_id, "999999", CASE, actor="x")
+    # A case with a good photo and a bad one, in one transaction: neither the case nor any file survives.
+    with pytest.raises(files.FileRejected, match="“fake.jpg”不是有效的图片文件"), write_session(engine) as s:
+        case = cases.create_case(s, campaign_id, "371311", CASE, actor="x")
+        cases.add_case_photo(s, case.id, jpeg(), "good.jpg", actor="x", directory=up)
+        cases.add_case_photo(s, case.id, b"not an image", "fake.jpg", actor="x", directory=up)
+    with read_session(engine) as s:
+        for model in (TypicalCase, CasePhoto, StoredFile):
+            assert s.scalar(select(func.count()).select_from(model)) == 0
+        assert s.scalar(select(func.count()).where(AuditEvent.action.like("case.%"))) == 0
+    assert list(up.iterdir()) == []
+
+
+def test_cas012_summary_status_every_unit(preset_engine, campaign_id, tmp_path):
+    from db.demo_cases import summary_docx
+
+    engine, up = preset_engine, tmp_path / "uploads"
+    with write_session(engine) as s:
+        cases.add_summary_file(s, campaign_id, "371302", "written", summary_docx("兰山区"), "总结.docx", actor="ls",
+                               directory=up, now=dt.datetime(2017, 6, 9, 10, 0))
+        cases.add_summary_file(s, campaign_id, "371302", "media", jpeg(), "仪式.jpg", actor="ls", directory=up,
+                               now=dt.datetime(2017, 6, 9, 10, 5))
+        cases.add_summary_file(s, campaign_id, "371323", "written", summary_docx("沂水县"), "总结.docx", actor="ys",
+                               directory=up, now=dt.datetime(2017, 6, 12, 8, 0))
+        cases.add_summary_file(s, campaign_id, "KF01", "media", jpeg(), "仪式.jpg", actor="kf", directory=up,
+                               now=dt.datetime(2017, 6, 1, 8, 0))
+    with pytest.raises(files.FileRejected, match="只接受 docx、pdf 文档"), write_session(engine) as s:
+        cases.add_summary_file(s, campaign_id, "371311", "written", jpeg(), "总结.jpg", actor="lz", directory=up)
+    with pytest.raises(files.FileRejected, match="只接受 jpg、png 图片、mp4 视频"), write_session(engine) as s:
+        cases.add_summary_file(s, campaign_id, "371311", "media", summary_docx("x"), "总结.docx", actor="lz",
+                               directory=up)
+    with read_session(engine) as s:
+        status = cases.summary_status(s, campaign_id)
+        assert len(status) == 23
+        assert status["371302"] == {"submitted": True, "at": dt.datetime(2017, 6, 9, 10, 0), "files": 2,
+                                    "late": False, "written": 1, "media": 1, "last_at": dt.datetime(2017, 6, 9, 10, 5)}
+        assert status["371323"]["late"] is True and status["371323"]["submitted"] is True
+        assert status["KF01"] == {"submitted": False, "at": None, "files": 1, "late": False, "written": 0,
+                                  "media": 1, "last_at": dt.datetime(2017, 6, 1, 8, 0)}
+        assert status["371311"]["files"] == 0
+        chase = cases.missing_summaries(status, DEADLINE, D(2017, 6, 10))
+        assert len(chase["missing"]) == 21 and "KF01" in chase["missing"] and "371302" not in chase["missing"]
+        assert [f["name"] for f in cases.summary_files(s, campaign_id, "371302")] == ["总结.docx", "仪式.jpg"]
+        assert s.scalar(select(func.count()).select_from(SummaryFile)) == 4
+    assert len(_audits(engine, "summary.upload")) == 4 and len(_audits(engine, "file.upload")) == 4
+
+
+def test_cas013_highlights_and_locations(preset_engine, campaign_id, tmp_path):
+    engine, up = preset_engine, tmp_path / "uploads"
+    with write_session(engine) as s:
+        ids = []
+        for day, (code, located) in enumerate([("371302", True), ("371311", False), ("371323", True)], start=1):
+            at = dt.datetime(2017, 4, day, 9, 0)
+            fields = {**CASE, "title": f"典型{day}", "summary": "好" * 80}
+            if not located:
+                fields.update(lon=None, lat=None)
+            ids.append(cases.create_case(s, campaign_id, code, fields, actor="x", now=at).id)
+        photo = cases.add_case_photo(s, ids[0], jpeg(), "p.jpg", actor="x", directory=up)
+        cases.set_city_level(s, ids[0], True, actor="admin")
+    with read_session(engine) as s:
+        top = cases.highlights(s, campaign_id, limit=2)
+        assert [h["id"] for h in top] == [ids[0], ids[2]]  # 市级典型 first, then the newest
+        assert top[0]["thumb_url"] == f"/files/{photo.id}/thumb" and top[1]["thumb_url"] is None
+        assert top[0]["summary"] == "好" * 59 + "…"
+        assert {"id", "unit_code", "unit_name", "title", "level", "stage", "summary", "thumb_url"} <= set(top[0])
+        assert top[0]["unit_name"] == "兰山区"
+        assert [h["id"] for h in cases.highlights(s, campaign_id)] == [ids[0], ids[2], ids[1]]
+        located = cases.case_locations(s, campaign_id)
+        assert [(p["id"], p["lon"], p["lat"], p["stage"], p["unit_name"]) for p in located] == [
+            (ids[0], 118.27, 34.96, "selected", "兰山区"), (ids[2], 118.27, 34.96, "selected", "沂水县")]
+        assert cases.file_owner(s, photo.id) == {"type": "case", "case_id": ids[0]}
+
+
+# --- demo ------------------------------------------------------------------------------------------
+
+
+def _demo_snapshot(engine) -> dict:
+    from db.demo import DEMO_NAME
+
+    with read_session(engine) as s:
+        cid = s.scalar(select(Campaign.id).where(Campaign.name == DEMO_NAME))
+        listed = cases.list_cases(s, cid)
+        return {
+            "cases": [(c["unit_code"], c["title"], c["level"], c["stage"], c["lon"], c["lat"], c["city_level"],
+                       [p["name"] for p in c["photos"]]) for c in listed],
+            "counts": cases.case_counts(s, cid),
+            "status": cases.summary_status(s, cid),
+            "campaign": cid,
+        }
+
+
+def test_cas020_demo_cases_and_summaries(engine, tmp_path, monkeypatch):
+    from shapely.geometry import Point, shape
+
+    from dashboard import geo
+    from db.demo import build_demo
+
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    build_demo(engine)
+    demo = _demo_snapshot(engine)
+    listed = demo["cases"]
+    assert len(listed) == 21 and len({c[0] for c in listed}) == 16
+    assert {c[2] for c in listed} == {"enterprise", "industry", "region"}
+    assert {c[3] for c in listed} == {"cultivating", "selected", "follow_up"}
+    assert sum(c[6] for c in listed) == 4 and all(c[6] for c in listed[:4])  # 市级典型 listed first
+    assert sum(len(c[7]) for c in listed) == 25
+    located = [c for c in listed if c[4] is not None]
+    assert len(located) == 10
+    shapes = {f["id"]: shape(f["geometry"]) for f in geo.city_geojson(tuple(sorted({c[0] for c in located})))["features"]}
+    for code, title, *_rest in located:
+        lon, lat = next((c[4], c[5]) for c in located if c[1] == title)
+        assert shapes[code].contains(Point(lon, lat)), f"{title} is not inside {code}"
+    counts = demo["counts"]
+    no_case = sorted(code for code, c in counts.items() if c["total"] == 0 and c["target"] > 0)
+    assert no_case == ["371328", "KF03"]
+    status = demo["status"]
+    assert sum(s["submitted"] for s in status.values()) == 18
+    assert [code for code, s in status.items() if s["late"]] == ["371323"]
+    assert sorted(code for code, s in status.items() if not s["submitted"]) == ["371326", "371328", "KF03", "SZ05",
+                                                                                  "SZ07"]
+    assert status["SZ07"]["media"] == 1
+    # Every stored file exists on disk, and the demo reuses files by content name.
+    with read_session(engine) as s:
+        names = list(s.scalars(select(StoredFile.storage_name)))
+    assert names and all(n.startswith("demo-") for n in names)
+    on_disk = {p.name for p in (tmp_path / "uploads").iterdir()}
+    assert set(names) <= on_disk
+    # Deterministic: a reset rebuilds the same cases, counts and summaries, and adds no new files.
+    build_demo(engine, reset=True)
+    again = _demo_snapshot(engine)
+    assert {k: again[k] for k in ("cases", "counts", "status")} == {k: demo[k] for k in ("cases", "counts", "status")}
+    assert {p.name for p in (tmp_path / "uploads").iterdir()} == on_disk
+    with read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(TypicalCase)) == 21  # the old rows were deleted
+        assert s.scalar(select(func.count()).select_from(StoredFile)) == len(names)
