@@ -66,7 +66,7 @@ def take_snapshot(filters: dict | None, title: str | None, note: str | None) -> 
     campaign_id, as_of, metric = _filters(filters)
     with write_session(_engine()) as s:
         row = snapshots.create(s, campaign_id=campaign_id, as_of=as_of, metric=metric, title=title or "",
-                               note=note or "", actor=current_user.username, ip=_client_ip(), thresholds=thresholds())
+                               note=note or "", actor=current_user.username, ip=_client_ip(), thresholds=thresholds(campaign_id))
         return row.id
 
 

@@ -59,7 +59,7 @@ def default_as_of(campaign: dict | None, dates: list[dt.date], today: dt.date) -
 
 def thresholds(campaign: dict | int | None = None):
     """Lagging thresholds and pace of a campaign (its dict or id): what an admin set for it on
-    /admin/campaigns (db.admin_ops.CampaignThreshold), field by field over the app's defaults from
+    /admin/campaigns (db.models.CampaignThreshold), field by field over the app's defaults from
     create_app({"LAGGING": {...}}). Without a campaign, or for one without settings: the defaults.
     Read once per request and campaign (a page asks several times while it renders)."""
     from flask import g

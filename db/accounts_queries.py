@@ -47,7 +47,7 @@ def unit_choices(session: Session) -> list[dict]:
 
 def admin_campaigns(session: Session) -> list[dict]:
     """Every campaign, newest first, with its report count and whether an admin set thresholds."""
-    from db.admin_ops import CampaignThreshold
+    from db.models import CampaignThreshold
 
     reports = (select(Report.campaign_id, func.count(func.distinct(Report.unit_id)).label("units_reported"),
                       func.count(Report.id).label("versions"))

@@ -21,12 +21,12 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db.auth import audit
-from db.models import Base, Campaign, Report, Unit, UnitCampaign
+from db.models import Campaign, CampaignThreshold, Report, Unit, UnitCampaign
 
 
 class AdminError(Exception):
@@ -170,22 +170,6 @@ def update_campaign(session: Session, campaign_id: int, name: str, dates: dict, 
 
 
 # --- lagging thresholds per campaign ---------------------------------------------------------------
-
-
-class CampaignThreshold(Base):
-    """An admin's lagging thresholds for one campaign (migration 0007). NULL: the app's default."""
-
-    __tablename__ = "campaign_threshold"
-
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
-    pace_gap_points: Mapped[float | None] = mapped_column(Float)
-    filing_gap_points: Mapped[float | None] = mapped_column(Float)
-    stale_days: Mapped[int | None] = mapped_column(Integer)
-    coverage_margin_points: Mapped[float | None] = mapped_column(Float)
-    min_expected_fraction: Mapped[float | None] = mapped_column(Float)
-    pace: Mapped[str | None] = mapped_column(Text)  # JSON [["2017-03-31", 0.2], ...]
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated_by: Mapped[str] = mapped_column(String(50))
 
 
 # field -> (label, unit, minimum, maximum, integer?)

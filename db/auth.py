@@ -30,10 +30,10 @@ from typing import NamedTuple, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, ForeignKey, Index, exists, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
 
-from db.models import ApiToken, AuditEvent, Base, Campaign, Report, Unit, User
+from db.models import ApiToken, AuditEvent, Campaign, Report, SessionRevocation, Unit, User
 
 ROLES = ("leader", "reporter", "admin")
 ROLE_LABELS = {"leader": "领导", "reporter": "县区填报员", "admin": "管理员"}
@@ -354,19 +354,6 @@ def set_user_role(session: Session, user_id: int, role: str, unit_code: str | No
 
 
 # --- revoking sessions -----------------------------------------------------------------------------
-
-class SessionRevocation(Base):
-    """Per account: sessions signed in before `revoked_at` are refused (migration 0007)."""
-
-    __tablename__ = "session_revocation"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
-    revoked_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-# The IP rate limit's lookup (recent_login_failures), created by migration 0007.
-Index("ix_audit_event_ip_at", AuditEvent.ip, AuditEvent.at)
-
 
 def revoke_sessions(session: Session, user_id: int, now: dt.datetime | None = None) -> dt.datetime:
     """End every session of this account signed in before `now` (microseconds kept: a session

@@ -14,7 +14,9 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -141,6 +143,7 @@ class ReportLine(Base):
 
 # --- accounts, API tokens, audit log (migration 0002) ---------------------------------------------
 
+
 class User(Base):
     """A person who logs in: 领导 (leader), 县区填报员 (reporter, bound to one unit) or 管理员 (admin).
 
@@ -193,3 +196,40 @@ class AuditEvent(Base):
     ip: Mapped[str] = mapped_column(String(45), default="")
     action: Mapped[str] = mapped_column(String(40))  # e.g. login.failure, token.create
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SessionRevocation(Base):
+    """Per account: sessions signed in before `revoked_at` are refused (migration 0007)."""
+
+    __tablename__ = "session_revocation"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    revoked_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+# The IP rate limit's lookup (recent_login_failures), created by migration 0007.
+Index("ix_audit_event_ip_at", AuditEvent.ip, AuditEvent.at)
+
+
+# --- admin-managed settings (migration 0007) ----------------------------------------------------
+
+
+class CampaignThreshold(Base):
+    """An admin's lagging thresholds for one campaign (migration 0007). NULL: the app's default."""
+
+    __tablename__ = "campaign_threshold"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    pace_gap_points: Mapped[float | None] = mapped_column(Float)
+    filing_gap_points: Mapped[float | None] = mapped_column(Float)
+    stale_days: Mapped[int | None] = mapped_column(Integer)
+    coverage_margin_points: Mapped[float | None] = mapped_column(Float)
+    min_expected_fraction: Mapped[float | None] = mapped_column(Float)
+    pace: Mapped[str | None] = mapped_column(Text)  # JSON [["2017-03-31", 0.2], ...]
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(50))
+
+
+# Model modules of later migrations register on Base.metadata when imported. Importing them here
+# makes the metadata complete wherever db.models is used (the migration check compares it).
+from db import action_models, case_models, review_models, snapshot_models  # noqa: E402, F401

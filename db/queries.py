@@ -15,12 +15,12 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import Float, and_, case, cast, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from db.measures import LINE_KINDS, MEASURES
-from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
+from db.models import AuditEvent, Campaign, Report, ReportLine, Unit, UnitCampaign
 
 RATES = ("sign_rate", "filing_rate", "ent_coverage", "worker_coverage", "target_progress")
 
@@ -297,13 +297,33 @@ def unit(session: Session, code: str) -> dict | None:
     return dict(row) if row else None
 
 
+def report_figures(session: Session, report_ids: list[int]) -> dict[int, dict]:
+    """Figures (kind -> measure -> int) of these report versions."""
+    out: dict[int, dict] = {}
+    if not report_ids:
+        return out
+    for line in session.scalars(select(ReportLine).where(ReportLine.report_id.in_(report_ids))):
+        out.setdefault(line.report_id, {})[line.kind] = {m: getattr(line, m) for m in MEASURES}
+    return out
+
+
+# Audited actions that change what a dashboard shows (logins, refusals and exports do not).
+DATA_ACTIONS = ("report.", "case.", "summary.", "file.", "instructor.", "worklog.", "eval.", "scheme.", "refusal.",
+                "campaign.", "unit.", "baseline.", "snapshot.")
+
+
 def data_version(session: Session) -> str:
-    """A cheap fingerprint that changes whenever a report or campaign is added (tables are append-only)."""
+    """A cheap fingerprint that changes whenever the data behind a dashboard changes: a report or campaign
+    is added (reports are append-only; the demo writes them without audit events), or any audited write
+    (review, case, work log, refusal, settings ...) happens. Open pages poll it to refresh."""
     row = session.execute(
         select(
             select(func.count(Report.id)).scalar_subquery(),
             select(func.max(Report.id)).scalar_subquery(),
             select(func.count(Campaign.id)).scalar_subquery(),
+            select(func.max(AuditEvent.id))
+            .where(or_(*(AuditEvent.action.startswith(prefix) for prefix in DATA_ACTIONS)))
+            .scalar_subquery(),
         )
     ).one()
     return ":".join(str(v or 0) for v in row)

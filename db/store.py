@@ -100,6 +100,16 @@ def submit_in(session: Session, sub: Submission, now: dt.datetime | None = None)
     return Stored(report.id, version, warnings)
 
 
+def validation_context(session: Session, campaign_id: int, unit_code: str, report_date: dt.date) -> Context | None:
+    """The Context `submit_in` validates against, read-only (for previews), or None if the campaign or
+    unit does not exist. Preview and store share this builder, so they cannot disagree."""
+    campaign = session.get(Campaign, campaign_id)
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+    if campaign is None or unit is None:
+        return None
+    return _context(session, campaign, unit, report_date)
+
+
 def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt.date) -> tuple[dt.date, dict] | None:
     """The unit's current (latest-version) figures of its latest report dated before `before`."""
     prev_date = session.scalar(

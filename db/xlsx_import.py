@@ -809,12 +809,12 @@ def check(session: Session, sub: Submission) -> Result:
     """Validate without storing (for a preview): the same context the store would use."""
     from db import store
 
-    campaign = session.get(Campaign, sub.campaign_id)
-    unit = session.scalar(select(Unit).where(Unit.code == sub.unit_code))
-    if campaign is None or unit is None:
-        missing = f"行动（编号 {sub.campaign_id}）不存在" if campaign is None else f"单位代码 {sub.unit_code} 不存在"
-        return Result({}, [Issue("campaign_id" if campaign is None else "unit_code", missing)])
-    return validate(sub, store._context(session, campaign, unit, sub.report_date))  # noqa: SLF001
+    ctx = store.validation_context(session, sub.campaign_id, sub.unit_code, sub.report_date)
+    if ctx is None:
+        exists = session.get(Campaign, sub.campaign_id) is not None
+        missing = f"单位代码 {sub.unit_code} 不存在" if exists else f"行动（编号 {sub.campaign_id}）不存在"
+        return Result({}, [Issue("unit_code" if exists else "campaign_id", missing)])
+    return validate(sub, ctx)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def body(code: str, state: PageState):
     shown = history[history["is_current"] & (history["report_date"] <= as_of)] if not history.empty else history
     current = next(shown.itertuples(index=False), None)
     me = units[units["code"] == code].iloc[0]
-    pace = thresholds().pace
+    pace = thresholds(c).pace
     expected = expected_fraction(as_of, c["window_start"], c["window_end"], pace)
     compare = []
     for key, spec in METRICS.items():

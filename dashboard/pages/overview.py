@@ -54,12 +54,12 @@ def load(s, ctx: Context) -> Snapshot:
 
 def lagging_units(ctx: Context, units: pd.DataFrame, city: dict) -> list[Lagging]:
     c = ctx.campaign
-    return evaluate(units, city, ctx.as_of, c["window_start"], c["window_end"], thresholds())
+    return evaluate(units, city, ctx.as_of, c["window_start"], c["window_end"], thresholds(c))
 
 
 def pace_points(campaign: dict, as_of: dt.date) -> list[tuple[dt.date, float]]:
     """The expected-pace curve, one point a day from the eve of the window to as_of's week end."""
-    start, end, pace = campaign["window_start"], campaign["window_end"], thresholds().pace
+    start, end, pace = campaign["window_start"], campaign["window_end"], thresholds(campaign).pace
     last = min(end, max(as_of, start))
     days = (last - start).days + 2
     return [(d, expected_fraction(d, start, end, pace)) for d in (start + dt.timedelta(k - 1) for k in range(days))]
@@ -72,7 +72,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
     targets = dict(zip(snap.units["code"], snap.units["target_ents"].astype(int)))
     return {
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
-                                                             thresholds().pace), snap.city["target_progress"]),
+                                                             thresholds(c).pace), snap.city["target_progress"]),
         "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
         "lagging": [pending_review_marker(c["id"], ctx.as_of), lagging_list(lag, search)],  # issue 5: 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
@@ -86,7 +86,7 @@ def metric_view(ctx: Context, units: pd.DataFrame, metric: str, lag_codes: set[s
 
     `lag_codes` (from `lagging_units`) marks lagging units in the ranking; the caller has them already."""
     c = ctx.campaign
-    rows = metric_rows(units, metric, ctx.as_of, c["window_start"], c["window_end"], thresholds().pace)
+    rows = metric_rows(units, metric, ctx.as_of, c["window_start"], c["window_end"], thresholds(c).pace)
     zmin, zmax = colour_range(rows, metric)
     spec = METRICS[metric]
     return {

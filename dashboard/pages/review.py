@@ -8,7 +8,6 @@ corrects (or since the unit's previous report), its warnings and correction reas
 from __future__ import annotations
 
 from dash import dcc, html
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import ids, labels
@@ -19,8 +18,6 @@ from dashboard.data import default_campaign, session
 from dashboard.state import PageState
 from db import queries, review
 from db.accounts_queries import unit_choices
-from db.measures import MEASURES
-from db.models import ReportLine
 
 TITLE = "报表审核"
 SHOWN = 20  # queued reports rendered at once (oldest first); the rest follow as these are decided
@@ -35,16 +32,6 @@ def forbidden() -> html.Div:
 
 
 # --- data ------------------------------------------------------------------------------------------
-
-
-def report_figures(s: Session, report_ids: list[int]) -> dict[int, dict]:
-    """Figures (kind -> measure -> int) of these report versions."""
-    out: dict[int, dict] = {}
-    if not report_ids:
-        return out
-    for line in s.scalars(select(ReportLine).where(ReportLine.report_id.in_(report_ids))):
-        out.setdefault(line.report_id, {})[line.kind] = {m: getattr(line, m) for m in MEASURES}
-    return out
 
 
 def _predecessor(history, item: dict) -> tuple[int | None, str]:
@@ -74,7 +61,7 @@ def queue(s: Session, campaign_id: int, unit_code: str | None = None, limit: int
             histories[code] = queries.report_history(s, campaign_id, code)
         previous_ids[item["report_id"]], item["since"] = _predecessor(histories[code], item)
     wanted = [i["report_id"] for i in items] + [p for p in previous_ids.values() if p is not None]
-    figures = report_figures(s, wanted)
+    figures = queries.report_figures(s, wanted)
     for item in items:
         item["figures"] = figures.get(item["report_id"], {})
         prev_id = previous_ids[item["report_id"]]

@@ -2,7 +2,7 @@
 editable grid or an uploaded .xlsx, previewed, then confirmed.
 
 Nothing is stored before 确认提交: 预览 validates with the same rules and the same database context
-as the store (`validation_context` reads what `db.store.submit_in` would), and the callback signs the
+as the store (`db.store.validation_context` reads what `db.store.submit_in` would), and the callback signs the
 previewed figures; 确认提交 stores exactly those through `db.store.submit_audited`, which validates
 again inside its write transaction. `/submit/<report id>` prefills the form from a returned report.
 """
@@ -16,7 +16,6 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import ids, labels
@@ -29,7 +28,6 @@ from dashboard.state import PageState
 from db import queries, review, store
 from db.accounts_queries import unit_choices
 from db.measures import LINE_KINDS, MEASURES
-from db.models import Campaign, Unit
 from db.validation import Context
 
 TITLE = "数据填报"
@@ -70,20 +68,10 @@ def _figures(lines: pd.DataFrame) -> dict:
     return {k: {m: int(by_kind.loc[k, m]) for m in MEASURES} for k in LINE_KINDS}
 
 
-def validation_context(s: Session, campaign_id: int, unit_code: str, report_date: dt.date) -> Context | None:
-    """The Context `db.store.submit_in` will validate against (read-only), or None if the campaign or
-    unit does not exist. Calls the store's own builder so preview and store cannot disagree."""
-    campaign = s.get(Campaign, campaign_id)
-    unit = s.scalar(select(Unit).where(Unit.code == unit_code))
-    if campaign is None or unit is None:
-        return None
-    return store._context(s, campaign, unit, report_date)
-
-
 def load(s: Session, campaign_id: int, unit_code: str, report_date: dt.date) -> FormData | None:
     campaign = queries.campaign(s, campaign_id)
     unit = queries.unit(s, unit_code)
-    ctx = validation_context(s, campaign_id, unit_code, report_date)
+    ctx = store.validation_context(s, campaign_id, unit_code, report_date)
     if campaign is None or unit is None or ctx is None:
         return None
     history = queries.report_history(s, campaign_id, unit_code)

@@ -230,3 +230,22 @@ def test_qry008_lookups_and_data_version(fx):
         s.add(r)
     with read_session(engine) as s:
         assert queries.data_version(s) != v1
+
+
+def test_qry009_data_version_follows_audited_writes_not_logins(fx):
+    """A review, case or work log is audited; open dashboards must refresh on it, not on a login."""
+    from db.auth import audit
+
+    engine, _cid = fx
+    with read_session(engine) as s:
+        v1 = queries.data_version(s)
+    with write_session(engine) as s:
+        audit(s, "demo-leader", "login.success", "", ip="10.0.0.1")
+        audit(s, "demo-leader", "export.pdf", "快照 1", ip="10.0.0.1")
+    with read_session(engine) as s:
+        v2 = queries.data_version(s)
+    assert v2 == v1
+    with write_session(engine) as s:
+        audit(s, "demo-admin", "report.accept", "371302 2017-03-17 第2版", ip="10.0.0.1")
+    with read_session(engine) as s:
+        assert queries.data_version(s) != v2
