@@ -93,10 +93,11 @@ def register(app) -> None:
         Input(ids.CS_LEVEL, "value"),
         Input(ids.CS_STAGE, "value"),
         Input(ids.CS_CITY, "value"),
+        Input(ids.DATA_VERSION, "data"),  # a case saved elsewhere shows up without a reload
         prevent_initial_call=True,
     )
     @require_role(*ROLES)
-    def filter_cases(campaign, unit, level, stage, city):
+    def filter_cases(campaign, unit, level, stage, city, _version):
         if _case_id(campaign) is None:
             raise PreventUpdate
         with session() as s:

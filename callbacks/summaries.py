@@ -1,4 +1,5 @@
-"""Callbacks of /summaries: another campaign re-renders the countdown and the status table.
+"""Callbacks of /summaries: another campaign, or new data (DATA_VERSION), re-renders the countdown and
+the status table.
 
 Uploads are a plain form (dashboard/files_routes.py), not a callback. Read-only here, but still
 authorised inside: every signed-in role may look.
@@ -22,10 +23,11 @@ def register(app) -> None:
         Output(ids.SM_COUNTDOWN, "children"),
         Output(ids.SM_TABLE, "children"),
         Input(ids.SM_CAMPAIGN, "value"),
+        Input(ids.DATA_VERSION, "data"),  # an upload by any unit shows up without a reload
         prevent_initial_call=True,
     )
     @require_role(*ROLES)
-    def show_campaign(campaign_id):
+    def show_campaign(campaign_id, _version):
         if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
             raise PreventUpdate
         with session() as s:

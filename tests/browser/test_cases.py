@@ -91,3 +91,56 @@ def test_bcs002_summaries_name_who_to_chase(page, live_server, demo_db_url):
     expect(page.locator(f"#{ids.SM_COUNTDOWN} .sm-missing")).to_have_text("、".join(missing))
     expect(page.locator(f"#{ids.SM_TABLE} tr[data-unit='371323']")).to_contain_text("逾期报送")
     expect(page.locator(f"#{ids.SM_TABLE} tr[data-state='overdue']")).to_have_count(len(missing))
+
+
+def test_bcs003_reporter_creates_a_case_with_a_photo(page, tmp_path, monkeypatch):
+    """Writes: its own database, upload directory and server."""
+    import random
+
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from db.case_models import TypicalCase
+    from db.demo_cases import photo
+    from db.models import AuditEvent
+    from tests.browser.conftest import build_demo_database, serve, sign_in
+
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    build_demo_database(url)
+    with db_session(url) as s:
+        own = s.scalar(select(TypicalCase).where(TypicalCase.title == "“四步协商法”提升协商实效"))  # 兰山区
+        before = (own.id, own.updated_at, s.scalar(select(func.count()).where(AuditEvent.action == "case.update")))
+    with serve(create_app({"DATABASE_URL": url, "TESTING": True})) as base:
+        page.goto_anonymous(f"{base}/login")
+        sign_in(page, "demo-lanshan")
+        # Opening its own case shows the form and writes nothing.
+        page.goto(f"{base}/case/{before[0]}")
+        wait_for_dash(page)
+        expect(page.locator(f"#{ids.CS_F_SAVE}")).to_be_visible()
+        with db_session(url) as s:
+            case = s.get(TypicalCase, before[0])
+            assert case.updated_at == before[1]
+            assert s.scalar(select(func.count()).where(AuditEvent.action == "case.update")) == before[2]
+
+        page.goto(f"{base}/cases/new")
+        wait_for_dash(page)
+        expect(page.locator(f"#{ids.CS_F_UNIT}")).to_contain_text("兰山区")  # fixed to the reporter's unit
+        page.fill(f"#{ids.CS_F_TITLE}", "浏览器测试典型")
+        page.fill(f"#{ids.CS_F_SUBJECT}", "兰山区某企业")
+        page.fill(f"#{ids.CS_F_SUMMARY}", "职工代表全程参与工资调整测算。")
+        page.locator(f"#{ids.CS_F_LEVEL}").click()
+        page.get_by_role("option", name="企业", exact=True).click()
+        page.fill(f"#{ids.CS_F_STARTED}", "2017-04-01")
+        page.set_input_files(f"#{ids.CS_F_PHOTOS} input[type=file]",
+                             files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": photo(random.Random(5))}])
+        expect(page.locator(f"#{ids.CS_F_PHOTO_NAMES}")).to_contain_text("现场.jpg")
+        page.click(f"#{ids.CS_F_SAVE}")
+        page.wait_for_url("**/case/*")
+        wait_for_dash(page)
+        expect(page.locator(f"#{ids.CS_DETAIL} h2")).to_have_text("浏览器测试典型")
+        assert len(_images(page, f"#{ids.CS_DETAIL}", base)) == 1
+        with db_session(url) as s:
+            created = s.scalars(select(TypicalCase).where(TypicalCase.title == "浏览器测试典型")).one()
+            assert (created.stage, created.created_by) == ("cultivating", "demo-lanshan")
+            assert page.url.endswith(f"/case/{created.id}")
