@@ -98,6 +98,8 @@ def register(app) -> None:
         args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
         # The map keeps its geometry in the browser; only values, labels and range travel.
         patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
+        if ctx.triggered_id != ids.METRIC:  # another campaign, or new cases: move the 典型 markers too
+            map_figure.case_patch(patch, snap.cases)
         return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
     @app.callback(

@@ -138,7 +138,7 @@ def district_map(
         },
     )
     data = [colored, grey]
-    if cases:
+    if cases is not None:  # even when empty, so a later campaign's cases can be patched in
         data.append(case_markers(cases))
     return {"data": data, "layout": layout}
 
@@ -170,6 +170,14 @@ def case_markers(cases: list[dict]) -> dict:
         },
         "showlegend": True,
     }
+
+
+def case_patch(patch: Patch, cases: list[dict]) -> Patch:
+    """Put another set of case markers into trace 2 of a `district_map(..., cases=[...])` figure."""
+    trace = case_markers(cases)
+    for key in ("lon", "lat", "customdata", "marker"):
+        patch["data"][2][key] = trace[key]
+    return patch
 
 
 def recolor_patch(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from dash import dcc, html
@@ -19,7 +19,7 @@ from dashboard.metrics import METRICS, colour_range, metric_rows
 from dashboard.pages.review import pending_marker as pending_review_marker  # issue 5: N 个单位的数据待审核
 from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
-from db import queries
+from db import cases, queries
 
 FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats; rates default to ".0%"
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
@@ -36,6 +36,7 @@ class Snapshot:
     prev_date: dt.date | None
     trend: pd.DataFrame
     lines: pd.DataFrame
+    cases: list[dict] = field(default_factory=list)  # 典型 with a location, for the map markers
 
 
 def load(s, ctx: Context) -> Snapshot:
@@ -49,6 +50,7 @@ def load(s, ctx: Context) -> Snapshot:
         prev_date=prev_date if has_prev else None,
         trend=queries.trend(s, cid, as_of, by_unit=True),
         lines=queries.line_totals(s, cid, as_of),
+        cases=cases.case_locations(s, cid),
     )
 
 
@@ -144,7 +146,7 @@ def layout(state: PageState):
     view = data_view(ctx, snap, "ents", search)
     mv = metric_view(ctx, snap.units, state.metric, view["lag_codes"])
     the_map = map_figure.district_map(map_geojson(snap.units), mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
-                                      reverse=mv["reverse"], geojson_url=GEOJSON_URL)
+                                      reverse=mv["reverse"], geojson_url=GEOJSON_URL, cases=snap.cases)
     offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
     metric_picker = dcc.RadioItems(
         id=ids.METRIC, value=state.metric, className="metric-picker", inline=True,
@@ -195,7 +197,8 @@ def context_for(state: PageState, full: bool = True) -> tuple[Context, Snapshot 
             return ctx, load(s, ctx)
         cid = ctx.campaign["id"]
         units, city = queries.unit_metrics(s, cid, ctx.as_of), queries.city_metrics(s, cid, ctx.as_of)
-    return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame())
+        located = cases.case_locations(s, cid)
+    return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located)
 
 
 def campaign_context(campaign_id: int | None) -> Context:

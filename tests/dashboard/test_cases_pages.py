@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from dash import Patch
 from dash._utils import stringify_id
 from sqlalchemy import func, select
 
@@ -326,4 +327,9 @@ def test_cpg011_case_markers_on_the_district_map_keep_the_choropleth_first():
     assert markers["customdata"][0] == ["371311", "陶瓷&lt;行业&gt;", "已选树", "罗庄区", 7]
     assert markers["marker"]["size"] == [14, 10]
     assert markers["marker"]["color"] == [mf.CASE_STAGE_COLORS["selected"], mf.CASE_STAGE_COLORS["cultivating"]]
-    assert mf.district_map(geojson, make_rows(), "备案率", ".0%", 0, 1, cases=[])["data"] == plain["data"]
+    empty = mf.district_map(geojson, make_rows(), "备案率", ".0%", 0, 1, cases=[])
+    assert empty["data"][:2] == plain["data"] and empty["data"][2]["lon"] == []  # a slot for a later campaign's cases
+    # Switching campaign patches trace 2 to exactly what a fresh figure with those cases holds.
+    patched = mf.case_patch(Patch(), located).to_plotly_json()["operations"]
+    assert {tuple(op["location"]): op["params"]["value"] for op in patched} == {
+        ("data", 2, key): markers[key] for key in ("lon", "lat", "customdata", "marker")}
