@@ -55,6 +55,9 @@ DISTRICT = "371324"
 UPDATE = "/_dash-update-component"
 
 
+OTHER_PAGES = ("/cases", "/summaries", "/instructors", "/evaluation", "/supervision", "/snapshots")
+
+
 def setup_database(url: str | None, analyze: bool = True):
     """(url, cleanup, setup timings, demo campaign id) of a migrated database with the preset and the demo."""
     cleanup = lambda: None  # noqa: E731
@@ -211,6 +214,17 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
          request_body(app, f"{ids.DATA_VERSION}.data", values, [f"{ids.LIVE_INTERVAL}.n_intervals"]), 204, POLL_MS),
         (f"router /district/{DISTRICT}",
          request_body(app, page, {**values, f"{ids.URL}.pathname": f"/district/{DISTRICT}"}, route), 200, CALLBACK_MS),
+    ]
+    # The other pages a leader opens (issues 6 and 7); some fill their body in a follow-up callback.
+    cases += [(f"router {path}", request_body(app, page, {**values, f"{ids.URL}.pathname": path}, route), 200,
+               CALLBACK_MS) for path in OTHER_PAGES]
+    action = {**values, f"{ids.AC_SAVED}.data": 0, f"{ids.AC_EV_TREND_DIM}.value": None}
+    cases += [
+        ("overview action panel", request_body(app, f"{ids.AC_PANEL}.children", values, [f"{ids.AS_OF}.value"]), 200,
+         CALLBACK_MS),
+        *[(f"{name} body", request_body(app, f"{out}.children", action, [f"{ids.URL}.search"]), 200, CALLBACK_MS)
+          for name, out in (("instructors", ids.AC_IN_BODY), ("evaluation", ids.AC_EV_BODY),
+                            ("supervision", ids.AC_SV_BODY))],
     ]
 
     if args.profile:
