@@ -1,20 +1,19 @@
-"""Admin callbacks of /admin/targets: load a campaign's baselines into the grid, preview the edits,
-save them. The save re-checks the grid's rows against the database inside the write transaction:
-what the preview showed in the browser is never trusted. Guarded by `require_role("admin")`.
+"""Admin callbacks of /admin/targets: load a campaign's baselines, 典型培育目标 and 应配专职指导员 into
+the grid, preview the edits, save them. The save re-checks the grid's rows against the database
+inside the write transaction: what the preview showed in the browser is never trusted. Guarded by `require_role("admin")`.
 """
 
 from __future__ import annotations
 
 from dash import Input, Output, State, no_update
-from flask import current_app, request
+from flask import current_app
 from flask_login import current_user
 
 from dashboard import ids
-from dashboard.auth_web import require_role
+from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
 from dashboard.pages import admin_targets as page
-from db.accounts_queries import baseline_rows
-from db.admin_ops import AdminError, check_baselines, save_baselines
+from db.admin_ops import AdminError, check_targets, save_targets, target_rows
 from db.engine import write_session
 
 
@@ -41,7 +40,7 @@ def register(app) -> None:
         if campaign_id is None:
             return [], None, True, None
         with session() as s:
-            return page.grid_rows(baseline_rows(s, campaign_id)), None, True, None
+            return page.grid_rows(target_rows(s, campaign_id)), None, True, None
 
     @app.callback(
         Output(ids.AD_TGT_PREVIEW, "children", allow_duplicate=True),
@@ -57,7 +56,8 @@ def register(app) -> None:
         if campaign_id is None:
             return page.preview([], ["请选择行动"]), True
         with session() as s:
-            changes, problems = check_baselines(_rows(rows), baseline_rows(s, campaign_id))
+            baseline_changes, changes, problems = check_targets(_rows(rows), target_rows(s, campaign_id))
+        changes = [*baseline_changes, *changes]
         return page.preview(changes, problems), bool(problems) or not changes
 
     @app.callback(
@@ -77,10 +77,10 @@ def register(app) -> None:
             if campaign_id is None:
                 raise AdminError("请选择行动")
             with write_session(current_app.extensions["jizhong_engine"]) as s:
-                changes = save_baselines(s, campaign_id, _rows(rows), actor=current_user.username,
-                                         ip=request.remote_addr or "")
+                baseline_changes, changes = save_targets(s, campaign_id, _rows(rows), actor=current_user.username,
+                                                         ip=_client_ip())
         except AdminError as exc:
             return page.preview([], exc.messages), no_update, no_update, True
         with session() as s:
-            fresh = page.grid_rows(baseline_rows(s, campaign_id))
-        return page.saved(changes), fresh, None, True
+            fresh = page.grid_rows(target_rows(s, campaign_id))
+        return page.saved([*baseline_changes, *changes]), fresh, None, True

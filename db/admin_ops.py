@@ -3,7 +3,8 @@ file), baselines and targets. Plus the pure parsers and checks behind them.
 
 Every write takes `actor` and `ip` and appends an audit row in the same transaction
 (`campaign.create`, `campaign.update`, `campaign.thresholds`, `unit.create`, `unit.update`,
-`unit.import`, `baseline.update`). Like db/auth.py the functions flush but do not commit: run them
+`unit.import`, `baseline.update`, and for the grid's 典型培育目标 and 应配专职指导员 columns
+`case.target` and `instructor.quota`). Like db/auth.py the functions flush but do not commit: run them
 inside `write_session(engine)`, so a refusal (AdminError, raised before anything is written or
 rolled back with everything else) leaves the database as it was.
 
@@ -745,6 +746,118 @@ def save_baselines(session: Session, campaign_id: int, rows: Sequence[dict], *, 
           f"行动（编号 {campaign_id}）“{campaign.name}”基数与目标，{len(changes)} 个单位：" + "；".join(c.text() for c in changes),
           ip=ip)
     return changes
+
+
+# --- 典型培育目标 and 应配专职指导员, edited in the same grid as the baselines ------------------------
+
+# field -> column label. Stored in case_target (db/case_models.py) and instructor_quota (db/action_models.py).
+UNIT_TARGET_FIELDS = {"case_target": "典型培育目标", "instructors_required": "应配专职指导员"}
+MAX_UNIT_TARGET = 999  # as db.action.set_required allows
+
+
+@dataclass(frozen=True)
+class UnitTargetChange:
+    code: str
+    name: str
+    field: str  # key of UNIT_TARGET_FIELDS
+    old: int | None  # None: not set before
+    new: int
+
+    def text(self) -> str:
+        old = "未设定" if self.old is None else f"{self.old:,}"
+        return f"{self.name}（{self.code}）：{UNIT_TARGET_FIELDS[self.field]} {old} → {self.new:,}"
+
+
+def target_rows(session: Session, campaign_id: int) -> list[dict]:
+    """baseline_rows plus each unit's 典型培育目标 and 应配专职指导员 in the campaign (None: not set)."""
+    from db.accounts_queries import baseline_rows
+    from db.action_models import InstructorQuota
+    from db.case_models import CaseTarget
+
+    rows = baseline_rows(session, campaign_id)
+    cases = dict(session.execute(select(Unit.code, CaseTarget.target).join(Unit, Unit.id == CaseTarget.unit_id)
+                                 .where(CaseTarget.campaign_id == campaign_id)).all())
+    quotas = dict(session.execute(select(Unit.code, InstructorQuota.required)
+                                  .join(Unit, Unit.id == InstructorQuota.unit_id)
+                                  .where(InstructorQuota.campaign_id == campaign_id)).all())
+    return [{**r, "case_target": cases.get(r["code"]), "instructors_required": quotas.get(r["code"])} for r in rows]
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_targets(rows: Sequence[dict], stored: Sequence[dict],
+                  ) -> tuple[list[BaselineChange], list[UnitTargetChange], list[str]]:
+    """The whole grid checked against `stored` (target_rows), pure: the baseline changes and problems of
+    check_baselines, then the two per-unit targets (non-negative integers up to 999; a stored one
+    cannot be blanked, enter 0; 应配专职指导员 only for a unit taking part, i.e. with a baseline).
+    A row without one of these keys leaves that column as stored."""
+    baseline_changes, problems = check_baselines(rows, stored)
+    by_code = {r["code"]: r for r in stored}
+    changes, seen = [], set()
+    for row in rows:
+        code = row.get("code") if isinstance(row, dict) else None
+        if code not in by_code or code in seen:  # already reported by check_baselines
+            continue
+        seen.add(code)
+        before = by_code[code]
+        where = f"{before['name']}（{code}）"
+        taking_part = before["baseline_ents"] is not None or not all(_blank(row.get(f)) for f in BASELINE_FIELDS)
+        for field, label in UNIT_TARGET_FIELDS.items():
+            if field not in row:  # a row without the column (an older client): that column is not edited
+                continue
+            raw, old = row[field], before.get(field)
+            value = _count(raw)
+            if isinstance(value, int) and value > MAX_UNIT_TARGET:
+                value = f"超过 {MAX_UNIT_TARGET}，请核对"
+            if isinstance(value, str):
+                problems.append(f"{where}“{label}”{value}：{raw}")
+            elif value is None:
+                if old is not None:
+                    problems.append(f"{where}“{label}”已设定为 {old}，不能清空（不需要时请填 0）")
+            elif value != old:
+                if field == "instructors_required" and not taking_part:
+                    problems.append(f"{where}没有基数与目标，不参加本次行动，不能设定“{label}”")
+                else:
+                    changes.append(UnitTargetChange(code, before["name"], field, old, value))
+    return baseline_changes, changes, problems
+
+
+def save_targets(session: Session, campaign_id: int, rows: Sequence[dict], *, actor: str, ip: str = "",
+                 ) -> tuple[list[BaselineChange], list[UnitTargetChange]]:
+    """Check the whole grid against what is stored now and write every change, all or nothing.
+
+    Baselines are written by save_baselines (audited `baseline.update`), 应配专职指导员 by
+    db.action.set_required (one `instructor.quota` audit row per unit, as on the action pages), and
+    典型培育目标 through db.cases.set_target with one `case.target` audit row listing the units.
+    """
+    from db import action, cases
+    from db.action_rules import ActionError
+
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise AdminError(f"行动（编号 {campaign_id}）不存在")
+    baseline_changes, changes, problems = check_targets(rows, target_rows(session, campaign_id))
+    if problems:
+        raise AdminError(problems)
+    if baseline_changes:
+        save_baselines(session, campaign_id, rows, actor=actor, ip=ip)  # re-checks, writes and audits them
+    case_changes = [c for c in changes if c.field == "case_target"]
+    for change in case_changes:
+        cases.set_target(session, campaign_id, change.code, change.new)
+    if case_changes:
+        audit(session, actor, "case.target",
+              f"行动（编号 {campaign_id}）“{campaign.name}”典型培育目标，{len(case_changes)} 个单位："
+              + "；".join(c.text() for c in case_changes), ip=ip)
+    for change in changes:
+        if change.field == "instructors_required":
+            try:
+                action.set_required(session, campaign_id, change.code, change.new, actor=actor, ip=ip)
+            except ActionError as exc:  # checked above; a second line, raised inside the transaction
+                raise AdminError(f"{change.name}（{change.code}）“应配专职指导员”：{exc}") from exc
+    session.flush()
+    return baseline_changes, changes
 
 
 # --- demo extension (db.demo.DEMO_EXTENSIONS) ------------------------------------------------------

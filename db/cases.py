@@ -462,6 +462,10 @@ def add_case_photo(session: Session, case_id: int, stream: BinaryIO | bytes, fil
 
 
 def remove_case_photo(session: Session, case_id: int, file_id: int, *, actor: str, ip: str = "") -> None:
+    """Detach a photo from a case (audited `case.update`). On purpose, the `stored_file` row and the file
+    on disk stay: the audit trail's `file.upload` and `case.update` events name the photo by its id, and
+    other rows may reference the same file. The photo is no longer shown with the case, but
+    /files/<id> still serves it to signed-in users who know the id."""
     link = session.get(CasePhoto, (case_id, file_id))
     if link is None:
         raise CaseError(f"典型 #{case_id} 没有图片 #{file_id}")

@@ -155,7 +155,7 @@ class DemoSummary:
 #   build(session, campaign, seed) -> None   called after the demo reports are stored, same transaction
 #   delete(session, campaign_id) -> None     called by --reset before the demo campaign is deleted;
 #                                            use append_only_lifted(session, tables) for append-only tables
-DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo_cases", "db.snapshots", "db.review", "db.admin_ops", "db.demo_action",)
+DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo_cases", "db.snapshots", "db.review", "db.admin_ops", "db.demo_action", "db.demo_snapshots",)
 
 
 def _extensions():

@@ -8,6 +8,10 @@
 - Bytes are stored under the upload directory (app config or environment UPLOAD_DIR, default
   instance/uploads/) with random names; the database keeps only metadata (`StoredFile`). Files are
   looked up by id and served by their stored name, never by a name a user typed.
+- Photos are stored re-encoded, without their metadata: EXIF (camera, time, GPS position), XMP and
+  comments are dropped, after the EXIF orientation has been applied to the pixels (`strip_metadata`).
+  Only the colour profile and PNG transparency are kept. `size`, `sha256`, `width` and `height` of
+  the row describe the stored file, not the upload.
 - A refused upload leaves nothing: the stream is copied to a temporary file in the upload
   directory and checked there, and only a file that passed is renamed into place. Files written in
   a transaction that later rolls back are removed too (a session hook, see `_track`).
@@ -197,6 +201,43 @@ def check_pdf(path: Path, name: str) -> None:
         raise FileRejected(bad) from exc
 
 
+def strip_metadata(path: Path, ext: str) -> tuple[int, int]:
+    """Rewrite a checked photo in place without EXIF (GPS included), XMP or comments, the EXIF
+    orientation applied to the pixels first so the photo still shows upright. Returns its (width, height).
+
+    Re-encoding (not editing the EXIF block) leaves no metadata segment behind, whatever the camera
+    wrote. A JPEG is re-encoded at quality 92: a small loss, once, at upload time.
+    """
+    fmt = _PIL_FORMATS[ext]
+    with Image.open(path) as im:
+        upright = ImageOps.exif_transpose(im)  # a new image; the original stays open for its info
+        icc = im.info.get("icc_profile")
+        transparency = im.info.get("transparency")
+    upright.info = {}  # drops exif, xmp, comment, text chunks: nothing reaches the encoder unless passed below
+    options: dict = {"icc_profile": icc} if icc else {}
+    if fmt == "JPEG":
+        options.update(quality=92, optimize=True)
+    elif transparency is not None and upright.mode in ("P", "L", "RGB"):
+        options["transparency"] = transparency
+    clean = path.with_name(path.name + ".clean")
+    try:
+        upright.save(clean, fmt, **options)
+        os.replace(clean, path)
+    except BaseException:
+        clean.unlink(missing_ok=True)
+        raise
+    return upright.size
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def make_thumbnail(source: Path, target: Path) -> None:
     with Image.open(source) as im:
         im = ImageOps.exif_transpose(im)
@@ -252,8 +293,11 @@ def store(
         if size == 0:
             raise FileRejected(f"“{name}”是空文件")
         width = height = None
+        sha = digest.hexdigest()
         if kind == "photo":
-            width, height = check_image(tmp, ext, name)
+            check_image(tmp, ext, name)
+            width, height = strip_metadata(tmp, ext)  # the stored photo carries no EXIF/GPS
+            sha, size = _digest(tmp)
             thumb_tmp = tmp.with_name(tmp.name + ".thumb")
             make_thumbnail(tmp, thumb_tmp)
         elif kind == "video":
@@ -279,7 +323,7 @@ def store(
         _track(session, written)
     row = StoredFile(
         kind=kind, content_type=content_type, storage_name=storage_name, thumb_name=thumb_name, original_name=name,
-        size=size, sha256=digest.hexdigest(), width=width, height=height, uploaded_by=actor[:50],
+        size=size, sha256=sha, width=width, height=height, uploaded_by=actor[:50],
         uploaded_at=now or dt.datetime.now().replace(microsecond=0),
     )
     session.add(row)

@@ -147,8 +147,9 @@ def build_html(doc: dict, images: dict[str, bytes]) -> str:
     if cases:
         cards = "".join(
             f'<div class="case"><div class="h">{escape(str(c.get("title") or ""))}</div>'
-            f'<div class="muted">{escape(str(c.get("unit_name") or ""))} · {escape(str(c.get("level") or ""))}'
-            f' · {escape(str(c.get("stage") or ""))}</div><p>{escape(str(c.get("summary") or ""))}</p></div>'
+            f'<div class="muted">{escape(str(c.get("unit_name") or ""))} · {escape(str(c.get("level_label") or c.get("level") or ""))}'
+            f' · {escape(str(c.get("stage_label") or c.get("stage") or ""))}'
+            f'{" · 市级典型" if c.get("city_level") else ""}</div><p>{escape(str(c.get("summary") or ""))}</p></div>'
             for c in cases
         )
         cases_body = f'<div class="cases">{cards}</div>'

@@ -152,14 +152,16 @@ def compare_view(a: dict, b: dict) -> html.Div:
     kpi_rows = [html.Tr([html.Td(k["label"]), html.Td(_value(k["before"], k["kind"])),
                          html.Td(_value(k["after"], k["kind"])), html.Td(_change(k["change"], k["kind"]))])
                 for k in result["kpis"]]
-    shown = ("signed_ents", "signed_workers", "filed_copies", "ent_coverage", "filing_rate")
-    head = ["单位", *[f"{label}变化" for k, label, _ in snapshots.COMPARED if k in shown], "落后"]
+    # One list drives both the header and the cells, so columns cannot drift apart.
+    shown = [(k, label) for k, label, _ in snapshots.COMPARED
+             if k in ("signed_ents", "signed_workers", "filed_copies", "filing_rate", "ent_coverage")]
+    head = ["单位", *[f"{label}变化" for _, label in shown], "落后"]
     unit_rows = []
     for u in result["units"]:
         status = {(False, True): "新列入", (True, False): "已退出", (True, True): "仍落后"}.get(
             (u["before_lagging"], u["after_lagging"]), "")
         unit_rows.append(html.Tr([html.Td(u["name"]), *[html.Td(_change(u["changes"][k]["change"], kinds[k]))
-                                                          for k in shown], html.Td(status)],
+                                                          for k, _ in shown], html.Td(status)],
                                  className="lag" if u["after_lagging"] else "", **{"data-code": u["code"]}))
     return html.Div([
         html.P(f"从「{a['title']}」（截至 {a['filters']['as_of']}）到「{b['title']}」（截至 {b['filters']['as_of']}）",

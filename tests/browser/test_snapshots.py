@@ -37,9 +37,10 @@ def test_brw070_leader_snapshots_opens_and_exports(snap_server, page, tmp_path):
     link = page.locator("#sn-new-link")
     expect(link).to_contain_text("周例会")
     with db_session(url) as s:
-        [listed] = snapshots.listing(s)
+        listed, *demo = snapshots.listing(s)  # newest first; the demo's two meeting snapshots are dated 2017
         doc = snapshots.get(s, listed["id"])
     assert doc["filters"]["metric"] == "filing_rate" and doc["created_by"] == "demo-leader"
+    assert [r["title"] for r in demo] == ["5月31日总结会", "5月19日调度会"]
     expect(page.locator(f'#sn-list tr[data-id="{listed["id"]}"]')).to_contain_text("周例会")
 
     link.click()

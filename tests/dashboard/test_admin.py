@@ -13,13 +13,13 @@ from dashboard import ids
 from db import auth
 from db.accounts_queries import list_users
 from db.engine import read_session, write_session
-from db.models import AuditEvent, User
+from db.models import AuditEvent, Campaign, User
 from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
 
 NEW_PASSWORD = "luozhuang-2017-pass"
 WRITE_ACTIONS = ("user.create", "token.create", "token.revoke", "user.deactivate", "user.password_reset",
                  "user.update", "campaign.create", "campaign.update", "campaign.thresholds", "unit.create",
-                 "unit.update", "unit.import", "baseline.update")
+                 "unit.update", "unit.import", "baseline.update", "case.target", "instructor.quota")
 
 
 @pytest.fixture(scope="module")
@@ -450,6 +450,53 @@ def test_adm013_baselines_save_checks_on_the_server(app, admin, engine):
     with read_session(engine) as s:
         assert next(x for x in baseline_rows(s, 1) if x["code"] == "371302")["target_ents"] == 3500
     assert "目标企业数 3,430 → 3,500" in audit_rows(engine, "baseline.update", actor="demo-admin")[-1].detail
+
+
+def target_preview_body(app, rows: list[dict], campaign: int) -> str:
+    """An edited cell of the targets grid, as dash-renderer sends it (cellValueChanged)."""
+    key = next(k for k in app.callback_map if k.startswith(f"..{ids.AD_TGT_PREVIEW}.children@"))
+    cb = app.callback_map[key]
+    return json.dumps({
+        "output": key,
+        "outputs": [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in cb["output"]],
+        "inputs": [{"id": ids.AD_TGT_GRID, "property": "cellValueChanged", "value": [{"rowIndex": 0}]}],
+        "state": [{"id": ids.AD_TGT_GRID, "property": "rowData", "value": rows},
+                  {"id": ids.AD_TGT_CAMPAIGN, "property": "value", "value": campaign}],
+        "changedPropIds": [f"{ids.AD_TGT_GRID}.cellValueChanged"]})
+
+
+def test_adm016_case_targets_and_instructor_quotas_preview_save_and_refusals(app, admin, engine):
+    from db.admin_ops import target_rows
+
+    with read_session(engine) as s:
+        demo_id = s.scalar(select(Campaign.id).where(Campaign.is_demo.is_(True)))
+        rows = [{k: v for k, v in r.items() if k not in ("name", "kind")} for r in target_rows(s, demo_id)]
+    lanshan = next(r for r in rows if r["code"] == "371302")
+    assert (lanshan["case_target"], lanshan["instructors_required"]) == (4, 4)  # as the demo sets them
+    lanshan.update(case_target="-1", instructors_required="五")
+    text = response_text(post_callback(admin, target_preview_body(app, rows, demo_id)))
+    assert "兰山区（371302）“典型培育目标”须为非负整数：-1" in text
+    assert "兰山区（371302）“应配专职指导员”须为非负整数：五" in text
+    r = post_callback(admin, target_save_body(app, rows, demo_id))  # the server checks again on save
+    assert "兰山区（371302）“典型培育目标”须为非负整数：-1" in response_text(r)
+    assert audit_rows(engine, "case.target") == [] and audit_rows(engine, "instructor.quota") == []
+
+    lanshan.update(case_target=6, instructors_required="5")
+    text = response_text(post_callback(admin, target_preview_body(app, rows, demo_id)))
+    assert "兰山区（371302）：典型培育目标 4 → 6" in text and "兰山区（371302）：应配专职指导员 4 → 5" in text
+    assert "将修改 1 个单位" in text
+    # a reporter forging the same save for their own unit is refused and changes nothing
+    assert post_callback(signed_in(app, "demo-lanshan"), target_save_body(app, rows, demo_id)).status_code == 403
+    assert audit_rows(engine, "case.target") == []
+    r = post_callback(admin, target_save_body(app, rows, demo_id))
+    assert "已保存 1 个单位的基数与目标" in response_text(r)
+    with read_session(engine) as s:
+        stored = next(x for x in target_rows(s, demo_id) if x["code"] == "371302")
+    assert (stored["case_target"], stored["instructors_required"]) == (6, 5)
+    [case_event] = audit_rows(engine, "case.target", actor="demo-admin")
+    assert "兰山区（371302）：典型培育目标 4 → 6" in case_event.detail
+    [quota_event] = audit_rows(engine, "instructor.quota", actor="demo-admin")
+    assert quota_event.detail == "兰山区（371302）应配 4 → 5 人"
 
 
 def test_adm014_deactivate_unlock_reset_and_role_change(app, admin, engine):

@@ -16,13 +16,16 @@ from db.admin_ops import (
     AdminError,
     apply_import,
     check_baselines,
+    check_targets,
     create_campaign,
     parse_pace,
     parse_unit_file,
     plan_import,
     save_baselines,
+    save_targets,
     save_unit,
     set_thresholds,
+    target_rows,
     threshold_overrides,
     update_campaign,
 )
@@ -343,6 +346,75 @@ def test_aop016_save_baselines_all_or_nothing_and_audited(preset_engine):
     assert rows["371302"]["baseline_ents"] == 9900 and rows["KF05"]["target_workers"] == 1050
     detail = events(preset_engine, "baseline.update")[-1].detail
     assert "兰山区（371302）：辖区企业数 9,800 → 9,900" in detail and "综保区（KF05）：新增" in detail
+
+
+def test_aop021_check_targets_case_target_and_instructors_name_unit_and_column():
+    def stored_row(code, name, base, case_target, required):
+        figures = dict(zip(("baseline_ents", "baseline_workers", "target_ents", "target_workers"),
+                           (base, base and base * 10, base and base // 2, base and base * 5), strict=True))
+        return {"code": code, "name": name, **figures, "case_target": case_target, "instructors_required": required}
+
+    stored = [stored_row("A", "甲区", 100, 2, 3), stored_row("B", "乙区", None, None, None),
+              stored_row("C", "丙区", 40, None, None)]
+    same = {k: v for k, v in stored[0].items() if k != "name"}
+    rows = [
+        {**same, "case_target": "4", "instructors_required": 3},  # 2 -> 4
+        {"code": "B", "case_target": 1, "instructors_required": 2},  # no baseline: no instructors
+        {**{k: v for k, v in stored[2].items() if k != "name"}, "case_target": -1, "instructors_required": 1000},
+    ]
+    baseline_changes, changes, problems = check_targets(rows, stored)
+    assert baseline_changes == []
+    assert [c.text() for c in changes] == ["甲区（A）：典型培育目标 2 → 4", "乙区（B）：典型培育目标 未设定 → 1"]
+    assert problems == [
+        "乙区（B）没有基数与目标，不参加本次行动，不能设定“应配专职指导员”",
+        "丙区（C）“典型培育目标”须为非负整数：-1",
+        "丙区（C）“应配专职指导员”超过 999，请核对：1000",
+    ]
+    # a stored value cannot be blanked; 0 is a value; a new baseline in the same edit lets B have instructors
+    rows = [{**same, "case_target": "", "instructors_required": 0},
+            {"code": "B", "baseline_ents": 10, "baseline_workers": 100, "target_ents": 5, "target_workers": 50,
+             "instructors_required": 1}]
+    baseline_changes, changes, problems = check_targets(rows, stored)
+    assert problems == ["甲区（A）“典型培育目标”已设定为 2，不能清空（不需要时请填 0）"]
+    assert [c.text() for c in baseline_changes] == ["乙区（B）：新增 辖区企业数 10，辖区职工数 100，目标企业数 5，目标职工数 50"]
+    assert [c.text() for c in changes] == ["甲区（A）：应配专职指导员 3 → 0", "乙区（B）：应配专职指导员 未设定 → 1"]
+    # a row without the two keys leaves them as stored
+    assert check_targets([{k: v for k, v in same.items() if k not in ("case_target", "instructors_required")}],
+                         stored) == ([], [], [])
+
+
+def test_aop022_save_targets_writes_all_three_kinds_or_nothing_and_audits(preset_engine):
+    cid = campaign_id(preset_engine)
+    with read_session(preset_engine) as s:
+        rows = {r["code"]: {k: v for k, v in r.items() if k not in ("name", "kind")} for r in target_rows(s, cid)}
+    lanshan, luozhuang = rows["371302"], rows["371311"]
+    assert (lanshan["baseline_ents"], lanshan["case_target"], lanshan["instructors_required"]) == (9800, None, None)
+    lanshan.update(target_ents=3500, case_target=3, instructors_required=5)
+    luozhuang.update(case_target="2")
+    edits = [lanshan, luozhuang]
+    with pytest.raises(AdminError) as refused, write_session(preset_engine) as s:
+        save_targets(s, cid, [*edits, {**rows["371312"], "instructors_required": "两个"}], actor="boss")
+    assert refused.value.messages == ["河东区（371312）“应配专职指导员”须为非负整数：两个"]
+    with read_session(preset_engine) as s:
+        assert {r["code"]: r for r in target_rows(s, cid)}["371302"]["case_target"] is None  # nothing written
+    assert events(preset_engine, "case.target") == [] and events(preset_engine, "instructor.quota") == []
+    with write_session(preset_engine) as s:
+        baseline_changes, changes = save_targets(s, cid, edits, actor="boss", ip="10.0.0.4")
+    assert len(baseline_changes) == 1 and len(changes) == 3
+    with read_session(preset_engine) as s:
+        stored = {r["code"]: r for r in target_rows(s, cid)}
+    assert (stored["371302"]["target_ents"], stored["371302"]["case_target"], stored["371302"]["instructors_required"],
+            stored["371311"]["case_target"], stored["371311"]["instructors_required"]) == (3500, 3, 5, 2, None)
+    [case_event] = events(preset_engine, "case.target")
+    assert case_event.actor == "boss" and case_event.ip == "10.0.0.4"
+    assert case_event.detail.endswith("典型培育目标，2 个单位：兰山区（371302）：典型培育目标 未设定 → 3；"
+                                      "罗庄区（371311）：典型培育目标 未设定 → 2")
+    [quota_event] = events(preset_engine, "instructor.quota")
+    assert quota_event.detail == "兰山区（371302）应配 未定 → 5 人"
+    assert "目标企业数 3,430 → 3,500" in events(preset_engine, "baseline.update")[-1].detail
+    with write_session(preset_engine) as s:  # the same grid again: nothing to write, nothing audited
+        assert save_targets(s, cid, edits, actor="boss") == ([], [])
+    assert len(events(preset_engine, "case.target")) == 1
 
 
 # --- accounts --------------------------------------------------------------------------------------

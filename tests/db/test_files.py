@@ -3,6 +3,7 @@ and that a refusal or a rollback leaves no file and no row."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -67,15 +68,17 @@ def test_fil001_jpeg_is_stored_with_a_random_name_and_a_thumbnail(engine, up):
     data = photo(__import__("random").Random(1))
     file_id, name, thumb, kind, ctype, w, h, size = store(engine, up, data, "C:\\fakepath\\签约 仪式.JPG")
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", name) and thumb == name[:-4] + ".thumb.jpg"
-    assert (kind, ctype, w, h, size) == ("photo", "image/jpeg", 720, 480, len(data))
-    assert (up / name).read_bytes() == data
+    stored = (up / name).read_bytes()  # re-encoded without metadata (fil012), so not the uploaded bytes
+    assert (kind, ctype, w, h, size) == ("photo", "image/jpeg", 720, 480, len(stored))
+    with Image.open(up / name) as im:
+        assert im.format == "JPEG" and im.size == (720, 480)
     with Image.open(up / thumb) as im:
         assert im.format == "JPEG" and im.size == (480, 320)  # 720x480 fitted into 480x360
     assert listing(up) == sorted([name, thumb])  # no temporary file left
     with read_session(engine) as s:
         row = s.get(StoredFile, file_id)
         assert row.original_name == "签约 仪式.JPG" and row.uploaded_by == "tester"
-        assert len(row.sha256) == 64
+        assert row.sha256 == hashlib.sha256(stored).hexdigest()  # of the file we serve
 
 
 def test_fil002_png_with_transparency_gets_a_jpeg_thumbnail(engine, up):
@@ -191,3 +194,52 @@ def test_fil011_upload_dir_from_config_env_or_default(monkeypatch, tmp_path):
     monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "env"))
     assert files.upload_dir(None) == tmp_path / "env"
     assert files.upload_dir({"UPLOAD_DIR": str(tmp_path / "cfg")}) == tmp_path / "cfg"
+
+
+def gps_jpeg(size=(60, 40), orientation: int = 6) -> bytes:
+    """A JPEG as a phone writes it: camera make, a GPS position (临沂 城区) and a rotation flag.
+    Left half red, right half blue, so the test can tell which way it was turned."""
+    im = Image.new("RGB", size, (220, 20, 20))
+    im.paste((20, 20, 220), (size[0] // 2, 0, size[0], size[1]))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = orientation  # Orientation: 6 = turn 90° clockwise to view
+    gps = exif.get_ifd(0x8825)  # GPSInfo
+    gps.update({1: "N", 2: (35.0, 3.0, 0.0), 3: "E", 4: (118.0, 21.0, 0.0)})
+    out = io.BytesIO()
+    im.save(out, "JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def test_fil012_jpeg_exif_and_gps_are_stripped_and_orientation_applied(engine, up):
+    data = gps_jpeg()
+    with Image.open(io.BytesIO(data)) as im:  # the upload really carries them
+        assert im.getexif()[0x0112] == 6 and im.getexif().get_ifd(0x8825)[1] == "N"
+        assert b"PhoneMaker" in data
+    _, name, thumb, _, _, w, h, size = store(engine, up, data, "现场.jpg")
+    stored = (up / name).read_bytes()
+    assert size == len(stored) and b"Exif" not in stored and b"PhoneMaker" not in stored
+    for path in (up / name, up / thumb):
+        with Image.open(path) as im:
+            assert not im.getexif() and "exif" not in im.info
+            assert im.size == (40, 60)  # 60x40 turned upright: portrait
+            # turned 90° clockwise: the red left half is now on top, the blue right half below
+            top, bottom = im.convert("RGB").getpixel((20, 5)), im.convert("RGB").getpixel((20, 55))
+            assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]
+    assert (w, h) == (40, 60)
+
+
+def test_fil013_png_metadata_is_stripped_and_transparency_kept(engine, up):
+    from PIL import PngImagePlugin
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (35.0, 3.0, 0.0)})
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "拍摄于 兰山区 某企业")
+    out = io.BytesIO()
+    Image.new("RGBA", (20, 10), (0, 100, 200, 0)).save(out, "PNG", exif=exif, pnginfo=text)
+    _, name, _, _, _, w, h, _ = store(engine, up, out.getvalue(), "a.png")
+    with Image.open(up / name) as im:
+        assert not im.getexif() and "Comment" not in im.info and im.text == {}
+        assert (im.mode, im.size, (w, h)) == ("RGBA", (20, 10), (20, 10))
+        assert im.getpixel((3, 3)) == (0, 100, 200, 0)
