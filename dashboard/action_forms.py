@@ -3,11 +3,44 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from dash import dcc, html
 
 from dashboard import ids, labels
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the three action pages resolve first: the campaign, the as-of date and the unit filter."""
+
+    campaign: dict
+    campaign_id: int
+    as_of: dt.date
+    units: list[dict]
+    unit: str | None  # None: all units (also when the query string names a unit not in this campaign)
+
+
+def scope(s, campaign_id: int | None, date: dt.date | None, unit: str | None) -> Scope | None:
+    from dashboard.data import resolve
+    from db import action
+
+    ctx = resolve(s, campaign_id, date)
+    if ctx.campaign is None:
+        return None
+    cid = ctx.campaign["id"]
+    units = action.units(s, cid)
+    return Scope(ctx.campaign, cid, ctx.as_of or dt.date.today(), units, unit if any(u["code"] == unit for u in units) else None)
+
+
+def can_edit_unit(code: str) -> bool:
+    """Whether the signed-in user may enter data for this unit (the server checks again on write)."""
+    from flask_login import current_user
+
+    role = getattr(current_user, "role", None)
+    return role == "admin" or (role == "reporter" and current_user.unit_code == code)
 
 
 def page_unit(search: str | None) -> str | None:

@@ -12,7 +12,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import action_figures, ids, labels
-from dashboard.action_forms import entry_unit, field, tabs, text_input, unit_filter, unit_name
+from dashboard.action_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
 from db import action
@@ -153,20 +153,17 @@ def score_form(units: list[dict], dims: list[dict]) -> list:
 
 def load(campaign_id: int | None, date: dt.date | None, unit: str | None, trend_dim: object = None) -> dict | None:
     with session() as s:
-        ctx = resolve(s, campaign_id, date)
-        if ctx.campaign is None:
+        sc = scope(s, campaign_id, date, unit)
+        if sc is None:
             return None
-        cid = ctx.campaign["id"]
-        as_of = ctx.as_of or dt.date.today()
-        units = action.units(s, cid)
-        unit = unit if any(u["code"] == unit for u in units) else None
+        cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
         all_dims = action.dimensions(s, cid)
         dims = [d for d in all_dims if d["active"]]
         evals = rules.group_scores(action.score_rows(s, cid, as_of))
         recent = action.evaluations(s, cid, unit)
     dim_ids = [d["id"] for d in dims]
     profiles = rules.unit_profiles(evals, dim_ids)
-    return {"campaign": ctx.campaign, "as_of": as_of, "unit": unit, "units": units, "dims": dims, "all_dims": all_dims,
+    return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "dims": dims, "all_dims": all_dims,
             "evals": evals, "profiles": profiles, "city": rules.city_profile(profiles, dim_ids), "recent": recent,
             "trend_dim": trend_dim}
 

@@ -14,7 +14,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
-from dashboard.action_forms import entry_unit, field, tabs, text_input, unit_filter, unit_name
+from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.data import resolve, session
 from db import action
 from db import action_rules as rules
@@ -132,27 +132,19 @@ def body_view(v: dict) -> list:
 # --- loading and the page --------------------------------------------------------------------------
 
 
-def can_edit_unit(code: str) -> bool:
-    role = getattr(current_user, "role", None)
-    return role == "admin" or (role == "reporter" and current_user.unit_code == code)
-
-
 def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dict | None:
     with session() as s:
-        ctx = resolve(s, campaign_id, date)
-        if ctx.campaign is None:
+        sc = scope(s, campaign_id, date, unit)
+        if sc is None:
             return None
-        cid = ctx.campaign["id"]
-        as_of = ctx.as_of or dt.date.today()
-        units = action.units(s, cid)
-        unit = unit if any(u["code"] == unit for u in units) else None
+        cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
         staffing = action.staffing(s, cid, as_of)
-        mondays = rules.weeks(ctx.campaign["window_start"], as_of)
+        mondays = rules.weeks(sc.campaign["window_start"], as_of)
         tracked = [u["code"] for u in units if staffing[u["code"]]["required"] is not None or staffing[u["code"]]["staffed"]]
         weekly = rules.weekly_activity(action.log_counts_by_day(s, cid, mondays[0], as_of) if mondays else [], tracked,
                                        mondays)
         inactive = rules.inactive_units(action.last_log_dates(s, cid, as_of), tracked, as_of)
-        return {"campaign": ctx.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
+        return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
                 "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": action.roster(s, cid, unit),
                 "logs": action.work_logs(s, cid, unit), "can_edit": can_edit_unit}
 

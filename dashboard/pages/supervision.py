@@ -13,7 +13,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
-from dashboard.action_forms import entry_unit, field, tabs, text_input, unit_filter, unit_name
+from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.data import resolve, session
 from db import action
 from db import action_rules as rules
@@ -105,23 +105,15 @@ def body_view(v: dict) -> list:
 # --- loading and the page --------------------------------------------------------------------------
 
 
-def can_edit_unit(code: str) -> bool:
-    role = getattr(current_user, "role", None)
-    return role == "admin" or (role == "reporter" and current_user.unit_code == code)
-
-
 def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dict | None:
     with session() as s:
-        ctx = resolve(s, campaign_id, date)
-        if ctx.campaign is None:
+        sc = scope(s, campaign_id, date, unit)
+        if sc is None:
             return None
-        cid = ctx.campaign["id"]
-        as_of = ctx.as_of or dt.date.today()
-        units = action.units(s, cid)
-        unit = unit if any(u["code"] == unit for u in units) else None
+        cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
         cases = action.refusal_cases(s, cid)
         events = action.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit])
-    return {"campaign": ctx.campaign, "as_of": as_of, "unit": unit, "units": units, "cases": cases, "events": events,
+    return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "cases": cases, "events": events,
             "counts": rules.refusal_counts(cases, as_of), "can_edit": can_edit_unit}
 
 
