@@ -50,6 +50,7 @@ venv: $(RUNTIME_STAMP)
 dev: $(DEV_STAMP)
 
 run: venv
+	@bash scripts/ensure-chromium.sh || true  # exports need Chromium and CJK fonts; says how to install if missing
 	$(PY) -m db init
 	$(PY) -m db demo --if-empty
 	$(PY) app.py

@@ -32,7 +32,7 @@ done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "安装浏览器测试所需的软件包 / installing packages for the browser tests: ${missing[*]}"
+    echo "安装浏览器测试和导出所需的软件包 / installing packages for the browser tests and exports: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     if apt-get update -q </dev/null && apt-get install -y -q "${missing[@]}" </dev/null; then
         exit 0
@@ -44,9 +44,9 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
 fi
 
 cat >&2 <<EOF
-缺少 ${missing[*]}：浏览器测试（tests/browser）将被跳过。安装方法：
+缺少 ${missing[*]}：浏览器测试（tests/browser）将被跳过，快照导出（PDF、PPT 中的图）也无法生成。安装方法：
     sudo apt-get update && sudo apt-get install -y ${PACKAGES[*]}
-Missing ${missing[*]}: the browser tests (tests/browser) will be skipped. To install them:
+Missing ${missing[*]}: the browser tests (tests/browser) will be skipped and snapshot exports (PDF, PPTX pictures) cannot be made. To install them:
     sudo apt-get update && sudo apt-get install -y ${PACKAGES[*]}
 EOF
 in_ci && exit 1
