@@ -86,6 +86,21 @@ def _register_snapshots(app) -> None:
     db_url = _engine_url(server)
 
     @app.callback(
+        Output(ids.SN_LIST, "children", allow_duplicate=True),
+        Output(ids.SN_COMPARE_A, "options"),
+        Output(ids.SN_COMPARE_B, "options"),
+        Input(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_listing(_version):
+        """A snapshot taken elsewhere (another leader, the CLI, an export of the live view) shows up here."""
+        from dashboard.pages.snapshots import options, snapshot_rows
+
+        with session() as s:
+            items = snapshots.listing(s)
+        return snapshot_rows(items), options(items), options(items)
+
+    @app.callback(
         Output(ids.SN_CREATE_RESULT, "children"),
         Output(ids.SN_LIST, "children"),
         Input(ids.SN_CREATE, "n_clicks"),

@@ -88,7 +88,7 @@ def snapshot_rows(items: list[dict]) -> html.Div:
     return html.Table([head, body], className="table sn-table")
 
 
-def _options(items: list[dict]) -> list[dict]:
+def options(items: list[dict]) -> list[dict]:
     return [{"label": f"{s['id']} · {s['title']}（截至 {labels.short_date(s['as_of'])}）", "value": s["id"]}
             for s in items]
 
@@ -111,9 +111,9 @@ def layout(state: PageState, snapshot_id: str | None = None, **_):
                 html.H3("比较两次快照"),
                 html.P("看上次会议以来各单位的变化，以及哪些单位新列入或退出落后名单。", className="muted"),
                 html.Div([
-                    html.Label(["较早", dcc.Dropdown(id=ids.SN_COMPARE_A, options=_options(items),
+                    html.Label(["较早", dcc.Dropdown(id=ids.SN_COMPARE_A, options=options(items),
                                                     value=older[0] if older else None, className="dd-snap")]),
-                    html.Label(["较新", dcc.Dropdown(id=ids.SN_COMPARE_B, options=_options(items),
+                    html.Label(["较新", dcc.Dropdown(id=ids.SN_COMPARE_B, options=options(items),
                                                     value=items[0]["id"] if items else None, className="dd-snap")]),
                 ], className="controls"),
                 html.Div(id=ids.SN_COMPARE_RESULT),

@@ -273,3 +273,34 @@ def test_exp009_only_leaders_and_admins_take_snapshots(tmp_path):
         forbidden = list(s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "forbidden")))
     # the demo's two meeting snapshots (db/demo_snapshots.py) and the leader's; none by the reporter
     assert sorted(titles) == ["5月19日调度会", "5月31日总结会", "领导的快照"] and forbidden == ["demo-lanshan"]
+
+
+def test_exp010_listing_follows_snapshots_taken_elsewhere(tmp_path):
+    """A snapshot taken by the CLI or another leader appears on an open /snapshots page at the next data poll."""
+    import json
+
+    from dashboard import ids
+    from db import snapshots
+    from tests.dashboard.conftest import demo_app, login, post_callback
+
+    app = demo_app(tmp_path)
+    engine = app.server.extensions["jizhong_engine"]
+    key = next(k for k in app.callback_map if f"{ids.SN_COMPARE_A}.options" in k)
+    body = json.dumps({"output": key, "outputs": [{"id": i, "property": p} for i, p in
+                                                  ((ids.SN_LIST, "children"), (ids.SN_COMPARE_A, "options"),
+                                                   (ids.SN_COMPARE_B, "options"))],
+                       "inputs": [{"id": ids.DATA_VERSION, "property": "data", "value": "x"}], "state": [],
+                       "changedPropIds": [f"{ids.DATA_VERSION}.data"]})
+    with read_session(engine) as s:
+        campaign_id, as_of = snapshots.default_view(s)
+    with write_session(engine) as s:
+        snapshots.create(s, campaign_id=campaign_id, as_of=as_of, metric="ent_coverage", title="命令行快照",
+                         actor="cli:root")
+    leader = app.server.test_client()
+    login(leader, "demo-leader")
+    r = post_callback(leader, body)
+    assert r.status_code == 200
+    response = r.get_json()["response"]
+    labels_a = [o["label"] for o in response[ids.SN_COMPARE_A]["options"]]
+    assert labels_a[0].startswith("3 · 命令行快照") and len(labels_a) == 3
+    assert "命令行快照" in json.dumps(response[ids.SN_LIST]["children"], ensure_ascii=False)
