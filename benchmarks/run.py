@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from plotly.io.json import to_json_plotly  # what Dash serialises responses with
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, settle_heap
 from dashboard import ids
 from dashboard.metrics import DEFAULT_METRIC, METRICS
 from dashboard.routes import GEOJSON_URL
@@ -176,6 +176,7 @@ def main() -> int:
     url, cleanup, setup, campaign = setup_database(args.database_url, not args.no_analyze)
     try:
         app = create_app({"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False})  # test client speaks http
+        settle_heap()  # as `python app.py` does
         try:
             return run(app, args, setup, campaign, url)
         finally:
