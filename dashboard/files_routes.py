@@ -17,7 +17,7 @@ from flask import Flask, Response, abort, current_app, flash, redirect, render_t
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.auth_web import _client_ip, require_role
+from dashboard.auth_web import _client_ip, has_role, require_role
 from dashboard.data import session
 from db import cases, files
 from db.auth import ROLES
@@ -41,7 +41,8 @@ def limits() -> files.Limits:
 def _send(file_id: int, thumb: bool):
     with session() as s:
         row = files.get(s, file_id)
-    if row is None:
+        hidden = row is not None and not has_role("admin") and not cases.file_in_use(s, file_id)
+    if row is None or hidden:  # a photo removed from its case is kept for the audit trail, for admins only
         abort(404)
     name = row.thumb_name if thumb else row.storage_name
     path = files.path_of(upload_dir(), name)

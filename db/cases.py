@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import files
@@ -461,11 +461,18 @@ def add_case_photo(session: Session, case_id: int, stream: BinaryIO | bytes, fil
     return stored
 
 
+def file_in_use(session: Session, file_id: int) -> bool:
+    """Whether a case shows this file or a unit's summary lists it. /files/<id> serves other files
+    (a photo removed from its case) to admins only."""
+    return bool(session.scalar(select(or_(exists().where(CasePhoto.file_id == file_id),
+                                          exists().where(SummaryFile.file_id == file_id)))))
+
+
 def remove_case_photo(session: Session, case_id: int, file_id: int, *, actor: str, ip: str = "") -> None:
     """Detach a photo from a case (audited `case.update`). On purpose, the `stored_file` row and the file
     on disk stay: the audit trail's `file.upload` and `case.update` events name the photo by its id, and
-    other rows may reference the same file. The photo is no longer shown with the case, but
-    /files/<id> still serves it to signed-in users who know the id."""
+    other rows may reference the same file. The photo is no longer shown with the case, and
+    /files/<id> serves it to admins only (see `file_in_use`)."""
     link = session.get(CasePhoto, (case_id, file_id))
     if link is None:
         raise CaseError(f"典型 #{case_id} 没有图片 #{file_id}")

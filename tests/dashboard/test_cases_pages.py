@@ -16,7 +16,7 @@ from dashboard import ids
 from db import cases as db_cases
 from db.case_models import StoredFile, SummaryFile, TypicalCase
 from db.demo import DEMO_NAME
-from db.engine import read_session
+from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
 from tests.dashboard.conftest import demo_app, form_token, login, post_callback
 from tests.dashboard.test_admin import body
@@ -333,3 +333,16 @@ def test_cpg011_case_markers_on_the_district_map_keep_the_choropleth_first():
     patched = mf.case_patch(Patch(), located).to_plotly_json()["operations"]
     assert {tuple(op["location"]): op["params"]["value"] for op in patched} == {
         ("data", 2, key): markers[key] for key in ("lon", "lat", "customdata", "marker")}
+
+
+def test_cpg012_a_photo_removed_from_its_case_is_served_to_admins_only(app, engine, demo):
+    """Kept on disk and in the database for the audit trail, but no longer shown to leaders or reporters."""
+    case = next(c for c in reversed(demo["cases"]) if c["photos"])
+    photo = case["photos"][-1]
+    leader, admin = signed_in(app, "demo-leader"), signed_in(app, "demo-admin")
+    assert leader.get(photo["url"]).status_code == 200
+    with write_session(engine) as s:
+        db_cases.remove_case_photo(s, case["id"], photo["id"], actor="demo-admin")
+    assert leader.get(photo["url"]).status_code == 404
+    assert leader.get(photo["thumb_url"]).status_code == 404
+    assert admin.get(photo["url"]).status_code == 200
