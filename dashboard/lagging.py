@@ -2,10 +2,17 @@
 
 Four rules, each a plain Chinese reason (thresholds in `Thresholds`):
 
-- 进度 "pace": 签约覆盖企业 / 目标企业数 is more than `pace_gap_points` below the expected pace.
+- 进度 "pace": 签约覆盖企业 / 目标企业数 is more than `pace_gap_points` below the expected pace,
+  and below the city's own 签约覆盖企业达目标.
 - 备案率 "filing": 备案率 is more than `filing_gap_points` below the whole city's.
 - 报送 "stale": no report for more than `stale_days` days.
-- 覆盖 "coverage": 职工覆盖率 projected to the end of the window misses the target rate.
+- 覆盖 "coverage": 职工覆盖率 projected to the end of the window misses the target rate and is
+  below the city's projection (after the window: the final rate misses the target, full stop).
+
+The pace and projection rules are relative as well as absolute: in the first weeks offers go out
+and contracts follow weeks later, so the whole city sits below a linear pace, and flagging every
+unit would point nowhere. A unit is named when it is behind the plan *and* behind the city; the
+city's own lag shows in the time bar. (A city figure that is missing leaves the rule absolute.)
 
 A unit that has never reported has no figures yet (its zeros are absence, not results), so
 only the stale rule judges it. Otherwise a rule whose figure is missing (None/NaN) stays
@@ -131,10 +138,12 @@ def _over(gap: float, limit: float) -> bool:
     return round(gap, 9) > limit
 
 
-def _pace(row, expected: float, th: Thresholds) -> Reason | None:
+def _pace(row, expected: float, city_progress: float | None, th: Thresholds) -> Reason | None:
     value = _num(row.target_progress)
     if value is None or not _over(gap := (expected - value) * 100, th.pace_gap_points):
         return None
+    if city_progress is not None and value >= city_progress:
+        return None  # behind the plan, but no more than the city as a whole
     text = f"签约覆盖企业达目标 {pct(value)}，应达 {pct(expected)}，落后 {_shown_gap(expected, value, 1)}"
     return Reason("pace", text, value, gap)
 
@@ -163,7 +172,8 @@ def _stale(last: dt.date | None, as_of: dt.date, window_start: dt.date, window_e
     return Reason("stale", f"{days} 天未报送", float(days), float(days - th.stale_days))
 
 
-def _coverage(row, as_of: dt.date, window_end: dt.date, expected: float, th: Thresholds) -> Reason | None:
+def _coverage(row, as_of: dt.date, window_end: dt.date, expected: float, city_coverage: float | None,
+              th: Thresholds) -> Reason | None:
     coverage, target, baseline = _num(row.worker_coverage), _num(row.target_workers), _num(row.baseline_workers)
     if coverage is None or target is None or not baseline:
         return None
@@ -171,6 +181,8 @@ def _coverage(row, as_of: dt.date, window_end: dt.date, expected: float, th: Thr
     if as_of >= window_end:
         value, wording = coverage, "职工覆盖率 {}，未达目标 {}"
     elif expected >= th.min_expected_fraction:
+        if city_coverage is not None and coverage >= city_coverage:
+            return None  # the projection divides both by the same fraction: not behind the city
         value, wording = coverage / expected, "预计期末职工覆盖率 {}，低于目标 {}"
     else:
         return None
@@ -192,16 +204,17 @@ def evaluate(units: pd.DataFrame, city: dict, as_of: dt.date, window_start: dt.d
     th = thresholds
     expected = expected_fraction(as_of, window_start, window_end, th.pace)
     city_rate = _num(city.get("filing_rate"))
+    city_progress, city_coverage = _num(city.get("target_progress")), _num(city.get("worker_coverage"))
     found = []
     for row in units.itertuples(index=False):
         last = _date(row.last_report_date)
         reasons = [_stale(last, as_of, window_start, window_end, th)]
         if last is not None:
             reasons = [
-                _pace(row, expected, th),
+                _pace(row, expected, city_progress, th),
                 _filing(row, city_rate, th),
                 *reasons,
-                _coverage(row, as_of, window_end, expected, th),
+                _coverage(row, as_of, window_end, expected, city_coverage, th),
             ]
         reasons = [r for r in reasons if r is not None]
         if reasons:

@@ -204,3 +204,23 @@ def test_lag017_default_thresholds_are_the_documented_ones():
     assert (th.pace_gap_points, th.filing_gap_points, th.stale_days, th.pace) == (10, 15, 10, "linear")
     with pytest.raises(dataclasses.FrozenInstanceError):
         th.stale_days = 3
+
+
+def test_lag014_early_weeks_name_units_behind_the_city_not_the_whole_city():
+    """Offers go out first and contracts follow weeks later: when the whole city sits below the plan,
+    pace and projection name only the units that are also behind the city."""
+    # On AS_OF (62% of the window) the plan expects 62% of the enterprise target.
+    city = CITY | {"target_progress": 0.30, "worker_coverage": 0.10}
+    like_city = unit("371302", "兰山区", target_progress=0.30, worker_coverage=0.10)
+    worse = unit("371324", "兰陵县", target_progress=0.12, worker_coverage=0.04)
+    found = {lag.code: {r.rule for r in lag.reasons} for lag in run(like_city, worse, city=city)}
+    assert found == {"371324": {"pace", "coverage"}}  # 兰山区 is behind the plan only as much as the city
+    # The same two units with no city figures: both are behind the plan (the absolute rule alone).
+    absolute = {lag.code for lag in run(like_city, worse)}
+    assert absolute == {"371302", "371324"}
+
+
+def test_lag015_after_the_window_a_missed_target_is_named_even_if_the_city_missed_it_too():
+    city = CITY | {"target_progress": 0.80, "worker_coverage": 0.20}
+    short = unit(last_report_date=END, target_progress=0.85, worker_coverage=0.22)
+    assert only(short, as_of=END, city=city) == {"coverage": "职工覆盖率 22.0%，未达目标 35.0%"}
