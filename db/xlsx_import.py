@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from db.measures import INDUSTRY, LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, REGIONAL, SINGLE, STAGES
 from db.models import Campaign, Unit
-from db.validation import Context, Issue, Result, Submission, SubmissionRefused, parse_count, validate
+from db.validation import Context, Issue, Submission, SubmissionRefused, parse_count, validate
 
 MAX_UPLOAD_BYTES: Final = 5 * 1024 * 1024  # default; the app's UPLOAD_MAX_BYTES overrides
 MAX_UNCOMPRESSED_BYTES: Final = 40 * 1024 * 1024  # all zip entries together, as declared
@@ -803,18 +803,6 @@ def default_campaign_id(session: Session) -> int | None:
     order = (Campaign.year.desc(), Campaign.id.desc())
     real = session.scalar(select(Campaign.id).where(Campaign.is_demo.is_(False)).order_by(*order).limit(1))
     return real if real is not None else session.scalar(select(Campaign.id).order_by(*order).limit(1))
-
-
-def check(session: Session, sub: Submission) -> Result:
-    """Validate without storing (for a preview): the same context the store would use."""
-    from db import store
-
-    ctx = store.validation_context(session, sub.campaign_id, sub.unit_code, sub.report_date)
-    if ctx is None:
-        exists = session.get(Campaign, sub.campaign_id) is not None
-        missing = f"单位代码 {sub.unit_code} 不存在" if exists else f"行动（编号 {sub.campaign_id}）不存在"
-        return Result({}, [Issue("unit_code" if exists else "campaign_id", missing)])
-    return validate(sub, ctx)
 
 
 @dataclass(frozen=True)
