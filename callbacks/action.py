@@ -20,8 +20,8 @@ from dashboard.data import resolve, session
 from dashboard.pages import evaluation, instructors, supervision
 from dashboard.state import coerce, compose, parse
 from db import action
-from db.action_rules import ActionError
 from db.engine import write_session
+from domain.followup import ActionError
 
 VIEWERS = ("leader", "reporter", "admin")
 WRITERS = ("reporter", "admin")

@@ -29,7 +29,7 @@ from dashboard.data import session
 from dashboard.pages import submit as page
 from db import auth, review, store, xlsx_import
 from db.engine import write_session
-from db.validation import Submission, SubmissionRefused, parse_count, validate
+from domain.validation import Submission, SubmissionRefused, parse_count, validate
 
 SALT = "jizhong-submit-preview"
 PREVIEW_MAX_AGE = 3600  # seconds a preview stays confirmable

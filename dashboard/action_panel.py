@@ -2,7 +2,7 @@
 active, its 实效评价 profile, its open refusal cases and whether its summary is in; every cell links to
 the page that explains it, filtered to that unit. Also the district page's section for one unit.
 
-The builders are pure (rows from db.action_rules.panel_rows in, components out). The two loaders at
+The builders are pure (rows from domain.followup.panel_rows in, components out). The two loaders at
 the end (`overview_section`, `district_section`) open a read session and call them; they are what
 the overview and district pages call.
 """
@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from dashboard import action_figures, ids, labels
 from dashboard.components.graph import graph
-from db import action_rules as rules
+from domain import followup as rules
 
 CASES_PATH = "/cases"
 SUMMARIES_PATH = "/summaries"

@@ -32,8 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.auth_web import _client_ip
 from db import api_store, auth, store
 from db.engine import write_session
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS
-from db.validation import Issue, Submission, SubmissionRefused
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS
+from domain.validation import Issue, Submission, SubmissionRefused
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 URL_REPORTS = "/api/v1/reports"
@@ -88,7 +88,7 @@ class Parsed:
     report_date: dt.date | None = None
     responsible: str = ""
     filled_by: str = ""
-    lines: dict[str, dict[str, int]] = field(default_factory=dict)  # db.measures names
+    lines: dict[str, dict[str, int]] = field(default_factory=dict)  # domain.measures names
     reason: str = ""
     campaign_id: int | None = None
     bad: list[ApiError] = field(default_factory=list)
@@ -115,7 +115,7 @@ def _text(parsed: Parsed, body: dict, key: str, label: str, limit: int) -> str:
 
 def parse_body(raw: bytes) -> Parsed:
     """Shape and types of the body (400 problems); lengths (422). The rules of the table itself
-    (db/validation.py) run in the store, against the unit's earlier reports."""
+    (domain/validation.py) run in the store, against the unit's earlier reports."""
     parsed = Parsed()
     try:
         body = json.loads(raw.decode("utf-8"))

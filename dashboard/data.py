@@ -64,8 +64,8 @@ def thresholds(campaign: dict | int | None = None):
     Read once per request and campaign (a page asks several times while it renders)."""
     from flask import g
 
-    from dashboard.lagging import Thresholds
     from db.admin_ops import threshold_overrides
+    from domain.lagging import Thresholds
 
     settings = dict(current_app.config.get("LAGGING", {}))
     campaign_id = campaign.get("id") if isinstance(campaign, dict) else campaign

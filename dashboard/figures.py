@@ -1,6 +1,6 @@
 """Pure `data -> figure dict` builders for the overview and unit pages (no Dash, no SQL).
 
-Every number a reader sees is formatted by dashboard.format (thousands separators, 万, half-up %);
+Every number a reader sees is formatted by domain.format (thousands separators, 万, half-up %);
 colours and fonts come from dashboard.theme. Where a figure has nothing to show it is
 `empty_figure(...)`, a centred sentence without axes, never a blank grid.
 
@@ -22,7 +22,6 @@ import pandas as pd
 import plotly.io as pio
 
 from dashboard import map_figure
-from dashboard.format import SMART_WAN_FROM, pct, thousands, wan
 from dashboard.theme import (
     KIND_COLOURS,
     LAGGING,
@@ -31,14 +30,8 @@ from dashboard.theme import (
     STAGE_COLOURS,
     base_layout,
 )
-from db.measures import (
-    LINE_KINDS,
-    LINE_LABELS,
-    PART_LABELS,
-    STAGE_LABELS,
-    STAGES,
-    UNITS,
-)
+from domain.format import SMART_WAN_FROM, pct, thousands, wan
+from domain.measures import LINE_KINDS, LINE_LABELS, PART_LABELS, STAGE_LABELS, STAGES, UNITS
 
 NO_REPORTS = "尚无报送数据"
 PACE_LABEL = "应达进度"
@@ -122,7 +115,7 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
                 lagging_codes: set[str] = frozenset(), title: str | None = None) -> Figure:
     """All units best first (rank 1 at the top), coloured on the map's scale; unranked units last, grey.
 
-    `rows` are dashboard.metrics.metric_rows; customdata of every bar is the unit's code.
+    `rows` are domain.metrics.metric_rows; customdata of every bar is the unit's code.
     """
     if not rows:
         return empty_figure(title=title)

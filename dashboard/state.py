@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
-from dashboard.metrics import DEFAULT_METRIC, METRICS
+from domain.metrics import DEFAULT_METRIC, METRICS
 
 
 @dataclass(frozen=True)

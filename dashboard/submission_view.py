@@ -19,10 +19,10 @@ from typing import Any, Final
 from dash import html
 
 from dashboard.components.tables import STAGE_HEADERS
-from dashboard.format import signed_delta, thousands
 from dashboard.labels import date_cn
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, PARTS, STAGES, measure
-from db.validation import Issue, Submission, where
+from domain.format import signed_delta, thousands
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, PARTS, STAGES, measure
+from domain.validation import Issue, Submission, where
 
 PART_HEADERS: Final = {"copies": "份数（份）", "ents": "覆盖企业数（家）", "workers": "覆盖职工数（人）"}
 FIELD_LABELS: Final = {

@@ -1,7 +1,7 @@
 """SQL for 专职指导员, 实效评价 and 监督检查 (issue 6): reads return plain dicts, writes validate,
 audit and flush inside the caller's transaction (`write_session`).
 
-Rules (what counts as short-staffed, inactive, overdue, weakest) live in db/action_rules.py.
+Rules (what counts as short-staffed, inactive, overdue, weakest) live in domain/followup.py.
 Phone numbers leave this module only masked: `roster()` has no raw-phone field, so no page or export
 built on it can show one. Authorisation is the caller's job (callbacks check the role); the writes
 take `unit_scope` (a reporter's own unit) and refuse anything outside it, as a second line.
@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import action_rules as rules
 from db.action_models import (
     EvalDimension,
     Evaluation,
@@ -26,9 +25,10 @@ from db.action_models import (
     RefusalEvent,
     WorkLog,
 )
-from db.action_rules import ActionError
 from db.auth import audit
 from db.models import Campaign, Unit, UnitCampaign
+from domain import followup as rules
+from domain.followup import ActionError
 
 
 def _now() -> dt.datetime:
@@ -317,7 +317,7 @@ def add_evaluation(session: Session, campaign_id: int, unit_code: str, eval_date
 
 def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
                unit_code: str | None = None) -> list[dict]:
-    """Long rows of the active dimensions' scores, for db.action_rules.group_scores."""
+    """Long rows of the active dimensions' scores, for domain.followup.group_scores."""
     stmt = (
         select(Evaluation.id, Unit.code, Evaluation.enterprise, Evaluation.eval_date, EvaluationScore.dimension_id,
                EvaluationScore.score, EvaluationScore.scale_max)
@@ -417,7 +417,7 @@ def add_refusal(session: Session, campaign_id: int, unit_code: str, fields: Mapp
 
 def set_refusal_status(session: Session, case_id: object, status: object, note: object = "", *, actor: str,
                        ip: str = "", unit_scope: str | None = None, now: dt.datetime | None = None) -> str:
-    """Move a case along 督促整改 → 已整改 / 追究责任 / 媒体曝光 (db.action_rules.TRANSITIONS)."""
+    """Move a case along 督促整改 → 已整改 / 追究责任 / 媒体曝光 (domain.followup.TRANSITIONS)."""
     case = session.get(RefusalCase, case_id) if isinstance(case_id, int) else None
     if case is None:
         raise ActionError("案件不存在，请刷新页面")

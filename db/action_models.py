@@ -12,8 +12,8 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.action_rules import ACTIVITIES, REFUSAL_KINDS, STATUSES
 from db.models import Base
+from domain.followup import ACTIVITIES, REFUSAL_KINDS, STATUSES
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

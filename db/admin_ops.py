@@ -241,7 +241,7 @@ def pace_text(points: Iterable[tuple[dt.date, float]] | None) -> str:
 
 
 def threshold_overrides(session: Session, campaign_id: int) -> dict:
-    """The campaign's non-default thresholds, as keyword arguments of dashboard.lagging.Thresholds
+    """The campaign's non-default thresholds, as keyword arguments of domain.lagging.Thresholds
     ({} when the admin set none). `pace` comes back as a tuple of (date, fraction)."""
     row = session.get(CampaignThreshold, campaign_id)
     if row is None:
@@ -833,7 +833,7 @@ def save_targets(session: Session, campaign_id: int, rows: Sequence[dict], *, ac
     典型培育目标 through db.cases.set_target with one `case.target` audit row listing the units.
     """
     from db import action, cases
-    from db.action_rules import ActionError
+    from domain.followup import ActionError
 
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:

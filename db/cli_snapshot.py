@@ -50,8 +50,8 @@ def _actor() -> str:
 
 
 def run_snapshot(engine, args) -> int:
-    from dashboard.metrics import METRICS
     from db import snapshots
+    from domain.metrics import METRICS
 
     if args.metric not in METRICS:
         print(f"未知的指标 {args.metric}：应为 {'、'.join(METRICS)}", file=sys.stderr)

@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from db.engine import read_session
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURES
 from db.migrate import upgrade
-from db.validation import fmt_date, parse_count
 from db.xlsx_import import MAX_UPLOAD_BYTES, CellIssue, WorkbookRefused, human_size, import_workbook, unit_name
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
+from domain.validation import fmt_date, parse_count
 
 
 def add_commands(sub) -> None:

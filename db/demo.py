@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from db import presets, store
 from db.engine import write_session
-from db.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
-from db.validation import Submission
+from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
+from domain.validation import Submission
 
 DEMO_NAME = "2017年工资集体协商“集中要约”行动（演示数据）"
 DEMO_YEAR = 2017

@@ -31,8 +31,8 @@ from db.action_models import (
     RefusalEvent,
     WorkLog,
 )
-from db.action_rules import ACCOUNTABLE, ACTIVITIES, DEFAULT_DIMENSIONS, EXPOSED, RECTIFIED, SATISFACTION, URGING
 from db.models import Campaign, Unit
+from domain.followup import ACCOUNTABLE, ACTIVITIES, DEFAULT_DIMENSIONS, EXPOSED, RECTIFIED, SATISFACTION, URGING
 
 D = dt.date
 ACTOR = "demo"

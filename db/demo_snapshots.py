@@ -20,7 +20,7 @@ from db import snapshots
 from db.models import Campaign
 
 ACTOR = "demo"
-METRIC = "ent_coverage"  # the overview's default metric (dashboard.metrics.DEFAULT_METRIC)
+METRIC = "ent_coverage"  # the overview's default metric (domain.metrics.DEFAULT_METRIC)
 
 # (title, as-of date, created at, note)
 MEETINGS: tuple[tuple[str, dt.date, dt.datetime, str], ...] = (
@@ -33,8 +33,8 @@ MEETINGS: tuple[tuple[str, dt.date, dt.datetime, str], ...] = (
 
 def build(session: Session, campaign: Campaign, seed: int) -> None:  # noqa: ARG001 - figures come from the reports
     """Take the two meeting snapshots of the freshly built demo campaign."""
-    from dashboard.lagging import Thresholds
     from db.admin_ops import threshold_overrides
+    from domain.lagging import Thresholds
 
     thresholds = Thresholds(**threshold_overrides(session, campaign.id))
     for title, as_of, created_at, note in MEETINGS:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.measures import LINE_KINDS, MEASURES
+from domain.measures import LINE_KINDS, MEASURES
 
 
 class Base(DeclarativeBase):

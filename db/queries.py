@@ -6,7 +6,7 @@ before that date, and of that report its highest version (corrections supersede,
 Totals are the sum of the three rows of the attachment. That is not double counting: by the
 notice's rule "单独开展企业"不计算被区域性、行业性协商覆盖的企业, the 单独开展企业 row excludes
 enterprises already covered by 区域/行业 bargaining, so the three rows are disjoint by definition
-and validation (db/validation.py) keeps 单独开展企业 at one contract per enterprise.
+and validation (domain/validation.py) keeps 单独开展企业 at one contract per enterprise.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sqlalchemy import Float, and_, case, cast, distinct, func, literal, or_, se
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from db.measures import LINE_KINDS, MEASURES
 from db.models import AuditEvent, Campaign, Report, ReportLine, Unit, UnitCampaign
+from domain.measures import LINE_KINDS, MEASURES
 
 RATES = ("sign_rate", "filing_rate", "ent_coverage", "worker_coverage", "target_progress")
 

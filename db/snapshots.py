@@ -2,8 +2,8 @@
 
 `freeze` reads everything the overview shows for a campaign, an as-of date and a metric from
 db/queries.py (KPIs with last week's, the attachment's three rows, every unit incl. those off the
-map, the city's cumulative trend), applies the lagging rules of dashboard/lagging.py and the
-rankings of dashboard/metrics.py (pure modules), adds the 典型 highlights when db/cases.py exists,
+map, the city's cumulative trend), applies the lagging rules of domain/lagging.py and the
+rankings of domain/metrics.py (pure modules), adds the 典型 highlights when db/cases.py exists,
 and returns one JSON-able document. `create` stores it in an append-only row and audits
 `snapshot.create`. Exports (dashboard/exports/) read only this document, never the live tables:
 a file made months later carries the same figures as the one handed out at the meeting.
@@ -23,9 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db import auth, queries
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURES
 from db.models import Campaign
 from db.snapshot_models import Snapshot
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 
 SCHEMA = 1
 TITLE_MAX = 200
@@ -105,8 +105,8 @@ def _lines(frame) -> list[dict]:
 def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, thresholds=None,
            title: str = "", note: str = "", created_by: str = "", created_at: dt.datetime | None = None) -> dict:
     """The overview of `campaign_id` as of `as_of`, as one JSON-able document (see the module doc)."""
-    from dashboard.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
-    from dashboard.metrics import METRICS, metric_rows
+    from domain.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
+    from domain.metrics import METRICS, metric_rows
 
     campaign = queries.campaign(session, campaign_id)
     if campaign is None:

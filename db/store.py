@@ -14,9 +14,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from db.engine import write_session
-from db.measures import LINE_KINDS, MEASURES
 from db.models import Campaign, Report, ReportLine, Unit
-from db.validation import Context, Issue, Submission, SubmissionRefused, validate
+from domain.measures import LINE_KINDS, MEASURES
+from domain.validation import Context, Issue, Submission, SubmissionRefused, validate
 
 
 @dataclass(frozen=True)

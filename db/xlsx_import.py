@@ -11,7 +11,7 @@ ranges, cell count), because openpyxl reads whatever it is given: a merged range
 cell and a zip bomb is inflated in memory. defusedxml is installed, so openpyxl refuses XML entity
 tricks. Every refusal is a WorkbookRefused carrying CellIssues in plain Chinese; nothing is stored.
 
-Figures are validated by db/validation.py (through db/store.py when storing); `locate` maps its
+Figures are validated by domain/validation.py (through db/store.py when storing); `locate` maps its
 issues back to sheet and cell.
 """
 
@@ -35,9 +35,9 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from db.measures import INDUSTRY, LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, REGIONAL, SINGLE, STAGES
 from db.models import Campaign, Unit
-from db.validation import Context, Issue, Submission, SubmissionRefused, parse_count, validate
+from domain.measures import INDUSTRY, LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, REGIONAL, SINGLE, STAGES
+from domain.validation import Context, Issue, Submission, SubmissionRefused, parse_count, validate
 
 MAX_UPLOAD_BYTES: Final = 5 * 1024 * 1024  # default; the app's UPLOAD_MAX_BYTES overrides
 MAX_UNCOMPRESSED_BYTES: Final = 40 * 1024 * 1024  # all zip entries together, as declared
@@ -62,7 +62,7 @@ class CellIssue:
     cell: str | None
     field: str  # a measure name, a header field (unit, leader, filled_by, filled_on, report_date) or "file"
     message: str
-    line: str | None = None  # a kind of db.measures.LINE_KINDS, "total", or None
+    line: str | None = None  # a kind of domain.measures.LINE_KINDS, "total", or None
 
 
 class WorkbookRefused(Exception):

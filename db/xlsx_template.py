@@ -19,8 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGES
 from db.models import Campaign, Report, ReportLine, Unit
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGES
 
 TITLE: Final = "工资集体协商“集中要约”行动情况统计表"
 SHEET_TITLE: Final = "统计表"

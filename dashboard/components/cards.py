@@ -6,9 +6,9 @@ import datetime as dt
 
 from dash import dcc, html
 
-from dashboard.format import pct, points, signed_delta, smart, thousands
 from dashboard.labels import RULE_TAGS, short_date
-from dashboard.lagging import Lagging, sentence
+from domain.format import pct, points, signed_delta, smart, thousands
+from domain.lagging import Lagging, sentence
 
 STAGE_CARDS = (("offer", "发出要约书"), ("signed", "签订工资专项集体合同"), ("filed", "审查备案"))
 RATE_CARDS = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from dash import html
 
-from dashboard.format import thousands
 from dashboard.labels import date_cn
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGES
+from domain.format import thousands
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGES
 
 SOURCE_LABELS = {"web": "网页填报", "excel": "Excel 导入", "api": "接口", "cli": "命令行", "demo": "演示"}
 STAGE_HEADERS = {"offer": "发出工资集体协商要约书", "signed": "签订工资专项集体合同", "filed": "审查备案"}

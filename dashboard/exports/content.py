@@ -1,7 +1,7 @@
 """What every export (and the snapshot page) shows, from a snapshot document. Pure.
 
 One place decides the sections, the KPI lines, the per-unit table's columns and how each figure is
-written (dashboard.format), so the PDF, the slides, the spreadsheet, the CSV and the page agree.
+written (domain.format), so the PDF, the slides, the spreadsheet, the CSV and the page agree.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from dashboard import figures, map_figure, theme
-from dashboard.format import pct, smart, thousands
 from dashboard.labels import date_cn
-from dashboard.metrics import METRICS
-from db.measures import MEASURE_LABELS, MEASURES
+from domain.format import pct, smart, thousands
+from domain.measures import MEASURE_LABELS, MEASURES
+from domain.metrics import METRICS
 
 FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats as on the overview; rates ".0%"
 STAMP = "数据截至"
@@ -150,7 +150,7 @@ def metric_spec(doc: dict, metric: str | None = None) -> dict:
     metric = metric or doc["filters"]["metric"]
     spec = METRICS[metric]
     rows = doc["rankings"][metric]
-    from dashboard.metrics import colour_range
+    from domain.metrics import colour_range
 
     zmin, zmax = colour_range(rows, metric)
     return {"metric": metric, "label": spec.label, "rows": rows, "zmin": zmin, "zmax": zmax,

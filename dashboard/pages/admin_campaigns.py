@@ -25,7 +25,7 @@ __all__ = ["forbidden", "layout"]
 
 def default_thresholds() -> dict:
     """The thresholds a campaign without settings gets: the app config over the rules' defaults."""
-    from dashboard.lagging import Thresholds
+    from domain.lagging import Thresholds
 
     return dataclasses.asdict(Thresholds(**current_app.config.get("LAGGING", {})))
 

@@ -10,13 +10,13 @@ from dashboard.components.cards import lagging_list
 from dashboard.components.graph import graph
 from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
 from dashboard.data import resolve, session, thresholds
-from dashboard.format import pct
-from dashboard.lagging import expected_fraction
-from dashboard.metrics import METRICS, metric_rows
 from dashboard.pages.overview import lagging_units, pace_points
 from dashboard.pages.review import district_status  # issue 5: review status of the shown report
 from dashboard.state import PageState, compose
 from db import queries
+from domain.format import pct
+from domain.lagging import expected_fraction
+from domain.metrics import METRICS, metric_rows
 
 
 def _city_value(metric: str, city: dict, expected: float) -> str:

@@ -16,7 +16,7 @@ from dashboard.action_forms import entry_unit, field, scope, tabs, text_input, u
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
 from db import action
-from db import action_rules as rules
+from domain import followup as rules
 
 
 def _pct(x: float | None) -> str:

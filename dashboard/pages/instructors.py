@@ -17,7 +17,7 @@ from dashboard import ids, labels
 from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.data import resolve, session
 from db import action
-from db import action_rules as rules
+from domain import followup as rules
 
 HEAT_STEPS = 4  # cells shaded 0, 1, 2, 3, 4+ logs
 

@@ -14,12 +14,12 @@ from dashboard.auth_web import has_role  # issue 7: the 生成快照 link
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
-from dashboard.lagging import Lagging, evaluate, expected_fraction
-from dashboard.metrics import METRICS, colour_range, metric_rows
 from dashboard.pages.review import pending_marker as pending_review_marker  # issue 5: N 个单位的数据待审核
 from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
 from db import cases, queries
+from domain.lagging import Lagging, evaluate, expected_fraction
+from domain.metrics import METRICS, colour_range, metric_rows
 
 FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats; rates default to ".0%"
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]

@@ -14,11 +14,11 @@ from dashboard.auth_web import has_role
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
 from dashboard.exports import FORMATS, content
-from dashboard.format import pct, signed_delta, thousands
-from dashboard.metrics import METRICS
 from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
 from db import snapshots
+from domain.format import pct, signed_delta, thousands
+from domain.metrics import METRICS
 
 CAN_CREATE = ("leader", "admin")
 

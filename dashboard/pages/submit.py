@@ -23,12 +23,12 @@ from dashboard import submission_view as view
 from dashboard.auth_web import has_role
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
-from dashboard.format import thousands
 from dashboard.state import PageState
 from db import queries, review, store
 from db.accounts_queries import unit_choices
-from db.measures import LINE_KINDS, MEASURES
-from db.validation import Context
+from domain.format import thousands
+from domain.measures import LINE_KINDS, MEASURES
+from domain.validation import Context
 
 TITLE = "数据填报"
 FORBIDDEN = "无权访问：仅县区填报员和管理员可以填报"

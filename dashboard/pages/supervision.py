@@ -16,7 +16,7 @@ from dashboard import ids, labels
 from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.data import resolve, session
 from db import action
-from db import action_rules as rules
+from domain import followup as rules
 
 STATUS_CLASS = {rules.URGING: "st-urging", rules.RECTIFIED: "st-done", rules.ACCOUNTABLE: "st-accountable",
                 rules.EXPOSED: "st-exposed"}

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from dashboard import ids
-from dashboard.format import thousands
 from dashboard.geo import city_geojson
 from db import queries
-from db.measures import LINE_KINDS, MEASURES
+from domain.format import thousands
+from domain.measures import LINE_KINDS, MEASURES
 from tests.browser.conftest import (
     db_session,
     default_view,
@@ -41,7 +41,7 @@ def attachment_rows(page) -> dict[str, list[str]]:
 
 
 def expected_rows(lines) -> dict[str, list[str]]:
-    """The attachment table as dashboard.format prints db.queries.line_totals (three rows and their total)."""
+    """The attachment table as domain.format prints db.queries.line_totals (three rows and their total)."""
     by_kind = lines.set_index("kind")
     rows = {kind: [thousands(int(by_kind.loc[kind, m])) for m in MEASURES] for kind in LINE_KINDS}
     rows["total"] = [thousands(int(by_kind[m].sum())) for m in MEASURES]

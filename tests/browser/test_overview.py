@@ -2,7 +2,7 @@
 partial map update, drill-down state and the back button, live refresh, layout at two sizes, the
 whole city inside the map.
 
-Expectations are computed from the database with db.queries and printed with dashboard.format, the
+Expectations are computed from the database with db.queries and printed with domain.format, the
 same way a reader would check a figure by hand; the page is only read, never trusted.
 """
 
@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard import ids, labels
-from dashboard.format import pct, thousands
 from dashboard.geo import bounds, city_geojson
 from db import queries
+from domain.format import pct, thousands
 from tests.browser.conftest import (
     assert_all_local,
     build_demo_database,
@@ -114,7 +114,7 @@ def test_brw001_kpis_equal_database(live_server, demo_db_url, page):
 
     # The page is on the same campaign and date as the expectation ...
     expect(page.locator(f"#{ids.TIME_BAR}")).to_contain_text(f"截至 {labels.short_date(as_of)}")
-    # ... and shows the database's figures, formatted as dashboard.format prints them.
+    # ... and shows the database's figures, formatted as domain.format prints them.
     assert shown_kpis(page) == expected_kpis(city)
 
 
@@ -255,9 +255,9 @@ def submit_more(url: str) -> dict:
 
     Returns the city's metrics at that date afterwards."""
     from db.engine import make_engine
-    from db.measures import MEASURES
     from db.store import submit
-    from db.validation import Submission
+    from domain.measures import MEASURES
+    from domain.validation import Submission
 
     with db_session(url) as s:
         campaign, as_of = default_view(s)

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from db.measures import MEASURES
 from db.models import Report, ReportLine, Unit
+from domain.measures import MEASURES
 from tests.browser.conftest import (
     assert_all_local,
     build_demo_database,

@@ -364,7 +364,7 @@ def test_apb001_parse_body_maps_the_nine_keys_and_hashes_canonical_json():
 
 
 def test_apb002_issue_error_uses_the_bodys_names():
-    from db.validation import Issue
+    from domain.validation import Issue
 
     assert api.issue_error(Issue("signed_ents", "m", "industry")).as_json() == {
         "row": "industry", "field": "contract_enterprises", "message": "m"}

@@ -8,8 +8,8 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.tables import attachment_table, history_table
-from dashboard.lagging import Lagging, Reason
-from db.measures import MEASURES
+from domain.lagging import Lagging, Reason
+from domain.measures import MEASURES
 
 D = dt.date
 CAMPAIGN = {"window_start": D(2017, 3, 1), "window_end": D(2017, 5, 31), "deadline": D(2017, 6, 10)}

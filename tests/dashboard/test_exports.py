@@ -15,11 +15,11 @@ import subprocess
 import pytest
 
 from dashboard.exports import content, export, render
-from dashboard.format import thousands
 from db import snapshots
 from db.demo import build_demo
 from db.engine import make_engine, read_session, write_session
 from db.migrate import upgrade
+from domain.format import thousands
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 needs_browser = pytest.mark.skipif(not os.path.exists(render.browser_path()),

@@ -20,7 +20,7 @@ from dashboard.theme import (
     PACE,
     STAGE_COLOURS,
 )
-from db.measures import LINE_KINDS, LINE_LABELS, MEASURES
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 
 D1, D2, D3 = dt.date(2017, 3, 10), dt.date(2017, 3, 20), dt.date(2017, 3, 31)
 PACE_POINTS = [(dt.date(2017, 2, 28), 0.0), (D3, 0.3)]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.format import half_up, pct, points, signed_delta, smart, thousands, wan
+from domain.format import half_up, pct, points, signed_delta, smart, thousands, wan
 
 
 @pytest.mark.parametrize(

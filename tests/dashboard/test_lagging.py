@@ -11,14 +11,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard.lagging import (
-    Lagging,
-    Reason,
-    Thresholds,
-    evaluate,
-    expected_fraction,
-    sentence,
-)
+from domain.lagging import Lagging, Reason, Thresholds, evaluate, expected_fraction, sentence
 
 START, END = dt.date(2017, 3, 1), dt.date(2017, 4, 19)
 AS_OF = dt.date(2017, 3, 31)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from dashboard import submission_view as view
-from db.measures import LINE_KINDS, MEASURES
-from db.validation import Issue, Submission
 from db.xlsx_import import CellIssue
+from domain.measures import LINE_KINDS, MEASURES
+from domain.validation import Issue, Submission
 
 
 def _walk(component):

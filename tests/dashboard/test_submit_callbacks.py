@@ -16,9 +16,9 @@ from dashboard import ids
 from dashboard import submission_view as view
 from db import queries, review
 from db.engine import read_session
-from db.measures import MEASURES
 from db.models import AuditEvent, Report, ReportLine, Unit
 from db.xlsx_template import workbook_bytes
+from domain.measures import MEASURES
 from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
 
 LANSHAN, LUOZHUANG = "371302", "371311"

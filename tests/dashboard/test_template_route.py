@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from db.engine import read_session
-from db.measures import LINE_KINDS, MEASURES
 from db.models import AuditEvent, Campaign, Unit
 from db.xlsx_template import XLSX_MIME, cell_of, last_report
+from domain.measures import LINE_KINDS, MEASURES
 from tests.dashboard.conftest import demo_app, login
 
 URL = "/submit/template.xlsx"

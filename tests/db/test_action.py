@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from db import action
-from db import action_rules as rules
 from db.action_models import EvalDimension, Instructor, RefusalCase, RefusalEvent, WorkLog
-from db.action_rules import ActionError
 from db.demo import DEMO_NAME, build_demo
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
+from domain import followup as rules
+from domain.followup import ActionError
 
 D = dt.date
 NOW = dt.datetime(2017, 4, 1, 9, 30)

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from db import action_rules as r
-from db.action_rules import ActionError
+from domain import followup as r
+from domain.followup import ActionError
 
 D = dt.date
 

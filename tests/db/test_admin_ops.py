@@ -123,7 +123,7 @@ def test_aop005_thresholds_blank_means_default_and_round_trip(preset_engine):
         got = threshold_overrides(s, cid)
     assert got == {"pace_gap_points": 12.5, "stale_days": 7, "min_expected_fraction": 0.2,
                    "pace": ((dt.date(2017, 3, 31), 0.2), (dt.date(2017, 4, 30), 0.7), (dt.date(2017, 5, 31), 1.0))}
-    from dashboard.lagging import Thresholds
+    from domain.lagging import Thresholds
 
     t = Thresholds(**got)  # what dashboard.data.thresholds builds: accepted by the rules
     assert t.filing_gap_points == 15.0 and t.stale_days == 7

@@ -12,12 +12,12 @@ from sqlalchemy.exc import DBAPIError
 
 from db.demo import DEMO_CREATED_AT, DEMO_NAME, FINAL, PROFILES, build_demo
 from db.engine import make_engine, read_session, write_session
-from db.measures import LINE_KINDS, MEASURES, SINGLE, STAGES, measure
 from db.migrate import upgrade
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
 from db.presets import read_preset
 from db.store import submit
-from db.validation import Submission
+from domain.measures import LINE_KINDS, MEASURES, SINGLE, STAGES, measure
+from domain.validation import Submission
 
 PRESET_CODES = {u["code"] for u in read_preset()["units"]}
 NEVER = "KF03"  # 临港经济开发区, the unit that never reports

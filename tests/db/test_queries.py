@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from db import queries
 from db.engine import read_session, write_session
-from db.measures import MEASURES
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
+from domain.measures import MEASURES
 
 D = dt.date
 REPORTS = [

@@ -14,13 +14,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from db import review
 from db.engine import read_session, write_session
-from db.measures import MEASURES
 from db.models import AuditEvent, Base, Campaign, Report
 from db.presets import ensure_campaign, read_preset
 from db.review import ReviewError
 from db.review_models import ReportReview
 from db.store import submit
-from db.validation import Submission
+from domain.measures import MEASURES
+from domain.validation import Submission
 
 LANSHAN, LUOZHUANG, HEDONG = "371302", "371311", "371312"
 APR7, APR14, APR21 = dt.date(2017, 4, 7), dt.date(2017, 4, 14), dt.date(2017, 4, 21)

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from dashboard.lagging import Thresholds, evaluate
 from db import queries, snapshots, store
 from db.demo import DEMO_EXTENSIONS, build_demo
 from db.engine import read_session, write_session
 from db.models import AuditEvent
 from db.snapshot_models import Snapshot
-from db.validation import Submission
+from domain.lagging import Thresholds, evaluate
+from domain.validation import Submission
 
 FINAL = dt.date(2017, 5, 31)
 

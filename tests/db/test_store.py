@@ -11,10 +11,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from db.engine import read_session, write_session
-from db.measures import MEASURES
 from db.models import Base, Campaign, Report, Unit
 from db.store import submit, submit_in
-from db.validation import Submission, SubmissionRefused
+from domain.measures import MEASURES
+from domain.validation import Submission, SubmissionRefused
 
 UNIT = "371302"  # 兰山区
 APRIL, MAY = dt.date(2017, 4, 1), dt.date(2017, 5, 1)

@@ -1,4 +1,4 @@
-"""validate(): one failing and one passing case for every rule (codes as in db/validation.py)."""
+"""validate(): one failing and one passing case for every rule (codes as in domain/validation.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from db.measures import LINE_KINDS, MEASURES
-from db.validation import (
-    MAX_WORKERS_PER_ENT,
-    Context,
-    Submission,
-    parse_count,
-    validate,
-)
+from domain.measures import LINE_KINDS, MEASURES
+from domain.validation import MAX_WORKERS_PER_ENT, Context, Submission, parse_count, validate
 
 START, DEADLINE = dt.date(2017, 3, 1), dt.date(2017, 6, 10)
 DAY = dt.date(2017, 4, 15)

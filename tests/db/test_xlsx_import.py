@@ -14,10 +14,8 @@ from sqlalchemy import func, select
 
 from db import store
 from db.engine import read_session, write_session
-from db.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE
 from db.models import AuditEvent, Campaign, Report, ReportLine
 from db.presets import ensure_campaign, read_preset
-from db.validation import SubmissionRefused, parse_count
 from db.xlsx_import import (
     MAX_UPLOAD_BYTES,
     WorkbookRefused,
@@ -31,6 +29,8 @@ from db.xlsx_import import (
     resolve_report_date,
     resolve_unit,
 )
+from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE
+from domain.validation import SubmissionRefused, parse_count
 from tests.db import xlsx_corpus as X
 
 CAMPAIGN = 1  # the preset's 2017 campaign in preset_engine

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from db import store
 from db.engine import read_session
-from db.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL
 from db.models import Report, ReportLine
-from db.validation import Submission
 from db.xlsx_import import build_submission, read_workbook
 from db.xlsx_template import cell_of, template_bytes, workbook_bytes, write_attachment
+from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL
+from domain.validation import Submission
 from tests.db import xlsx_corpus as X
 
 CAMPAIGN = 1

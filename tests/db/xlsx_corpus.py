@@ -14,8 +14,8 @@ import zipfile
 
 from openpyxl import Workbook
 
-from db.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE
 from db.xlsx_template import workbook_bytes
+from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE
 
 # A valid table (every validation rule holds), figures chosen so no two cells are equal.
 FIGURES: dict[str, dict[str, int]] = {

@@ -8,7 +8,7 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-from db.measures import LINE_KINDS, MEASURES
+from domain.measures import LINE_KINDS, MEASURES
 
 revision = "0001"
 down_revision = None

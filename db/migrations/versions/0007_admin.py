@@ -2,7 +2,7 @@
 
 - campaign_threshold: the lagging thresholds an admin sets for one campaign. Every column but the
   key is nullable: NULL means "the app's default" (create_app config LAGGING, else the defaults
-  of dashboard.lagging.Thresholds), so a campaign without a row, or with a blank field, keeps them.
+  of domain.lagging.Thresholds), so a campaign without a row, or with a blank field, keeps them.
 - ix_audit_event_ip_at: the IP-level login rate limit counts an address's recent failed logins
   in the audit log (db.auth.recent_login_failures); this index keeps that a range scan.
 - session_revocation: per account, sessions signed in before `revoked_at` are no longer accepted

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.format import pct
-from dashboard.lagging import Pace, expected_fraction
+from domain.format import pct
+from domain.lagging import Pace, expected_fraction
 
 
 @dataclass(frozen=True)

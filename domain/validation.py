@@ -45,22 +45,13 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Final
 
-from db.measures import (
-    LINE_KINDS,
-    LINE_LABELS,
-    MEASURE_LABELS,
-    MEASURES,
-    PARTS,
-    SINGLE,
-    STAGES,
-    measure,
-)
+from domain.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, PARTS, SINGLE, STAGES, measure
 
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem. `line` is a kind from db.measures.LINE_KINDS (or None for header fields),
-    `field` a measure name from db.measures.MEASURES or a header field name
+    """One problem. `line` is a kind from domain.measures.LINE_KINDS (or None for header fields),
+    `field` a measure name from domain.measures.MEASURES or a header field name
     (unit_code, report_date, reason, ...). `message` is complete Chinese text for the user."""
 
     field: str

@@ -35,7 +35,7 @@ from itertools import pairwise
 
 import pandas as pd
 
-from dashboard.format import pct, percent_shown, points
+from domain.format import pct, percent_shown, points
 
 RULE_LABELS = {"pace": "进度", "filing": "备案率", "stale": "报送", "coverage": "覆盖"}
 POINTS_PER_SEVERITY = 10.0  # 10 percentage points of gap weigh 1
