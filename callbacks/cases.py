@@ -24,8 +24,8 @@ from dashboard.pages import cases as cases_page
 from db import cases as db_cases
 from db import files
 from db.auth import ROLES
-from db.case_models import LEVELS, STAGES
 from db.engine import write_session
+from db.models.cases import LEVELS, STAGES
 
 MAX_PHOTOS_PER_SAVE = 20
 

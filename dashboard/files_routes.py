@@ -21,8 +21,8 @@ from dashboard.auth_web import _client_ip, has_role, require_role
 from dashboard.data import session
 from db import cases, files
 from db.auth import ROLES
-from db.case_models import SUMMARY_KINDS
 from db.engine import write_session
+from db.models.cases import SUMMARY_KINDS
 
 SUMMARIES_PATH = "/summaries"
 UPLOAD_PATH = "/summaries/upload"

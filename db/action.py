@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.action_models import (
+from db.auth import audit
+from db.models import Campaign, Unit, UnitCampaign
+from db.models.followup import (
     EvalDimension,
     Evaluation,
     EvaluationScore,
@@ -25,8 +27,6 @@ from db.action_models import (
     RefusalEvent,
     WorkLog,
 )
-from db.auth import audit
-from db.models import Campaign, Unit, UnitCampaign
 from domain import followup as rules
 from domain.followup import ActionError
 

@@ -750,7 +750,7 @@ def save_baselines(session: Session, campaign_id: int, rows: Sequence[dict], *, 
 
 # --- 典型培育目标 and 应配专职指导员, edited in the same grid as the baselines ------------------------
 
-# field -> column label. Stored in case_target (db/case_models.py) and instructor_quota (db/action_models.py).
+# field -> column label. Stored in case_target (db/models/cases.py) and instructor_quota (db/models/followup.py).
 UNIT_TARGET_FIELDS = {"case_target": "典型培育目标", "instructors_required": "应配专职指导员"}
 MAX_UNIT_TARGET = 999  # as db.action.set_required allows
 
@@ -771,8 +771,8 @@ class UnitTargetChange:
 def target_rows(session: Session, campaign_id: int) -> list[dict]:
     """baseline_rows plus each unit's 典型培育目标 and 应配专职指导员 in the campaign (None: not set)."""
     from db.accounts_queries import baseline_rows
-    from db.action_models import InstructorQuota
-    from db.case_models import CaseTarget
+    from db.models.cases import CaseTarget
+    from db.models.followup import InstructorQuota
 
     rows = baseline_rows(session, campaign_id)
     cases = dict(session.execute(select(Unit.code, CaseTarget.target).join(Unit, Unit.id == CaseTarget.unit_id)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from db import auth
 from db.models import ApiToken, Campaign, Unit
-from db.review_models import ApiRequest
+from db.models.review import ApiRequest
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from db import files
 from db.auth import audit
-from db.case_models import LEVELS, STAGES, SUMMARY_KINDS, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 from db.models import Campaign, Unit
+from db.models.cases import LEVELS, STAGES, SUMMARY_KINDS, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 
 # Cases that count towards the yearly 典型培育目标: new ones. Older cases under 跟踪服务 do not.
 NEW_STAGES = ("cultivating", "selected")

@@ -21,7 +21,8 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.action_models import (
+from db.models import Campaign, Unit
+from db.models.followup import (
     EvalDimension,
     Evaluation,
     EvaluationScore,
@@ -31,7 +32,6 @@ from db.action_models import (
     RefusalEvent,
     WorkLog,
 )
-from db.models import Campaign, Unit
 from domain.followup import ACCOUNTABLE, ACTIVITIES, DEFAULT_DIMENSIONS, EXPOSED, RECTIFIED, SATISFACTION, URGING
 
 D = dt.date

@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import cases, files
-from db.case_models import CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 from db.models import Campaign
+from db.models.cases import CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 
 ACTOR = "demo"
 CREATED = dt.datetime(2017, 3, 20, 9, 0)

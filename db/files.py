@@ -40,8 +40,8 @@ from PIL import Image, ImageOps
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from db.case_models import StoredFile
 from db.engine import ROOT
+from db.models.cases import StoredFile
 
 MB = 1024 * 1024
 DEFAULT_DIR = ROOT / "instance" / "uploads"

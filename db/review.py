@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, aliased
 
 from db import auth
 from db.models import Campaign, Report, Unit
+from db.models.review import ACCEPTED, RETURNED, ApiRequest, ReportReview
 from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"
-from db.review_models import ACCEPTED, RETURNED, ApiRequest, ReportReview
 
 PENDING = "pending"
 SUPERSEDED = "superseded"  # history only: an older version nobody reviewed before it was corrected

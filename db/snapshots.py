@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from db import auth, queries
 from db.models import Campaign
-from db.snapshot_models import Snapshot
+from db.models.snapshots import Snapshot
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 
 SCHEMA = 1

@@ -16,7 +16,7 @@ from dashboard.data import session
 from dashboard.pages.cases import badges, campaign_choice, options
 from db import cases as db_cases
 from db import files
-from db.case_models import LEVELS, STAGES
+from db.models.cases import LEVELS, STAGES
 
 NOT_FOUND = "典型不存在或已被删除。"
 BACK = "← 返回典型列表"

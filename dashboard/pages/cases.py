@@ -14,7 +14,7 @@ from dashboard.auth_web import has_role
 from dashboard.data import default_campaign, session
 from db import cases as db_cases
 from db import queries
-from db.case_models import LEVELS, STAGES
+from db.models.cases import LEVELS, STAGES
 
 EMPTY = "没有符合条件的典型。"
 

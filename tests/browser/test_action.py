@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from dashboard import ids
 from db import action
-from db.action_models import Instructor, RefusalCase, WorkLog
 from db.models import Unit
+from db.models.followup import Instructor, RefusalCase, WorkLog
 from tests.browser.conftest import (
     build_demo_database,
     db_session,

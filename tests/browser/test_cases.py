@@ -100,9 +100,9 @@ def test_bcs003_reporter_creates_a_case_with_a_photo(page, tmp_path, monkeypatch
     from sqlalchemy import func, select
 
     from app import create_app
-    from db.case_models import TypicalCase
     from db.demo_cases import photo
     from db.models import AuditEvent
+    from db.models.cases import TypicalCase
     from tests.browser.conftest import build_demo_database, serve, sign_in
 
     monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))

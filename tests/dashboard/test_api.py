@@ -17,8 +17,8 @@ from dashboard import api
 from db import auth
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
+from db.models.review import ApiRequest
 from db.presets import ensure_campaign, read_preset
-from db.review_models import ApiRequest
 from tests.dashboard.conftest import login
 
 LANSHAN, LUOZHUANG = "371302", "371311"

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from dashboard import ids
 from db import cases as db_cases
-from db.case_models import StoredFile, SummaryFile, TypicalCase
 from db.demo import DEMO_NAME
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
+from db.models.cases import StoredFile, SummaryFile, TypicalCase
 from tests.dashboard.conftest import demo_app, form_token, login, post_callback
 from tests.dashboard.test_admin import body
 

@@ -256,7 +256,7 @@ def test_exp009_only_leaders_and_admins_take_snapshots(tmp_path):
     from sqlalchemy import select
 
     from db.models import AuditEvent
-    from db.snapshot_models import Snapshot
+    from db.models.snapshots import Snapshot
     from tests.dashboard.conftest import demo_app, login, post_callback
 
     app = demo_app(tmp_path)

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from db import action
-from db.action_models import EvalDimension, Instructor, RefusalCase, RefusalEvent, WorkLog
 from db.demo import DEMO_NAME, build_demo
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
+from db.models.followup import EvalDimension, Instructor, RefusalCase, RefusalEvent, WorkLog
 from domain import followup as rules
 from domain.followup import ActionError
 

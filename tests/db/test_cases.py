@@ -12,9 +12,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from db import cases, files
-from db.case_models import CasePhoto, StoredFile, SummaryFile, TypicalCase
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
+from db.models.cases import CasePhoto, StoredFile, SummaryFile, TypicalCase
 
 D = dt.date
 DEADLINE = D(2017, 6, 10)

@@ -14,7 +14,7 @@ from db import demo, snapshots
 from db.demo import build_demo
 from db.engine import read_session, write_session
 from db.models import AuditEvent
-from db.snapshot_models import Snapshot
+from db.models.snapshots import Snapshot
 
 
 def _demo_docs(engine) -> tuple[dict, dict]:

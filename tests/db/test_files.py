@@ -13,9 +13,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from db import files
-from db.case_models import StoredFile
 from db.demo_cases import photo, summary_docx
 from db.engine import read_session, write_session
+from db.models.cases import StoredFile
 
 
 def jpeg(size=(64, 48), color=(200, 30, 30)) -> bytes:

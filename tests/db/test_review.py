@@ -15,9 +15,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from db import review
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Base, Campaign, Report
+from db.models.review import ReportReview
 from db.presets import ensure_campaign, read_preset
 from db.review import ReviewError
-from db.review_models import ReportReview
 from db.store import submit
 from domain.measures import MEASURES
 from domain.validation import Submission

@@ -13,7 +13,7 @@ from db import queries, snapshots, store
 from db.demo import DEMO_EXTENSIONS, build_demo
 from db.engine import read_session, write_session
 from db.models import AuditEvent
-from db.snapshot_models import Snapshot
+from db.models.snapshots import Snapshot
 from domain.lagging import Thresholds, evaluate
 from domain.validation import Submission
 

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.models.base import Base
 from domain.followup import ACTIVITIES, REFUSAL_KINDS, STATUSES
 
 

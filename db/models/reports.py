@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 typed models. Tables are created by the Alembic migrations in db/migrations.
+"""Campaigns, units and their reports (SQLAlchemy 2.0 typed models). Tables are created by the Alembic migrations in db/migrations.
 
 Reports are append-only: a correction is a new row in `report` with a higher `version` for the
 same (campaign, unit, report_date); the highest version is current. Nothing is updated or deleted
@@ -16,19 +16,15 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from db.models.base import Base
 from domain.measures import LINE_KINDS, MEASURES
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Campaign(Base):
@@ -141,76 +137,6 @@ class ReportLine(Base):
     )
 
 
-# --- accounts, API tokens, audit log (migration 0002) ---------------------------------------------
-
-
-class User(Base):
-    """A person who logs in: 领导 (leader), 县区填报员 (reporter, bound to one unit) or 管理员 (admin).
-
-    The table is `app_user` because USER is a reserved word in PostgreSQL. Only an argon2 hash of
-    the password is stored; see db/auth.py for hashing, lockout and the audit trail.
-    """
-
-    __tablename__ = "app_user"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(50), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(10))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # required for reporters
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, reset by a success
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-    __table_args__ = (
-        CheckConstraint("role IN ('leader', 'reporter', 'admin')", name="ck_app_user_role"),
-        CheckConstraint("role <> 'reporter' OR unit_id IS NOT NULL", name="ck_app_user_reporter_unit"),
-    )
-
-
-class ApiToken(Base):
-    """A token for machine submission, bound to one unit. Only the sha256 hex of the token is stored."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    created_by: Mapped[str] = mapped_column(String(50))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-
-
-class AuditEvent(Base):
-    """Who did what, when, from where. Append-only (triggers refuse UPDATE and DELETE)."""
-
-    __tablename__ = "audit_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(50), default="")  # "" for anonymous
-    ip: Mapped[str] = mapped_column(String(45), default="")
-    action: Mapped[str] = mapped_column(String(40))  # e.g. login.failure, token.create
-    detail: Mapped[str] = mapped_column(Text, default="")
-
-
-class SessionRevocation(Base):
-    """Per account: sessions signed in before `revoked_at` are refused (migration 0007)."""
-
-    __tablename__ = "session_revocation"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
-    revoked_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-# The IP rate limit's lookup (recent_login_failures), created by migration 0007.
-Index("ix_audit_event_ip_at", AuditEvent.ip, AuditEvent.at)
-
-
 # --- admin-managed settings (migration 0007) ----------------------------------------------------
 
 
@@ -228,8 +154,3 @@ class CampaignThreshold(Base):
     pace: Mapped[str | None] = mapped_column(Text)  # JSON [["2017-03-31", 0.2], ...]
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by: Mapped[str] = mapped_column(String(50))
-
-
-# Model modules of later migrations register on Base.metadata when imported. Importing them here
-# makes the metadata complete wherever db.models is used (the migration check compares it).
-from db import action_models, case_models, review_models, snapshot_models  # noqa: E402, F401

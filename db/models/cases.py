@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.models.base import Base
 
 LEVELS = {"enterprise": "企业", "industry": "行业", "region": "区域"}
 STAGES = {"cultivating": "培育中", "selected": "已选树", "follow_up": "跟踪服务"}
