@@ -41,12 +41,12 @@ from sqlalchemy import text
 from app import create_app, settle_heap
 from dashboard import ids
 from dashboard.routes import GEOJSON_URL
-from db.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+from db.accounts.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+from db.admin.presets import ensure_campaign, load_units, read_preset
 from db.demo import build_demo
 from db.engine import database_url, make_engine, write_session
 from db.migrate import upgrade
 from db.models import Base
-from db.presets import ensure_campaign, load_units, read_preset
 from domain.metrics import DEFAULT_METRIC, METRICS
 
 CALLBACK_MS, POLL_MS = 150.0, 10.0  # p95 targets: overview callbacks (from the issue); the idle live poll

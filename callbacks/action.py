@@ -2,8 +2,8 @@
 
 Every callback is a public HTTP endpoint, so each one checks the role inside (`require_role`, which
 audits a refusal and answers 403). Writes also pin a reporter to its own unit, whatever the request
-says: the unit comes from the session (`current_user.unit_code`), and db/action.py refuses any other
-unit again (`unit_scope`). Every write is audited by db/action.py in the same transaction.
+says: the unit comes from the session (`current_user.unit_code`), and db/followup/ops.py refuses any other
+unit again (`unit_scope`). Every write is audited by db/followup/ops.py in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import resolve, session
 from dashboard.pages import evaluation, instructors, supervision
 from dashboard.state import coerce, compose, parse
-from db import action
 from db.engine import write_session
+from db.followup import ops as action
 from domain.followup import ActionError
 
 VIEWERS = ("leader", "reporter", "admin")
@@ -51,7 +51,7 @@ def _bump(saved) -> int:
 
 
 def _write(fn, *args, **kwargs):
-    """Run one db/action.py write in its own transaction; (ok, value or Chinese error)."""
+    """Run one db/followup/ops.py write in its own transaction; (ok, value or Chinese error)."""
     try:
         with write_session(_engine()) as s:
             return True, fn(s, *args, **kwargs)

@@ -16,7 +16,8 @@ from flask_login import current_user
 from dashboard import ids
 from dashboard.auth_web import require_role
 from dashboard.pages import admin as page
-from db import accounts_queries, auth
+from db.accounts import auth
+from db.accounts import queries as accounts_queries
 from db.engine import write_session
 from db.models import User
 

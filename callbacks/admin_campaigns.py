@@ -16,8 +16,8 @@ from dashboard.auth_web import require_role
 from dashboard.data import session
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_campaigns as page
-from db.accounts_queries import admin_campaigns
-from db.admin_ops import (
+from db.accounts.queries import admin_campaigns
+from db.admin.ops import (
     THRESHOLD_FIELDS,
     AdminError,
     create_campaign,

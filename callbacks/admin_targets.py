@@ -13,7 +13,7 @@ from dashboard import ids
 from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
 from dashboard.pages import admin_targets as page
-from db.admin_ops import AdminError, check_targets, save_targets, target_rows
+from db.admin.ops import AdminError, check_targets, save_targets, target_rows
 from db.engine import write_session
 
 

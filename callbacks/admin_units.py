@@ -20,8 +20,8 @@ from dashboard.auth_web import require_role
 from dashboard.data import session
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_units as page
-from db.accounts_queries import admin_units
-from db.admin_ops import AdminError, apply_import, parse_unit_file, plan_import, save_unit
+from db.accounts.queries import admin_units
+from db.admin.ops import AdminError, apply_import, parse_unit_file, plan_import, save_unit
 from db.engine import write_session
 
 

@@ -3,7 +3,7 @@ photo, mark 市级典型.
 
 Every callback is a public endpoint, so each authorises inside: `require_role(...)` first, then the
 unit check against the database (a reporter edits only their own unit's cases, whatever the request
-says). Writes go through db/cases.py in one transaction each: a refused photo saves nothing.
+says). Writes go through db/cases/typical.py in one transaction each: a refused photo saves nothing.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
 from dashboard.pages import case as case_page
 from dashboard.pages import cases as cases_page
-from db import cases as db_cases
-from db import files
-from db.auth import ROLES
+from db.accounts.auth import ROLES
+from db.cases import files
+from db.cases import typical as db_cases
 from db.engine import write_session
 from db.models.cases import LEVELS, STAGES
 

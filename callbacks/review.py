@@ -2,7 +2,7 @@
 
 Each callback is a public endpoint: `require_role("admin")` refuses (403, audited) everyone else
 before the body runs. The decision itself (only the latest version, once, a comment to return) is
-checked by db/review.py inside the write transaction.
+checked by db/submission/review.py inside the write transaction.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dashboard import ids
 from dashboard import submission_view as view
 from dashboard.auth_web import _client_ip, require_role
 from dashboard.pages import review as page
-from db import review
 from db.engine import write_session
+from db.submission import review
 
 
 def _campaign(value: object) -> int | None:

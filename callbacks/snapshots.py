@@ -22,7 +22,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from dashboard import ids
 from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session, thresholds
-from db import auth, snapshots
+from db import snapshots
+from db.accounts import auth
 from db.engine import make_engine, read_session, write_session
 
 TICKET_SALT = "snapshot-export"

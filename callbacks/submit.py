@@ -27,8 +27,9 @@ from dashboard import submission_view as view
 from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
 from dashboard.pages import submit as page
-from db import auth, review, store, xlsx_import
+from db.accounts import auth
 from db.engine import write_session
+from db.submission import review, store, xlsx_import
 from domain.validation import Submission, SubmissionRefused, parse_count, validate
 
 SALT = "jizhong-submit-preview"

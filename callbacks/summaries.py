@@ -15,7 +15,7 @@ from dashboard.auth_web import require_role
 from dashboard.data import session
 from dashboard.pages import summaries as page
 from db import queries
-from db.auth import ROLES
+from db.accounts.auth import ROLES
 
 
 def register(app) -> None:

@@ -25,7 +25,7 @@ class Scope:
 
 def scope(s, campaign_id: int | None, date: dt.date | None, unit: str | None) -> Scope | None:
     from dashboard.data import resolve
-    from db import action
+    from db.followup import ops as action
 
     ctx = resolve(s, campaign_id, date)
     if ctx.campaign is None:

@@ -219,10 +219,10 @@ def _optional(module: str, function: str):
 
 def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dict], dict]:
     """(panel rows, active dimensions, raw inputs) for one campaign and date."""
-    from db import action
+    from db.followup import ops as action
 
     data = action.overview_inputs(s, campaign_id, as_of)
-    case_counts, summary_status = _optional("db.cases", "case_counts"), _optional("db.cases", "summary_status")
+    case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.typical", "summary_status")
     dims = data["dims"]
     rows = rules.panel_rows(
         data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
@@ -249,7 +249,7 @@ def overview_section(campaign_id: int, as_of: dt.date, search: str = "") -> html
 def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "") -> html.Div:
     """What the district page places for one unit: staffing, activity, radar, open refusal cases."""
     from dashboard.data import session
-    from db import action
+    from db.followup import ops as action
 
     with session() as s:
         rows, dims, data = load_rows(s, campaign_id, as_of)

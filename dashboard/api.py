@@ -30,8 +30,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.auth_web import _client_ip
-from db import api_store, auth, store
+from db.accounts import auth
 from db.engine import write_session
+from db.submission import api_store, store
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS
 from domain.validation import Issue, Submission, SubmissionRefused
 

@@ -20,7 +20,7 @@ from flask import Flask, Response, abort, current_app, jsonify, redirect, render
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-from db import auth
+from db.accounts import auth
 from db.engine import read_session, write_session
 
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")

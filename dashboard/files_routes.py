@@ -19,8 +19,9 @@ from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth_web import _client_ip, has_role, require_role
 from dashboard.data import session
-from db import cases, files
-from db.auth import ROLES
+from db.accounts.auth import ROLES
+from db.cases import files
+from db.cases import typical as cases
 from db.engine import write_session
 from db.models.cases import SUMMARY_KINDS
 

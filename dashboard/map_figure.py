@@ -68,7 +68,7 @@ def district_map(
     looks the same.
     Every feature must have a row and every mapped row a feature, otherwise ValueError:
     a unit silently missing from the map is worse than a loud error.
-    `cases` (from db.cases.case_locations: id, title, unit_code, unit_name, lon, lat, stage, stage_label)
+    `cases` (from db.cases.typical.case_locations: id, title, unit_code, unit_name, lon, lat, stage, stage_label)
     adds trace 2, after the two choropleth traces, so `recolor_patch` (data[0], data[1]) is unaffected.
     """
     mapped = _map_rows(rows)

@@ -14,10 +14,10 @@ from flask_login import current_user
 
 from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
-from db import auth
+from db.accounts import auth
 from db.engine import write_session
-from db.xlsx_import import default_campaign_id, unit_name
-from db.xlsx_template import XLSX_MIME, download_name, template_bytes
+from db.submission.xlsx_import import default_campaign_id, unit_name
+from db.submission.xlsx_template import XLSX_MIME, download_name, template_bytes
 
 TEMPLATE_URL = "/submit/template.xlsx"
 

@@ -3,7 +3,7 @@
 `freeze` reads everything the overview shows for a campaign, an as-of date and a metric from
 db/queries.py (KPIs with last week's, the attachment's three rows, every unit incl. those off the
 map, the city's cumulative trend), applies the lagging rules of domain/lagging.py and the
-rankings of domain/metrics.py (pure modules), adds the 典型 highlights when db/cases.py exists,
+rankings of domain/metrics.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists,
 and returns one JSON-able document. `create` stores it in an append-only row and audits
 `snapshot.create`. Exports (dashboard/exports/) read only this document, never the live tables:
 a file made months later carries the same figures as the one handed out at the meeting.
@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from db import auth, queries
+from db import queries
+from db.accounts import auth
 from db.models import Campaign
 from db.models.snapshots import Snapshot
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
@@ -69,9 +70,9 @@ def _plain(value):
 
 
 def _highlights(session: Session, campaign_id: int) -> list[dict]:
-    """典型 highlights from db/cases.py (issue 6) when that module exists; none otherwise."""
+    """典型 highlights from db/cases/typical.py (issue 6) when that module exists; none otherwise."""
     try:
-        cases = importlib.import_module("db.cases")
+        cases = importlib.import_module("db.cases.typical")
     except ModuleNotFoundError:
         return []
     highlights = getattr(cases, "highlights", None)

@@ -5,11 +5,11 @@
 For each pair: `git mv` the file (creating packages with an empty __init__.py as needed), then, in
 every tracked .py file and in the string registries, rewrite
 
-- `from db.auth import X`            -> `from db.accounts.auth import X`
+- `from db.accounts.auth import X`            -> `from db.accounts.auth import X`
 - `from db import auth[ as a]`       -> `from db.accounts import auth[ as a]` (the local name is kept)
 - `import db.auth[ as a]`            -> `import db.accounts.auth[ as a]`
-- "db.auth" / "db.auth.attr" inside string literals (monkeypatch targets, importlib names)
-- `db/auth.py` in comments and docstrings
+- "db.accounts.auth" / "db.accounts.auth.attr" inside string literals (monkeypatch targets, importlib names)
+- `db/accounts/auth.py` in comments and docstrings
 
 Local names stay the same, so code below the imports needs no change; `ruff --fix` sorts imports after.
 """
@@ -65,7 +65,7 @@ def rewrite_imports(src: str, moves: dict[str, str]) -> str:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             indent = " " * node.col_offset
             new_mod = target(node.module)
-            if new_mod:  # from db.auth import X
+            if new_mod:  # from db.accounts.auth import X
                 names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
                 text = f"from {new_mod} import {names}"
                 edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text))
@@ -109,9 +109,9 @@ def rewrite_imports(src: str, moves: dict[str, str]) -> str:
 
 def rewrite_strings(src: str, moves: dict[str, str]) -> str:
     for old, new in moves.items():
-        # dotted names inside quotes: "db.auth", 'db.auth.login'
+        # dotted names inside quotes: "db.accounts.auth", 'db.accounts.auth.login'
         src = re.sub(rf"(?<=[\"'`]){re.escape(old)}(?=[\"'`.:])", new, src)
-        # dotted names in prose, e.g. "(db.demo.DEMO_EXTENSIONS)" or "`db.auth`"
+        # dotted names in prose, e.g. "(db.demo.DEMO_EXTENSIONS)" or "`db.accounts.auth`"
         src = re.sub(rf"(?<![\w.]){re.escape(old)}(?=[\s`),:;]|\.[A-Za-z_])", new, src)
         # paths in prose
         old_path, new_path = old.replace(".", "/"), new.replace(".", "/")

@@ -45,8 +45,8 @@ def engine(request, tmp_path):
 @pytest.fixture
 def preset_engine(engine):
     """Migrated database with the 临沂 units and the 2017 campaign (no reports)."""
+    from db.admin.presets import ensure_campaign, load_units, read_preset
     from db.engine import write_session
-    from db.presets import ensure_campaign, load_units, read_preset
 
     preset = read_preset()
     with write_session(engine) as s:

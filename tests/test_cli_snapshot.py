@@ -38,7 +38,7 @@ def test_cli001_snapshot_prints_its_id_last_and_export_writes_files(demo_url, tm
     made = _cli(demo_url, "snapshot", "--title", "夜间快照", "--note", "自动", "--metric", "pace")
     assert made.returncode == 0, made.stderr
     sid = made.stdout.strip().splitlines()[-1]
-    assert sid == "3"  # after the demo's two meeting snapshots (db/demo_snapshots.py)
+    assert sid == "3"  # after the demo's two meeting snapshots (db/demo/snapshots.py)
     out = tmp_path / "out" / "s.csv"
     done = _cli(demo_url, "export", "--snapshot", sid, "--format", "csv", "-o", str(out))
     assert done.returncode == 0, done.stderr

@@ -19,10 +19,10 @@ from sqlalchemy import func, select, text
 from waitress.server import create_server
 
 from app import create_app
-from db import auth
+from db.accounts import auth
+from db.admin.presets import read_preset
 from db.engine import read_session, write_session
 from db.models import Campaign, Report, Unit
-from db.presets import read_preset
 
 N = 20
 ROW = {"offers": 3, "offer_enterprises": 40, "offer_workers": 2000, "contracts": 2, "contract_enterprises": 30,

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dashboard.exports import content
-from db.xlsx_template import write_attachment
+from db.submission.xlsx_template import write_attachment
 
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 

@@ -5,8 +5,8 @@ Its sub-pages (`SECTIONS`, one sub-navigation): /admin/campaigns (admin_campaign
 (`subnav`, `forbidden`, `result`, `field`, `table`).
 
 The router shows `forbidden()` to everyone else, and `layout()` checks again, so no code path
-renders account data for a non-admin. Writes happen in callbacks/admin*.py through db/auth.py and
-db/admin_ops.py; the table builders here are pure (rows in, components out).
+renders account data for a non-admin. Writes happen in callbacks/admin*.py through db/accounts/auth.py and
+db/admin/ops.py; the table builders here are pure (rows in, components out).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dash import dcc, html
 from dashboard import ids, labels
 from dashboard.auth_web import has_role
 from dashboard.data import session
-from db import auth
-from db.accounts_queries import list_users, unit_choices
+from db.accounts import auth
+from db.accounts.queries import list_users, unit_choices
 
 TITLE = "系统管理"
 FORBIDDEN = "无权访问：仅管理员可用"

@@ -2,7 +2,7 @@
 
 Blank threshold fields mean "the default" (the app's LAGGING config over dashboard.lagging's
 defaults): the placeholders show it. Writes happen in callbacks/admin_campaigns.py through
-db/admin_ops.py; the builders here are pure.
+db/admin/ops.py; the builders here are pure.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from flask import current_app
 from dashboard import ids
 from dashboard.auth_web import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
-from db.accounts_queries import admin_campaigns
-from db.admin_ops import THRESHOLD_FIELDS, pace_text
+from db.accounts.queries import admin_campaigns
+from db.admin.ops import THRESHOLD_FIELDS, pace_text
 
 NEW = "new"  # the campaign picker's "create a new campaign" choice
 __all__ = ["forbidden", "layout"]

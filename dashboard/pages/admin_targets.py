@@ -1,7 +1,7 @@
 """Admin `/admin/targets`: each unit's baseline (辖区企业数、职工数) and targets in one campaign, plus its
 yearly 典型培育目标 and the number of 专职指导员 it must have, in one editable grid. Edits are previewed
 (changes and problems, each naming unit and column), then saved all at once; the server checks
-everything again (db.admin_ops.check_targets / save_targets).
+everything again (db.admin.ops.check_targets / save_targets).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth_web import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav
-from db.admin_ops import BASELINE_FIELDS, UNIT_TARGET_FIELDS, BaselineChange, UnitTargetChange
+from db.admin.ops import BASELINE_FIELDS, UNIT_TARGET_FIELDS, BaselineChange, UnitTargetChange
 
 __all__ = ["forbidden", "layout"]
 
@@ -30,7 +30,7 @@ def grid_columns() -> list[dict]:
 
 
 def grid_rows(rows: list[dict]) -> list[dict]:
-    """db.admin_ops.target_rows as grid rows (missing figures blank)."""
+    """db.admin.ops.target_rows as grid rows (missing figures blank)."""
     return [{k: r.get(k) for k in ("code", "name", "kind", *BASELINE_FIELDS, *UNIT_TARGET_FIELDS)} for r in rows]
 
 
@@ -57,8 +57,8 @@ def layout(state=None):
         return forbidden()
     from dashboard.data import session
     from dashboard.pages.admin_campaigns import campaign_options
-    from db.accounts_queries import admin_campaigns
-    from db.admin_ops import target_rows
+    from db.accounts.queries import admin_campaigns
+    from db.admin.ops import target_rows
 
     with session() as s:
         campaigns = admin_campaigns(s)

@@ -14,8 +14,8 @@ from dashboard import ids, labels
 from dashboard.auth_web import has_role
 from dashboard.data import session
 from dashboard.pages.cases import badges, campaign_choice, options
-from db import cases as db_cases
-from db import files
+from db.cases import files
+from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES
 
 NOT_FOUND = "典型不存在或已被删除。"

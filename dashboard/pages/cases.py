@@ -1,7 +1,7 @@
 """/cases: the typical cases (典型) of a campaign with filters, a gallery and a photo wall, and every
 unit's cases against its yearly 典型培育目标 (units without any case highlighted).
 
-Builders here are pure (dicts in, components out); `content()` reads through db/cases.py.
+Builders here are pure (dicts in, components out); `content()` reads through db/cases/typical.py.
 Filters are component values handled by callbacks/cases.py.
 """
 
@@ -12,8 +12,8 @@ from dash import dcc, html
 from dashboard import ids, labels
 from dashboard.auth_web import has_role
 from dashboard.data import default_campaign, session
-from db import cases as db_cases
 from db import queries
+from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES
 
 EMPTY = "没有符合条件的典型。"

@@ -15,7 +15,7 @@ from dashboard import action_figures, ids, labels
 from dashboard.action_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
-from db import action
+from db.followup import ops as action
 from domain import followup as rules
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from dashboard import ids, labels
 from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.data import resolve, session
-from db import action
+from db.followup import ops as action
 from domain import followup as rules
 
 HEAT_STEPS = 4  # cells shaded 0, 1, 2, 3, 4+ logs

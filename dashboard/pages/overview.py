@@ -17,7 +17,8 @@ from dashboard.data import Context, resolve, session, thresholds
 from dashboard.pages.review import pending_marker as pending_review_marker  # issue 5: N 个单位的数据待审核
 from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
-from db import cases, queries
+from db import queries
+from db.cases import typical as cases
 from domain.lagging import Lagging, evaluate, expected_fraction
 from domain.metrics import METRICS, colour_range, metric_rows
 

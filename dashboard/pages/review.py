@@ -2,7 +2,7 @@
 
 Each queued version shows its figures in the attachment's layout, what changed since the version it
 corrects (or since the unit's previous report), its warnings and correction reason, and 通过 / 退回
-(a comment is required to return). Decisions go through db/review.py in callbacks/review.py.
+(a comment is required to return). Decisions go through db/submission/review.py in callbacks/review.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from dashboard.auth_web import has_role
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
 from dashboard.state import PageState
-from db import queries, review
-from db.accounts_queries import unit_choices
+from db import queries
+from db.accounts.queries import unit_choices
+from db.submission import review
 
 TITLE = "报表审核"
 SHOWN = 20  # queued reports rendered at once (oldest first); the rest follow as these are decided

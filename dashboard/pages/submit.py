@@ -2,8 +2,8 @@
 editable grid or an uploaded .xlsx, previewed, then confirmed.
 
 Nothing is stored before 确认提交: 预览 validates with the same rules and the same database context
-as the store (`db.store.validation_context` reads what `db.store.submit_in` would), and the callback signs the
-previewed figures; 确认提交 stores exactly those through `db.store.submit_audited`, which validates
+as the store (`db.submission.store.validation_context` reads what `db.submission.store.submit_in` would), and the callback signs the
+previewed figures; 确认提交 stores exactly those through `db.submission.store.submit_audited`, which validates
 again inside its write transaction. `/submit/<report id>` prefills the form from a returned report.
 """
 
@@ -24,8 +24,9 @@ from dashboard.auth_web import has_role
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
 from dashboard.state import PageState
-from db import queries, review, store
-from db.accounts_queries import unit_choices
+from db import queries
+from db.accounts.queries import unit_choices
+from db.submission import review, store
 from domain.format import thousands
 from domain.measures import LINE_KINDS, MEASURES
 from domain.validation import Context

@@ -2,7 +2,7 @@
 a countdown to the campaign's deadline, so the 市总工会法律工作部 sees at a glance who to chase.
 
 Uploading is a plain HTML form at /summaries/upload (dashboard/files_routes.py): large videos do
-not belong in a Dash callback. Builders here are pure; `content()` reads through db/cases.py.
+not belong in a Dash callback. Builders here are pure; `content()` reads through db/cases/typical.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dashboard.auth_web import has_role
 from dashboard.data import session
 from dashboard.files_routes import FLASH_OK, UPLOAD_PATH
 from dashboard.pages.cases import campaign_choice
-from db import cases as db_cases
-from db import files
+from db.cases import files
+from db.cases import typical as db_cases
 
 STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from dashboard import ids, labels
 from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.data import resolve, session
-from db import action
+from db.followup import ops as action
 from domain import followup as rules
 
 STATUS_CLASS = {rules.URGING: "st-urging", rules.RECTIFIED: "st-done", rules.ACCOUNTABLE: "st-accountable",

@@ -25,7 +25,7 @@ class User(Base):
     """A person who logs in: 领导 (leader), 县区填报员 (reporter, bound to one unit) or 管理员 (admin).
 
     The table is `app_user` because USER is a reserved word in PostgreSQL. Only an argon2 hash of
-    the password is stored; see db/auth.py for hashing, lockout and the audit trail.
+    the password is stored; see db/accounts/auth.py for hashing, lockout and the audit trail.
     """
 
     __tablename__ = "app_user"

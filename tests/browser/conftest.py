@@ -193,10 +193,10 @@ def point_inside(fc: dict, adcode: str) -> tuple[float, float]:
 def build_demo_database(url: str) -> None:
     """Leave `url` as `python -m db demo` does: migrated, preset loaded, demo campaign built."""
     # Imported here, not at the top: collecting the browser tests must not need the demo builder.
+    from db.admin.presets import ensure_campaign, load_units, read_preset
     from db.demo import build_demo
     from db.engine import make_engine, write_session
     from db.migrate import upgrade
-    from db.presets import ensure_campaign, load_units, read_preset
 
     engine = make_engine(url)
     try:
@@ -207,7 +207,7 @@ def build_demo_database(url: str) -> None:
             for spec in preset.get("campaigns", []):
                 ensure_campaign(s, spec)
         build_demo(engine)
-        from db.auth import ensure_demo_accounts
+        from db.accounts.auth import ensure_demo_accounts
 
         with write_session(engine) as s:
             ensure_demo_accounts(s)
@@ -219,7 +219,7 @@ LOGIN_AS = "demo-leader"  # the browser tests look at the dashboard as a leader
 
 
 def login_password(username: str = LOGIN_AS) -> str:
-    from db.auth import DEMO_ACCOUNTS
+    from db.accounts.auth import DEMO_ACCOUNTS
 
     return next(a[1] for a in DEMO_ACCOUNTS if a[0] == username)
 

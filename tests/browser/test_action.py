@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard import ids
-from db import action
+from db.followup import ops as action
 from db.models import Unit
 from db.models.followup import Instructor, RefusalCase, WorkLog
 from tests.browser.conftest import (
@@ -54,11 +54,11 @@ def test_act001_overview_panel_shows_lanshan_and_links_open_its_pages(live_serve
         campaign, as_of = default_view(s)
         want = expected_lanshan(s, campaign["id"], as_of)
         try:
-            from db.cases import case_counts
+            from db.cases.typical import case_counts
         except ImportError:
             case_counts = None
         cases = case_counts(s, campaign["id"])[LANSHAN] if case_counts else None
-    # The demo's story for 兰山区 (db/demo_action.py), so the test cannot pass on empty data.
+    # The demo's story for 兰山区 (db/demo/followup.py), so the test cannot pass on empty data.
     assert (want["staffed"], want["required"], want["open"], want["overdue"]) == (4, 4, 2, 1)
     assert want["recent"] > 0
 

@@ -53,7 +53,7 @@ def test_brw030_admin_creates_a_reporter_for_luozhuang(admin_server, page, conso
     expect(page.locator("#ad-audit tbody tr").first).to_contain_text("user.create")
     wait_for_dash(page)
 
-    from db.accounts_queries import list_users
+    from db.accounts.queries import list_users
 
     with db_session(url) as s:
         created = next(u for u in list_users(s) if u["username"] == "luozhuang-brw")
@@ -100,7 +100,7 @@ def test_brw032_admin_creates_a_token_sees_it_once_and_revokes_it(admin_server, 
     expect(page.locator("#ad-token-result .token")).to_have_count(0)  # the plain token is gone for good
     wait_for_dash(page)
 
-    from db.auth import verify_token
+    from db.accounts.auth import verify_token
 
     with db_session(url) as s:
         assert verify_token(s, token) is None
@@ -143,8 +143,8 @@ def test_brw033_admin_creates_a_campaign_with_its_thresholds(admin_server, page,
     expect(page.locator("#ad-th-stale-days")).to_have_value("7")  # the form shows what was stored
     expect(page.locator("#ad-th-pace")).to_have_value("2018-04-30 60%")
 
-    from db.accounts_queries import admin_campaigns, baseline_rows
-    from db.admin_ops import threshold_overrides
+    from db.accounts.queries import admin_campaigns, baseline_rows
+    from db.admin.ops import threshold_overrides
 
     with db_session(url) as s:
         created = next(c for c in admin_campaigns(s) if c["name"] == "2018年集中要约")
@@ -210,7 +210,7 @@ def test_brw035_admin_edits_targets_in_the_grid_previews_and_saves(admin_server,
     expect(cell).to_have_text("3500")
     wait_for_dash(page)
 
-    from db.accounts_queries import admin_campaigns, baseline_rows
+    from db.accounts.queries import admin_campaigns, baseline_rows
 
     with db_session(url) as s:
         shown = admin_campaigns(s)[0]["id"]  # the page opens on the newest campaign
@@ -238,7 +238,7 @@ def test_brw036_admin_deactivates_a_reporter_and_resets_a_password(admin_server,
     wait_for_dash(page)
     page.screenshot(path=str(SHOTS / "admin-users.png"), full_page=True)
 
-    from db.auth import AuthError, authenticate
+    from db.accounts.auth import AuthError, authenticate
     from db.engine import make_engine, write_session
 
     engine = make_engine(url)

@@ -16,7 +16,7 @@ _IMAGES_JS = """
 def _demo_cases(demo_db_url):
     from sqlalchemy import select
 
-    from db import cases
+    from db.cases import typical as cases
     from db.demo import DEMO_NAME
     from db.models import Campaign
 
@@ -100,7 +100,7 @@ def test_bcs003_reporter_creates_a_case_with_a_photo(page, tmp_path, monkeypatch
     from sqlalchemy import func, select
 
     from app import create_app
-    from db.demo_cases import photo
+    from db.demo.cases import photo
     from db.models import AuditEvent
     from db.models.cases import TypicalCase
     from tests.browser.conftest import build_demo_database, serve, sign_in

@@ -255,7 +255,7 @@ def submit_more(url: str) -> dict:
 
     Returns the city's metrics at that date afterwards."""
     from db.engine import make_engine
-    from db.store import submit
+    from db.submission.store import submit
     from domain.measures import MEASURES
     from domain.validation import Submission
 

@@ -106,7 +106,7 @@ def test_brw050_reporter_submits_through_the_grid_admin_returns_reporter_sees_co
         report_id = report.id
 
     # An uploaded workbook with an error: the cell is named, nothing is offered for confirmation.
-    from db.xlsx_template import workbook_bytes
+    from db.submission.xlsx_template import workbook_bytes
 
     bad = {k: dict(v) for k, v in last.items()}
     bad["regional"]["signed_workers"] = bad["regional"]["offer_workers"] + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app import create_app
-from db.auth import DEMO_ACCOUNTS, ensure_demo_accounts
+from db.accounts.auth import DEMO_ACCOUNTS, ensure_demo_accounts
 from db.demo import build_demo
 from db.engine import make_engine, write_session
 from db.migrate import upgrade

@@ -15,9 +15,9 @@ from dashboard import action_figures, ids
 from dashboard.action_forms import page_unit, with_unit
 from dashboard.action_panel import headline, overview_panel, unit_href
 from dashboard.pages.supervision import STATUS_CODES
-from db import action
 from db.demo import DEMO_NAME
 from db.engine import read_session
+from db.followup import ops as action
 from db.models import AuditEvent, Campaign, Unit
 from db.models.followup import Instructor, RefusalCase, WorkLog
 from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback

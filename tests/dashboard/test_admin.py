@@ -10,8 +10,8 @@ from dash._utils import stringify_id
 from sqlalchemy import func, select
 
 from dashboard import ids
-from db import auth
-from db.accounts_queries import list_users
+from db.accounts import auth
+from db.accounts.queries import list_users
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, User
 from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
@@ -389,7 +389,7 @@ def unit_file_body(app, output: str, trigger: str, contents: str, filename: str)
 
 
 def test_adm012_unit_import_previews_then_applies_and_errors_name_row_and_column(app, admin, engine):
-    from db.accounts_queries import admin_units
+    from db.accounts.queries import admin_units
 
     good = upload("代码,名称,类型,上级代码,行政区划代码\nJN01,济南高新区,开发区,,\nJN02,济南新旧动能区,开发区,JN01,\n")
     preview = body(app, f"{ids.AD_UNIT_PREVIEW}.children", {f"{ids.AD_UNIT_UPLOAD}.contents": good,
@@ -435,7 +435,7 @@ def target_save_body(app, rows: list[dict], campaign: int) -> str:
 
 
 def test_adm013_baselines_save_checks_on_the_server(app, admin, engine):
-    from db.accounts_queries import baseline_rows
+    from db.accounts.queries import baseline_rows
 
     with read_session(engine) as s:
         rows = [{k: r[k] for k in ("code", "baseline_ents", "baseline_workers", "target_ents", "target_workers")}
@@ -466,7 +466,7 @@ def target_preview_body(app, rows: list[dict], campaign: int) -> str:
 
 
 def test_adm016_case_targets_and_instructor_quotas_preview_save_and_refusals(app, admin, engine):
-    from db.admin_ops import target_rows
+    from db.admin.ops import target_rows
 
     with read_session(engine) as s:
         demo_id = s.scalar(select(Campaign.id).where(Campaign.is_demo.is_(True)))

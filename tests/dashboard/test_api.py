@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from app import create_app
 from dashboard import api
-from db import auth
+from db.accounts import auth
+from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
 from db.models.review import ApiRequest
-from db.presets import ensure_campaign, read_preset
 from tests.dashboard.conftest import login
 
 LANSHAN, LUOZHUANG = "371302", "371311"

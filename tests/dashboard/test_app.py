@@ -137,7 +137,7 @@ def test_aut006_security_headers_and_cookie_flags(client):
 
 
 def test_aut007_change_password(app):
-    from db.auth import create_user
+    from db.accounts.auth import create_user
 
     engine = make_engine(app.server.config["DATABASE_URL"])
     with write_session(engine) as s:

@@ -13,7 +13,7 @@ from dash._utils import stringify_id
 from sqlalchemy import func, select
 
 from dashboard import ids
-from db import cases as db_cases
+from db.cases import typical as db_cases
 from db.demo import DEMO_NAME
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
@@ -138,7 +138,7 @@ def _upload(c, data: dict, files: list[tuple[bytes, str]]):
 
 
 def test_cpg004_reporter_uploads_for_own_unit_whatever_the_form_says(app, engine, demo):
-    from db.demo_cases import summary_docx
+    from db.demo.cases import summary_docx
 
     c = signed_in(app, "demo-lanshan")
     page = c.get("/summaries/upload")

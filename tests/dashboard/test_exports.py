@@ -200,7 +200,7 @@ def test_exp005_pptx_native_charts_hold_the_frozen_figures(doc, pptx_bytes):
 def test_exp006_xlsx_attachment_layout_per_unit_and_data(doc):
     from openpyxl import load_workbook
 
-    from db.xlsx_template import GROUP_ROW, cell_of
+    from db.submission.xlsx_template import GROUP_ROW, cell_of
 
     wb = load_workbook(io.BytesIO(export(doc, "xlsx")))
     assert wb.sheetnames[0] == "全市合计"
@@ -271,7 +271,7 @@ def test_exp009_only_leaders_and_admins_take_snapshots(tmp_path):
     with read_session(engine) as s:
         titles = list(s.scalars(select(Snapshot.title)))
         forbidden = list(s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "forbidden")))
-    # the demo's two meeting snapshots (db/demo_snapshots.py) and the leader's; none by the reporter
+    # the demo's two meeting snapshots (db/demo/snapshots.py) and the leader's; none by the reporter
     assert sorted(titles) == ["5月19日调度会", "5月31日总结会", "领导的快照"] and forbidden == ["demo-lanshan"]
 
 

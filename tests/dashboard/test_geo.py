@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import shape
 
 from dashboard import geo
-from db.presets import read_preset
+from db.admin.presets import read_preset
 
 ADCODES = tuple(u["adcode"] for u in read_preset()["units"] if u["adcode"])
 

@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import map_figure as mf
 from dashboard.geo import city_geojson
-from db.presets import read_preset
+from db.admin.presets import read_preset
 
 UNITS = read_preset()["units"]
 ADCODES = tuple(u["adcode"] for u in UNITS if u["adcode"])

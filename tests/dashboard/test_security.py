@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import ids
-from db import auth
+from db.accounts import auth
 from db.engine import read_session, write_session
 from db.models import AuditEvent
 from tests.dashboard.conftest import PASSWORD, UPDATE, demo_app, form_token, login, post_callback

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from dashboard import ids
 from dashboard import submission_view as view
-from db import queries, review
+from db import queries
 from db.engine import read_session
 from db.models import AuditEvent, Report, ReportLine, Unit
-from db.xlsx_template import workbook_bytes
+from db.submission import review
+from db.submission.xlsx_template import workbook_bytes
 from domain.measures import MEASURES
 from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
 
@@ -137,7 +138,7 @@ def audits(engine, action: str, actor: str) -> list[AuditEvent]:
 
 def current(engine, campaign_id: int, unit: str, before: dt.date) -> tuple[dt.date, dict]:
     """The unit's figures of its latest report before `before` (what validation compares with)."""
-    from db import store
+    from db.submission import store
 
     with read_session(engine) as s:
         unit_id = s.scalar(select(Unit.id).where(Unit.code == unit))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.engine import read_session
 from db.models import AuditEvent, Campaign, Unit
-from db.xlsx_template import XLSX_MIME, cell_of, last_report
+from db.submission.xlsx_template import XLSX_MIME, cell_of, last_report
 from domain.measures import LINE_KINDS, MEASURES
 from tests.dashboard.conftest import demo_app, login
 

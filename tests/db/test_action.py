@@ -1,4 +1,4 @@
-"""db/action.py on SQLite and PostgreSQL: writes validate, stay in the reporter's unit and are audited;
+"""db/followup/ops.py on SQLite and PostgreSQL: writes validate, stay in the reporter's unit and are audited;
 phones never leave unmasked; the demo tells its story (staffing, silence, overdue cases) and resets."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from db import action
 from db.demo import DEMO_NAME, build_demo
 from db.engine import read_session, write_session
+from db.followup import ops as action
 from db.models import AuditEvent, Campaign
 from db.models.followup import EvalDimension, Instructor, RefusalCase, RefusalEvent, WorkLog
 from domain import followup as rules

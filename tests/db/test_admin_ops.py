@@ -10,9 +10,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from db import auth
-from db.accounts_queries import admin_campaigns, admin_units, baseline_rows
-from db.admin_ops import (
+from db.accounts import auth
+from db.accounts.queries import admin_campaigns, admin_units, baseline_rows
+from db.admin.ops import (
     AdminError,
     apply_import,
     check_baselines,

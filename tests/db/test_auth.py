@@ -1,4 +1,4 @@
-"""Accounts, lockout, API tokens and the audit log on SQLite and PostgreSQL (db/auth.py)."""
+"""Accounts, lockout, API tokens and the audit log on SQLite and PostgreSQL (db/accounts/auth.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from db import auth
-from db.auth import AccountLocked, AuthError
+from db.accounts import auth
+from db.accounts.auth import AccountLocked, AuthError
+from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import ApiToken, AuditEvent, Base, Campaign, Report, Unit, User
-from db.presets import ensure_campaign, read_preset
 
 LANSHAN = "371302"  # 兰山区
 PASSWORD = "correct-horse-2017"

@@ -1,6 +1,6 @@
-"""Typical cases and final summaries (db/cases.py): the pure rules, the queries colleagues call
+"""Typical cases and final summaries (db/cases/typical.py): the pure rules, the queries colleagues call
 (case_counts, summary_status, highlights, case_locations), the writes with their audit rows, and
-the demo extension (db/demo_cases.py)."""
+the demo extension (db/demo/cases.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from db import cases, files
+from db.cases import files
+from db.cases import typical as cases
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
 from db.models.cases import CasePhoto, StoredFile, SummaryFile, TypicalCase
@@ -181,7 +182,7 @@ def test_cas011_refused_case_or_photo_saves_nothing(preset_engine, campaign_id, 
 
 
 def test_cas012_summary_status_every_unit(preset_engine, campaign_id, tmp_path):
-    from db.demo_cases import summary_docx
+    from db.demo.cases import summary_docx
 
     engine, up = preset_engine, tmp_path / "uploads"
     with write_session(engine) as s:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db.__main__ import main
+from cli.__main__ import main
+from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
-from db.presets import ensure_campaign, read_preset
 from tests.db import xlsx_corpus as X
 
 ROOT = Path(__file__).resolve().parents[2]

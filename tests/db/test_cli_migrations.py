@@ -75,7 +75,7 @@ def _cli_stdin(*args, url, stdin=""):
 
 
 def test_cli005_create_user_reads_the_password_from_stdin(tmp_path):
-    from db import auth
+    from db.accounts import auth
     from db.engine import make_engine, write_session
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -107,7 +107,7 @@ def test_cli006_create_user_refuses_without_password_stdin_or_with_a_bad_role(tm
 
 
 def test_cli007_create_token_prints_a_token_that_verifies_and_revoke_token(tmp_path):
-    from db import auth
+    from db.accounts import auth
     from db.engine import make_engine, write_session
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from db.admin.presets import read_preset
 from db.demo import DEMO_CREATED_AT, DEMO_NAME, FINAL, PROFILES, build_demo
 from db.engine import make_engine, read_session, write_session
 from db.migrate import upgrade
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
-from db.presets import read_preset
-from db.store import submit
+from db.submission.store import submit
 from domain.measures import LINE_KINDS, MEASURES, SINGLE, STAGES, measure
 from domain.validation import Submission
 

@@ -1,4 +1,4 @@
-"""The demo's two meeting snapshots (db/demo_snapshots.py): taken by build_demo, compared, and reset.
+"""The demo's two meeting snapshots (db/demo/snapshots.py): taken by build_demo, compared, and reset.
 
 The figures below were checked by hand against the demo's reports with plain SQL (latest current
 report per unit dated on or before the meeting, summed over the three rows). SQLite and PostgreSQL.
@@ -36,7 +36,7 @@ def test_dsn001_build_demo_takes_the_two_meeting_snapshots(engine):
     a, b = _demo_docs(engine)
     assert a["filters"]["as_of"] == "2017-05-19" and b["filters"]["as_of"] == "2017-05-31"
     assert a["created_at"] == "2017-05-19T15:00:00" and b["filters"]["is_demo"] is True
-    assert b["highlights"]  # taken after db.demo_cases: the 典型 are in the document
+    assert b["highlights"]  # taken after db.demo.cases: the 典型 are in the document
 
 
 def test_dsn002_compare_shows_what_moved_between_the_meetings(engine):
@@ -60,8 +60,8 @@ def test_dsn002_compare_shows_what_moved_between_the_meetings(engine):
 
 
 def test_dsn003_reset_rebuilds_exactly_two_and_removes_a_leaders_snapshot(engine):
-    # db.demo_snapshots.delete relies on db.snapshots.delete (an earlier extension) to remove them
-    assert demo.DEMO_EXTENSIONS.index("db.snapshots") < demo.DEMO_EXTENSIONS.index("db.demo_snapshots")
+    # db.demo.snapshots.delete relies on db.snapshots.delete (an earlier extension) to remove them
+    assert demo.DEMO_EXTENSIONS.index("db.snapshots") < demo.DEMO_EXTENSIONS.index("db.demo.snapshots")
     cid = build_demo(engine).campaign_id
     with write_session(engine) as s:
         snapshots.create(s, campaign_id=cid, as_of=dt.date(2017, 5, 26), metric="filing_rate", title="领导自拍快照",

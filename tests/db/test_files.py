@@ -1,4 +1,4 @@
-"""Upload checks and storage (db/files.py): what is accepted, what is refused (with a Chinese message),
+"""Upload checks and storage (db/cases/files.py): what is accepted, what is refused (with a Chinese message),
 and that a refusal or a rollback leaves no file and no row."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from db import files
-from db.demo_cases import photo, summary_docx
+from db.cases import files
+from db.demo.cases import photo, summary_docx
 from db.engine import read_session, write_session
 from db.models.cases import StoredFile
 

@@ -234,7 +234,7 @@ def test_qry008_lookups_and_data_version(fx):
 
 def test_qry009_data_version_follows_audited_writes_not_logins(fx):
     """A review, case or work log is audited; open dashboards must refresh on it, not on a login."""
-    from db.auth import audit
+    from db.accounts.auth import audit
 
     engine, _cid = fx
     with read_session(engine) as s:

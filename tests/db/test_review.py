@@ -1,4 +1,4 @@
-"""Review of reports (db/review.py) on SQLite and PostgreSQL: status rules, refusals, audit, the
+"""Review of reports (db/submission/review.py) on SQLite and PostgreSQL: status rules, refusals, audit, the
 append-only table, the dashboard's as-of status and the demo extension."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from db import review
+from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Base, Campaign, Report
 from db.models.review import ReportReview
-from db.presets import ensure_campaign, read_preset
-from db.review import ReviewError
-from db.store import submit
+from db.submission import review
+from db.submission.review import ReviewError
+from db.submission.store import submit
 from domain.measures import MEASURES
 from domain.validation import Submission
 

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from db import queries, snapshots, store
+from db import queries, snapshots
 from db.demo import DEMO_EXTENSIONS, build_demo
 from db.engine import read_session, write_session
 from db.models import AuditEvent
 from db.models.snapshots import Snapshot
+from db.submission import store
 from domain.lagging import Thresholds, evaluate
 from domain.validation import Submission
 
@@ -23,8 +24,8 @@ FINAL = dt.date(2017, 5, 31)
 @pytest.fixture
 def demo(engine, monkeypatch):
     # These tests count the snapshots they take: build the demo without its two meeting snapshots
-    # (db/demo_snapshots.py, tested in tests/db/test_demo_snapshots.py).
-    monkeypatch.setattr("db.demo.DEMO_EXTENSIONS", tuple(e for e in DEMO_EXTENSIONS if e != "db.demo_snapshots"))
+    # (db/demo/snapshots.py, tested in tests/db/test_demo_snapshots.py).
+    monkeypatch.setattr("db.demo.DEMO_EXTENSIONS", tuple(e for e in DEMO_EXTENSIONS if e != "db.demo.snapshots"))
     summary = build_demo(engine)
     return engine, summary.campaign_id
 

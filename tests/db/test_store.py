@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.engine import read_session, write_session
 from db.models import Base, Campaign, Report, Unit
-from db.store import submit, submit_in
+from db.submission.store import submit, submit_in
 from domain.measures import MEASURES
 from domain.validation import Submission, SubmissionRefused
 

@@ -1,4 +1,4 @@
-"""Reading districts' hand-typed 统计表 (db/xlsx_import.py) from a corpus the tests build themselves:
+"""Reading districts' hand-typed 统计表 (db/submission/xlsx_import.py) from a corpus the tests build themselves:
 every tolerated variant reads to the same figures, every broken or hostile file is refused with a
 Chinese message naming what is wrong, and a refused import leaves the report tables untouched."""
 
@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from db import store
+from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
-from db.presets import ensure_campaign, read_preset
-from db.xlsx_import import (
+from db.submission import store
+from db.submission.xlsx_import import (
     MAX_UPLOAD_BYTES,
     WorkbookRefused,
     build_submission,

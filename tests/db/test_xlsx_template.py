@@ -1,4 +1,4 @@
-"""The template (db/xlsx_template.py): the notice's attachment laid out cell by cell, prefilled for a
+"""The template (db/submission/xlsx_template.py): the notice's attachment laid out cell by cell, prefilled for a
 unit, and the round trip template -> a clerk fills it in -> read_workbook -> stored exactly."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from db import store
 from db.engine import read_session
 from db.models import Report, ReportLine
-from db.xlsx_import import build_submission, read_workbook
-from db.xlsx_template import cell_of, template_bytes, workbook_bytes, write_attachment
+from db.submission import store
+from db.submission.xlsx_import import build_submission, read_workbook
+from db.submission.xlsx_template import cell_of, template_bytes, workbook_bytes, write_attachment
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL
 from domain.validation import Submission
 from tests.db import xlsx_corpus as X

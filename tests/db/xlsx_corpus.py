@@ -14,7 +14,7 @@ import zipfile
 
 from openpyxl import Workbook
 
-from db.xlsx_template import workbook_bytes
+from db.submission.xlsx_template import workbook_bytes
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE
 
 # A valid table (every validation rule holds), figures chosen so no two cells are equal.

@@ -4,7 +4,7 @@
   key is nullable: NULL means "the app's default" (create_app config LAGGING, else the defaults
   of domain.lagging.Thresholds), so a campaign without a row, or with a blank field, keeps them.
 - ix_audit_event_ip_at: the IP-level login rate limit counts an address's recent failed logins
-  in the audit log (db.auth.recent_login_failures); this index keeps that a range scan.
+  in the audit log (db.accounts.auth.recent_login_failures); this index keeps that a range scan.
 - session_revocation: per account, sessions signed in before `revoked_at` are no longer accepted
   (Flask's session cookie is signed, not stored: without this a copied cookie would outlive a
   logout, a password reset or a password change). Deactivation uses app_user.is_active (0002).

@@ -2,7 +2,7 @@
 
 `write_attachment` lays the table out on an openpyxl worksheet (no request or database code, so the
 snapshot export reuses it); `template_bytes` builds the download for one unit, prefilled with its
-name, its 负责人/填报人 and its last figures. db/xlsx_import.py reads such sheets back (by labels).
+name, its 负责人/填报人 and its last figures. db/submission/xlsx_import.py reads such sheets back (by labels).
 """
 
 from __future__ import annotations

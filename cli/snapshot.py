@@ -44,7 +44,7 @@ def add_commands(sub) -> None:
 
 
 def _actor() -> str:
-    from db.__main__ import _cli_actor
+    from cli.__main__ import _cli_actor
 
     return _cli_actor()
 
@@ -73,7 +73,8 @@ def run_snapshot(engine, args) -> int:
 
 def run_export(engine, args) -> int:
     from dashboard import exports
-    from db import auth, snapshots
+    from db import snapshots
+    from db.accounts import auth
 
     upgrade(engine)
     with read_session(engine) as s:

@@ -35,7 +35,7 @@ def submit_audited(engine: Engine, sub: Submission, actor: str, ip: str = "", no
     """Every entry path (web form, Excel upload, API, CLI) stores through here: the new version and
     its audit event commit together, and a refusal (SubmissionRefused) is audited in its own
     transaction, so the log shows refused attempts while the report tables stay untouched."""
-    from db import auth
+    from db.accounts import auth
 
     try:
         with write_session(engine) as session:

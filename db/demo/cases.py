@@ -3,7 +3,7 @@ targets, and the 6月10日 final summaries.
 
 Deterministic: the cases are a fixed table, photos are drawn with Pillow from `random.Random`
 seeded per case, timestamps are fixed. Files go through the same checks as a clerk's upload
-(`db.files.store`) into the upload directory (UPLOAD_DIR or instance/uploads/), under names
+(`db.cases.files.store`) into the upload directory (UPLOAD_DIR or instance/uploads/), under names
 derived from their content ("demo-<sha256>"), so rebuilding the demo, or building it for several
 test databases, reuses the same files instead of piling up new ones.
 
@@ -28,7 +28,8 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import cases, files
+from db.cases import files
+from db.cases import typical as cases
 from db.models import Campaign
 from db.models.cases import CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 

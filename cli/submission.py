@@ -1,6 +1,6 @@
 """Command line: python -m db import-xlsx FILE [--unit CODE] [--campaign ID] [--date YYYY-MM-DD] [--reason TEXT].
 
-Reads a district's 统计表 (db/xlsx_import.py) and stores it through db.store.submit_audited, audited
+Reads a district's 统计表 (db/submission/xlsx_import.py) and stores it through db.submission.store.submit_audited, audited
 as cli:<login name>. Exit 0 printing the stored version; exit 1 printing every problem, in Chinese.
 """
 
@@ -17,7 +17,14 @@ from sqlalchemy import Engine
 
 from db.engine import read_session
 from db.migrate import upgrade
-from db.xlsx_import import MAX_UPLOAD_BYTES, CellIssue, WorkbookRefused, human_size, import_workbook, unit_name
+from db.submission.xlsx_import import (
+    MAX_UPLOAD_BYTES,
+    CellIssue,
+    WorkbookRefused,
+    human_size,
+    import_workbook,
+    unit_name,
+)
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 from domain.validation import fmt_date, parse_count
 

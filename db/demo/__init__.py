@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Engine, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from db import presets, store
+from db.admin import presets
 from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
+from db.submission import store
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
 from domain.validation import Submission
 
@@ -155,7 +156,7 @@ class DemoSummary:
 #   build(session, campaign, seed) -> None   called after the demo reports are stored, same transaction
 #   delete(session, campaign_id) -> None     called by --reset before the demo campaign is deleted;
 #                                            use append_only_lifted(session, tables) for append-only tables
-DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo_cases", "db.snapshots", "db.review", "db.admin_ops", "db.demo_action", "db.demo_snapshots",)
+DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo.cases", "db.snapshots", "db.submission.review", "db.admin.ops", "db.demo.followup", "db.demo.snapshots",)
 
 
 def _extensions():

@@ -1,7 +1,7 @@
 """Celery worker for the export jobs, when CELERY_BROKER_URL is set (Redis):
 
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 SECRET_KEY=... DATABASE_URL=... \
-        .venv/bin/celery -A dashboard.exports.worker worker --concurrency 1
+        .venv/bin/celery -A worker worker --concurrency 1
 
 The worker builds the same app as the web server (so Dash registers the background callbacks as
 Celery tasks) and must share its SECRET_KEY (export tickets are signed with it) and DATABASE_URL.

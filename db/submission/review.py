@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, aliased
 
-from db import auth
+from db.accounts import auth
 from db.models import Campaign, Report, Unit
 from db.models.review import ACCEPTED, RETURNED, ApiRequest, ReportReview
 from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"

@@ -1,4 +1,4 @@
-"""What the JSON API (dashboard/api.py) needs from the database besides db.store and db.auth:
+"""What the JSON API (dashboard/api.py) needs from the database besides db.submission.store and db.accounts.auth:
 its token lock, the Idempotency-Key records, and the default campaign of a report date.
 
 Run these inside the API's write transaction (`db.engine.write_session`): the report, its audit
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import auth
+from db.accounts import auth
 from db.models import ApiToken, Campaign, Unit
 from db.models.review import ApiRequest
 
@@ -32,7 +32,7 @@ class TokenHolder:
 
 
 def lock_token(session: Session, token: str, now: dt.datetime | None = None) -> TokenHolder | None:
-    """The unit of a valid (unrevoked) token, else None. Stamps last_used_at (db.auth.verify_token)
+    """The unit of a valid (unrevoked) token, else None. Stamps last_used_at (db.accounts.auth.verify_token)
     and locks the token row until the transaction ends: requests with the same token run one after
     another, so an Idempotency-Key is looked up only after any concurrent use of it has committed
     (SQLite's BEGIN IMMEDIATE serialises every writer anyway)."""

@@ -4,7 +4,7 @@ file), baselines and targets. Plus the pure parsers and checks behind them.
 Every write takes `actor` and `ip` and appends an audit row in the same transaction
 (`campaign.create`, `campaign.update`, `campaign.thresholds`, `unit.create`, `unit.update`,
 `unit.import`, `baseline.update`, and for the grid's 典型培育目标 and 应配专职指导员 columns
-`case.target` and `instructor.quota`). Like db/auth.py the functions flush but do not commit: run them
+`case.target` and `instructor.quota`). Like db/accounts/auth.py the functions flush but do not commit: run them
 inside `write_session(engine)`, so a refusal (AdminError, raised before anything is written or
 rolled back with everything else) leaves the database as it was.
 
@@ -26,7 +26,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.auth import audit
+from db.accounts.auth import audit
 from db.models import Campaign, CampaignThreshold, Report, Unit, UnitCampaign
 
 
@@ -672,7 +672,7 @@ class BaselineChange:
 
 def check_baselines(rows: Sequence[dict], stored: Sequence[dict]) -> tuple[list[BaselineChange], list[str]]:
     """Compare the edited table with the stored one (pure). `rows`: dicts with "code" and the four
-    fields (text or numbers); `stored`: db.accounts_queries.baseline_rows. Returns the changes and
+    fields (text or numbers); `stored`: db.accounts.queries.baseline_rows. Returns the changes and
     the problems, each naming the unit and the column. A unit left blank stays without a baseline;
     a stored baseline cannot be blanked (enter 0 instead)."""
     by_code = {r["code"]: r for r in stored}
@@ -722,7 +722,7 @@ def check_baselines(rows: Sequence[dict], stored: Sequence[dict]) -> tuple[list[
 def save_baselines(session: Session, campaign_id: int, rows: Sequence[dict], *, actor: str, ip: str = "",
                    ) -> list[BaselineChange]:
     """Check the edited table against what is stored now and write the changes (all or nothing)."""
-    from db.accounts_queries import baseline_rows
+    from db.accounts.queries import baseline_rows
 
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
@@ -752,7 +752,7 @@ def save_baselines(session: Session, campaign_id: int, rows: Sequence[dict], *, 
 
 # field -> column label. Stored in case_target (db/models/cases.py) and instructor_quota (db/models/followup.py).
 UNIT_TARGET_FIELDS = {"case_target": "典型培育目标", "instructors_required": "应配专职指导员"}
-MAX_UNIT_TARGET = 999  # as db.action.set_required allows
+MAX_UNIT_TARGET = 999  # as db.followup.ops.set_required allows
 
 
 @dataclass(frozen=True)
@@ -770,7 +770,7 @@ class UnitTargetChange:
 
 def target_rows(session: Session, campaign_id: int) -> list[dict]:
     """baseline_rows plus each unit's 典型培育目标 and 应配专职指导员 in the campaign (None: not set)."""
-    from db.accounts_queries import baseline_rows
+    from db.accounts.queries import baseline_rows
     from db.models.cases import CaseTarget
     from db.models.followup import InstructorQuota
 
@@ -829,10 +829,11 @@ def save_targets(session: Session, campaign_id: int, rows: Sequence[dict], *, ac
     """Check the whole grid against what is stored now and write every change, all or nothing.
 
     Baselines are written by save_baselines (audited `baseline.update`), 应配专职指导员 by
-    db.action.set_required (one `instructor.quota` audit row per unit, as on the action pages), and
-    典型培育目标 through db.cases.set_target with one `case.target` audit row listing the units.
+    db.followup.ops.set_required (one `instructor.quota` audit row per unit, as on the action pages), and
+    典型培育目标 through db.cases.typical.set_target with one `case.target` audit row listing the units.
     """
-    from db import action, cases
+    from db.cases import typical as cases
+    from db.followup import ops as action
     from domain.followup import ActionError
 
     campaign = session.get(Campaign, campaign_id)

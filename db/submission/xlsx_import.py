@@ -11,7 +11,7 @@ ranges, cell count), because openpyxl reads whatever it is given: a merged range
 cell and a zip bomb is inflated in memory. defusedxml is installed, so openpyxl refuses XML entity
 tricks. Every refusal is a WorkbookRefused carrying CellIssues in plain Chinese; nothing is stored.
 
-Figures are validated by domain/validation.py (through db/store.py when storing); `locate` maps its
+Figures are validated by domain/validation.py (through db/submission/store.py when storing); `locate` maps its
 issues back to sheet and cell.
 """
 
@@ -820,8 +820,8 @@ def import_workbook(engine: Engine, data: bytes, filename: str, *, submitted_by:
                     max_bytes: int = MAX_UPLOAD_BYTES) -> Imported:
     """Read, resolve, validate and store one workbook in one go (the CLI; the web page previews first).
     A correction is an import with a reason. Raises WorkbookRefused; nothing is stored then."""
-    from db import store
     from db.engine import read_session
+    from db.submission import store
 
     parsed = read_workbook(data, filename, max_bytes)
     with read_session(engine) as s:

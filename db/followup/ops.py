@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.auth import audit
+from db.accounts.auth import audit
 from db.models import Campaign, Unit, UnitCampaign
 from db.models.followup import (
     EvalDimension,

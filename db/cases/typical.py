@@ -25,8 +25,8 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from db import files
-from db.auth import audit
+from db.accounts.auth import audit
+from db.cases import files
 from db.models import Campaign, Unit
 from db.models.cases import LEVELS, STAGES, SUMMARY_KINDS, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 
