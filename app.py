@@ -14,12 +14,12 @@ from pathlib import Path
 from dash import Dash
 from flask import Flask
 
-from dashboard.auth_web import init_auth
+from dashboard.http.auth import init_auth
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
 # Modules under callbacks/ whose register(app) wires their callbacks.
-CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "action")
+CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "followup")
 
 
 def create_app(config: dict | None = None) -> Dash:
@@ -52,7 +52,7 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from dashboard import routes
+    from dashboard.http import routes
     from dashboard.pages.shell import layout
 
     routes.register(server)

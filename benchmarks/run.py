@@ -40,7 +40,7 @@ from sqlalchemy import text
 
 from app import create_app, settle_heap
 from dashboard import ids
-from dashboard.routes import GEOJSON_URL
+from dashboard.http.routes import GEOJSON_URL
 from db.accounts.auth import DEMO_ACCOUNTS, ensure_demo_accounts
 from db.admin.presets import ensure_campaign, load_units, read_preset
 from db.demo import build_demo

@@ -14,7 +14,7 @@ from flask import current_app, request
 from flask_login import current_user
 
 from dashboard import ids
-from dashboard.auth_web import require_role
+from dashboard.http.auth import require_role
 from dashboard.pages import admin as page
 from db.accounts import auth
 from db.accounts import queries as accounts_queries

@@ -12,8 +12,8 @@ from flask import current_app, request
 from flask_login import current_user
 
 from dashboard import ids
-from dashboard.auth_web import require_role
 from dashboard.data import session
+from dashboard.http.auth import require_role
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_campaigns as page
 from db.accounts.queries import admin_campaigns

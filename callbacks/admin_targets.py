@@ -10,8 +10,8 @@ from flask import current_app
 from flask_login import current_user
 
 from dashboard import ids
-from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
+from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import admin_targets as page
 from db.admin.ops import AdminError, check_targets, save_targets, target_rows
 from db.engine import write_session

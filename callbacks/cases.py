@@ -17,8 +17,8 @@ from flask import current_app
 from flask_login import current_user
 
 from dashboard import ids
-from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
+from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import case as case_page
 from dashboard.pages import cases as cases_page
 from db.accounts.auth import ROLES

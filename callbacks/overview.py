@@ -7,7 +7,8 @@ from dataclasses import replace
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, map_figure
+from dashboard import ids
+from dashboard.figures import map as map_figure
 from dashboard.pages.overview import (
     PART_KEYS,
     campaign_context,

@@ -13,8 +13,8 @@ from flask import current_app
 from flask_login import current_user
 
 from dashboard import ids
-from dashboard import submission_view as view
-from dashboard.auth_web import _client_ip, require_role
+from dashboard.components import submission as view
+from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import review as page
 from db.engine import write_session
 from db.submission import review

@@ -20,8 +20,8 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from dashboard import ids
-from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session, thresholds
+from dashboard.http.auth import _client_ip, require_role
 from db import snapshots
 from db.accounts import auth
 from db.engine import make_engine, read_session, write_session

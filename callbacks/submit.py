@@ -23,9 +23,9 @@ from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from dashboard import ids, labels
-from dashboard import submission_view as view
-from dashboard.auth_web import _client_ip, require_role
+from dashboard.components import submission as view
 from dashboard.data import session
+from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import submit as page
 from db.accounts import auth
 from db.engine import write_session

@@ -1,7 +1,7 @@
 """Callbacks of /summaries: another campaign, or new data (DATA_VERSION), re-renders the countdown and
 the status table.
 
-Uploads are a plain form (dashboard/files_routes.py), not a callback. Read-only here, but still
+Uploads are a plain form (dashboard/http/files.py), not a callback. Read-only here, but still
 authorised inside: every signed-in role may look.
 """
 
@@ -11,8 +11,8 @@ from dash import Input, Output
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
-from dashboard.auth_web import require_role
 from dashboard.data import session
+from dashboard.http.auth import require_role
 from dashboard.pages import summaries as page
 from db import queries
 from db.accounts.auth import ROLES

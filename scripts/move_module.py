@@ -109,10 +109,15 @@ def rewrite_imports(src: str, moves: dict[str, str]) -> str:
 
 def rewrite_strings(src: str, moves: dict[str, str]) -> str:
     for old, new in moves.items():
+        if new.startswith(old + "."):  # db.cases -> db.cases.typical: leave what is already rewritten alone
+            suffix = re.escape(new[len(old):])
+            old_re = rf"{re.escape(old)}(?!{suffix}\b| import )"
+        else:
+            old_re = re.escape(old)
         # dotted names inside quotes: "db.accounts.auth", 'db.accounts.auth.login'
-        src = re.sub(rf"(?<=[\"'`]){re.escape(old)}(?=[\"'`.:])", new, src)
+        src = re.sub(rf"(?<=[\"'`]){old_re}(?=[\"'`.:])", new, src)
         # dotted names in prose, e.g. "(db.demo.DEMO_EXTENSIONS)" or "`db.accounts.auth`"
-        src = re.sub(rf"(?<![\w.]){re.escape(old)}(?=[\s`),:;]|\.[A-Za-z_])", new, src)
+        src = re.sub(rf"(?<![\w.]){old_re}(?=[\s`),:;]|\.[A-Za-z_])", new, src)
         # paths in prose
         old_path, new_path = old.replace(".", "/"), new.replace(".", "/")
         src = re.sub(rf"(?<![\w/]){re.escape(old_path)}\.py\b", new_path + ".py", src)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard import figures, map_figure, theme
+from dashboard import theme
+from dashboard.figures import map as map_figure
+from dashboard.figures import overview as figures
 from dashboard.labels import date_cn
 from domain.format import pct, smart, thousands
 from domain.measures import MEASURE_LABELS, MEASURES

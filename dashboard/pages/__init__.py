@@ -44,7 +44,7 @@ _DISTRICT = re.compile(r"^/district/([^/]+)/?$")
 
 
 def render(pathname: str | None, search: str | None):
-    from dashboard.auth_web import has_role
+    from dashboard.http.auth import has_role
 
     state = parse(search)
     path = pathname or "/"

@@ -16,8 +16,8 @@ import datetime as dt
 from dash import dcc, html
 
 from dashboard import ids, labels
-from dashboard.auth_web import has_role
 from dashboard.data import session
+from dashboard.http.auth import has_role
 from db.accounts import auth
 from db.accounts.queries import list_users, unit_choices
 

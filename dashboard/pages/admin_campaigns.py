@@ -14,7 +14,7 @@ from dash import dcc, html
 from flask import current_app
 
 from dashboard import ids
-from dashboard.auth_web import has_role
+from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
 from db.accounts.queries import admin_campaigns
 from db.admin.ops import THRESHOLD_FIELDS, pace_text

@@ -10,7 +10,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.auth_web import has_role
+from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav
 from db.admin.ops import BASELINE_FIELDS, UNIT_TARGET_FIELDS, BaselineChange, UnitTargetChange
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.auth_web import has_role
+from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav, table
 from db.accounts.queries import admin_units
 from db.admin.ops import MAX_IMPORT_BYTES, UNIT_KINDS, ImportPlan

@@ -11,8 +11,8 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
-from dashboard.auth_web import has_role
 from dashboard.data import session
+from dashboard.http.auth import has_role
 from dashboard.pages.cases import badges, campaign_choice, options
 from db.cases import files
 from db.cases import typical as db_cases

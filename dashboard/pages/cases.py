@@ -10,8 +10,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids, labels
-from dashboard.auth_web import has_role
 from dashboard.data import default_campaign, session
+from dashboard.http.auth import has_role
 from db import queries
 from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import figures, ids, labels
-from dashboard.action_panel import district_section  # issue 6: staffing, radar and refusals of this unit
+from dashboard import ids, labels
 from dashboard.components.cards import lagging_list
+from dashboard.components.followup_panel import district_section  # issue 6: staffing, radar and refusals of this unit
 from dashboard.components.graph import graph
 from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
 from dashboard.data import resolve, session, thresholds
+from dashboard.figures import overview as figures
 from dashboard.pages.overview import lagging_units, pace_points
 from dashboard.pages.review import district_status  # issue 5: review status of the shown report
 from dashboard.state import PageState, compose

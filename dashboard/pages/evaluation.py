@@ -11,10 +11,11 @@ import datetime as dt
 from dash import dcc, html
 from flask_login import current_user
 
-from dashboard import action_figures, ids, labels
-from dashboard.action_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
+from dashboard import ids, labels
+from dashboard.components.followup_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
+from dashboard.figures import followup as action_figures
 from db.followup import ops as action
 from domain import followup as rules
 

@@ -2,7 +2,7 @@
 logs per unit as a heat table, units without logged activity, the roster (phones masked) and the logs.
 
 Reporters add instructors and logs for their own unit, admins for any unit and set the required
-numbers; leaders view. The body is rebuilt by callbacks/action.py from the URL (?unit=CODE filters
+numbers; leaders view. The body is rebuilt by callbacks/followup.py from the URL (?unit=CODE filters
 the roster and the logs), the data version and after each write.
 """
 
@@ -14,7 +14,16 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
-from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
+from dashboard.components.followup_forms import (
+    can_edit_unit,
+    entry_unit,
+    field,
+    scope,
+    tabs,
+    text_input,
+    unit_filter,
+    unit_name,
+)
 from dashboard.data import resolve, session
 from db.followup import ops as action
 from domain import followup as rules

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import figures, geo, ids, labels, map_figure
-from dashboard.action_panel import overview_section  # issue 6: the action panel after the cards
-from dashboard.auth_web import has_role  # issue 7: the 生成快照 link
+from dashboard import geo, ids, labels
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
+from dashboard.components.followup_panel import overview_section  # issue 6: the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
+from dashboard.figures import map as map_figure
+from dashboard.figures import overview as figures
+from dashboard.http.auth import has_role  # issue 7: the 生成快照 link
+from dashboard.http.routes import GEOJSON_URL
 from dashboard.pages.review import pending_marker as pending_review_marker  # issue 5: N 个单位的数据待审核
-from dashboard.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
 from db import queries
 from db.cases import typical as cases
@@ -180,7 +182,7 @@ def layout(state: PageState):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
-            # issue 6: per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/action.py
+            # issue 6: per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py
             overview_section(ctx.campaign["id"], ctx.as_of, search),
         ]
     )

@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import ids, labels
-from dashboard.auth_web import has_role
+from dashboard.http.auth import has_role
 
 # The top bar's links: (path, label, component id or None, roles that see it or None for everyone).
 NAV: list[tuple[str, str, str | None, tuple[str, ...] | None]] = [

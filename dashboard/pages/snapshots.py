@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import figures, geo, ids, labels, map_figure
-from dashboard.auth_web import has_role
+from dashboard import geo, ids, labels
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
 from dashboard.exports import FORMATS, content
-from dashboard.routes import GEOJSON_URL
+from dashboard.figures import map as map_figure
+from dashboard.figures import overview as figures
+from dashboard.http.auth import has_role
+from dashboard.http.routes import GEOJSON_URL
 from dashboard.state import PageState, compose
 from db import snapshots
 from domain.format import pct, signed_delta, thousands

@@ -19,10 +19,10 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from dashboard import ids, labels
-from dashboard import submission_view as view
-from dashboard.auth_web import has_role
+from dashboard.components import submission as view
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
+from dashboard.http.auth import has_role
 from dashboard.state import PageState
 from db import queries
 from db.accounts.queries import unit_choices

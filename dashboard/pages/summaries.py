@@ -1,7 +1,7 @@
 """/summaries: who has sent the 6月10日 final summary (书面总结 and 图片/影像资料) and who has not, with
 a countdown to the campaign's deadline, so the 市总工会法律工作部 sees at a glance who to chase.
 
-Uploading is a plain HTML form at /summaries/upload (dashboard/files_routes.py): large videos do
+Uploading is a plain HTML form at /summaries/upload (dashboard/http/files.py): large videos do
 not belong in a Dash callback. Builders here are pure; `content()` reads through db/cases/typical.py.
 """
 
@@ -13,9 +13,9 @@ from dash import dcc, html
 from flask import get_flashed_messages
 
 from dashboard import ids, labels
-from dashboard.auth_web import has_role
 from dashboard.data import session
-from dashboard.files_routes import FLASH_OK, UPLOAD_PATH
+from dashboard.http.auth import has_role
+from dashboard.http.files import FLASH_OK, UPLOAD_PATH
 from dashboard.pages.cases import campaign_choice
 from db.cases import files
 from db.cases import typical as db_cases

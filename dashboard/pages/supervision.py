@@ -13,7 +13,16 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
-from dashboard.action_forms import can_edit_unit, entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
+from dashboard.components.followup_forms import (
+    can_edit_unit,
+    entry_unit,
+    field,
+    scope,
+    tabs,
+    text_input,
+    unit_filter,
+    unit_name,
+)
 from dashboard.data import resolve, session
 from db.followup import ops as action
 from domain import followup as rules

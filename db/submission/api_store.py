@@ -1,4 +1,4 @@
-"""What the JSON API (dashboard/api.py) needs from the database besides db.submission.store and db.accounts.auth:
+"""What the JSON API (dashboard/http/api.py) needs from the database besides db.submission.store and db.accounts.auth:
 its token lock, the Idempotency-Key records, and the default campaign of a report date.
 
 Run these inside the API's write transaction (`db.engine.write_session`): the report, its audit

@@ -11,9 +11,10 @@ import pytest
 from dash._utils import stringify_id
 from sqlalchemy import select
 
-from dashboard import action_figures, ids
-from dashboard.action_forms import page_unit, with_unit
-from dashboard.action_panel import headline, overview_panel, unit_href
+from dashboard import ids
+from dashboard.components.followup_forms import page_unit, with_unit
+from dashboard.components.followup_panel import headline, overview_panel, unit_href
+from dashboard.figures import followup as action_figures
 from dashboard.pages.supervision import STATUS_CODES
 from db.demo import DEMO_NAME
 from db.engine import read_session

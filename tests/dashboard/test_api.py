@@ -1,4 +1,4 @@
-"""The JSON API (dashboard/api.py) over HTTP, on SQLite and PostgreSQL: every status code, the
+"""The JSON API (dashboard/http/api.py) over HTTP, on SQLite and PostgreSQL: every status code, the
 Idempotency-Key (replays, concurrent replays, a reused key), tokens vs. sessions, audit rows, and
 the OpenAPI description it serves. Plain tests of the body parser at the end."""
 
@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from app import create_app
-from dashboard import api
+from dashboard.http import api
 from db.accounts import auth
 from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session

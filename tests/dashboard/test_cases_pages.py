@@ -309,7 +309,7 @@ def test_cpg010_filters_and_pages_render(app, engine, demo):
 
 def test_cpg011_case_markers_on_the_district_map_keep_the_choropleth_first():
     from dashboard import geo
-    from dashboard import map_figure as mf
+    from dashboard.figures import map as mf
     from tests.dashboard.test_map_figure import make_rows
 
     geojson = geo.city_geojson(tuple(r["adcode"] for r in make_rows() if r["adcode"]))

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.io.json import to_json_plotly
 
-from dashboard import figures
+from dashboard.figures import overview as figures
 from dashboard.theme import (
     COLORSCALE,
     KIND_COLOURS,

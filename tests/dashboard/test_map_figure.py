@@ -11,7 +11,7 @@ import orjson
 import plotly
 import pytest
 
-from dashboard import map_figure as mf
+from dashboard.figures import map as mf
 from dashboard.geo import city_geojson
 from db.admin.presets import read_preset
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard import submission_view as view
+from dashboard.components import submission as view
 from db.submission.xlsx_import import CellIssue
 from domain.measures import LINE_KINDS, MEASURES
 from domain.validation import Issue, Submission

@@ -13,7 +13,7 @@ from dash._utils import stringify_id
 from sqlalchemy import func, select
 
 from dashboard import ids
-from dashboard import submission_view as view
+from dashboard.components import submission as view
 from db import queries
 from db.engine import read_session
 from db.models import AuditEvent, Report, ReportLine, Unit

@@ -12,8 +12,8 @@ from urllib.parse import quote
 from flask import Flask, Response, abort, current_app, request
 from flask_login import current_user
 
-from dashboard.auth_web import _client_ip, require_role
 from dashboard.data import session
+from dashboard.http.auth import _client_ip, require_role
 from db.accounts import auth
 from db.engine import write_session
 from db.submission.xlsx_import import default_campaign_id, unit_name

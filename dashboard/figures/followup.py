@@ -1,5 +1,5 @@
 """Pure figure builders for 实效评价 (issue 6): radar of a unit against the city, one small radar per
-unit, and a dimension's score rate over time. Plain dicts like dashboard/figures.py (no go.Figure,
+unit, and a dimension's score rate over time. Plain dicts like dashboard/figures/overview.py (no go.Figure,
 no Dash, no SQL). Rates arrive on 0–1 and are drawn as 得分率 in per cent.
 """
 

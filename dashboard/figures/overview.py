@@ -6,7 +6,7 @@ colours and fonts come from dashboard.theme. Where a figure has nothing to show 
 
 Figures are plain dicts `{"data": [trace dicts], "layout": {...}}` of plain Python values (str, int,
 float, None, lists; dates as ISO strings), not `go.Figure`: plotly's validation and copying cost
-tens of milliseconds per render (like dashboard/map_figure.py). They are what `go.Figure` would send:
+tens of milliseconds per render (like dashboard/figures/map.py). They are what `go.Figure` would send:
 the default template and the expanded colour scale are filled in here, so the charts look the same.
 Layouts share one template dict: treat figures as read-only.
 """
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.io as pio
 
-from dashboard import map_figure
+from dashboard.figures import map as map_figure
 from dashboard.theme import (
     KIND_COLOURS,
     LAGGING,

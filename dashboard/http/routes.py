@@ -11,8 +11,11 @@ import hashlib
 import orjson
 from flask import Flask, Response, request
 
-from dashboard import api, files_routes, geo, xlsx_routes
+from dashboard import geo
 from dashboard.data import session
+from dashboard.http import api
+from dashboard.http import files as files_routes
+from dashboard.http import xlsx as xlsx_routes
 from db import queries
 
 GEOJSON_URL = "/geo/districts.geojson"

@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from dash import dcc, html
 
-from dashboard import action_figures, ids, labels
+from dashboard import ids, labels
 from dashboard.components.graph import graph
+from dashboard.figures import followup as action_figures
 from domain import followup as rules
 
 CASES_PATH = "/cases"
@@ -242,7 +243,7 @@ def panel_children(campaign_id: int, as_of: dt.date, search: str = "") -> list:
 
 
 def overview_section(campaign_id: int, as_of: dt.date, search: str = "") -> html.Div:
-    """What the overview page places after its cards (refreshed by callbacks/action.py)."""
+    """What the overview page places after its cards (refreshed by callbacks/followup.py)."""
     return html.Div(panel_children(campaign_id, as_of, search), id=ids.AC_PANEL, className="card ac-panel")
 
 

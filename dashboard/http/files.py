@@ -17,8 +17,8 @@ from flask import Flask, Response, abort, current_app, flash, redirect, render_t
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.auth_web import _client_ip, has_role, require_role
 from dashboard.data import session
+from dashboard.http.auth import _client_ip, has_role, require_role
 from db.accounts.auth import ROLES
 from db.cases import files
 from db.cases import typical as cases

@@ -13,10 +13,11 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_login import current_user
 
-from dashboard import action_panel, ids
-from dashboard.action_forms import page_unit, result, with_unit
-from dashboard.auth_web import _client_ip, require_role
+from dashboard import ids
+from dashboard.components import followup_panel as action_panel
+from dashboard.components.followup_forms import page_unit, result, with_unit
 from dashboard.data import resolve, session
+from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import evaluation, instructors, supervision
 from dashboard.state import coerce, compose, parse
 from db.engine import write_session

@@ -25,7 +25,7 @@ from dashboard import theme
 from dashboard.geo import bounds, center_zoom
 
 # The shared look lives in dashboard.theme; re-exported here so map callers need one import.
-# The same explicit stops as dashboard.figures: plotly.js's own "Cividis" differs slightly from
+# The same explicit stops as dashboard.figures.overview: plotly.js's own "Cividis" differs slightly from
 # plotly.py's, and a unit must have one colour on the map and in the ranking.
 COLORSCALE: Final = [list(p) for p in go.bar.Marker(colorscale=theme.COLORSCALE).colorscale]
 FONT_FAMILY: Final = theme.FONT_FAMILY

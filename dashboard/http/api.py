@@ -12,7 +12,7 @@ Errors are {"errors": [{"row": kind or null, "field": ..., "message": Chinese}]}
 request writes (report, audit event, Idempotency-Key record) commits in one write transaction;
 refused requests are audited. The token authenticates, not a session: the blueprint is exempt
 from CSRF (no cookie is involved) and the login gate lets bearer requests through to these views
-(dashboard/auth_web.py). GET /api/v1/openapi.json serves the OpenAPI description to signed-in
+(dashboard/http/auth.py). GET /api/v1/openapi.json serves the OpenAPI description to signed-in
 users and token holders. See docs/api.md.
 """
 
@@ -29,7 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.auth_web import _client_ip
+from dashboard.http.auth import _client_ip
 from db.accounts import auth
 from db.engine import write_session
 from db.submission import api_store, store
