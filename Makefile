@@ -23,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run    启动仪表盘 / serve the dashboard on http://127.0.0.1:$${PORT:-8050}"
 	@echo "make test   运行测试 / run the tests"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff, lint-imports (imports only run downhill)"
 	@echo "make bench  benchmarks/run.py"
 	@echo "make venv   只建环境 / create .venv and install the runtime requirements"
 	@echo "make clean  删除 .venv 与缓存（不动 instance/ 数据）/ remove .venv and caches (keeps instance/)"
@@ -61,6 +61,7 @@ test: dev
 
 lint: dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: venv
 	$(PY) benchmarks/run.py
