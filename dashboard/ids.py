@@ -1,13 +1,22 @@
-"""Every component id, once. Kebab-case with a page prefix."""
+"""Every component id, once. Kebab-case with a page prefix, in sections by page."""
 
-# shell (every page)
+# shell (every page): routing, live refresh, the top bar
 URL = "url"
 PAGE = "page-content"
 LIVE_INTERVAL = "live-interval"
 DATA_VERSION = "data-version"
 UPDATED_AT = "updated-at"
 
-# overview
+# top bar links, in the order of dashboard/pages/shell.py NAV
+AD_NAV = "ad-nav"
+SU_NAV = "su-nav"
+RV_NAV = "rv-nav"
+SN_NAV = "sn-nav"
+CS_NAV = "cs-nav"
+SM_NAV = "sm-nav"
+AC_NAV = "ac-nav"  # the top bar's 行动 link
+
+# overview (/): filters, KPI tiles, map, ranking, charts
 CAMPAIGN = "ov-campaign"
 AS_OF = "ov-as-of"
 METRIC = "ov-metric"
@@ -20,38 +29,32 @@ OFFMAP = "ov-offmap"
 RANKING = "ov-ranking"
 PROGRESS = "ov-progress"
 COMPOSITION = "ov-composition"
+COMPOSITION_PART = "ov-composition-part"
 
-# district
+# overview: the 待审核 notice (built by dashboard/pages/review.py), the 生成快照 link
+OV_PENDING_REVIEW = "ov-pending-review"
+SN_OVERVIEW_LINK = "sn-overview-link"  # the 生成快照 link on the overview
+
+# overview: the follow-up panel (指导员, 实效评价, 监督检查; dashboard/components/followup_panel.py)
+AC_PANEL = "ac-panel"  # the overview's per-unit action panel
+
+# district (/district/<code>)
 D_HEADER = "dt-header"
+D_BODY = "dt-body"
 D_TABLE = "dt-table"
 D_COMPARE = "dt-compare"
 D_TREND = "dt-trend"
 D_HISTORY = "dt-history"
 D_REASONS = "dt-reasons"
 D_BACK = "dt-back"
-COMPOSITION_PART = "ov-composition-part"
-D_BODY = "dt-body"
 
-# admin (/admin): users, API tokens, audit log
-AD_NAV = "ad-nav"
-AD_USERS = "ad-users"
-AD_USER_NAME = "ad-user-name"
-AD_USER_ROLE = "ad-user-role"
-AD_USER_UNIT = "ad-user-unit"
-AD_USER_PASSWORD = "ad-user-password"
-AD_USER_PASSWORD2 = "ad-user-password2"
-AD_USER_CREATE = "ad-user-create"
-AD_USER_RESULT = "ad-user-result"
-AD_TOKENS = "ad-tokens"
-AD_TOKEN_UNIT = "ad-token-unit"
-AD_TOKEN_LABEL = "ad-token-label"
-AD_TOKEN_CREATE = "ad-token-create"
-AD_TOKEN_RESULT = "ad-token-result"
-AD_TOKEN_REVOKE = "ad-token-revoke"  # dict id {"type": AD_TOKEN_REVOKE, "index": token id}, one per row
-AD_AUDIT = "ad-audit"
+# district: the review status in the header (built by dashboard/pages/review.py)
+D_REVIEW_STATUS = "dt-review-status"
 
-# --- issue 5: submission (xlsx helper: SX_; web submission/review: SU_ / RV_) ---
-SU_NAV = "su-nav"
+# district: the follow-up section of the unit (dashboard/components/followup_panel.py)
+AC_DT_RADAR = "ac-dt-radar"
+
+# submit (/submit): web form, xlsx upload, preview, confirm
 SU_CAMPAIGN = "su-campaign"
 SU_UNIT = "su-unit"
 SU_DATE = "su-date"
@@ -72,7 +75,8 @@ SU_PENDING = "su-pending"  # dcc.Store: the signed, previewed submission (nothin
 SU_STAMP = "su-stamp"  # dcc.Store: the id of the version just stored (reloads the context)
 SU_RESULT = "su-result"
 SU_HISTORY = "su-history"
-RV_NAV = "rv-nav"
+
+# review (/review): the queue of submitted reports
 RV_CAMPAIGN = "rv-campaign"
 RV_UNIT = "rv-unit"
 RV_QUEUE = "rv-queue"
@@ -80,12 +84,8 @@ RV_RESULT = "rv-result"
 RV_ACCEPT = "rv-accept"  # dict id {"type": RV_ACCEPT, "index": report id}, one per queued report
 RV_RETURN = "rv-return"  # dict id, as RV_ACCEPT
 RV_COMMENT = "rv-comment"  # dict id, as RV_ACCEPT
-D_REVIEW_STATUS = "dt-review-status"
-OV_PENDING_REVIEW = "ov-pending-review"
 
-# --- issue 6: cases and summaries (CS_ / SM_) ---
-# /cases: filters, targets table, gallery
-CS_NAV = "cs-nav"
+# cases (/cases): filters, targets table, gallery
 CS_CAMPAIGN = "cs-campaign"
 CS_UNIT = "cs-unit"
 CS_LEVEL = "cs-level"
@@ -95,7 +95,8 @@ CS_TARGETS = "cs-targets"
 CS_COUNT = "cs-count"
 CS_GALLERY = "cs-gallery"
 CS_PHOTOS = "cs-photos"
-# /case/<id> and /cases/new: detail, edit form, 市级典型 mark
+
+# case (/case/<id> and /cases/new): detail, edit form, 市级典型 mark
 CS_DETAIL = "cs-detail"
 CS_F_CASE = "cs-f-case"  # Store: the case id being edited (None on /cases/new)
 CS_F_CAMPAIGN = "cs-f-campaign"  # Store: the campaign a new case belongs to
@@ -116,22 +117,21 @@ CS_F_RESULT = "cs-f-result"
 CS_PHOTO_REMOVE = "cs-photo-remove"  # dict id {"type": CS_PHOTO_REMOVE, "index": file id}
 CS_MARK = "cs-mark"
 CS_MARK_RESULT = "cs-mark-result"
-# /summaries
-SM_NAV = "sm-nav"
+
+# summaries (/summaries)
 SM_CAMPAIGN = "sm-campaign"
 SM_COUNTDOWN = "sm-countdown"
 SM_TABLE = "sm-table"
 SM_FLASH = "sm-flash"
 
-# --- issue 6: instructors, evaluation, supervision, overview action panel (AC_) ---
-AC_PANEL = "ac-panel"  # the overview's per-unit action panel
+# follow-up pages (instructors, evaluation, supervision): shared
 AC_CAMPAIGN = "ac-campaign"  # dcc.Store: the campaign the action pages show and write to
 AC_SAVED = "ac-saved"  # dcc.Store bumped after a write, so the page body refreshes
 AC_UNIT_FILTER = "ac-unit-filter"
+AC_TABS = "ac-tabs"  # 指导员 / 实效评价 / 监督检查 on each of those pages
+
+# instructors (/instructors): quota, instructors, activity log
 AC_IN_BODY = "ac-in-body"
-AC_EV_BODY = "ac-ev-body"
-AC_SV_BODY = "ac-sv-body"
-AC_DT_RADAR = "ac-dt-radar"
 AC_Q_UNIT = "ac-q-unit"
 AC_Q_REQUIRED = "ac-q-required"
 AC_Q_SAVE = "ac-q-save"
@@ -151,6 +151,9 @@ AC_LOG_ENTERPRISE = "ac-log-enterprise"
 AC_LOG_NOTE = "ac-log-note"
 AC_LOG_ADD = "ac-log-add"
 AC_LOG_RESULT = "ac-log-result"
+
+# evaluation (/evaluation): charts, scorecard editor, enterprise scores
+AC_EV_BODY = "ac-ev-body"
 AC_EV_SMALL = "ac-ev-small"
 AC_EV_RADAR = "ac-ev-radar"
 AC_EV_TREND = "ac-ev-trend"
@@ -170,6 +173,9 @@ AC_ES_DATE = "ac-es-date"
 AC_ES_SCORE = "ac-es-score"  # dict ids {"type": ..., "index": dimension id}
 AC_ES_SAVE = "ac-es-save"
 AC_ES_RESULT = "ac-es-result"
+
+# supervision (/supervision): rectification cases
+AC_SV_BODY = "ac-sv-body"
 AC_RF_UNIT = "ac-rf-unit"
 AC_RF_ENTERPRISE = "ac-rf-enterprise"
 AC_RF_KIND = "ac-rf-kind"
@@ -181,12 +187,8 @@ AC_RF_ADD = "ac-rf-add"
 AC_RF_RESULT = "ac-rf-result"
 AC_RF_STATUS = "ac-rf-status"  # dict ids {"type": ..., "index": "<case id>|<new status code>"}
 AC_RF_STATUS_RESULT = "ac-rf-status-result"
-AC_NAV = "ac-nav"  # the top bar's 行动 link
-AC_TABS = "ac-tabs"  # 指导员 / 实效评价 / 监督检查 on each of those pages
 
-
-# --- issue 7: snapshots and exports (SN_) ---
-SN_NAV = "sn-nav"
+# snapshots (/snapshots): create, list, export, compare
 SN_FILTERS = "sn-filters"  # dcc.Store: the overview filters a new snapshot freezes (campaign, date, metric)
 SN_SNAPSHOT_ID = "sn-snapshot-id"  # dcc.Store: the snapshot the export buttons export (None: the live view)
 SN_TITLE = "sn-title"
@@ -204,15 +206,31 @@ SN_DOWNLOAD = "sn-download"
 SN_COMPARE_A = "sn-compare-a"
 SN_COMPARE_B = "sn-compare-b"
 SN_COMPARE_RESULT = "sn-compare-result"
-SN_OVERVIEW_LINK = "sn-overview-link"  # the 生成快照 link on the overview
 
-# --- issue 4: admin pages (AD_ prefix, above, continues here) ---
+# admin (/admin): sub-navigation; users and roles, API tokens, audit log
 AD_SUBNAV = "ad-subnav"
+AD_USERS = "ad-users"
+AD_USER_NAME = "ad-user-name"
+AD_USER_ROLE = "ad-user-role"
+AD_USER_UNIT = "ad-user-unit"
+AD_USER_PASSWORD = "ad-user-password"
+AD_USER_PASSWORD2 = "ad-user-password2"
+AD_USER_CREATE = "ad-user-create"
+AD_USER_RESULT = "ad-user-result"
 AD_USER_ACTION = "ad-user-action"  # dict id {"type": AD_USER_ACTION, "index": user id, "op": deactivate/...}
 AD_ROLE_USER = "ad-role-user"
 AD_ROLE_ROLE = "ad-role-role"
 AD_ROLE_UNIT = "ad-role-unit"
 AD_ROLE_SAVE = "ad-role-save"
+AD_TOKENS = "ad-tokens"
+AD_TOKEN_UNIT = "ad-token-unit"
+AD_TOKEN_LABEL = "ad-token-label"
+AD_TOKEN_CREATE = "ad-token-create"
+AD_TOKEN_RESULT = "ad-token-result"
+AD_TOKEN_REVOKE = "ad-token-revoke"  # dict id {"type": AD_TOKEN_REVOKE, "index": token id}, one per row
+AD_AUDIT = "ad-audit"
+
+# admin campaigns (/admin/campaigns): dates, copy, lagging thresholds
 AD_CAMPS = "ad-camps"
 AD_CAMP_PICK = "ad-camp-pick"
 AD_CAMP_NAME = "ad-camp-name"
@@ -231,6 +249,8 @@ AD_CAMP_TH = {  # lagging thresholds of the chosen campaign, by db.admin.ops.THR
 }
 AD_CAMP_SAVE = "ad-camp-save"
 AD_CAMP_RESULT = "ad-camp-result"
+
+# admin units (/admin/units)
 AD_UNITS = "ad-units"
 AD_UNIT_PICK = "ad-unit-pick"
 AD_UNIT_CODE = "ad-unit-code"
@@ -244,6 +264,8 @@ AD_UNIT_RESULT = "ad-unit-result"
 AD_UNIT_UPLOAD = "ad-unit-upload"
 AD_UNIT_PREVIEW = "ad-unit-preview"
 AD_UNIT_APPLY = "ad-unit-apply"
+
+# admin targets (/admin/targets): bases and targets per unit
 AD_TGT_CAMPAIGN = "ad-tgt-campaign"
 AD_TGT_GRID = "ad-tgt-grid"
 AD_TGT_PREVIEW = "ad-tgt-preview"

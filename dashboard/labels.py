@@ -1,16 +1,18 @@
-"""Chinese UI strings that appear in more than one place."""
+"""Chinese UI strings that appear in more than one place, in sections by page."""
 
+# shell (every page): title, data time, errors, the way back
 APP_TITLE = "工资集体协商“集中要约”行动监测"
-DEMO = "演示数据"
-LATEST = "最新"
-NO_CAMPAIGN = "数据库中还没有行动。请运行 python -m db init（或 python -m db demo 生成演示数据）。"
-NO_REPORTS = "本次行动尚无报送数据。"
+UPDATED = "数据更新于"
 NOT_FOUND = "页面不存在"
 FORBIDDEN = "无权访问"
 FORBIDDEN_HINT = "您的账户没有使用本页的权限。如有需要，请联系系统管理员。"
 DB_UNAVAILABLE = "无法读取数据库：可能尚未初始化。请运行 python -m db init（或 make run），然后刷新本页。"
 BACK = "← 返回全市总览"
-UPDATED = "数据更新于"
+
+# shared by the pages: campaigns, the city, dates
+DEMO = "演示数据"
+NO_CAMPAIGN = "数据库中还没有行动。请运行 python -m db init（或 python -m db demo 生成演示数据）。"
+NO_REPORTS = "本次行动尚无报送数据。"
 CITY = "全市"
 
 
@@ -25,31 +27,31 @@ def short_date(d) -> str:
 def campaign_option(c: dict) -> dict:
     return {"label": c["name"] + (f"（{DEMO}）" if c["is_demo"] and DEMO not in c["name"] else ""), "value": c["id"]}
 
+
+# overview: the time bar, the lagging reasons
+LATEST = "最新"
 RULE_TAGS = {"pace": "进度滞后", "filing": "备案率低", "stale": "未按时报送", "coverage": "覆盖不足"}
 
-# --- issue 5: submission ---
-
-# --- issue 6: cases and summaries ---
+# cases (/cases, /case/<id>)
 CASES_TITLE = "典型培育选树"
 CASE_NEW = "新增典型"
 CITY_LEVEL = "市级典型"
-SUMMARIES_TITLE = "6月10日 总结报送"
-SUMMARY_UPLOAD = "上传总结材料"
 ALL = "全部"
 NO_LOCATION = "未标注位置"
 
-# --- issue 6: instructors, evaluation, supervision ---
+# summaries (/summaries)
+SUMMARIES_TITLE = "6月10日 总结报送"
+SUMMARY_UPLOAD = "上传总结材料"
+
+# follow-up: instructors, evaluation, supervision (and their panel on the overview and district pages)
 INSTRUCTORS_TITLE = "专职指导员"
 EVALUATION_TITLE = "实效评价"
 SUPERVISION_TITLE = "监督检查"
 ALL_UNITS = "全部单位"
 NO_MODULE = "（该模块尚未接入）"
 
-
-# --- issue 7: snapshots and exports ---
+# snapshots (/snapshots) and exports
 SNAPSHOTS = "快照"
 MAKE_SNAPSHOT = "生成快照"
 SNAPSHOT_NOT_FOUND = "快照不存在"
 EXPORT_LABELS = {"pdf": "导出 PDF", "pptx": "导出 PPT", "xlsx": "导出 Excel", "csv": "导出 CSV"}
-
-# --- issue 4: admin pages ---
