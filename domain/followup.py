@@ -1,4 +1,4 @@
-"""Pure rules for 专职指导员, 实效评价 and 监督检查 (issue 6): no SQL, no Dash, plain pytest tests.
+"""Pure rules for 专职指导员, 实效评价 and 监督检查: no SQL, no Dash, plain pytest tests.
 
 Everything here takes plain values (dates, numbers, dicts) and returns plain values, so the pages,
 the overview panel, the demo and the tests all read the same definitions:

@@ -30,22 +30,11 @@ WITH_TICKET_NUMBERS = {
     "callbacks/followup.py": 1,
     "dashboard/components/followup_forms.py": 1,
     "dashboard/components/followup_panel.py": 1,
-    "dashboard/figures/followup.py": 1,
     "dashboard/http/auth.py": 2,
     "dashboard/http/files.py": 1,
     "dashboard/http/routes.py": 3,
-    "dashboard/pages/__init__.py": 6,
-    "dashboard/pages/district.py": 4,
-    "dashboard/pages/overview.py": 6,
-    "dashboard/pages/review.py": 1,
-    "dashboard/pages/shell.py": 1,
-    "db/demo/cases.py": 1,
     "db/followup/ops.py": 1,
-    "db/models/cases.py": 1,
-    "db/models/followup.py": 1,
-    "db/models/review.py": 1,
     "db/snapshots.py": 1,
-    "domain/followup.py": 1,
 }
 
 

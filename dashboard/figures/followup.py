@@ -1,4 +1,4 @@
-"""Pure figure builders for 实效评价 (issue 6): radar of a unit against the city, one small radar per
+"""Pure figure builders for 实效评价: radar of a unit against the city, one small radar per
 unit, and a dimension's score rate over time. Plain dicts like dashboard/figures/overview.py (no go.Figure,
 no Dash, no SQL). Rates arrive on 0–1 and are drawn as 得分率 in per cent.
 """

@@ -30,14 +30,14 @@ ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/admin/targets", "admin_targets", ("admin",)),
     (r"/submit(?:/(?P<report_id>\d+))?", "submit", ("reporter", "admin")),
     (r"/review", "review", ("admin",)),
-    (r"/snapshots?(?:/(?P<snapshot_id>\d+))?", "snapshots", None),  # issue 7: /snapshots, /snapshot/<id>
-    (r"/cases", "cases", None),  # issue 6: typical cases
+    (r"/snapshots?(?:/(?P<snapshot_id>\d+))?", "snapshots", None),  # /snapshots, /snapshot/<id>
+    (r"/cases", "cases", None),  # typical cases
     (r"/cases/new", "case", ("reporter", "admin")),
     (r"/case/(?P<case_id>\d+)", "case", None),
-    (r"/summaries", "summaries", None),  # issue 6: 6月10日 summaries
-    (r"/instructors", "instructors", None),  # issue 6: 专职指导员
-    (r"/evaluation", "evaluation", None),  # issue 6: 实效评价
-    (r"/supervision", "supervision", None),  # issue 6: 监督检查
+    (r"/summaries", "summaries", None),  # 6月10日 summaries
+    (r"/instructors", "instructors", None),  # 专职指导员
+    (r"/evaluation", "evaluation", None),  # 实效评价
+    (r"/supervision", "supervision", None),  # 监督检查
 ]
 _COMPILED = [(re.compile(rf"^{pattern.rstrip('/')}/?$"), module, roles) for pattern, module, roles in ROUTES]
 _DISTRICT = re.compile(r"^/district/([^/]+)/?$")

@@ -6,13 +6,13 @@ from dash import dcc, html
 
 from dashboard import ids, labels
 from dashboard.components.cards import lagging_list
-from dashboard.components.followup_panel import district_section  # issue 6: staffing, radar and refusals of this unit
+from dashboard.components.followup_panel import district_section  # staffing, radar and refusals of this unit
 from dashboard.components.graph import graph
 from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
 from dashboard.data import resolve, session, thresholds
 from dashboard.figures import overview as figures
 from dashboard.pages.overview import lagging_units, pace_points
-from dashboard.pages.review import district_status  # issue 5: review status of the shown report
+from dashboard.pages.review import district_status  # review status of the shown report
 from dashboard.state import PageState, compose
 from db import queries
 from domain.format import pct
@@ -45,7 +45,7 @@ def body(code: str, state: PageState):
         lines = queries.line_totals(s, cid, as_of, code)
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
-        review_status = district_status(s, cid, as_of, code)  # issue 5: 待审核 / 已通过 / 已退回
+        review_status = district_status(s, cid, as_of, code)  # 待审核 / 已通过 / 已退回
     c = ctx.campaign
     shown = history[history["is_current"] & (history["report_date"] <= as_of)] if not history.empty else history
     current = next(shown.itertuples(index=False), None)
@@ -78,7 +78,7 @@ def body(code: str, state: PageState):
                  graph(ids.D_TREND, figures.unit_trend(trend, int(me["target_ents"]), pace_points(c, as_of)), 420)],
                 className="card",
             ),
-            # issue 6: this unit's 专职指导员, 实效评价 radar against the city, open refusal cases
+            # this unit's 专职指导员, 实效评价 radar against the city, open refusal cases
             district_section(code, cid, as_of, search),
             html.Div([html.H3("报送记录（含更正版本）"), history_table(history)], className="card"),
         ]

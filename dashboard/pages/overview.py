@@ -10,14 +10,14 @@ from dash import dcc, html
 
 from dashboard import geo, ids, labels
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
-from dashboard.components.followup_panel import overview_section  # issue 6: the action panel after the cards
+from dashboard.components.followup_panel import overview_section  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
-from dashboard.http.auth import has_role  # issue 7: the 生成快照 link
+from dashboard.http.auth import has_role  # the 生成快照 link
 from dashboard.http.routes import GEOJSON_URL
-from dashboard.pages.review import pending_marker as pending_review_marker  # issue 5: N 个单位的数据待审核
+from dashboard.pages.review import pending_marker as pending_review_marker  # N 个单位的数据待审核
 from dashboard.state import PageState, compose
 from db import queries
 from db.cases import typical as cases
@@ -79,7 +79,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
                                                              thresholds(c).pace), snap.city["target_progress"]),
         "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
-        "lagging": [pending_review_marker(c["id"], ctx.as_of), lagging_list(lag, search)],  # issue 5: 待审核
+        "lagging": [pending_review_marker(c["id"], ctx.as_of), lagging_list(lag, search)],  # 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
         "lag_codes": {x.code for x in lag},
@@ -125,7 +125,7 @@ def _controls(ctx: Context, state: PageState) -> html.Div:
                                              clearable=False, className="dd-date")]),
             html.Span(labels.DEMO, id=ids.DEMO_BADGE, className="badge-demo",
                       style={} if ctx.campaign["is_demo"] else {"display": "none"}),
-            # issue 7: 生成快照 (leaders, admins) opens /snapshots with these filters, where title and note are given.
+            # 生成快照 (leaders, admins) opens /snapshots with these filters, where title and note are given.
             *([dcc.Link(labels.MAKE_SNAPSHOT, href="/snapshots" + compose(state), id=ids.SN_OVERVIEW_LINK,
                         className="sn-overview-link")] if has_role("leader", "admin") else []),
         ],
@@ -182,7 +182,7 @@ def layout(state: PageState):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
-            # issue 6: per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py
+            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py
             overview_section(ctx.campaign["id"], ctx.as_of, search),
         ]
     )

@@ -157,7 +157,7 @@ def layout(state: PageState | None = None):
     )
 
 
-# --- marks on the dashboard (issue 5: "the dashboard marks figures that are not yet reviewed") -----
+# --- marks on the dashboard ("the dashboard marks figures that are not yet reviewed") -----
 
 
 def pending_marker(campaign_id: int, as_of) -> html.P | None:

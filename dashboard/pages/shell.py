@@ -18,7 +18,7 @@ NAV: list[tuple[str, str, str | None, tuple[str, ...] | None]] = [
     ("/snapshots", "快照", ids.SN_NAV, None),
     ("/cases", "典型", ids.CS_NAV, None),
     ("/summaries", "总结", ids.SM_NAV, None),
-    ("/instructors", "行动", ids.AC_NAV, None),  # issue 6: 指导员 / 实效评价 / 监督检查 (tabs on those pages)
+    ("/instructors", "行动", ids.AC_NAV, None),  # 指导员 / 实效评价 / 监督检查 (tabs on those pages)
 ]
 
 

@@ -1,4 +1,4 @@
-"""Demo extension (issue 6, items 1 and 5): typical cases with photos and locations, yearly case
+"""Demo extension: typical cases with photos and locations, yearly case
 targets, and the 6月10日 final summaries.
 
 Deterministic: the cases are a fixed table, photos are drawn with Pillow from `random.Random`

@@ -1,4 +1,4 @@
-"""Models for issue 6 items 1 and 5: typical cases (典型), their photos, the yearly 典型培育目标,
+"""Models for typical cases (典型), their photos, the yearly 典型培育目标,
 the 6月10日 summaries, and the metadata of every uploaded file (the bytes live on disk, see
 db/cases/files.py). Tables are created by migration 0004.
 """

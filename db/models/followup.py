@@ -1,4 +1,4 @@
-"""Models for 专职指导员, 实效评价 and 监督检查 (issue 6). Tables come from migration 0005.
+"""Models for 专职指导员, 实效评价 and 监督检查. Tables come from migration 0005.
 
 Everything belongs to one campaign (the roster and the scheme of the 2017 action are the 2017
 action's), which also lets the demo reset delete exactly its own rows. Phone numbers are stored as

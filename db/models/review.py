@@ -1,4 +1,4 @@
-"""Models of migration 0003 (issue 5): the review of submitted reports and the API's idempotency keys.
+"""Models of migration 0003: the review of submitted reports and the API's idempotency keys.
 
 report_review is append-only (triggers refuse UPDATE and DELETE): a version is accepted or
 returned once, and a new version after a return starts over as 待审核. api_request keeps, per API
