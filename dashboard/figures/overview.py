@@ -116,7 +116,7 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
                 lagging_codes: set[str] = frozenset(), title: str | None = None) -> Figure:
     """All units best first (rank 1 at the top), coloured on the map's scale; unranked units last, grey.
 
-    `rows` are domain.metrics.metric_rows; customdata of every bar is the unit's code.
+    `rows` are domain.ranking.metric_rows; customdata of every bar is the unit's code.
     """
     if not rows:
         return empty_figure(title=title)
