@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.format import pct, points, thousands
+from pandas import isna
+
+from domain.format import MISSING, pct, points, thousands
 
 
 def _pace_text(gap: float) -> str:
@@ -49,8 +51,8 @@ class Metric:
         return self.short_label or self.label
 
     def text(self, value: float | None) -> str:
-        """`value` as it prints; "—" when missing."""
-        return pct(None) if value is None else self.format(value)
+        """`value` as it prints; "—" when missing (None, NaN, pd.NA)."""
+        return MISSING if value is None or isna(value) else self.format(value)
 
 
 CATALOGUE: tuple[Metric, ...] = (
