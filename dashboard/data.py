@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db import queries
 from db.engine import read_session
+from db.queries import default_as_of, default_campaign  # the rules live beside the lookups
 
 
 @contextmanager
@@ -37,24 +38,11 @@ class Context:
         return self.dates[-1] if self.dates else None
 
 
-def default_campaign(campaigns: list[dict]) -> dict | None:
-    """The newest campaign that has reports, else the newest campaign."""
-    with_reports = [c for c in campaigns if c["reports"]]
-    return (with_reports or campaigns or [None])[0]
-
-
 def resolve(s: Session, campaign_id: int | None, date: dt.date | None, today: dt.date | None = None) -> Context:
     all_campaigns = queries.campaigns(s)
     chosen = next((c for c in all_campaigns if c["id"] == campaign_id), None) or default_campaign(all_campaigns)
     dates = queries.report_dates(s, chosen["id"]) if chosen else []
     return Context(chosen, all_campaigns, dates, date or default_as_of(chosen, dates, today or dt.date.today()))
-
-
-def default_as_of(campaign: dict | None, dates: list[dt.date], today: dt.date) -> dt.date | None:
-    """Today while the campaign runs (so silence shows as days without a report), else its last report."""
-    if campaign and campaign["window_start"] <= today <= campaign["deadline"]:
-        return today
-    return dates[-1] if dates else None
 
 
 def thresholds(campaign: dict | int | None = None):

@@ -21,9 +21,7 @@ from sqlalchemy.sql import Select
 
 from db.models import AuditEvent, Campaign, Report, ReportLine, Unit, UnitCampaign
 from domain.measures import LINE_KINDS, MEASURES
-
-RATES = ("sign_rate", "filing_rate", "ent_coverage", "worker_coverage", "target_progress")
-
+from domain.metrics import CATALOGUE, RATES
 
 # ---------------------------------------------------------------- building blocks
 
@@ -61,14 +59,8 @@ def _ratio(num, den):
 
 
 def _rate_columns(c) -> list:
-    """签约率, 备案率, coverage against baseline and progress against target, from summed columns."""
-    return [
-        _ratio(c.signed_copies, c.offer_copies).label("sign_rate"),
-        _ratio(c.filed_copies, c.signed_copies).label("filing_rate"),
-        _ratio(c.signed_ents, c.baseline_ents).label("ent_coverage"),
-        _ratio(c.signed_workers, c.baseline_workers).label("worker_coverage"),
-        _ratio(c.signed_ents, c.target_ents).label("target_progress"),
-    ]
+    """Every ratio metric of the catalogue (numerator ÷ denominator), from summed columns."""
+    return [_ratio(c[m.numerator], c[m.denominator]).label(m.key) for m in CATALOGUE if m.is_ratio]
 
 
 def _unit_totals(campaign_id: int, as_of: dt.date) -> Select:
@@ -281,6 +273,19 @@ def campaigns(session: Session) -> list[dict]:
 
 def campaign(session: Session, campaign_id: int) -> dict | None:
     return next((c for c in campaigns(session) if c["id"] == campaign_id), None)
+
+
+def default_campaign(campaigns: list[dict]) -> dict | None:
+    """The newest campaign that has reports, else the newest campaign."""
+    with_reports = [c for c in campaigns if c["reports"]]
+    return (with_reports or campaigns or [None])[0]
+
+
+def default_as_of(campaign: dict | None, dates: list[dt.date], today: dt.date) -> dt.date | None:
+    """Today while the campaign runs (so silence shows as days without a report), else its last report."""
+    if campaign and campaign["window_start"] <= today <= campaign["deadline"]:
+        return today
+    return dates[-1] if dates else None
 
 
 def report_dates(session: Session, campaign_id: int) -> list[dt.date]:

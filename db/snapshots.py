@@ -3,7 +3,7 @@
 `freeze` reads everything the overview shows for a campaign, an as-of date and a metric from
 db/queries.py (KPIs with last week's, the attachment's three rows, every unit incl. those off the
 map, the city's cumulative trend), applies the lagging rules of domain/lagging.py and the
-rankings of domain/metrics.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists,
+rankings of domain/ranking.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists,
 and returns one JSON-able document. `create` stores it in an append-only row and audits
 `snapshot.create`. Exports (dashboard/exports/) read only this document, never the live tables:
 a file made months later carries the same figures as the one handed out at the meeting.
@@ -26,12 +26,14 @@ from db import queries
 from db.accounts import auth
 from db.models import Campaign
 from db.models.snapshots import Snapshot
+from domain.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
+from domain.metrics import BY_KEY, KPI_RATES, METRICS
+from domain.ranking import metric_rows
 
 SCHEMA = 1
 TITLE_MAX = 200
 NOTE_MAX = 2000
-RATES = queries.RATES
 # The figures compare() reports per unit: (key, label, kind) with kind "count" or "rate".
 COMPARED = (
     ("offer_copies", "发出要约书份数", "count"),
@@ -39,10 +41,7 @@ COMPARED = (
     ("signed_ents", "签订合同覆盖企业数", "count"),
     ("signed_workers", "签订合同覆盖职工数", "count"),
     ("filed_copies", "审查备案数", "count"),
-    ("sign_rate", "签约率", "rate"),
-    ("filing_rate", "备案率", "rate"),
-    ("ent_coverage", "企业覆盖率", "rate"),
-    ("worker_coverage", "职工覆盖率", "rate"),
+    *((key, BY_KEY[key].label, "rate") for key in KPI_RATES),
 )
 
 
@@ -106,9 +105,6 @@ def _lines(frame) -> list[dict]:
 def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, thresholds=None,
            title: str = "", note: str = "", created_by: str = "", created_at: dt.datetime | None = None) -> dict:
     """The overview of `campaign_id` as of `as_of`, as one JSON-able document (see the module doc)."""
-    from domain.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
-    from domain.metrics import METRICS, metric_rows
-
     campaign = queries.campaign(session, campaign_id)
     if campaign is None:
         raise SnapshotError(f"行动 {campaign_id} 不存在")
@@ -221,13 +217,11 @@ def create(session: Session, *, campaign_id: int, as_of: dt.date, metric: str, t
 def default_view(session: Session, campaign_id: int | None = None) -> tuple[int, dt.date]:
     """(campaign id, as-of date) for a snapshot taken without filters (the CLI): the newest campaign with
     reports, and its last report date (or today while its window runs, as the overview does)."""
-    from dashboard.data import default_as_of, default_campaign
-
     campaigns = queries.campaigns(session)
-    campaign = next((c for c in campaigns if c["id"] == campaign_id), None) if campaign_id else default_campaign(campaigns)
+    campaign = next((c for c in campaigns if c["id"] == campaign_id), None) if campaign_id else queries.default_campaign(campaigns)
     if campaign is None:
         raise SnapshotError("数据库中没有行动" if campaign_id is None else f"行动 {campaign_id} 不存在")
-    as_of = default_as_of(campaign, queries.report_dates(session, campaign["id"]), dt.date.today())
+    as_of = queries.default_as_of(campaign, queries.report_dates(session, campaign["id"]), dt.date.today())
     if as_of is None:
         raise SnapshotError(f"行动“{campaign['name']}”尚无报送数据，无法生成快照")
     return campaign["id"], as_of

@@ -36,8 +36,9 @@ from itertools import pairwise
 import pandas as pd
 
 from domain.format import pct, percent_shown, points
+from domain.metrics import label
 
-RULE_LABELS = {"pace": "进度", "filing": "备案率", "stale": "报送", "coverage": "覆盖"}
+RULE_LABELS = {"pace": "进度", "filing": label("filing_rate"), "stale": "报送", "coverage": "覆盖"}
 POINTS_PER_SEVERITY = 10.0  # 10 percentage points of gap weigh 1
 STALE_WEIGHT = 3.0
 
@@ -144,7 +145,7 @@ def _pace(row, expected: float, city_progress: float | None, th: Thresholds) -> 
         return None
     if city_progress is not None and value >= city_progress:
         return None  # behind the plan, but no more than the city as a whole
-    text = f"签约覆盖企业达目标 {pct(value)}，应达 {pct(expected)}，落后 {_shown_gap(expected, value, 1)}"
+    text = f"{label('target_progress')} {pct(value)}，应达 {pct(expected)}，落后 {_shown_gap(expected, value, 1)}"
     return Reason("pace", text, value, gap)
 
 
@@ -154,7 +155,8 @@ def _filing(row, city_rate: float | None, th: Thresholds) -> Reason | None:
         return None
     if not _over(gap := (city_rate - value) * 100, th.filing_gap_points):
         return None
-    return Reason("filing", f"备案率 {pct(value, 0)}，低于全市 {_shown_gap(city_rate, value, 0)}", value, gap)
+    text = f"{label('filing_rate')} {pct(value, 0)}，低于全市 {_shown_gap(city_rate, value, 0)}"
+    return Reason("filing", text, value, gap)
 
 
 def _stale(last: dt.date | None, as_of: dt.date, window_start: dt.date, window_end: dt.date,
@@ -179,11 +181,11 @@ def _coverage(row, as_of: dt.date, window_end: dt.date, expected: float, city_co
         return None
     target_rate = target / baseline
     if as_of >= window_end:
-        value, wording = coverage, "职工覆盖率 {}，未达目标 {}"
+        value, wording = coverage, label("worker_coverage") + " {}，未达目标 {}"
     elif expected >= th.min_expected_fraction:
         if city_coverage is not None and coverage >= city_coverage:
             return None  # the projection divides both by the same fraction: not behind the city
-        value, wording = coverage / expected, "预计期末职工覆盖率 {}，低于目标 {}"
+        value, wording = coverage / expected, "预计期末" + label("worker_coverage") + " {}，低于目标 {}"
     else:
         return None
     if not _over(gap := (target_rate - value) * 100, th.coverage_margin_points):

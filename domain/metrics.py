@@ -1,106 +1,89 @@
-"""The metrics a leader can pick for the map and the ranking, and how each is valued and ranked.
+"""The metric catalogue: every rate and derived figure the dashboard shows, defined once.
 
-Pure: takes the DataFrame of db.queries.unit_metrics and returns plain rows for the figures.
+A `Metric` says what a figure is called (中文), what it is a ratio of (numerator ÷ denominator,
+column names of a unit's or the city's totals, see db/queries.py), which way is better, and how it
+prints. The SQL rate columns, the map's metric picker, the ranking, the KPI tiles, the lagging
+reasons, the exports and the snapshot comparison all read it from here.
+
+Two metrics are not SQL ratios but derived by domain/ranking.py: 进度差 (pace) and 未报送天数
+(stale_days); their numerator and denominator are None.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandas as pd
+from pandas import isna
 
-from domain.format import pct
-from domain.lagging import Pace, expected_fraction
+from domain.format import MISSING, pct, points, thousands
+
+
+def _pace_text(gap: float) -> str:
+    """A pace gap (fraction): 0.105 -> "超前 10.5 个百分点", −0.2 -> "落后 20.0 个百分点"."""
+    return f"{'超前' if gap >= 0 else '落后'} {points(abs(gap), 1)}"
+
+
+def _days_text(days: float) -> str:
+    return f"{thousands(days)} 天"
 
 
 @dataclass(frozen=True)
 class Metric:
     key: str
-    label: str
-    higher_is_better: bool
-    help: str
+    label: str  # 中文, as every screen and export names it
+    unit: str  # "%", "个百分点", "天"
+    help: str  # how it is computed, in words
+    numerator: str | None  # column of the totals; None for a derived metric
+    denominator: str | None
+    higher_is_better: bool = True
+    format: Callable[[float], str] = pct  # how a value prints
+    tick_format: str = ".0%"  # d3 format of an axis or colour bar of this metric
+    map_order: int | None = None  # place in the map's metric picker; None: not offered there
+    short_label: str = ""  # a narrow table's header, when shorter than `label`
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.numerator is not None
+
+    @property
+    def header(self) -> str:
+        return self.short_label or self.label
+
+    def text(self, value: float | None) -> str:
+        """`value` as it prints; "—" when missing (None, NaN, pd.NA)."""
+        return MISSING if value is None or isna(value) else self.format(value)
 
 
+CATALOGUE: tuple[Metric, ...] = (
+    Metric("sign_rate", "签约率", "%", "签订合同份数 ÷ 发出要约书份数", "signed_copies", "offer_copies",
+           map_order=2),
+    Metric("filing_rate", "备案率", "%", "审查备案数 ÷ 签订合同份数", "filed_copies", "signed_copies",
+           map_order=3),
+    Metric("ent_coverage", "企业覆盖率", "%", "签订合同覆盖企业数 ÷ 辖区企业数", "signed_ents", "baseline_ents",
+           map_order=0),
+    Metric("worker_coverage", "职工覆盖率", "%", "签订合同覆盖职工数 ÷ 辖区职工数", "signed_workers",
+           "baseline_workers", map_order=1),
+    Metric("target_progress", "签约覆盖企业达目标", "%", "签订合同覆盖企业数 ÷ 目标企业数", "signed_ents",
+           "target_ents", short_label="达目标"),
+    Metric("pace", "进度差", "个百分点", "签约覆盖企业达目标比例 − 按时间应达进度", None, None,
+           format=_pace_text, tick_format="+.0%", map_order=4),
+    Metric("stale_days", "未报送天数", "天", "距最近一次报送的天数", None, None, higher_is_better=False,
+           format=_days_text, tick_format=",d", map_order=5),
+)
+BY_KEY: dict[str, Metric] = {m.key: m for m in CATALOGUE}
+
+# The SQL ratio columns, in catalogue order (db/queries.py generates them).
+RATES: tuple[str, ...] = tuple(m.key for m in CATALOGUE if m.is_ratio)
+# The metrics a leader can pick for the map and the ranking, in the picker's order.
 METRICS: dict[str, Metric] = {
-    m.key: m
-    for m in (
-        Metric("ent_coverage", "企业覆盖率", True, "签订合同覆盖企业数 ÷ 辖区企业数"),
-        Metric("worker_coverage", "职工覆盖率", True, "签订合同覆盖职工数 ÷ 辖区职工数"),
-        Metric("sign_rate", "签约率", True, "签订合同份数 ÷ 发出要约书份数"),
-        Metric("filing_rate", "备案率", True, "审查备案数 ÷ 签订合同份数"),
-        Metric("pace", "进度差", True, "签约覆盖企业达目标比例 − 按时间应达进度"),
-        Metric("stale_days", "未报送天数", False, "距最近一次报送的天数"),
-    )
+    m.key: m for m in sorted((m for m in CATALOGUE if m.map_order is not None), key=lambda m: m.map_order)
 }
 DEFAULT_METRIC = "ent_coverage"
+# The four rates of the KPI tiles, in tile order.
+KPI_RATES: tuple[str, ...] = ("sign_rate", "filing_rate", "ent_coverage", "worker_coverage")
 
 
-def _days_text(days: int | None, never: bool) -> str:
-    return "尚未报送" if never else f"{days} 天"
-
-
-def values(units: pd.DataFrame, metric: str, as_of: dt.date, window_start: dt.date, window_end: dt.date,
-           pace: Pace = "linear") -> list[tuple[float | None, str]]:
-    """(value, text) per row of `units`, in order. Value None means no figure (drawn grey, ranked last)."""
-    out: list[tuple[float | None, str]] = []
-    if metric == "pace":
-        expected = expected_fraction(as_of, window_start, window_end, pace)
-        for progress, last in zip(units["target_progress"], units["last_report_date"]):
-            if progress is None or last is None:
-                out.append((None, "尚未报送" if last is None else "—"))
-                continue
-            gap = float(progress) - expected
-            word = "超前" if gap >= 0 else "落后"
-            out.append((gap, f"{word} {abs(gap) * 100:.1f} 个百分点"))
-        return out
-    if metric == "stale_days":
-        for last in units["last_report_date"]:
-            since = last or (window_start - dt.timedelta(days=1))
-            days = max((as_of - since).days, 0)
-            out.append((float(days), _days_text(days, last is None)))
-        return out
-    for v, last in zip(units[metric], units["last_report_date"]):
-        if v is None or last is None:
-            out.append((None, "尚未报送" if last is None else "—"))
-        else:
-            out.append((float(v), pct(float(v))))
-    return out
-
-
-def metric_rows(units: pd.DataFrame, metric: str, as_of: dt.date, window_start: dt.date, window_end: dt.date,
-                pace: Pace = "linear") -> list[dict]:
-    """Rows for map/ranking: code, name, kind, adcode, value, value_text, rank, rank_text.
-
-    Rank 1 is best (direction from the metric); units without a value are unranked and listed last."""
-    spec = METRICS[metric]
-    vals = values(units, metric, as_of, window_start, window_end, pace)
-    rows = [
-        {"code": r.code, "name": r.name, "kind": r.kind, "adcode": r.adcode, "value": v, "value_text": t}
-        for r, (v, t) in zip(units.itertuples(index=False), vals)
-    ]
-    ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: r["value"],
-                    reverse=spec.higher_is_better)
-    total = len(rows)
-    prev_value, prev_rank = None, 0
-    for i, r in enumerate(ranked, start=1):
-        rank = prev_rank if r["value"] == prev_value else i  # ties share a rank
-        r["rank"], r["rank_text"] = rank, f"第 {rank} / {total}"
-        prev_value, prev_rank = r["value"], rank
-    for r in rows:
-        r.setdefault("rank", None)
-        r.setdefault("rank_text", "无排名")
-    return rows
-
-
-def colour_range(rows: list[dict], metric: str) -> tuple[float, float]:
-    """A stable range for the colour scale: rates from 0, pace symmetric around 0."""
-    vals = [r["value"] for r in rows if r["value"] is not None]
-    if not vals:
-        return 0.0, 1.0
-    if metric == "pace":
-        m = max(0.05, max(abs(v) for v in vals))
-        return -m, m
-    if metric == "stale_days":
-        return 0.0, max(14.0, max(vals))
-    return 0.0, max(1.0 if metric in ("sign_rate", "filing_rate") else 0.0, max(vals)) or 1.0
+def label(key: str) -> str:
+    """The 中文 label of a catalogue metric: label("filing_rate") -> "备案率"."""
+    return BY_KEY[key].label

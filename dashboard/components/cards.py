@@ -7,21 +7,14 @@ import datetime as dt
 from dash import dcc, html
 
 from dashboard.labels import RULE_TAGS, short_date
-from domain.format import pct, points, signed_delta, smart, thousands
+from domain.format import pct
+from domain.kpis import SINCE, tiles
 from domain.lagging import Lagging, sentence
-
-STAGE_CARDS = (("offer", "发出要约书"), ("signed", "签订工资专项集体合同"), ("filed", "审查备案"))
-RATE_CARDS = (
-    ("sign_rate", "签约率", "签订合同份数 ÷ 要约书份数"),
-    ("filing_rate", "备案率", "审查备案数 ÷ 签订合同份数"),
-    ("ent_coverage", "企业覆盖率", "签约覆盖企业 ÷ 辖区企业"),
-    ("worker_coverage", "职工覆盖率", "签约覆盖职工 ÷ 辖区职工"),
-)
+from domain.metrics import label
 
 
-def _delta(text: str, since: str) -> html.Div:
-    tone = "up" if text.startswith("+") else ("down" if text.startswith("−") else "flat")
-    return html.Div([html.Span(text, className=f"delta {tone}"), html.Span(" 较上周", className="since")],
+def _delta(change: str, tone: str, since: str) -> html.Div:
+    return html.Div([html.Span(change, className=f"delta {tone}"), html.Span(f" {SINCE}", className="since")],
                     title=f"与 {since} 相比")
 
 
@@ -38,23 +31,13 @@ def kpi_card(title: str, value: str, lines: list[str], delta: html.Div | None, k
 
 
 def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[html.Div]:
-    """Seven cards: three stages (copies, enterprises, workers) and four rates, each with its weekly change."""
+    """Seven cards (domain.kpis.tiles): three stages and four rates, each with its weekly change."""
     since = short_date(prev_date) if prev_date else "上周"
-    cards = []
-    for stage, title in STAGE_CARDS:
-        c, e, w = (f"{stage}_{p}" for p in ("copies", "ents", "workers"))
-        delta = _delta(signed_delta(now[c] - prev[c]) + " 份", since) if prev else None
-        cards.append(
-            kpi_card(title, f"{thousands(now[c])} 份", [f"覆盖企业 {thousands(now[e])} 家", f"覆盖职工 {smart(now[w])} 人"],
-                     delta, c)
-        )
-    for key, title, help_text in RATE_CARDS:
-        delta = None
-        if prev and now[key] is not None and prev[key] is not None:
-            change = now[key] - prev[key]
-            delta = _delta("持平" if abs(change) < 0.0005 else ("+" if change > 0 else "−") + points(abs(change), 1), since)
-        cards.append(kpi_card(title, pct(now[key]), [help_text], delta, key))
-    return cards
+    return [
+        kpi_card(t["title"], t["value"], t["lines"], _delta(t["change"], t["tone"], since) if t["change"] else None,
+                 t["key"])
+        for t in tiles(now, prev)
+    ]
 
 
 def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | None) -> html.Div:
@@ -78,7 +61,7 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
                     html.Span(when, className="tb-strong"),
                     html.Span(f"截至 {short_date(as_of)}"),
                     html.Span(f"应达进度 {pct(expected)}"),
-                    html.Span(f"全市签约覆盖企业达目标 {pct(progress)}", className="tb-strong"),
+                    html.Span(f"全市{label('target_progress')} {pct(progress)}", className="tb-strong"),
                     html.Span(due, className="tb-due" if 0 <= left <= 10 else ""),
                 ],
                 className="tb-text",

@@ -12,11 +12,12 @@ from dashboard import theme
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
 from dashboard.labels import date_cn
-from domain.format import pct, smart, thousands
+from domain.format import pct, thousands
+from domain.kpis import SINCE, tiles
 from domain.measures import MEASURE_LABELS, MEASURES
-from domain.metrics import METRICS
+from domain.metrics import BY_KEY, METRICS, RATES, label
+from domain.ranking import colour_range
 
-FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats as on the overview; rates ".0%"
 STAMP = "数据截至"
 
 # The per-unit table: (key, header, kind). kind: text, date, count, rate, flag.
@@ -29,22 +30,18 @@ UNIT_COLUMNS = (
     ("signed_ents", "签约覆盖企业", "count"),
     ("signed_workers", "签约覆盖职工", "count"),
     ("filed_copies", "审查备案数", "count"),
-    ("sign_rate", "签约率", "rate"),
-    ("filing_rate", "备案率", "rate"),
-    ("ent_coverage", "企业覆盖率", "rate"),
-    ("worker_coverage", "职工覆盖率", "rate"),
-    ("target_progress", "达目标", "rate"),
+    *((key, BY_KEY[key].header, "rate") for key in RATES),
     ("lagging", "落后", "flag"),
 )
-RATE_KEYS = frozenset({"sign_rate", "filing_rate", "ent_coverage", "worker_coverage", "target_progress"})
+RATE_KEYS = frozenset(RATES)
 # The flat data (CSV, the spreadsheet's data sheet): every stored figure of every unit.
 FLAT_COLUMNS = (
     ("code", "单位代码"), ("name", "单位"), ("kind", "类别"), ("last_report_date", "最近报送日期"),
     ("baseline_ents", "辖区企业数"), ("baseline_workers", "辖区职工数"), ("target_ents", "目标企业数"),
     ("target_workers", "目标职工数"),
     *((m, MEASURE_LABELS[m]) for m in MEASURES),
-    ("sign_rate", "签约率"), ("filing_rate", "备案率"), ("ent_coverage", "企业覆盖率"),
-    ("worker_coverage", "职工覆盖率"), ("target_progress", "签约覆盖企业达目标"), ("lagging", "是否落后"),
+    *((key, BY_KEY[key].label) for key in RATES),
+    ("lagging", "是否落后"),
     ("lagging_reasons", "落后原因"),
 )
 
@@ -105,27 +102,9 @@ def flat_rows(doc: dict) -> tuple[list[str], list[list]]:
 
 
 def kpis(doc: dict) -> list[dict]:
-    """Seven KPI tiles: title, value, detail lines, weekly change text (or "")."""
-    now, prev = doc["kpis"]["now"], doc["kpis"]["prev"]
-    tiles = []
-    for stage, title in (("offer", "发出要约书"), ("signed", "签订工资专项集体合同"), ("filed", "审查备案")):
-        c, e, w = (f"{stage}_{p}" for p in ("copies", "ents", "workers"))
-        change = ""
-        if prev:
-            d = now[c] - prev[c]
-            change = f"较上周 {'+' if d > 0 else ''}{thousands(d)} 份" if d else "较上周 持平"
-        tiles.append({"key": c, "title": title, "value": f"{thousands(now[c])} 份",
-                      "lines": [f"覆盖企业 {thousands(now[e])} 家", f"覆盖职工 {smart(now[w])} 人"], "change": change})
-    for key, title, help_text in (("sign_rate", "签约率", "签订合同份数 ÷ 要约书份数"),
-                                  ("filing_rate", "备案率", "审查备案数 ÷ 签订合同份数"),
-                                  ("ent_coverage", "企业覆盖率", "签约覆盖企业 ÷ 辖区企业"),
-                                  ("worker_coverage", "职工覆盖率", "签约覆盖职工 ÷ 辖区职工")):
-        change = ""
-        if prev and now[key] is not None and prev[key] is not None:
-            d = (now[key] - prev[key]) * 100
-            change = "较上周 持平" if abs(d) < 0.05 else f"较上周 {'+' if d > 0 else '−'}{abs(d):.1f} 个百分点"
-        tiles.append({"key": key, "title": title, "value": pct(now[key]), "lines": [help_text], "change": change})
-    return tiles
+    """The page's seven KPI tiles (domain.kpis), the weekly change written as one line ("较上周 +13 份", or "")."""
+    return [{**t, "change": f"{SINCE} {t['change']}" if t["change"] else ""}
+            for t in tiles(doc["kpis"]["now"], doc["kpis"]["prev"])]
 
 
 def summary_lines(doc: dict) -> list[str]:
@@ -140,7 +119,7 @@ def summary_lines(doc: dict) -> list[str]:
         when = f"行动第 {min(max((as_of - start).days + 1, 0), total)} 天（共 {total} 天）"
     return [
         doc["filters"]["campaign_name"],
-        f"{when}；应达进度 {pct(doc['expected'])}，全市签约覆盖企业达目标 {pct(now['target_progress'])}",
+        f"{when}；应达进度 {pct(doc['expected'])}，全市{label('target_progress')} {pct(now['target_progress'])}",
         f"{now['units_reported']} 个单位已报送（共 {now['units']} 个）；落后单位 {len(doc['lagging'])} 个",
     ]
 
@@ -152,11 +131,9 @@ def metric_spec(doc: dict, metric: str | None = None) -> dict:
     metric = metric or doc["filters"]["metric"]
     spec = METRICS[metric]
     rows = doc["rankings"][metric]
-    from domain.metrics import colour_range
-
     zmin, zmax = colour_range(rows, metric)
     return {"metric": metric, "label": spec.label, "rows": rows, "zmin": zmin, "zmax": zmax,
-            "fmt": FORMATS.get(metric, ".0%"), "reverse": not spec.higher_is_better}
+            "fmt": spec.tick_format, "reverse": not spec.higher_is_better}
 
 
 def _font(layout: dict) -> dict:
@@ -218,7 +195,7 @@ def progress_figure_of(doc: dict) -> dict:
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": "#e6e6e6"},
     )
     return {"data": [
-        {"type": "scatter", "name": "全市签约覆盖企业达目标", "x": x, "y": progress, "mode": "lines+markers",
+        {"type": "scatter", "name": f"全市{label('target_progress')}", "x": x, "y": progress, "mode": "lines+markers",
          "line": {"color": theme.STAGE_COLOURS["signed"], "width": 3}},
         {"type": "scatter", "name": "应达进度", "x": x, "y": expected, "mode": "lines",
          "line": {"color": theme.PACE, "width": 2, "dash": "dash"}},

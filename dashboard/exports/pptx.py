@@ -23,6 +23,7 @@ from pptx.util import Emu, Pt
 
 from dashboard.exports import content
 from dashboard.exports.render import Renderer, renderer
+from domain.metrics import label
 
 EA_FONT = "微软雅黑"  # Microsoft YaHei: on every Windows PC
 EA_FALLBACK = "Noto Sans CJK SC"
@@ -130,7 +131,7 @@ def _progress(prs, doc):
     labels, progress, expected = content.progress_series(doc)
     data = CategoryChartData(number_format="0%")
     data.categories = labels
-    data.add_series("全市签约覆盖企业达目标", progress)
+    data.add_series(f"全市{label('target_progress')}", progress)
     data.add_series("应达进度", expected)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Emu(457200), Emu(1005840), Emu(11277600),
                                    Emu(5303520), data)

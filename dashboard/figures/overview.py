@@ -32,6 +32,7 @@ from dashboard.theme import (
 )
 from domain.format import SMART_WAN_FROM, pct, thousands, wan
 from domain.measures import LINE_KINDS, LINE_LABELS, PART_LABELS, STAGE_LABELS, STAGES, UNITS
+from domain.metrics import label as metric_label
 
 NO_REPORTS = "尚无报送数据"
 PACE_LABEL = "应达进度"
@@ -115,7 +116,7 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
                 lagging_codes: set[str] = frozenset(), title: str | None = None) -> Figure:
     """All units best first (rank 1 at the top), coloured on the map's scale; unranked units last, grey.
 
-    `rows` are domain.metrics.metric_rows; customdata of every bar is the unit's code.
+    `rows` are domain.ranking.metric_rows; customdata of every bar is the unit's code.
     """
     if not rows:
         return empty_figure(title=title)
@@ -248,7 +249,7 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
         legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         xaxis={**_date_axis(), "range": [first.isoformat(), end.isoformat()]},
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": GRID,
-               "title": {"text": "签约覆盖企业达目标"}},
+               "title": {"text": metric_label("target_progress")}},
     )
     return _figure(traces, layout)
 

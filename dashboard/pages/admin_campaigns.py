@@ -18,6 +18,7 @@ from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
 from db.accounts.queries import admin_campaigns
 from db.admin.ops import THRESHOLD_FIELDS, pace_text
+from domain.metrics import label as metric_label
 
 NEW = "new"  # the campaign picker's "create a new campaign" choice
 __all__ = ["forbidden", "layout"]
@@ -131,7 +132,8 @@ def layout(state=None):
                         className="admin-form",
                     ),
                     html.H4("落后判定阈值"),
-                    html.P("留空表示使用系统默认值（灰色提示）。单位的进度差、备案率差超过阈值，或超过天数未报送，"
+                    html.P("留空表示使用系统默认值（灰色提示）。"
+                           f"单位的{metric_label('pace')}、{metric_label('filing_rate')}差超过阈值，或超过天数未报送，"
                            "即列入“落后单位”。", className="muted"),
                     _threshold_fields(defaults),
                     html.Button("保存", id=ids.AD_CAMP_SAVE, className="btn"),

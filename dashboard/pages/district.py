@@ -15,18 +15,17 @@ from dashboard.pages.overview import lagging_units, pace_points
 from dashboard.pages.review import district_status  # review status of the shown report
 from dashboard.state import PageState, compose
 from db import queries
-from domain.format import pct
 from domain.lagging import expected_fraction
-from domain.metrics import METRICS, metric_rows
+from domain.metrics import METRICS
+from domain.ranking import metric_rows
 
 
 def _city_value(metric: str, city: dict, expected: float) -> str:
     if metric == "pace":
-        gap = (city["target_progress"] or 0) - expected
-        return f"{'超前' if gap >= 0 else '落后'} {abs(gap) * 100:.1f} 个百分点"
+        return METRICS["pace"].text((city["target_progress"] or 0) - expected)
     if metric == "stale_days":
         return f"{city['units_reported']} / {city['units']} 个单位已报送"
-    return pct(city[metric])
+    return METRICS[metric].text(city[metric])
 
 
 def body(code: str, state: PageState):

@@ -22,9 +22,9 @@ from dashboard.state import PageState, compose
 from db import queries
 from db.cases import typical as cases
 from domain.lagging import Lagging, evaluate, expected_fraction
-from domain.metrics import METRICS, colour_range, metric_rows
+from domain.metrics import METRICS
+from domain.ranking import colour_range, metric_rows
 
-FORMATS = {"pace": "+.0%", "stale_days": ",d"}  # d3 tick formats; rates default to ".0%"
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
 PART_KEYS = {p["value"] for p in PARTS}
 
@@ -99,7 +99,7 @@ def metric_view(ctx: Context, units: pd.DataFrame, metric: str, lag_codes: set[s
         "zmin": zmin,
         "zmax": zmax,
         "label": spec.label,
-        "fmt": FORMATS.get(metric, ".0%"),
+        "fmt": spec.tick_format,
         "reverse": not spec.higher_is_better,
         "ranking": figures.ranking_bar(rows, spec.label, zmin, zmax, not spec.higher_is_better, lag_codes),
     }

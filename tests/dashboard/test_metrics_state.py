@@ -8,7 +8,8 @@ import pytest
 from callbacks.overview import unit_code_from_click
 from dashboard.data import default_as_of, default_campaign
 from dashboard.state import PageState, compose, parse
-from domain.metrics import METRICS, colour_range, metric_rows
+from domain.metrics import METRICS
+from domain.ranking import colour_range, metric_rows
 
 D = dt.date
 START, END = D(2017, 3, 1), D(2017, 5, 31)
