@@ -69,7 +69,7 @@ def _plain(value):
 
 
 def _highlights(session: Session, campaign_id: int) -> list[dict]:
-    """典型 highlights from db/cases/typical.py (issue 6) when that module exists; none otherwise."""
+    """典型 highlights from db/cases/typical.py when that module exists; none otherwise."""
     try:
         cases = importlib.import_module("db.cases.typical")
     except ModuleNotFoundError:

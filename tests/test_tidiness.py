@@ -34,7 +34,6 @@ WITH_TICKET_NUMBERS = {
     "dashboard/http/files.py": 1,
     "dashboard/http/routes.py": 3,
     "db/followup/ops.py": 1,
-    "db/snapshots.py": 1,
 }
 
 
