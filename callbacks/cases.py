@@ -16,22 +16,17 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_login import current_user
 
-from dashboard import ids
-from dashboard.data import session
-from dashboard.http.auth import _client_ip, require_role
+from dashboard import context, ids
+from dashboard.context import actor, session
+from dashboard.http.auth import require_role
 from dashboard.pages import case as case_page
 from dashboard.pages import cases as cases_page
 from db.accounts.auth import ROLES
 from db.cases import files
 from db.cases import typical as db_cases
-from db.engine import write_session
 from db.models.cases import LEVELS, STAGES
 
 MAX_PHOTOS_PER_SAVE = 20
-
-
-def _engine():
-    return current_app.extensions["jizhong_engine"]
 
 
 def result(ok: bool, text: str) -> html.Div:
@@ -158,10 +153,10 @@ def register(app) -> None:
             if _case_id(campaign_id) is None:
                 return result(False, "行动：无效"), no_update, no_update
         directory, limits = files.upload_dir(current_app.config), files.limits_from(current_app.config)
-        who = {"actor": current_user.username, "ip": _client_ip()}
+        who = actor()
         try:
             photos = decode_uploads(contents, filenames)
-            with write_session(_engine()) as s:
+            with context.write() as s:
                 if case_id is None:
                     case = db_cases.create_case(s, campaign_id, unit, fields, **who)
                 else:
@@ -206,8 +201,8 @@ def register(app) -> None:
         if not _may_edit(case_id):
             return result(False, "只能修改本单位的典型")
         try:
-            with write_session(_engine()) as s:
-                db_cases.remove_case_photo(s, case_id, file_id, actor=current_user.username, ip=_client_ip())
+            with context.write() as s:
+                db_cases.remove_case_photo(s, case_id, file_id, **actor())
         except db_cases.CaseError as exc:
             return result(False, exc.message)
         return result(True, "已移除图片")
@@ -226,12 +221,12 @@ def register(app) -> None:
         if not clicks or case_id is None:
             raise PreventUpdate
         try:
-            with write_session(_engine()) as s:
+            with context.write() as s:
                 case = db_cases.get_case(s, case_id)
                 if case is None:
                     raise db_cases.CaseError(case_page.NOT_FOUND)
                 value = not case["city_level"]
-                db_cases.set_city_level(s, case_id, value, actor=current_user.username, ip=_client_ip())
+                db_cases.set_city_level(s, case_id, value, **actor())
         except db_cases.CaseError as exc:
             return result(False, exc.message), no_update, no_update
         text = "已标记为市级典型" if value else "已取消市级典型"

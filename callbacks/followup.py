@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
 from flask_login import current_user
 
-from dashboard import ids
+from dashboard import context, ids
 from dashboard.components import followup_panel as action_panel
 from dashboard.components.followup_forms import page_unit, result, with_unit
-from dashboard.data import resolve, session
-from dashboard.http.auth import _client_ip, require_role
+from dashboard.context import actor, session
+from dashboard.data import resolve
+from dashboard.http.auth import require_role
 from dashboard.pages import evaluation, instructors, supervision
 from dashboard.state import coerce, compose, parse
-from db.engine import write_session
 from db.followup import ops as action
 from domain.followup import ActionError
 
@@ -28,14 +27,10 @@ VIEWERS = ("leader", "reporter", "admin")
 WRITERS = ("reporter", "admin")
 
 
-def _engine():
-    return current_app.extensions["jizhong_engine"]
-
-
 def _who() -> dict:
     """actor, ip and (for a reporter) the only unit it may write for."""
     scope = current_user.unit_code if current_user.role == "reporter" else None
-    return {"actor": current_user.username, "ip": _client_ip(), "unit_scope": scope}
+    return {**actor(), "unit_scope": scope}
 
 
 def _unit(chosen) -> str:
@@ -54,7 +49,7 @@ def _bump(saved) -> int:
 def _write(fn, *args, **kwargs):
     """Run one db/followup/ops.py write in its own transaction; (ok, value or Chinese error)."""
     try:
-        with write_session(_engine()) as s:
+        with context.write() as s:
             return True, fn(s, *args, **kwargs)
     except ActionError as exc:
         return False, exc.message

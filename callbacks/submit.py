@@ -22,13 +22,12 @@ from flask import current_app, request
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from dashboard import ids, labels
+from dashboard import context, ids, labels
 from dashboard.components import submission as view
-from dashboard.data import session
-from dashboard.http.auth import _client_ip, require_role
+from dashboard.context import client_ip, session
+from dashboard.http.auth import require_role
 from dashboard.pages import submit as page
 from db.accounts import auth
-from db.engine import write_session
 from db.submission import review, store, xlsx_import
 from domain.validation import Submission, SubmissionRefused, parse_count, validate
 
@@ -46,17 +45,13 @@ class Refused(Exception):
         self.message = message
 
 
-def _engine():
-    return current_app.extensions["jizhong_engine"]
-
-
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
 
 
 def _forbidden(detail: str) -> None:
-    with write_session(_engine()) as s:
-        auth.audit(s, current_user.username, "forbidden", f"{request.path} → {detail}"[:1000], ip=_client_ip())
+    with context.write() as s:
+        auth.audit(s, current_user.username, "forbidden", f"{request.path} → {detail}"[:1000], ip=client_ip())
 
 
 def unit_for(requested: object) -> str:
@@ -331,7 +326,7 @@ def register(app) -> None:
         except Refused as exc:
             return view.result(False, exc.message), None, no_update, no_update
         try:
-            stored = store.submit_audited(_engine(), sub, actor=current_user.username, ip=_client_ip())
+            stored = store.submit_audited(context.engine(), sub, actor=current_user.username, ip=client_ip())
         except SubmissionRefused as exc:
             return view.issue_list(exc.errors), None, no_update, no_update
         return view.result(True, _stored_text(sub, stored, now.unit["name"])), None, None, stored.report_id

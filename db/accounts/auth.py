@@ -33,6 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from db.clock import now as _now
 from db.models import ApiToken, AuditEvent, Campaign, Report, SessionRevocation, Unit, User
 
 ROLES = ("leader", "reporter", "admin")
@@ -61,10 +62,6 @@ class AuthError(Exception):
 class AccountLocked(AuthError):
     def __init__(self, message: str = LOCKED):
         super().__init__(message)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 # --- passwords -------------------------------------------------------------------------------------

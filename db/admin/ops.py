@@ -42,9 +42,7 @@ class AdminError(Exception):
         return "；".join(self.messages)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
+from db.clock import now as _now  # noqa: E402 - one clock for every writer
 
 # --- campaigns -------------------------------------------------------------------------------------
 

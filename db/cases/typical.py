@@ -47,9 +47,7 @@ class CaseError(Exception):
         self.message = message
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
+from db.clock import now as _now  # noqa: E402 - one clock for every writer
 
 # --- pure rules -----------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, aliased
 
 from db.accounts import auth
+from db.clock import now as _now
 from db.models import Campaign, Report, Unit
 from db.models.review import ACCEPTED, RETURNED, ApiRequest, ReportReview
 from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"
@@ -43,10 +44,6 @@ class ReviewError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def _day(day: dt.date) -> str:
