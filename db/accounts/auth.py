@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from db.clock import now as _now
 from db.models import ApiToken, AuditEvent, Campaign, Report, SessionRevocation, Unit, User
+from domain.errors import UserError
 
 ROLES = ("leader", "reporter", "admin")
 ROLE_LABELS = {"leader": "领导", "reporter": "县区填报员", "admin": "管理员"}
@@ -51,7 +52,7 @@ LOCKED = f"登录失败次数过多，账户已锁定，请 {LOCK_MINUTES} 分�
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-class AuthError(Exception):
+class AuthError(UserError):
     """A refused login, password change, account or token operation. `message` is Chinese, for the user."""
 
     def __init__(self, message: str):

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.models import Campaign, CampaignThreshold, Report, Unit, UnitCampaign
+from domain.errors import UserError
 
 
-class AdminError(Exception):
+class AdminError(UserError):
     """A refused admin change. `messages` are Chinese, one per problem, each saying where."""
 
     def __init__(self, messages: str | Sequence[str]):

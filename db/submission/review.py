@@ -29,6 +29,7 @@ from db.clock import now as _now
 from db.models import Campaign, Report, Unit
 from db.models.review import ACCEPTED, RETURNED, ApiRequest, ReportReview
 from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"
+from domain.errors import UserError
 
 PENDING = "pending"
 SUPERSEDED = "superseded"  # history only: an older version nobody reviewed before it was corrected
@@ -38,7 +39,7 @@ MAX_COMMENT = 1000
 _Outer = aliased(Report, name="outer_report")
 
 
-class ReviewError(Exception):
+class ReviewError(UserError):
     """A refused review. `message` is Chinese, for the user."""
 
     def __init__(self, message: str):
