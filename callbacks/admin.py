@@ -29,6 +29,12 @@ USER_DONE = {"deactivate": "已停用用户 {name}", "reactivate": "已启用用
 
 
 def register(app) -> None:
+    _register_new_users(app)
+    _register_tokens(app)
+    _register_user_actions(app)
+
+
+def _register_new_users(app) -> None:
     @app.callback(
         Output(ids.AD_USER_UNIT, "disabled"),
         Output(ids.AD_USER_UNIT, "value"),
@@ -66,6 +72,8 @@ def register(app) -> None:
             return page.result(False, exc.message), no_update, "", ""
         return page.result(True, f"已创建用户 {username}（{auth.ROLE_LABELS[role]}）"), "", "", ""
 
+
+def _register_tokens(app) -> None:
     @app.callback(
         Output(ids.AD_TOKEN_RESULT, "children"),
         Input(ids.AD_TOKEN_CREATE, "n_clicks"),
@@ -102,6 +110,8 @@ def register(app) -> None:
             return page.result(False, getattr(exc, "message", f"令牌编号无效：{token_id}"))
         return page.result(True, f"已吊销令牌（编号 {token_id}）")
 
+
+def _register_user_actions(app) -> None:
     @app.callback(
         Output(ids.AD_USER_RESULT, "children", allow_duplicate=True),
         Input({"type": ids.AD_USER_ACTION, "index": ALL, "op": ALL}, "submit_n_clicks"),

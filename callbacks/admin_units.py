@@ -39,6 +39,11 @@ def _tables() -> tuple:
 
 
 def register(app) -> None:
+    _register_unit_form(app)
+    _register_unit_import(app)
+
+
+def _register_unit_form(app) -> None:
     @app.callback(
         Output(ids.AD_UNIT_CODE, "value"),
         Output(ids.AD_UNIT_NAME, "value"),
@@ -92,6 +97,8 @@ def register(app) -> None:
             message = f"已保存单位 {saved_code}：" + "；".join(changes) if changes else "没有修改"
         return admin_page.result(True, message), *_tables(), saved_code
 
+
+def _register_unit_import(app) -> None:
     @app.callback(
         Output(ids.AD_UNIT_PREVIEW, "children"),
         Output(ids.AD_UNIT_APPLY, "disabled"),

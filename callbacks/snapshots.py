@@ -73,15 +73,11 @@ def _message(text: str, ok: bool = True) -> html.Div:
 
 def register(app) -> None:
     _register_snapshots(app)
+    _register_exports(app)
     _register_compare(app)
 
 
 def _register_snapshots(app) -> None:
-    server = app.server
-    signer = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt=TICKET_SALT)
-    # The job may run in another process (DiskCache forks, Celery is a worker): it opens its own engine.
-    db_url = _engine_url(server)
-
     @app.callback(
         Output(ids.SN_LIST, "children", allow_duplicate=True),
         Output(ids.SN_COMPARE_A, "options"),
@@ -120,6 +116,13 @@ def _register_snapshots(app) -> None:
             rows = snapshot_rows(snapshots.listing(s))
         return html.Div(["已生成快照 ", dcc.Link(f"#{sid}「{(title or '').strip()}」", href=f"/snapshot/{sid}",
                                                  id="sn-new-link"), "，可在快照页导出。"], className="ok"), rows
+
+
+def _register_exports(app) -> None:
+    server = app.server
+    signer = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt=TICKET_SALT)
+    # The job may run in another process (DiskCache forks, Celery is a worker): it opens its own engine.
+    db_url = _engine_url(server)
 
     @app.callback(
         Output(ids.SN_TICKET, "data"),
