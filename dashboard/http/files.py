@@ -24,6 +24,7 @@ from db.accounts.auth import ROLES
 from db.cases import files
 from db.cases import typical as cases
 from db.models.cases import SUMMARY_KINDS
+from domain.errors import UserError
 
 SUMMARIES_PATH = "/summaries"
 UPLOAD_PATH = "/summaries/upload"
@@ -152,7 +153,7 @@ def upload_summary():
                 cases.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
                                        actor=current_user.username, directory=upload_dir(), limits=lim,
                                        ip=client_ip())
-    except (files.FileRejected, cases.CaseError) as exc:
+    except UserError as exc:  # FileRejected, CaseError
         return _upload_page(f"{exc.message}。本次上传未保存任何文件。", 400, **again)
     names = "、".join(files.display_name(u.filename) for u in uploads)
     flash(f"已上传{SUMMARY_KINDS[kind]}：{names}", FLASH_OK)

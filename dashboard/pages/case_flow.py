@@ -21,6 +21,7 @@ from dashboard.pages import cases as cases_page
 from db.cases import files, saving
 from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES
+from domain.errors import UserError
 
 MAX_PHOTOS_PER_SAVE = 20
 
@@ -107,7 +108,7 @@ def save(case_id, campaign_id, unit, form: dict, contents, filenames) -> tuple:
         with context.write() as s:
             saved = saving.save_case(s, case_id=case_id, campaign_id=campaign_id, unit=unit, fields=form,
                                      photos=photos, directory=directory, limits=limits, **actor())
-    except (db_cases.CaseError, files.FileRejected) as exc:
+    except UserError as exc:  # CaseError, FileRejected
         return result(False, f"未保存：{exc.message}"), no_update, no_update
     added = f"，上传图片 {saved.photos} 张" if saved.photos else ""
     if saved.created:

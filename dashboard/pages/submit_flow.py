@@ -227,7 +227,7 @@ def confirm(pending) -> tuple:
         signed.require_current(shown, now.same_date_version)
     except (KeyError, ValueError, TypeError):
         return view.result(False, "预览数据无效，请重新预览"), None, no_update, no_update
-    except (Refused, signed.PreviewRefused) as exc:
+    except UserError as exc:  # Refused, PreviewRefused
         return view.result(False, exc.message), None, no_update, no_update
     try:
         stored = store.submit_audited(context.engine(), sub, **context.actor())
