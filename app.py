@@ -14,6 +14,7 @@ from pathlib import Path
 from dash import Dash
 from flask import Flask
 
+from dashboard import context
 from dashboard.http.auth import init_auth
 from db.engine import make_engine
 
@@ -33,7 +34,7 @@ def create_app(config: dict | None = None) -> Dash:
     settings.update(config or {})
     server = Flask(__name__)
     server.config.update(settings)
-    server.extensions["jizhong_engine"] = make_engine(settings["DATABASE_URL"])
+    context.install(server, make_engine(settings["DATABASE_URL"]))
     init_auth(server)
 
     # Background callbacks (exports, issue 7) run outside the request: on DiskCache under instance/jobs

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app, request
-from flask_login import current_user
 
-from dashboard import ids
+from dashboard import context, ids
+from dashboard.context import actor
 from dashboard.http.auth import require_role
 from dashboard.pages import admin as page
 from db.accounts import auth
 from db.accounts import queries as accounts_queries
-from db.engine import write_session
 from db.models import User
 
 USER_OPS = {
@@ -30,16 +28,13 @@ USER_OPS = {
 USER_DONE = {"deactivate": "已停用用户 {name}", "reactivate": "已启用用户 {name}", "unlock": "已解锁用户 {name}"}
 
 
-def _engine():
-    return current_app.extensions["jizhong_engine"]
-
-
-def _who() -> dict:
-    """actor and ip for the audit row of an admin action."""
-    return {"actor": current_user.username, "ip": request.remote_addr or ""}
-
-
 def register(app) -> None:
+    _register_new_users(app)
+    _register_tokens(app)
+    _register_user_actions(app)
+
+
+def _register_new_users(app) -> None:
     @app.callback(
         Output(ids.AD_USER_UNIT, "disabled"),
         Output(ids.AD_USER_UNIT, "value"),
@@ -71,12 +66,14 @@ def register(app) -> None:
         if problem:
             return page.result(False, problem), no_update, "", ""
         try:
-            with write_session(_engine()) as s:
-                auth.create_user(s, username, password or "", role, unit, **_who())
+            with context.write() as s:
+                auth.create_user(s, username, password or "", role, unit, **actor())
         except auth.AuthError as exc:
             return page.result(False, exc.message), no_update, "", ""
         return page.result(True, f"已创建用户 {username}（{auth.ROLE_LABELS[role]}）"), "", "", ""
 
+
+def _register_tokens(app) -> None:
     @app.callback(
         Output(ids.AD_TOKEN_RESULT, "children"),
         Input(ids.AD_TOKEN_CREATE, "n_clicks"),
@@ -89,8 +86,8 @@ def register(app) -> None:
         if not unit:
             return page.result(False, "请选择令牌所属的单位")
         try:
-            with write_session(_engine()) as s:
-                token = auth.create_token(s, str(unit), label=label or "", **_who())
+            with context.write() as s:
+                token = auth.create_token(s, str(unit), label=label or "", **actor())
         except auth.AuthError as exc:
             return page.result(False, exc.message)
         return page.token_once(token, str(unit))
@@ -107,12 +104,14 @@ def register(app) -> None:
             raise PreventUpdate
         token_id = ctx.triggered_id["index"]
         try:
-            with write_session(_engine()) as s:
-                auth.revoke_token(s, int(token_id), **_who())
+            with context.write() as s:
+                auth.revoke_token(s, int(token_id), **actor())
         except (auth.AuthError, TypeError, ValueError) as exc:
             return page.result(False, getattr(exc, "message", f"令牌编号无效：{token_id}"))
         return page.result(True, f"已吊销令牌（编号 {token_id}）")
 
+
+def _register_user_actions(app) -> None:
     @app.callback(
         Output(ids.AD_USER_RESULT, "children", allow_duplicate=True),
         Input({"type": ids.AD_USER_ACTION, "index": ALL, "op": ALL}, "submit_n_clicks"),
@@ -127,11 +126,11 @@ def register(app) -> None:
         if op not in USER_OPS or not isinstance(user_id, int):
             return page.result(False, f"无效的操作：{op}")
         try:
-            with write_session(_engine()) as s:
+            with context.write() as s:
                 if op == "reset":
-                    password = auth.reset_password(s, user_id, **_who())
+                    password = auth.reset_password(s, user_id, **actor())
                     return page.password_once(s.get(User, user_id).username, password)
-                user = USER_OPS[op](s, user_id, **_who())
+                user = USER_OPS[op](s, user_id, **actor())
                 name = user.username
         except auth.AuthError as exc:
             return page.result(False, exc.message)
@@ -160,11 +159,11 @@ def register(app) -> None:
         if not username or not role:
             return page.result(False, "请选择用户和新角色")
         try:
-            with write_session(_engine()) as s:
+            with context.write() as s:
                 user_id = accounts_queries.user_id(s, str(username))
                 if user_id is None:
                     raise auth.AuthError(f"用户 {username} 不存在")
-                user = auth.set_user_role(s, user_id, str(role), str(unit) if unit else None, **_who())
+                user = auth.set_user_role(s, user_id, str(role), str(unit) if unit else None, **actor())
                 label = auth.ROLE_LABELS[user.role]
         except auth.AuthError as exc:
             return page.result(False, exc.message)

@@ -8,11 +8,9 @@ audited) everyone else before the body runs.
 from __future__ import annotations
 
 from dash import Input, Output, State, no_update
-from flask import current_app, request
-from flask_login import current_user
 
-from dashboard import ids
-from dashboard.data import session
+from dashboard import context, ids
+from dashboard.context import actor, session
 from dashboard.http.auth import require_role
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_campaigns as page
@@ -25,16 +23,11 @@ from db.admin.ops import (
     threshold_overrides,
     update_campaign,
 )
-from db.engine import write_session
 
 DATE_IDS = {"window_start": ids.AD_CAMP_START, "window_end": ids.AD_CAMP_END, "cutoff_date": ids.AD_CAMP_CUTOFF,
             "deadline": ids.AD_CAMP_DEADLINE}
 FORM_IDS = [ids.AD_CAMP_NAME, *DATE_IDS.values(), *(ids.AD_CAMP_TH[k] for k in (*THRESHOLD_FIELDS, "pace"))]
 FORM_PROPS = dict.fromkeys(FORM_IDS, "value")
-
-
-def _who() -> dict:
-    return {"actor": current_user.username, "ip": request.remote_addr or ""}
 
 
 def _campaign_id(value) -> int | None:
@@ -78,14 +71,14 @@ def register(app) -> None:
         if campaign_id is None and chosen != page.NEW:
             return admin_page.result(False, "请选择要修改的行动，或“新建行动”"), no_update, no_update, no_update
         try:
-            with write_session(current_app.extensions["jizhong_engine"]) as s:
+            with context.write() as s:
                 if campaign_id is None:
                     campaign = create_campaign(s, form[ids.AD_CAMP_NAME], dates, copy_from=_campaign_id(copy_from),
-                                               **_who())
+                                               **actor())
                     campaign_id, done = campaign.id, [f"已新建行动“{campaign.name}”（编号 {campaign.id}）"]
                 else:
-                    done = update_campaign(s, campaign_id, form[ids.AD_CAMP_NAME], dates, **_who())
-                done += set_thresholds(s, campaign_id, thresholds, **_who())
+                    done = update_campaign(s, campaign_id, form[ids.AD_CAMP_NAME], dates, **actor())
+                done += set_thresholds(s, campaign_id, thresholds, **actor())
         except AdminError as exc:
             return (html_problems(exc.messages), no_update, no_update, no_update)
         with session() as s:

@@ -6,15 +6,12 @@ inside the write transaction: what the preview showed in the browser is never tr
 from __future__ import annotations
 
 from dash import Input, Output, State, no_update
-from flask import current_app
-from flask_login import current_user
 
-from dashboard import ids
-from dashboard.data import session
-from dashboard.http.auth import _client_ip, require_role
+from dashboard import context, ids
+from dashboard.context import actor, session
+from dashboard.http.auth import require_role
 from dashboard.pages import admin_targets as page
 from db.admin.ops import AdminError, check_targets, save_targets, target_rows
-from db.engine import write_session
 
 
 def _campaign_id(value) -> int | None:
@@ -76,9 +73,8 @@ def register(app) -> None:
         try:
             if campaign_id is None:
                 raise AdminError("请选择行动")
-            with write_session(current_app.extensions["jizhong_engine"]) as s:
-                baseline_changes, changes = save_targets(s, campaign_id, _rows(rows), actor=current_user.username,
-                                                         ip=_client_ip())
+            with context.write() as s:
+                baseline_changes, changes = save_targets(s, campaign_id, _rows(rows), **actor())
         except AdminError as exc:
             return page.preview([], exc.messages), no_update, no_update, True
         with session() as s:

@@ -12,21 +12,14 @@ import base64
 import binascii
 
 from dash import Input, Output, State, html, no_update
-from flask import current_app, request
-from flask_login import current_user
 
-from dashboard import ids
-from dashboard.data import session
+from dashboard import context, ids
+from dashboard.context import actor, session
 from dashboard.http.auth import require_role
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_units as page
 from db.accounts.queries import admin_units
 from db.admin.ops import AdminError, apply_import, parse_unit_file, plan_import, save_unit
-from db.engine import write_session
-
-
-def _who() -> dict:
-    return {"actor": current_user.username, "ip": request.remote_addr or ""}
 
 
 def decode_upload(contents: object, filename: object) -> tuple[str, bytes]:
@@ -46,6 +39,11 @@ def _tables() -> tuple:
 
 
 def register(app) -> None:
+    _register_unit_form(app)
+    _register_unit_import(app)
+
+
+def _register_unit_form(app) -> None:
     @app.callback(
         Output(ids.AD_UNIT_CODE, "value"),
         Output(ids.AD_UNIT_NAME, "value"),
@@ -83,13 +81,13 @@ def register(app) -> None:
     def save(_clicks, chosen, code, name, kind, parent, adcode, sort_order):
         fields = {"code": code, "name": name, "kind": kind, "parent": parent, "adcode": adcode, "sort_order": sort_order}
         try:
-            with write_session(current_app.extensions["jizhong_engine"]) as s:
+            with context.write() as s:
                 unit_id = None
                 if chosen != page.NEW:
                     unit_id = next((u["id"] for u in admin_units(s) if u["code"] == chosen), None)
                     if unit_id is None:
                         raise AdminError(f"单位 {chosen} 不存在")
-                unit, changes = save_unit(s, unit_id, fields, **_who())
+                unit, changes = save_unit(s, unit_id, fields, **actor())
                 saved_code = unit.code
         except AdminError as exc:
             return page.problems(exc.messages, "未保存"), no_update, no_update, no_update, no_update
@@ -99,6 +97,8 @@ def register(app) -> None:
             message = f"已保存单位 {saved_code}：" + "；".join(changes) if changes else "没有修改"
         return admin_page.result(True, message), *_tables(), saved_code
 
+
+def _register_unit_import(app) -> None:
     @app.callback(
         Output(ids.AD_UNIT_PREVIEW, "children"),
         Output(ids.AD_UNIT_APPLY, "disabled"),
@@ -133,8 +133,8 @@ def register(app) -> None:
         try:
             filename, content = decode_upload(contents, filename)
             specs = parse_unit_file(filename, content)
-            with write_session(current_app.extensions["jizhong_engine"]) as s:
-                plan = apply_import(s, specs, filename=filename, **_who())
+            with context.write() as s:
+                plan = apply_import(s, specs, filename=filename, **actor())
         except AdminError as exc:
             return page.problems(exc.messages, "未导入"), True, no_update, no_update, no_update
         done = html.Div(admin_page.result(True, f"已导入 {filename}：新增 {len(plan.added)} 个单位，"

@@ -26,6 +26,12 @@ def _state(campaign, date_value, metric) -> PageState:
 
 
 def register(app) -> None:
+    _register_url_state(app)
+    _register_data(app)
+    _register_drill_down(app)
+
+
+def _register_url_state(app) -> None:
     @app.callback(
         Output(ids.URL, "search"),
         Input(ids.CAMPAIGN, "value"),
@@ -56,6 +62,8 @@ def register(app) -> None:
         badge = {} if context.campaign and context.campaign["is_demo"] else {"display": "none"}
         return options, keep if any(o["value"] == keep for o in options) else "", badge
 
+
+def _register_data(app) -> None:
     @app.callback(
         Output(ids.TIME_BAR, "children"),
         Output(ids.KPIS, "children"),
@@ -103,6 +111,8 @@ def register(app) -> None:
             map_figure.case_patch(patch, snap.cases)
         return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
+
+def _register_drill_down(app) -> None:
     @app.callback(
         Output(ids.URL, "pathname"),
         Output(ids.URL, "search", allow_duplicate=True),

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
 from flask_login import current_user
 
-from dashboard import ids
+from dashboard import context, ids
 from dashboard.components import submission as view
-from dashboard.http.auth import _client_ip, require_role
+from dashboard.context import client_ip
+from dashboard.http.auth import require_role
 from dashboard.pages import review as page
-from db.engine import write_session
 from db.submission import review
 
 
@@ -72,15 +71,14 @@ def register(app) -> None:
         report_id = ctx.triggered_id.get("index")
         if not isinstance(report_id, int) or isinstance(report_id, bool):
             return view.result(False, f"报表编号无效：{str(report_id)[:20]}"), no_update
-        engine = current_app.extensions["jizhong_engine"]
         try:
-            with write_session(engine) as s:
+            with context.write() as s:
                 if ctx.triggered_id.get("type") == ids.RV_ACCEPT:
-                    review.accept(s, report_id, current_user.username, ip=_client_ip())
+                    review.accept(s, report_id, current_user.username, ip=client_ip())
                     text = f"已通过报表（编号 {report_id}）"
                 else:
                     comment = comment_for(report_id, comments, comment_ids)
-                    review.return_report(s, report_id, current_user.username, comment, ip=_client_ip())
+                    review.return_report(s, report_id, current_user.username, comment, ip=client_ip())
                     text = f"已退回报表（编号 {report_id}），填报单位将看到退回意见"
         except review.ReviewError as exc:
             return view.result(False, exc.message), no_update

@@ -8,7 +8,7 @@ from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, labels
-from dashboard.data import session
+from dashboard.context import session
 from dashboard.pages import render
 from db import queries
 

@@ -15,16 +15,16 @@ from pathlib import Path
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
-from flask import current_app
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from dashboard import ids
-from dashboard.data import session, thresholds
-from dashboard.http.auth import _client_ip, require_role
+from dashboard import context, ids
+from dashboard.context import client_ip, session
+from dashboard.data import thresholds
+from dashboard.http.auth import require_role
 from db import snapshots
 from db.accounts import auth
-from db.engine import make_engine, read_session, write_session
+from db.engine import make_engine, read_session
 
 TICKET_SALT = "snapshot-export"
 TICKET_MAX_AGE_S = 600
@@ -47,10 +47,6 @@ def background_manager(settings: dict, root: Path):
     return DiskcacheManager(diskcache.Cache(str(directory)))
 
 
-def _engine():
-    return current_app.extensions["jizhong_engine"]
-
-
 def _filters(data: dict | None) -> tuple[int, dt.date, str]:
     """(campaign id, as-of date, metric) from the form's store, checked (a callback is a public endpoint)."""
     from dashboard.state import coerce
@@ -65,9 +61,9 @@ def _filters(data: dict | None) -> tuple[int, dt.date, str]:
 def take_snapshot(filters: dict | None, title: str | None, note: str | None) -> int:
     """Freeze the live view with these filters (as the signed-in user); returns the new id."""
     campaign_id, as_of, metric = _filters(filters)
-    with write_session(_engine()) as s:
+    with context.write() as s:
         row = snapshots.create(s, campaign_id=campaign_id, as_of=as_of, metric=metric, title=title or "",
-                               note=note or "", actor=current_user.username, ip=_client_ip(), thresholds=thresholds(campaign_id))
+                               note=note or "", actor=current_user.username, ip=client_ip(), thresholds=thresholds(campaign_id))
         return row.id
 
 
@@ -77,15 +73,11 @@ def _message(text: str, ok: bool = True) -> html.Div:
 
 def register(app) -> None:
     _register_snapshots(app)
+    _register_exports(app)
     _register_compare(app)
 
 
 def _register_snapshots(app) -> None:
-    server = app.server
-    signer = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt=TICKET_SALT)
-    # The job may run in another process (DiskCache forks, Celery is a worker): it opens its own engine.
-    db_url = _engine_url(server)
-
     @app.callback(
         Output(ids.SN_LIST, "children", allow_duplicate=True),
         Output(ids.SN_COMPARE_A, "options"),
@@ -125,6 +117,13 @@ def _register_snapshots(app) -> None:
         return html.Div(["已生成快照 ", dcc.Link(f"#{sid}「{(title or '').strip()}」", href=f"/snapshot/{sid}",
                                                  id="sn-new-link"), "，可在快照页导出。"], className="ok"), rows
 
+
+def _register_exports(app) -> None:
+    server = app.server
+    signer = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt=TICKET_SALT)
+    # The job may run in another process (DiskCache forks, Celery is a worker): it opens its own engine.
+    db_url = _engine_url(server)
+
     @app.callback(
         Output(ids.SN_TICKET, "data"),
         Output(ids.SN_EXPORT_RESULT, "children"),
@@ -155,8 +154,8 @@ def _register_snapshots(app) -> None:
                 sid = take_snapshot(filters, (title or "").strip() or "导出时自动生成", note)
         except snapshots.SnapshotError as exc:
             return no_update, _message(str(exc), ok=False)
-        with write_session(_engine()) as s:
-            auth.audit(s, current_user.username, f"export.{fmt}", f"快照 {sid}", ip=_client_ip())
+        with context.write() as s:
+            auth.audit(s, current_user.username, f"export.{fmt}", f"快照 {sid}", ip=client_ip())
         ticket = signer.dumps({"sid": sid, "fmt": fmt, "by": current_user.username})
         return ticket, _message(f"正在导出快照 {sid}……")
 
@@ -183,7 +182,7 @@ def _register_snapshots(app) -> None:
 
 
 def _engine_url(server) -> str:
-    return server.extensions["jizhong_engine"].url.render_as_string(hide_password=False)
+    return context.engine(server).url.render_as_string(hide_password=False)
 
 
 def export_job(db_url: str, snapshot_id: int, fmt: str, progress) -> tuple:

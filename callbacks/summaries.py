@@ -11,7 +11,7 @@ from dash import Input, Output
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
-from dashboard.data import session
+from dashboard.context import session
 from dashboard.http.auth import require_role
 from dashboard.pages import summaries as page
 from db import queries

@@ -1,27 +1,19 @@
-"""Database access for layouts and callbacks: the engine of the running app, and the page context.
+"""The page context for layouts and callbacks: which campaign and date a page shows, and its thresholds.
 
-SQL itself lives in db/queries.py; this only opens sessions and resolves what the URL asks for.
+SQL itself lives in db/queries.py; sessions come from dashboard/context.py (`session` is re-exported here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from dashboard.context import session as session  # re-exported: layouts and callbacks read through it
 from db import queries
-from db.engine import read_session
 from db.queries import default_as_of, default_campaign  # the rules live beside the lookups
-
-
-@contextmanager
-def session() -> Iterator[Session]:
-    with read_session(current_app.extensions["jizhong_engine"]) as s:
-        yield s
 
 
 @dataclass(frozen=True)

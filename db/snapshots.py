@@ -26,6 +26,7 @@ from db import queries
 from db.accounts import auth
 from db.models import Campaign
 from db.models.snapshots import Snapshot
+from domain.errors import UserError
 from domain.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 from domain.metrics import BY_KEY, KPI_RATES, METRICS
@@ -45,7 +46,7 @@ COMPARED = (
 )
 
 
-class SnapshotError(Exception):
+class SnapshotError(UserError):
     """A snapshot cannot be taken or found (message in Chinese, for the UI and the CLI)."""
 
 

@@ -20,6 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from domain.errors import UserError
+
 # --- vocabularies ----------------------------------------------------------------------------------
 
 ACTIVITIES = ("宣传指导", "参加协商", "调查研究", "监督检查")  # 工作日志的活动类型（通知原文）
@@ -57,7 +59,7 @@ ENTERPRISE_MAX = 200
 TEXT_MAX = 2000
 
 
-class ActionError(Exception):
+class ActionError(UserError):
     """A refused entry or change. `message` is Chinese and says which field is wrong."""
 
     def __init__(self, message: str):

@@ -45,6 +45,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Final
 
+from domain.errors import UserError
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, PARTS, SINGLE, STAGES, measure
 
 
@@ -96,7 +97,7 @@ class Result:
         return not self.errors
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(UserError):
     """A submission with errors; nothing was written."""
 
     def __init__(self, errors: list[Issue]):

@@ -27,7 +27,6 @@ TICKET_NUMBER = re.compile(r"\b(?:issues?|tickets?)\s*#?\d", re.IGNORECASE)
 # Files that still name a ticket, with how many lines do; the integrator rewrites these comments.
 WITH_TICKET_NUMBERS = {
     "app.py": 1,
-    "callbacks/followup.py": 1,
     "dashboard/components/followup_forms.py": 1,
     "dashboard/components/followup_panel.py": 1,
     "dashboard/http/auth.py": 2,

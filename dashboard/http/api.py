@@ -29,7 +29,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.http.auth import _client_ip
+from dashboard import context
+from dashboard.context import client_ip
 from db.accounts import auth
 from db.engine import write_session
 from db.submission import api_store, store
@@ -268,10 +269,10 @@ def post_report() -> Response:
     raw = _read_body()
     parsed = parse_body(raw) if raw is not None else None
     key = request.headers.get("Idempotency-Key")
-    engine = current_app.extensions["jizhong_engine"]
+    engine = context.engine()
     try:
         with write_session(engine) as s:
-            answer = _handle(s, token, key, raw, parsed, _client_ip())
+            answer = _handle(s, token, key, raw, parsed, client_ip())
     except IntegrityError:
         # Belt and braces: the token lock makes a second use of a key wait for the first, but if
         # the unique (token, key) index ever fires, answer as the replay it is.
@@ -394,7 +395,7 @@ def openapi() -> Response:
         token = bearer_token()
         if token is None:
             return _respond(_errors(401, NO_TOKEN))
-        with write_session(current_app.extensions["jizhong_engine"]) as s:
+        with context.write() as s:
             ok = api_store.verify(s, token)
         if not ok:
             return _respond(_errors(401, BAD_TOKEN))

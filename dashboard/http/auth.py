@@ -20,8 +20,9 @@ from flask import Flask, Response, abort, current_app, jsonify, redirect, render
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
+from dashboard import context
+from dashboard.context import client_ip
 from db.accounts import auth
-from db.engine import read_session, write_session
 
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/_dash-", "/api/", "/geo/")
@@ -54,8 +55,8 @@ def require_role(*roles: str):
         def guarded(*args, **kwargs):
             if not current_user.is_authenticated or current_user.role not in roles:
                 who = current_user.username if current_user.is_authenticated else ""
-                with write_session(_engine()) as s:
-                    auth.audit(s, who, "forbidden", f"{request.path} → {fn.__name__}", ip=_client_ip())
+                with context.write() as s:
+                    auth.audit(s, who, "forbidden", f"{request.path} → {fn.__name__}", ip=client_ip())
                 abort(403)
             return fn(*args, **kwargs)
 
@@ -68,14 +69,10 @@ def has_role(*roles: str) -> bool:
     return current_user.is_authenticated and current_user.role in roles
 
 
-def _engine():
-    return current_app.extensions["jizhong_engine"]
-
-
 def _load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
-    with read_session(_engine()) as s:
+    with context.read() as s:
         user = auth.get_user(s, int(user_id))
         if user is None or not user.is_active or not _session_current(auth.sessions_revoked_at(s, user.id)):
             return None
@@ -104,10 +101,6 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
-
-
-def _client_ip() -> str:
-    return request.remote_addr or ""
 
 
 FORM_PAGE = """<!doctype html>
@@ -159,9 +152,9 @@ def change_password():
     if new != request.form.get("new_password2", ""):
         return page("两次输入的新密码不一致", status=400)
     try:
-        with write_session(_engine()) as s:  # a wrong old password is committed (counts towards lockout)
+        with context.write() as s:  # a wrong old password is committed (counts towards lockout)
             user = auth.get_user(s, current_user.id)
-            auth.change_password(s, user, request.form.get("old_password", ""), new, ip=_client_ip())
+            auth.change_password(s, user, request.form.get("old_password", ""), new, ip=client_ip())
             auth.revoke_sessions(s, user.id)  # other sessions (another browser, a stolen cookie) end
     except auth.AuthError as exc:
         return page(str(exc), status=400)
@@ -175,11 +168,11 @@ def login():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     try:
-        with write_session(_engine()) as s:  # a refusal is committed (and audited) by authenticate
+        with context.write() as s:  # a refusal is committed (and audited) by authenticate
             wait = _ip_throttle(s, username)
             if wait:
-                return _throttled_page(wait, username)  # audited; write_session commits it
-            user = auth.authenticate(s, username, password, ip=_client_ip())
+                return _throttled_page(wait, username)  # audited; context.write() commits it
+            user = auth.authenticate(s, username, password, ip=client_ip())
             signed_in = SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user))
     except auth.AccountLocked as exc:
         return _login_page(str(exc), 429, username)
@@ -206,7 +199,7 @@ def _ip_throttle(s, username: str) -> int:
     config = current_app.config
     limit = config.get("LOGIN_IP_MAX_FAILURES", auth.IP_MAX_FAILURES)
     minutes = config.get("LOGIN_IP_WINDOW_MINUTES", auth.IP_WINDOW_MINUTES)
-    ip, now = _client_ip(), dt.datetime.now().replace(microsecond=0)
+    ip, now = client_ip(), dt.datetime.now().replace(microsecond=0)
     failures, oldest = auth.recent_login_failures(s, ip, now=now, minutes=minutes)
     if failures < limit:
         return 0
@@ -225,9 +218,9 @@ def _throttled_page(minutes: int, username: str) -> Response:
 
 def logout():
     if current_user.is_authenticated:
-        with write_session(_engine()) as s:
+        with context.write() as s:
             auth.revoke_sessions(s, current_user.id)  # a copy of this session's cookie dies with it
-            auth.audit(s, current_user.username, "logout", ip=_client_ip())
+            auth.audit(s, current_user.username, "logout", ip=client_ip())
     logout_user()
     session.clear()
     return redirect("/login")
@@ -260,15 +253,15 @@ def _audit_anonymous(path: str) -> None:
     body = request.get_json(silent=True) if path == "/_dash-update-component" else None
     output = body.get("output") if isinstance(body, dict) and isinstance(body.get("output"), str) else ""
     what = f"{request.method} {path}" + (f" → {output[:200]}" if output else "")
-    ip, now = _client_ip(), dt.datetime.now().replace(microsecond=0)
-    key = (id(_engine()), ip, what)
+    ip, now = client_ip(), dt.datetime.now().replace(microsecond=0)
+    key = (id(context.engine()), ip, what)
     last = _ANONYMOUS_SEEN.get(key)
     if last is not None and now - last < dt.timedelta(minutes=1):
         return
     if len(_ANONYMOUS_SEEN) > 10_000:
         _ANONYMOUS_SEEN.clear()
     _ANONYMOUS_SEEN[key] = now
-    with write_session(_engine()) as s:
+    with context.write() as s:
         auth.audit(s, "", "forbidden", f"未登录：{what}", ip=ip, now=now)
 
 

@@ -17,13 +17,14 @@ from flask import Flask, Response, abort, current_app, flash, redirect, render_t
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.data import session
-from dashboard.http.auth import _client_ip, has_role, require_role
+from dashboard import context
+from dashboard.context import client_ip, session
+from dashboard.http.auth import has_role, require_role
 from db.accounts.auth import ROLES
 from db.cases import files
 from db.cases import typical as cases
-from db.engine import write_session
 from db.models.cases import SUMMARY_KINDS
+from domain.errors import UserError
 
 SUMMARIES_PATH = "/summaries"
 UPLOAD_PATH = "/summaries/upload"
@@ -147,12 +148,12 @@ def upload_summary():
     if problem:
         return _upload_page(problem, 400, **again)
     try:
-        with write_session(current_app.extensions["jizhong_engine"]) as s:
+        with context.write() as s:
             for upload in uploads:
                 cases.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
                                        actor=current_user.username, directory=upload_dir(), limits=lim,
-                                       ip=_client_ip())
-    except (files.FileRejected, cases.CaseError) as exc:
+                                       ip=client_ip())
+    except UserError as exc:  # FileRejected, CaseError
         return _upload_page(f"{exc.message}。本次上传未保存任何文件。", 400, **again)
     names = "、".join(files.display_name(u.filename) for u in uploads)
     flash(f"已上传{SUMMARY_KINDS[kind]}：{names}", FLASH_OK)

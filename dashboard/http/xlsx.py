@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, request
 from flask_login import current_user
 
-from dashboard.data import session
-from dashboard.http.auth import _client_ip, require_role
+from dashboard import context
+from dashboard.context import client_ip, session
+from dashboard.http.auth import require_role
 from db.accounts import auth
-from db.engine import write_session
 from db.submission.xlsx_import import default_campaign_id, unit_name
 from db.submission.xlsx_template import XLSX_MIME, download_name, template_bytes
 
@@ -32,8 +32,8 @@ def _error(message: str, status: int) -> Response:
 
 
 def _forbidden(unit: str) -> None:
-    with write_session(current_app.extensions["jizhong_engine"]) as s:
-        auth.audit(s, current_user.username, "forbidden", f"{TEMPLATE_URL} 单位 {unit[:40]}", ip=_client_ip())
+    with context.write() as s:
+        auth.audit(s, current_user.username, "forbidden", f"{TEMPLATE_URL} 单位 {unit[:40]}", ip=client_ip())
     abort(403)
 
 

@@ -33,7 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from db.clock import now as _now
 from db.models import ApiToken, AuditEvent, Campaign, Report, SessionRevocation, Unit, User
+from domain.errors import UserError
 
 ROLES = ("leader", "reporter", "admin")
 ROLE_LABELS = {"leader": "领导", "reporter": "县区填报员", "admin": "管理员"}
@@ -50,7 +52,7 @@ LOCKED = f"登录失败次数过多，账户已锁定，请 {LOCK_MINUTES} 分�
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-class AuthError(Exception):
+class AuthError(UserError):
     """A refused login, password change, account or token operation. `message` is Chinese, for the user."""
 
     def __init__(self, message: str):
@@ -61,10 +63,6 @@ class AuthError(Exception):
 class AccountLocked(AuthError):
     def __init__(self, message: str = LOCKED):
         super().__init__(message)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 # --- passwords -------------------------------------------------------------------------------------

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.models import Campaign, CampaignThreshold, Report, Unit, UnitCampaign
+from domain.errors import UserError
 
 
-class AdminError(Exception):
+class AdminError(UserError):
     """A refused admin change. `messages` are Chinese, one per problem, each saying where."""
 
     def __init__(self, messages: str | Sequence[str]):
@@ -42,9 +43,7 @@ class AdminError(Exception):
         return "；".join(self.messages)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
+from db.clock import now as _now  # noqa: E402 - one clock for every writer
 
 # --- campaigns -------------------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import ROOT
 from db.models.cases import StoredFile
+from domain.errors import UserError
 
 MB = 1024 * 1024
 DEFAULT_DIR = ROOT / "instance" / "uploads"
@@ -67,7 +68,7 @@ _STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}(\.thumb)?\.(jpg|jpeg|png|mp4|pd
 _SESSION_KEY = "jizhong_new_files"
 
 
-class FileRejected(Exception):
+class FileRejected(UserError):
     """An upload that is not accepted. `message` is Chinese and names the file."""
 
     def __init__(self, message: str):

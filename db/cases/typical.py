@@ -29,6 +29,7 @@ from db.accounts.auth import audit
 from db.cases import files
 from db.models import Campaign, Unit
 from db.models.cases import LEVELS, STAGES, SUMMARY_KINDS, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
+from domain.errors import UserError
 
 # Cases that count towards the yearly 典型培育目标: new ones. Older cases under 跟踪服务 do not.
 NEW_STAGES = ("cultivating", "selected")
@@ -39,7 +40,7 @@ MAX_TITLE = 100
 MAX_SUMMARY = 5000
 
 
-class CaseError(Exception):
+class CaseError(UserError):
     """A refused case or summary operation. `message` is Chinese, for the user."""
 
     def __init__(self, message: str):
@@ -47,9 +48,7 @@ class CaseError(Exception):
         self.message = message
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
+from db.clock import now as _now  # noqa: E402 - one clock for every writer
 
 # --- pure rules -----------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from db.admin import presets
 from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
 from db.submission import store
+from domain.errors import UserError
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
 from domain.validation import Submission
 
@@ -126,7 +127,7 @@ GIVEN = (
 )
 
 
-class DemoError(Exception):
+class DemoError(UserError):
     """The demo cannot be built or reset (message in Chinese)."""
 
 

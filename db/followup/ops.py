@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
+from db.clock import now as _now
 from db.models import Campaign, Unit, UnitCampaign
 from db.models.followup import (
     EvalDimension,
@@ -29,11 +30,6 @@ from db.models.followup import (
 )
 from domain import followup as rules
 from domain.followup import ActionError
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
 
 # --- units -----------------------------------------------------------------------------------------
 

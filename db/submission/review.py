@@ -25,9 +25,11 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, aliased
 
 from db.accounts import auth
+from db.clock import now as _now
 from db.models import Campaign, Report, Unit
 from db.models.review import ACCEPTED, RETURNED, ApiRequest, ReportReview
 from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"
+from domain.errors import UserError
 
 PENDING = "pending"
 SUPERSEDED = "superseded"  # history only: an older version nobody reviewed before it was corrected
@@ -37,16 +39,12 @@ MAX_COMMENT = 1000
 _Outer = aliased(Report, name="outer_report")
 
 
-class ReviewError(Exception):
+class ReviewError(UserError):
     """A refused review. `message` is Chinese, for the user."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 def _day(day: dt.date) -> str:

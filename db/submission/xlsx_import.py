@@ -36,6 +36,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db.models import Campaign, Unit
+from domain.errors import UserError
 from domain.measures import INDUSTRY, LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, REGIONAL, SINGLE, STAGES
 from domain.validation import Context, Issue, Submission, SubmissionRefused, parse_count, validate
 
@@ -65,7 +66,7 @@ class CellIssue:
     line: str | None = None  # a kind of domain.measures.LINE_KINDS, "total", or None
 
 
-class WorkbookRefused(Exception):
+class WorkbookRefused(UserError):
     """The workbook cannot be imported; `issues` says every reason found."""
 
     def __init__(self, issues: list[CellIssue]):
