@@ -13,7 +13,8 @@ from dashboard import ids
 from dashboard.data import session
 from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import admin_targets as page
-from db.admin.ops import AdminError, check_targets, save_targets, target_rows
+from db.admin.common import AdminError
+from db.admin.targets import check_targets, save_targets, target_rows
 from db.engine import write_session
 
 

@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
 from db.accounts.queries import admin_campaigns
-from db.admin.ops import THRESHOLD_FIELDS, pace_text
+from db.admin.campaigns import THRESHOLD_FIELDS, pace_text
 
 NEW = "new"  # the campaign picker's "create a new campaign" choice
 __all__ = ["forbidden", "layout"]

@@ -11,7 +11,7 @@ from dashboard import ids
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav, table
 from db.accounts.queries import admin_units
-from db.admin.ops import MAX_IMPORT_BYTES, UNIT_KINDS, ImportPlan
+from db.admin.units import MAX_IMPORT_BYTES, UNIT_KINDS, ImportPlan
 
 NEW = "new"
 __all__ = ["forbidden", "layout"]

@@ -156,7 +156,7 @@ class DemoSummary:
 #   build(session, campaign, seed) -> None   called after the demo reports are stored, same transaction
 #   delete(session, campaign_id) -> None     called by --reset before the demo campaign is deleted;
 #                                            use append_only_lifted(session, tables) for append-only tables
-DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo.cases", "db.snapshots", "db.submission.review", "db.admin.ops", "db.demo.followup", "db.demo.snapshots",)
+DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo.cases", "db.snapshots", "db.submission.review", "db.demo.admin", "db.demo.followup", "db.demo.snapshots",)
 
 
 def _extensions():

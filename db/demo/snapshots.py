@@ -33,7 +33,7 @@ MEETINGS: tuple[tuple[str, dt.date, dt.datetime, str], ...] = (
 
 def build(session: Session, campaign: Campaign, seed: int) -> None:  # noqa: ARG001 - figures come from the reports
     """Take the two meeting snapshots of the freshly built demo campaign."""
-    from db.admin.ops import threshold_overrides
+    from db.admin.campaigns import threshold_overrides
     from domain.lagging import Thresholds
 
     thresholds = Thresholds(**threshold_overrides(session, campaign.id))
