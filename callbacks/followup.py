@@ -21,7 +21,10 @@ from dashboard.http.auth import _client_ip, require_role
 from dashboard.pages import evaluation, instructors, supervision
 from dashboard.state import coerce, compose, parse
 from db.engine import write_session
-from db.followup import ops as action
+from db.followup import common as followup_db
+from db.followup import evaluation as evaluation_db
+from db.followup import instructors as instructors_db
+from db.followup import supervision as supervision_db
 from domain.followup import ActionError
 
 VIEWERS = ("leader", "reporter", "admin")
@@ -145,7 +148,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
     )
     @require_role(*WRITERS)
     def add_instructor(_clicks, campaign, unit, name, phone, since, saved):
-        ok, value = _write(action.add_instructor, _campaign(campaign), _unit(unit), name, phone, since, **_who())
+        ok, value = _write(instructors_db.add_instructor, _campaign(campaign), _unit(unit), name, phone, since, **_who())
         if not ok:
             return result(False, value), no_update, no_update, no_update
         return result(True, f"已登记专职指导员 {str(name).strip()}"), _bump(saved), "", ""
@@ -163,7 +166,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
     @require_role("admin")
     def set_required(_clicks, campaign, unit, required, saved):
         who = _who()
-        ok, value = _write(action.set_required, _campaign(campaign), str(unit or ""), required, actor=who["actor"],
+        ok, value = _write(instructors_db.set_required, _campaign(campaign), str(unit or ""), required, actor=who["actor"],
                            ip=who["ip"])
         if not ok:
             return result(False, value), no_update
@@ -181,7 +184,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
         if not code or cid is None:
             return [], None
         with session() as s:
-            people = action.roster(s, cid, code)
+            people = instructors_db.roster(s, cid, code)
         return [{"label": p["name"], "value": p["id"]} for p in people if p["left_on"] is None], None
 
     @app.callback(
@@ -202,7 +205,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
     )
     @require_role(*WRITERS)
     def add_log(_clicks, campaign, unit, who, day, activity, enterprise, note, saved):
-        ok, value = _write(action.add_work_log, _campaign(campaign), _unit(unit), day, activity, enterprise, note, who,
+        ok, value = _write(instructors_db.add_work_log, _campaign(campaign), _unit(unit), day, activity, enterprise, note, who,
                            **_who())
         if not ok:
             return result(False, value), no_update, no_update, no_update
@@ -222,7 +225,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
             raise PreventUpdate
         import datetime as dt
 
-        ok, value = _write(action.remove_instructor, ctx.triggered_id["index"], dt.date.today(), **_who())
+        ok, value = _write(instructors_db.remove_instructor, ctx.triggered_id["index"], dt.date.today(), **_who())
         return result(ok, "已移出在岗名册" if ok else value), _bump(saved) if ok else no_update
 
     # --- 实效评价 ------------------------------------------------------------------------------------
@@ -254,11 +257,11 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
             rows.append({"id": dim_id if isinstance(dim_id, int) else None, "name": name, "weight": weight,
                          "scale_max": scale, "active": bool(_at(actives, k))})
         who = _who()
-        ok, value = _write(action.save_scheme, _campaign(campaign), rows, actor=who["actor"], ip=who["ip"])
+        ok, value = _write(evaluation_db.save_scheme, _campaign(campaign), rows, actor=who["actor"], ip=who["ip"])
         if not ok:
             return result(False, value), no_update, no_update, no_update, no_update
         with session() as s:
-            units = action.units(s, _campaign(campaign))
+            units = followup_db.units(s, _campaign(campaign))
         options = [{"label": d["name"], "value": d["id"]} for d in value if d["active"]]
         return (result(True, f"已保存评价方案（{len(value)} 个维度）"), evaluation.scheme_editor(value),
                 evaluation.score_form(units, value), options, _bump(saved))
@@ -280,7 +283,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
     def add_scores(_clicks, campaign, unit, enterprise, day, values, score_ids, saved):
         scores = {i.get("index"): v for i, v in zip(score_ids or [], values or [], strict=False) if isinstance(i, dict)}
         who = _who()
-        ok, value = _write(action.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise,
+        ok, value = _write(evaluation_db.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise,
                            actor=who["actor"], ip=who["ip"])
         if not ok:
             return result(False, value), no_update
@@ -307,7 +310,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
     def add_refusal(_clicks, campaign, unit, enterprise, kind, found, deadline, description, intervention, saved):
         fields = {"enterprise": enterprise, "kind": kind, "occurred_on": found, "deadline": deadline,
                   "description": description, "intervention": intervention}
-        ok, value = _write(action.add_refusal, _campaign(campaign), _unit(unit), fields, **_who())
+        ok, value = _write(supervision_db.add_refusal, _campaign(campaign), _unit(unit), fields, **_who())
         if not ok:
             return result(False, value), no_update
         return result(True, f"已登记案件：{str(enterprise).strip()}（督促整改）"), _bump(saved)
@@ -326,7 +329,7 @@ def register(app) -> None:  # noqa: C901 - one flat list of thin callbacks
         case_id, _, code = str(ctx.triggered_id.get("index", "")).partition("|")
         if not case_id.isdigit() or code not in supervision.STATUS_BY_CODE:
             return result(False, "案件编号或状态无效"), no_update
-        ok, value = _write(action.set_refusal_status, int(case_id), supervision.STATUS_BY_CODE[code], **_who())
+        ok, value = _write(supervision_db.set_refusal_status, int(case_id), supervision.STATUS_BY_CODE[code], **_who())
         return result(ok, f"案件已改为“{value}”" if ok else value), _bump(saved) if ok else no_update
 
 

@@ -220,9 +220,9 @@ def _optional(module: str, function: str):
 
 def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dict], dict]:
     """(panel rows, active dimensions, raw inputs) for one campaign and date."""
-    from db.followup import ops as action
+    from db.followup import overview as overview_db
 
-    data = action.overview_inputs(s, campaign_id, as_of)
+    data = overview_db.overview_inputs(s, campaign_id, as_of)
     case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.typical", "summary_status")
     dims = data["dims"]
     rows = rules.panel_rows(
@@ -250,11 +250,11 @@ def overview_section(campaign_id: int, as_of: dt.date, search: str = "") -> html
 def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "") -> html.Div:
     """What the district page places for one unit: staffing, activity, radar, open refusal cases."""
     from dashboard.data import session
-    from db.followup import ops as action
+    from db.followup import supervision as supervision_db
 
     with session() as s:
         rows, dims, data = load_rows(s, campaign_id, as_of)
-        cases = action.refusal_cases(s, campaign_id, code)
+        cases = supervision_db.refusal_cases(s, campaign_id, code)
     row = next((r for r in rows if r["code"] == code), None)
     dim_ids = [d["id"] for d in dims]
     profile = data["profiles"].get(code)

@@ -142,7 +142,7 @@ def save_baselines(session: Session, campaign_id: int, rows: Sequence[dict], *, 
 
 # field -> column label. Stored in case_target (db/models/cases.py) and instructor_quota (db/models/followup.py).
 UNIT_TARGET_FIELDS = {"case_target": "典型培育目标", "instructors_required": "应配专职指导员"}
-MAX_UNIT_TARGET = 999  # as db.followup.ops.set_required allows
+MAX_UNIT_TARGET = 999  # as db.followup.instructors.set_required allows
 
 
 @dataclass(frozen=True)
@@ -219,11 +219,11 @@ def save_targets(session: Session, campaign_id: int, rows: Sequence[dict], *, ac
     """Check the whole grid against what is stored now and write every change, all or nothing.
 
     Baselines are written by save_baselines (audited `baseline.update`), 应配专职指导员 by
-    db.followup.ops.set_required (one `instructor.quota` audit row per unit, as on the action pages), and
+    db.followup.instructors.set_required (one `instructor.quota` audit row per unit, as on the action pages), and
     典型培育目标 through db.cases.typical.set_target with one `case.target` audit row listing the units.
     """
     from db.cases import typical as cases
-    from db.followup import ops as action
+    from db.followup import instructors as instructors_db
     from domain.followup import ActionError
 
     campaign = session.get(Campaign, campaign_id)
@@ -244,7 +244,7 @@ def save_targets(session: Session, campaign_id: int, rows: Sequence[dict], *, ac
     for change in changes:
         if change.field == "instructors_required":
             try:
-                action.set_required(session, campaign_id, change.code, change.new, actor=actor, ip=ip)
+                instructors_db.set_required(session, campaign_id, change.code, change.new, actor=actor, ip=ip)
             except ActionError as exc:  # checked above; a second line, raised inside the transaction
                 raise AdminError(f"{change.name}（{change.code}）“应配专职指导员”：{exc}") from exc
     session.flush()
