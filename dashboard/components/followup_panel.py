@@ -223,7 +223,7 @@ def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dic
     from db.followup import overview as overview_db
 
     data = overview_db.overview_inputs(s, campaign_id, as_of)
-    case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.typical", "summary_status")
+    case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.summaries", "summary_status")
     dims = data["dims"]
     rows = rules.panel_rows(
         data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],

@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from dashboard.data import session
 from dashboard.http.auth import _client_ip, has_role, require_role
 from db.accounts.auth import ROLES
-from db.cases import files
+from db.cases import files, summaries
 from db.cases import typical as cases
 from db.engine import write_session
 from db.models.cases import SUMMARY_KINDS
@@ -136,7 +136,7 @@ def upload_summary():
         problem = "请选择行动"
     elif not unit:
         problem = "请选择单位"
-    elif not cases.can_upload_summary(current_user.role, current_user.unit_code, unit):
+    elif not summaries.can_upload_summary(current_user.role, current_user.unit_code, unit):
         problem = "只能为本单位上传总结材料"
     elif kind not in SUMMARY_KINDS:
         problem = "请选择材料类别：书面总结 或 图片/影像资料"
@@ -149,7 +149,7 @@ def upload_summary():
     try:
         with write_session(current_app.extensions["jizhong_engine"]) as s:
             for upload in uploads:
-                cases.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
+                summaries.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
                                        actor=current_user.username, directory=upload_dir(), limits=lim,
                                        ip=_client_ip())
     except (files.FileRejected, cases.CaseError) as exc:
