@@ -2,7 +2,7 @@
 
 Blank threshold fields mean "the default" (the app's LAGGING config over dashboard.lagging's
 defaults): the placeholders show it. Writes happen in callbacks/admin_campaigns.py through
-db/admin/ops.py; the builders here are pure.
+db/admin/campaigns.py; the builders here are pure.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Admin `/admin/units`: the unit list; add or edit one unit; import another city's list from a file
 (JSON like db/presets/linyi.json, or .xlsx/.csv with 代码/名称/类型/上级代码/行政区划代码): preview first,
-then apply, all or nothing. Writes in callbacks/admin_units.py through db/admin/ops.py.
+then apply, all or nothing. Writes in callbacks/admin_units.py through db/admin/units.py.
 """
 
 from __future__ import annotations
