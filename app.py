@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Dash:
     context.install(server, make_engine(settings["DATABASE_URL"]))
     init_auth(server)
 
-    # Background callbacks (exports, issue 7) run outside the request: on DiskCache under instance/jobs
+    # Background callbacks (exports) run outside the request: on DiskCache under instance/jobs
     # locally, on Celery + Redis when CELERY_BROKER_URL is set (see callbacks/snapshots.py).
     from callbacks.snapshots import background_manager
 

@@ -15,14 +15,14 @@ from dashboard.http.auth import require_role
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_campaigns as page
 from db.accounts.queries import admin_campaigns
-from db.admin.ops import (
+from db.admin.campaigns import (
     THRESHOLD_FIELDS,
-    AdminError,
     create_campaign,
     set_thresholds,
     threshold_overrides,
     update_campaign,
 )
+from db.admin.common import AdminError
 
 DATE_IDS = {"window_start": ids.AD_CAMP_START, "window_end": ids.AD_CAMP_END, "cutoff_date": ids.AD_CAMP_CUTOFF,
             "deadline": ids.AD_CAMP_DEADLINE}

@@ -11,7 +11,8 @@ from dashboard import context, ids
 from dashboard.context import actor, session
 from dashboard.http.auth import require_role
 from dashboard.pages import admin_targets as page
-from db.admin.ops import AdminError, check_targets, save_targets, target_rows
+from db.admin.common import AdminError
+from db.admin.targets import check_targets, save_targets, target_rows
 
 
 def _campaign_id(value) -> int | None:

@@ -19,7 +19,8 @@ from dashboard.http.auth import require_role
 from dashboard.pages import admin as admin_page
 from dashboard.pages import admin_units as page
 from db.accounts.queries import admin_units
-from db.admin.ops import AdminError, apply_import, parse_unit_file, plan_import, save_unit
+from db.admin.common import AdminError
+from db.admin.units import apply_import, parse_unit_file, plan_import, save_unit
 
 
 def decode_upload(contents: object, filename: object) -> tuple[str, bytes]:

@@ -17,14 +17,8 @@ from sqlalchemy import Engine
 
 from db.engine import read_session
 from db.migrate import upgrade
-from db.submission.xlsx_import import (
-    MAX_UPLOAD_BYTES,
-    CellIssue,
-    WorkbookRefused,
-    human_size,
-    import_workbook,
-    unit_name,
-)
+from db.submission.xlsx_container import MAX_UPLOAD_BYTES, CellIssue, WorkbookRefused, human_size
+from db.submission.xlsx_submission import import_workbook, unit_name
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 from domain.validation import fmt_date, parse_count
 

@@ -44,7 +44,7 @@ def thresholds(campaign: dict | int | None = None):
     Read once per request and campaign (a page asks several times while it renders)."""
     from flask import g
 
-    from db.admin.ops import threshold_overrides
+    from db.admin.campaigns import threshold_overrides
     from domain.lagging import Thresholds
 
     settings = dict(current_app.config.get("LAGGING", {}))

@@ -239,7 +239,7 @@ AD_CAMP_END = "ad-camp-end"
 AD_CAMP_CUTOFF = "ad-camp-cutoff"
 AD_CAMP_DEADLINE = "ad-camp-deadline"
 AD_CAMP_COPY = "ad-camp-copy"
-AD_CAMP_TH = {  # lagging thresholds of the chosen campaign, by db.admin.ops.THRESHOLD_FIELDS key (+ "pace")
+AD_CAMP_TH = {  # lagging thresholds of the chosen campaign, by db.admin.campaigns.THRESHOLD_FIELDS key (+ "pace")
     "pace_gap_points": "ad-th-pace-gap",
     "filing_gap_points": "ad-th-filing-gap",
     "stale_days": "ad-th-stale-days",

@@ -304,20 +304,3 @@ def compare(a: dict, b: dict) -> dict:
         "stopped": [brief(a_lag[c]) for c in a_lag if c not in b_lag],
         "still": [brief(b_lag[c]) for c in b_lag if c in a_lag],
     }
-
-
-# ---------------------------------------------------------------- demo extension (db.demo.DEMO_EXTENSIONS)
-
-
-def build(session: Session, campaign, seed: int) -> None:  # noqa: ARG001 - the demo makes no snapshot itself
-    """The demo takes no snapshot: leaders take them (and the tests do)."""
-
-
-def delete(session: Session, campaign_id: int) -> None:
-    """`python -m db demo --reset`: delete the demo campaign's snapshots (append-only lifted for it)."""
-    from sqlalchemy import delete as sql_delete
-
-    from db.demo import append_only_lifted
-
-    with append_only_lifted(session, ("snapshot",)):
-        session.execute(sql_delete(Snapshot).where(Snapshot.campaign_id == campaign_id))

@@ -1,4 +1,4 @@
-"""Small pure pieces shared by the /instructors, /evaluation and /supervision pages (issue 6): the
+"""Small pure pieces shared by the /instructors, /evaluation and /supervision pages: the
 `?unit=` filter in the query string, form fields, result lines, the unit picker of an entry form."""
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ class Scope:
 
 def scope(s, campaign_id: int | None, date: dt.date | None, unit: str | None) -> Scope | None:
     from dashboard.data import resolve
-    from db.followup import ops as action
+    from db.followup import common as followup_db
 
     ctx = resolve(s, campaign_id, date)
     if ctx.campaign is None:
         return None
     cid = ctx.campaign["id"]
-    units = action.units(s, cid)
+    units = followup_db.units(s, cid)
     return Scope(ctx.campaign, cid, ctx.as_of or dt.date.today(), units, unit if any(u["code"] == unit for u in units) else None)
 
 

@@ -1,4 +1,4 @@
-"""The overview's action panel (issue 6): per unit, its 典型, whether its 专职指导员 are staffed and
+"""The overview's action panel: per unit, its 典型, whether its 专职指导员 are staffed and
 active, its 实效评价 profile, its open refusal cases and whether its summary is in; every cell links to
 the page that explains it, filtered to that unit. Also the district page's section for one unit.
 
@@ -220,10 +220,10 @@ def _optional(module: str, function: str):
 
 def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dict], dict]:
     """(panel rows, active dimensions, raw inputs) for one campaign and date."""
-    from db.followup import ops as action
+    from db.followup import overview as overview_db
 
-    data = action.overview_inputs(s, campaign_id, as_of)
-    case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.typical", "summary_status")
+    data = overview_db.overview_inputs(s, campaign_id, as_of)
+    case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.summaries", "summary_status")
     dims = data["dims"]
     rows = rules.panel_rows(
         data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
@@ -250,11 +250,11 @@ def overview_section(campaign_id: int, as_of: dt.date, search: str = "") -> html
 def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "") -> html.Div:
     """What the district page places for one unit: staffing, activity, radar, open refusal cases."""
     from dashboard.data import session
-    from db.followup import ops as action
+    from db.followup import supervision as supervision_db
 
     with session() as s:
         rows, dims, data = load_rows(s, campaign_id, as_of)
-        cases = action.refusal_cases(s, campaign_id, code)
+        cases = supervision_db.refusal_cases(s, campaign_id, code)
     row = next((r for r in rows if r["code"] == code), None)
     dim_ids = [d["id"] for d in dims]
     profile = data["profiles"].get(code)

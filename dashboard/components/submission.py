@@ -209,7 +209,7 @@ def issue_list(errors: Sequence[Issue], warnings: Sequence[Issue] = ()) -> html.
 def cell_issue_table(cell_issues: Sequence[Any], title: str = "") -> html.Div:
     """Problems found in an uploaded workbook: 工作表 / 单元格 / 字段 / 问题, one row each.
 
-    Items need `sheet`, `cell`, `field` and `message` (db.submission.xlsx_import.CellIssue); field may be a
+    Items need `sheet`, `cell`, `field` and `message` (db.submission.xlsx_container.CellIssue); field may be a
     measure name, a header field name or already a Chinese label."""
     rows = [
         html.Tr([html.Td(i.sheet or "—"), html.Td(i.cell or "—", className="su-cell-ref"),

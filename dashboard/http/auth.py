@@ -27,7 +27,7 @@ from db.accounts import auth
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 JSON_PREFIXES = ("/_dash-", "/api/", "/geo/")
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
-TOKEN_ROUTES = {("POST", "/api/v1/reports"), ("GET", "/api/v1/openapi.json")}  # issue 5: dashboard/http/api.py
+TOKEN_ROUTES = {("POST", "/api/v1/reports"), ("GET", "/api/v1/openapi.json")}  # dashboard/http/api.py
 
 
 class SessionUser(UserMixin):
@@ -231,7 +231,7 @@ def _gate():
     path = request.path
     if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
         return None
-    # Issue 5: these exact paths authenticate a bearer token themselves (dashboard/http/api.py) and answer
+    # These exact paths authenticate a bearer token themselves (dashboard/http/api.py) and answer
     # 401 in the API's own error format, with WWW-Authenticate, when it is missing or invalid.
     if (request.method, path) in TOKEN_ROUTES:
         return None

@@ -1,4 +1,4 @@
-"""Uploaded files over HTTP (issue 6): serving them to signed-in users, and the summary upload form.
+"""Uploaded files over HTTP: serving them to signed-in users, and the summary upload form.
 
 - GET /files/<id> and /files/<id>/thumb: looked up by id in the database and sent from the upload
   directory by their stored (random) name, never by a name from the request. Correct content type,
@@ -21,7 +21,7 @@ from dashboard import context
 from dashboard.context import client_ip, session
 from dashboard.http.auth import has_role, require_role
 from db.accounts.auth import ROLES
-from db.cases import files
+from db.cases import files, summaries
 from db.cases import typical as cases
 from db.models.cases import SUMMARY_KINDS
 from domain.errors import UserError
@@ -137,7 +137,7 @@ def upload_summary():
         problem = "请选择行动"
     elif not unit:
         problem = "请选择单位"
-    elif not cases.can_upload_summary(current_user.role, current_user.unit_code, unit):
+    elif not summaries.can_upload_summary(current_user.role, current_user.unit_code, unit):
         problem = "只能为本单位上传总结材料"
     elif kind not in SUMMARY_KINDS:
         problem = "请选择材料类别：书面总结 或 图片/影像资料"
@@ -150,7 +150,7 @@ def upload_summary():
     try:
         with context.write() as s:
             for upload in uploads:
-                cases.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
+                summaries.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
                                        actor=current_user.username, directory=upload_dir(), limits=lim,
                                        ip=client_ip())
     except UserError as exc:  # FileRejected, CaseError

@@ -29,9 +29,9 @@ def boundaries() -> dict:
 
 
 def register(server: Flask) -> None:
-    files_routes.register(server)  # issue 6: /files/<id>[/thumb], POST /summaries/upload
-    api.register(server)  # issue 5: POST /api/v1/reports (bearer token), GET /api/v1/openapi.json
-    xlsx_routes.register(server)  # issue 5: GET /submit/template.xlsx (the attachment, prefilled)
+    files_routes.register(server)  # /files/<id>[/thumb], POST /summaries/upload
+    api.register(server)  # POST /api/v1/reports (bearer token), GET /api/v1/openapi.json
+    xlsx_routes.register(server)  # GET /submit/template.xlsx (the attachment, prefilled)
 
     @server.get(GEOJSON_URL)
     def districts_geojson():

@@ -16,7 +16,7 @@ from dashboard import context
 from dashboard.context import client_ip, session
 from dashboard.http.auth import require_role
 from db.accounts import auth
-from db.submission.xlsx_import import default_campaign_id, unit_name
+from db.submission.xlsx_submission import default_campaign_id, unit_name
 from db.submission.xlsx_template import XLSX_MIME, download_name, template_bytes
 
 TEMPLATE_URL = "/submit/template.xlsx"

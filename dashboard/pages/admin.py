@@ -6,7 +6,7 @@ Its sub-pages (`SECTIONS`, one sub-navigation): /admin/campaigns (admin_campaign
 
 The router shows `forbidden()` to everyone else, and `layout()` checks again, so no code path
 renders account data for a non-admin. Writes happen in callbacks/admin*.py through db/accounts/auth.py and
-db/admin/ops.py; the table builders here are pure (rows in, components out).
+db/admin/ (campaigns, units, targets); the table builders here are pure (rows in, components out).
 """
 
 from __future__ import annotations

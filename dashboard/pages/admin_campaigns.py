@@ -2,7 +2,7 @@
 
 Blank threshold fields mean "the default" (the app's LAGGING config over dashboard.lagging's
 defaults): the placeholders show it. Writes happen in callbacks/admin_campaigns.py through
-db/admin/ops.py; the builders here are pure.
+db/admin/campaigns.py; the builders here are pure.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dashboard import ids
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
 from db.accounts.queries import admin_campaigns
-from db.admin.ops import THRESHOLD_FIELDS, pace_text
+from db.admin.campaigns import THRESHOLD_FIELDS, pace_text
 from domain.metrics import label as metric_label
 
 NEW = "new"  # the campaign picker's "create a new campaign" choice

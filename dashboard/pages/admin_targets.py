@@ -1,7 +1,7 @@
 """Admin `/admin/targets`: each unit's baseline (辖区企业数、职工数) and targets in one campaign, plus its
 yearly 典型培育目标 and the number of 专职指导员 it must have, in one editable grid. Edits are previewed
 (changes and problems, each naming unit and column), then saved all at once; the server checks
-everything again (db.admin.ops.check_targets / save_targets).
+everything again (db.admin.targets.check_targets / save_targets).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav
-from db.admin.ops import BASELINE_FIELDS, UNIT_TARGET_FIELDS, BaselineChange, UnitTargetChange
+from db.admin.targets import BASELINE_FIELDS, UNIT_TARGET_FIELDS, BaselineChange, UnitTargetChange
 
 __all__ = ["forbidden", "layout"]
 
@@ -30,7 +30,7 @@ def grid_columns() -> list[dict]:
 
 
 def grid_rows(rows: list[dict]) -> list[dict]:
-    """db.admin.ops.target_rows as grid rows (missing figures blank)."""
+    """db.admin.targets.target_rows as grid rows (missing figures blank)."""
     return [{k: r.get(k) for k in ("code", "name", "kind", *BASELINE_FIELDS, *UNIT_TARGET_FIELDS)} for r in rows]
 
 
@@ -58,7 +58,7 @@ def layout(state=None):
     from dashboard.data import session
     from dashboard.pages.admin_campaigns import campaign_options
     from db.accounts.queries import admin_campaigns
-    from db.admin.ops import target_rows
+    from db.admin.targets import target_rows
 
     with session() as s:
         campaigns = admin_campaigns(s)

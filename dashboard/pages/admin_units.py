@@ -1,6 +1,6 @@
 """Admin `/admin/units`: the unit list; add or edit one unit; import another city's list from a file
 (JSON like db/presets/linyi.json, or .xlsx/.csv with 代码/名称/类型/上级代码/行政区划代码): preview first,
-then apply, all or nothing. Writes in callbacks/admin_units.py through db/admin/ops.py.
+then apply, all or nothing. Writes in callbacks/admin_units.py through db/admin/units.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dashboard import ids
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav, table
 from db.accounts.queries import admin_units
-from db.admin.ops import MAX_IMPORT_BYTES, UNIT_KINDS, ImportPlan
+from db.admin.units import MAX_IMPORT_BYTES, UNIT_KINDS, ImportPlan
 
 NEW = "new"
 __all__ = ["forbidden", "layout"]

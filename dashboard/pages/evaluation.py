@@ -16,7 +16,8 @@ from dashboard.components.followup_forms import entry_unit, field, scope, tabs, 
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
 from dashboard.figures import followup as action_figures
-from db.followup import ops as action
+from db.followup import common as followup_db
+from db.followup import evaluation as evaluation_db
 from domain import followup as rules
 
 
@@ -158,10 +159,10 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, trend_
         if sc is None:
             return None
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        all_dims = action.dimensions(s, cid)
+        all_dims = evaluation_db.dimensions(s, cid)
         dims = [d for d in all_dims if d["active"]]
-        evals = rules.group_scores(action.score_rows(s, cid, as_of))
-        recent = action.evaluations(s, cid, unit)
+        evals = rules.group_scores(evaluation_db.score_rows(s, cid, as_of))
+        recent = evaluation_db.evaluations(s, cid, unit)
     dim_ids = [d["id"] for d in dims]
     profiles = rules.unit_profiles(evals, dim_ids)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "dims": dims, "all_dims": all_dims,
@@ -182,8 +183,8 @@ def layout(state, **_):
         ctx = resolve(s, state.campaign, state.date)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = action.units(s, ctx.campaign["id"])
-        dims = action.dimensions(s, ctx.campaign["id"])
+        units = followup_db.units(s, ctx.campaign["id"])
+        dims = evaluation_db.dimensions(s, ctx.campaign["id"])
     active = [d for d in dims if d["active"]]
     chosen = trend_dimension(active, None)
     admin = current_user.is_authenticated and current_user.role == "admin"

@@ -1,7 +1,7 @@
 """What the follow-up callbacks do (/instructors, /evaluation, /supervision and the overview's panel).
 
 Writes pin a reporter to its own unit, whatever the request says: the unit comes from the session
-(`current_user.unit_code`), and db/followup/ops.py refuses any other unit again (`unit_scope`) and
+(`current_user.unit_code`), and db/followup/ refuses any other unit again (`unit_scope`) and
 audits every write in the same transaction. Each function returns its callback's outputs (see
 callbacks/followup.py); a refusal is shown in Chinese and nothing is written.
 """
@@ -21,7 +21,10 @@ from dashboard.context import actor, session
 from dashboard.data import resolve
 from dashboard.pages import evaluation, supervision
 from dashboard.state import coerce, compose
-from db.followup import ops
+from db.followup import common as followup_db
+from db.followup import evaluation as evaluation_db
+from db.followup import instructors as instructors_db
+from db.followup import supervision as supervision_db
 from domain.followup import ActionError
 
 
@@ -49,7 +52,7 @@ def _at(values, k: int):
 
 
 def _write(fn, *args, **kwargs):
-    """Run one db/followup/ops.py write in its own transaction; (ok, value or Chinese error)."""
+    """Run one db/followup/ write in its own transaction; (ok, value or Chinese error)."""
     try:
         with context.write() as s:
             return True, fn(s, *args, **kwargs)
@@ -81,14 +84,14 @@ def filter_unit(unit, search) -> str:
 
 
 def add_instructor(campaign, unit, name, phone, since, saved) -> tuple:
-    ok, value = _write(ops.add_instructor, _campaign(campaign), _unit(unit), name, phone, since, **_who())
+    ok, value = _write(instructors_db.add_instructor, _campaign(campaign), _unit(unit), name, phone, since, **_who())
     if not ok:
         return result(False, value), no_update, no_update, no_update
     return result(True, f"已登记专职指导员 {str(name).strip()}"), _bump(saved), "", ""
 
 
 def set_required(campaign, unit, required, saved) -> tuple:
-    ok, value = _write(ops.set_required, _campaign(campaign), str(unit or ""), required, **actor())
+    ok, value = _write(instructors_db.set_required, _campaign(campaign), str(unit or ""), required, **actor())
     if not ok:
         return result(False, value), no_update
     return result(True, f"已设定应配 {value} 人"), _bump(saved)
@@ -99,12 +102,12 @@ def log_people(unit, campaign) -> tuple:
     if not code or cid is None:
         return [], None
     with session() as s:
-        people = ops.roster(s, cid, code)
+        people = instructors_db.roster(s, cid, code)
     return [{"label": p["name"], "value": p["id"]} for p in people if p["left_on"] is None], None
 
 
 def add_log(campaign, unit, who, day, activity, enterprise, note, saved) -> tuple:
-    ok, value = _write(ops.add_work_log, _campaign(campaign), _unit(unit), day, activity, enterprise, note, who,
+    ok, value = _write(instructors_db.add_work_log, _campaign(campaign), _unit(unit), day, activity, enterprise, note, who,
                        **_who())
     if not ok:
         return result(False, value), no_update, no_update, no_update
@@ -112,7 +115,7 @@ def add_log(campaign, unit, who, day, activity, enterprise, note, saved) -> tupl
 
 
 def remove_instructor(instructor_id, saved) -> tuple:
-    ok, value = _write(ops.remove_instructor, instructor_id, dt.date.today(), **_who())
+    ok, value = _write(instructors_db.remove_instructor, instructor_id, dt.date.today(), **_who())
     return result(ok, "已移出在岗名册" if ok else value), _bump(saved) if ok else no_update
 
 
@@ -120,7 +123,7 @@ def remove_instructor(instructor_id, saved) -> tuple:
 
 
 def scheme_rows(row_ids, names, weights, scales, actives) -> list[dict]:
-    """The scheme editor's rows as db/followup/ops.py takes them; the empty "new dimension" row is dropped."""
+    """The scheme editor's rows as db/followup/ takes them; the empty "new dimension" row is dropped."""
     rows = []
     for k, name in enumerate(names or []):
         dim_id = row_ids[k] if isinstance(row_ids, list) and k < len(row_ids) else None
@@ -134,11 +137,11 @@ def scheme_rows(row_ids, names, weights, scales, actives) -> list[dict]:
 
 def save_scheme(campaign, row_ids, names, weights, scales, actives, saved) -> tuple:
     rows = scheme_rows(row_ids, names, weights, scales, actives)
-    ok, value = _write(ops.save_scheme, _campaign(campaign), rows, **actor())
+    ok, value = _write(evaluation_db.save_scheme, _campaign(campaign), rows, **actor())
     if not ok:
         return result(False, value), no_update, no_update, no_update, no_update
     with session() as s:
-        units = ops.units(s, _campaign(campaign))
+        units = followup_db.units(s, _campaign(campaign))
     options = [{"label": d["name"], "value": d["id"]} for d in value if d["active"]]
     return (result(True, f"已保存评价方案（{len(value)} 个维度）"), evaluation.scheme_editor(value),
             evaluation.score_form(units, value), options, _bump(saved))
@@ -146,7 +149,7 @@ def save_scheme(campaign, row_ids, names, weights, scales, actives, saved) -> tu
 
 def add_scores(campaign, unit, enterprise, day, values, score_ids, saved) -> tuple:
     scores = {i.get("index"): v for i, v in zip(score_ids or [], values or [], strict=False) if isinstance(i, dict)}
-    ok, value = _write(ops.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise, **actor())
+    ok, value = _write(evaluation_db.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise, **actor())
     if not ok:
         return result(False, value), no_update
     return result(True, f"已保存评分（{day}）"), _bump(saved)
@@ -158,7 +161,7 @@ def add_scores(campaign, unit, enterprise, day, values, score_ids, saved) -> tup
 def add_refusal(campaign, unit, enterprise, kind, found, deadline, description, intervention, saved) -> tuple:
     fields = {"enterprise": enterprise, "kind": kind, "occurred_on": found, "deadline": deadline,
               "description": description, "intervention": intervention}
-    ok, value = _write(ops.add_refusal, _campaign(campaign), _unit(unit), fields, **_who())
+    ok, value = _write(supervision_db.add_refusal, _campaign(campaign), _unit(unit), fields, **_who())
     if not ok:
         return result(False, value), no_update
     return result(True, f"已登记案件：{str(enterprise).strip()}（督促整改）"), _bump(saved)
@@ -169,5 +172,5 @@ def refusal_status(index, saved) -> tuple:
     case_id, _, code = str(index).partition("|")
     if not case_id.isdigit() or code not in supervision.STATUS_BY_CODE:
         return result(False, "案件编号或状态无效"), no_update
-    ok, value = _write(ops.set_refusal_status, int(case_id), supervision.STATUS_BY_CODE[code], **_who())
+    ok, value = _write(supervision_db.set_refusal_status, int(case_id), supervision.STATUS_BY_CODE[code], **_who())
     return result(ok, f"案件已改为“{value}”" if ok else value), _bump(saved) if ok else no_update

@@ -25,7 +25,8 @@ from dashboard.components.followup_forms import (
     unit_name,
 )
 from dashboard.data import resolve, session
-from db.followup import ops as action
+from db.followup import common as followup_db
+from db.followup import instructors as instructors_db
 from domain import followup as rules
 
 HEAT_STEPS = 4  # cells shaded 0, 1, 2, 3, 4+ logs
@@ -147,15 +148,15 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dic
         if sc is None:
             return None
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        staffing = action.staffing(s, cid, as_of)
+        staffing = instructors_db.staffing(s, cid, as_of)
         mondays = rules.weeks(sc.campaign["window_start"], as_of)
         tracked = [u["code"] for u in units if staffing[u["code"]]["required"] is not None or staffing[u["code"]]["staffed"]]
-        weekly = rules.weekly_activity(action.log_counts_by_day(s, cid, mondays[0], as_of) if mondays else [], tracked,
+        weekly = rules.weekly_activity(instructors_db.log_counts_by_day(s, cid, mondays[0], as_of) if mondays else [], tracked,
                                        mondays)
-        inactive = rules.inactive_units(action.last_log_dates(s, cid, as_of), tracked, as_of)
+        inactive = rules.inactive_units(instructors_db.last_log_dates(s, cid, as_of), tracked, as_of)
         return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
-                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": action.roster(s, cid, unit),
-                "logs": action.work_logs(s, cid, unit), "can_edit": can_edit_unit}
+                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": instructors_db.roster(s, cid, unit),
+                "logs": instructors_db.work_logs(s, cid, unit), "can_edit": can_edit_unit}
 
 
 def body(campaign_id: int | None, date: dt.date | None, unit: str | None, search: str = "") -> list | html.Div:
@@ -204,7 +205,7 @@ def _forms(units: list[dict]) -> list:
 def layout(state, **_):
     with session() as s:
         ctx = resolve(s, state.campaign, state.date)
-        units = action.units(s, ctx.campaign["id"]) if ctx.campaign else []
+        units = followup_db.units(s, ctx.campaign["id"]) if ctx.campaign else []
     if ctx.campaign is None:
         return html.Div(labels.NO_CAMPAIGN, className="card notice")
     can_write = current_user.is_authenticated and current_user.role in ("reporter", "admin")

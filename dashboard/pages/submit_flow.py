@@ -25,7 +25,7 @@ from dashboard.context import client_ip, session
 from dashboard.pages import submit as page
 from db.accounts import auth
 from db.submission import preview as signed
-from db.submission import review, store, xlsx_import
+from db.submission import review, store, xlsx_container, xlsx_import, xlsx_submission
 from domain.errors import UserError
 from domain.validation import Submission, SubmissionRefused, parse_count, validate
 
@@ -176,7 +176,7 @@ def preview_upload(contents, filename, campaign, unit, date_value, reason) -> tu
     name = filename if isinstance(filename, str) else ""
     try:
         data = load(campaign, unit, date_value)
-        max_bytes = int(current_app.config.get("UPLOAD_MAX_BYTES", xlsx_import.MAX_UPLOAD_BYTES))
+        max_bytes = int(current_app.config.get("UPLOAD_MAX_BYTES", xlsx_container.MAX_UPLOAD_BYTES))
         raw = decode_upload(contents, max_bytes)
     except Refused as exc:
         return (view.result(False, exc.message), None, "", *keep)
@@ -184,12 +184,12 @@ def preview_upload(contents, filename, campaign, unit, date_value, reason) -> tu
         parsed = xlsx_import.read_workbook(raw, name, max_bytes)
         with session() as s:
             own = current_user.unit_code if current_user.role == "reporter" else None
-            xlsx_import.resolve_unit(s, parsed, chosen=data.unit["code"], own=own)
-    except xlsx_import.WorkbookRefused as exc:
+            xlsx_submission.resolve_unit(s, parsed, chosen=data.unit["code"], own=own)
+    except xlsx_container.WorkbookRefused as exc:
         title = f"上传的文件“{name or '（未命名）'}”无法导入"
         return (view.preview_view(title, None, None, "", cell_issues=exc.issues), None, "", *keep)
     reason = view.text_or_empty(reason, 500)
-    sub = xlsx_import.build_submission(
+    sub = xlsx_submission.build_submission(
         parsed, campaign_id=data.campaign["id"], unit_code=data.unit["code"], report_date=data.report_date,
         submitted_by=current_user.username, is_correction=_is_correction(data, reason), reason=reason,
     )

@@ -18,19 +18,20 @@ from dashboard.http.auth import has_role
 from dashboard.http.files import FLASH_OK, UPLOAD_PATH
 from dashboard.pages.cases import campaign_choice
 from db.cases import files
+from db.cases import summaries as db_summaries
 from db.cases import typical as db_cases
 
 STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
 
 
 def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str], today: dt.date) -> list:
-    chase = db_cases.missing_summaries(status, deadline, today)
+    chase = db_summaries.missing_summaries(status, deadline, today)
     done = len(status) - len(chase["missing"])
     late = [names[c] for c, s in status.items() if s["late"]]
     left = chase["days_left"]
     urgent = "sm-urgent" if left <= 3 and chase["missing"] else ""
     parts = [
-        html.Div(db_cases.countdown_text(deadline, today), className=f"sm-days {urgent}".strip()),
+        html.Div(db_summaries.countdown_text(deadline, today), className=f"sm-days {urgent}".strip()),
         html.Div([html.Span(f"已报送书面总结 {done} / {len(status)} 个单位", className="tb-strong"),
                   html.Span(f"，其中逾期 {len(late)} 个（{'、'.join(late)}）" if late else "")]),
     ]
@@ -51,14 +52,14 @@ def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: 
                  deadline: dt.date, today: dt.date) -> html.Table:
     rows = []
     for code, s in status.items():
-        state = db_cases.summary_state(s["at"], deadline, today)
+        state = db_summaries.summary_state(s["at"], deadline, today)
         unit_files = files_by_unit.get(code, [])
         written = [f for f in unit_files if f["kind"] == "written"]
         media = [f for f in unit_files if f["kind"] == "media"]
         rows.append(html.Tr(
             [
                 html.Th(names[code]),
-                html.Td(html.Span(db_cases.SUMMARY_STATE_LABELS[state], className=STATE_CLASS[state])),
+                html.Td(html.Span(db_summaries.SUMMARY_STATE_LABELS[state], className=STATE_CLASS[state])),
                 html.Td(f"{s['at']:%m-%d %H:%M}" if s["at"] else "—"),
                 html.Td(_file_links(written) or "—", className="sm-files"),
                 html.Td(_file_links(media) or "—", className="sm-files"),
@@ -72,10 +73,10 @@ def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: 
 
 def content(s, campaign: dict, today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
-    status = db_cases.summary_status(s, campaign["id"])
+    status = db_summaries.summary_status(s, campaign["id"])
     names = {u["code"]: u["name"] for u in db_cases.units(s)}
     by_unit: dict[str, list[dict]] = {}
-    for f in db_cases.summary_files(s, campaign["id"]):
+    for f in db_summaries.summary_files(s, campaign["id"]):
         by_unit.setdefault(f["unit_code"], []).append(f)
     return {
         "countdown": countdown(campaign["deadline"], status, names, today),

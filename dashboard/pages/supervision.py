@@ -24,7 +24,8 @@ from dashboard.components.followup_forms import (
     unit_name,
 )
 from dashboard.data import resolve, session
-from db.followup import ops as action
+from db.followup import common as followup_db
+from db.followup import supervision as supervision_db
 from domain import followup as rules
 
 STATUS_CLASS = {rules.URGING: "st-urging", rules.RECTIFIED: "st-done", rules.ACCOUNTABLE: "st-accountable",
@@ -120,8 +121,8 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dic
         if sc is None:
             return None
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        cases = action.refusal_cases(s, cid)
-        events = action.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit])
+        cases = supervision_db.refusal_cases(s, cid)
+        events = supervision_db.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit])
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "cases": cases, "events": events,
             "counts": rules.refusal_counts(cases, as_of), "can_edit": can_edit_unit}
 
@@ -155,7 +156,7 @@ def layout(state, **_):
         ctx = resolve(s, state.campaign, state.date)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = action.units(s, ctx.campaign["id"])
+        units = followup_db.units(s, ctx.campaign["id"])
     can_write = current_user.is_authenticated and current_user.role in ("reporter", "admin")
     return html.Div(
         [

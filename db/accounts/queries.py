@@ -1,6 +1,6 @@
 """Read-only queries for the admin pages: accounts, units, campaigns, baselines and targets.
 
-Writes go through db/accounts/auth.py (accounts, tokens, the audit log) and db/admin/ops.py (campaigns,
+Writes go through db/accounts/auth.py (accounts, tokens, the audit log) and db/admin/ (campaigns,
 units, baselines); this only lists, as plain dicts, and never returns a password hash.
 """
 

@@ -19,18 +19,16 @@ import datetime as dt
 import importlib
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Engine, bindparam, delete, func, select, text
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from db.admin import presets
+from db.demo.common import GIVEN, SURNAMES, DemoError, append_only_lifted
 from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
 from db.submission import store
-from domain.errors import UserError
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
 from domain.validation import Submission
 
@@ -119,17 +117,6 @@ CORRECTIONS = (
     (REGIONAL, "signed_ents", "区域合同覆盖企业数重复剔除有误，予以更正"),
 )
 
-SURNAMES = "王张刘李孙徐杜颜庄陈杨赵周吴高马朱胡郭宋厉丁魏彭"
-GIVEN = (
-    *("建国", "秀英", "志强", "红梅", "海燕", "立新", "玉兰", "春生", "丽娜", "文华", "晓东", "桂芳"),
-    *("德明", "永刚", "凤霞", "振华", "淑珍", "明亮", "长青", "庆国", "传东", "宝山", "金凤", "翠萍"),
-    *("静", "磊", "伟", "敏", "芳", "娜", "强", "军", "洁", "涛", "超", "鹏"),
-)
-
-
-class DemoError(UserError):
-    """The demo cannot be built or reset (message in Chinese)."""
-
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -156,8 +143,8 @@ class DemoSummary:
 # Modules that add demo data of their own (cases, staffing, snapshots ...). Each has
 #   build(session, campaign, seed) -> None   called after the demo reports are stored, same transaction
 #   delete(session, campaign_id) -> None     called by --reset before the demo campaign is deleted;
-#                                            use append_only_lifted(session, tables) for append-only tables
-DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo.cases", "db.snapshots", "db.submission.review", "db.admin.ops", "db.demo.followup", "db.demo.snapshots",)
+#                                            use db.demo.common.append_only_lifted(session, tables) for append-only tables
+DEMO_EXTENSIONS: tuple[str, ...] = ("db.demo.cases", "db.demo.snapshot_reset", "db.demo.review", "db.demo.admin", "db.demo.followup", "db.demo.snapshots",)
 
 
 def _extensions():
@@ -228,46 +215,6 @@ def _delete_demo(session: Session) -> None:
     session.execute(delete(UnitCampaign).where(UnitCampaign.campaign_id == campaign.id))
     session.execute(delete(Campaign).where(Campaign.id == campaign.id))
     session.expunge_all()
-
-
-@contextmanager
-def append_only_lifted(session: Session, tables: tuple[str, ...]) -> Iterator[None]:
-    """Disable the append-only triggers of `tables` inside the current transaction, then restore them.
-
-    No try/finally: on an error the transaction is rolled back, and with it the DDL (both backends
-    have transactional DDL); re-running DDL in an aborted PostgreSQL transaction would only hide
-    the real error.
-    """
-    conn = session.connection()
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        triggers = conn.execute(
-            text(
-                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE c.relname = ANY(:tables) AND c.relnamespace = current_schema()::regnamespace "
-                "AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
-            ),
-            {"tables": list(tables)},
-        ).all()
-        for table, name in triggers:
-            conn.exec_driver_sql(f'ALTER TABLE "{table}" DISABLE TRIGGER "{name}"')
-        yield
-        for table, name in triggers:
-            conn.exec_driver_sql(f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
-    elif dialect == "sqlite":
-        triggers = conn.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN :tables").bindparams(
-                bindparam("tables", expanding=True)
-            ),
-            {"tables": list(tables)},
-        ).all()
-        for name, _sql in triggers:
-            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        yield
-        for _name, sql in triggers:
-            conn.exec_driver_sql(sql)
-    else:
-        raise DemoError(f"不支持在 {dialect} 数据库上重建演示数据")
 
 
 # --- simulation --------------------------------------------------------------------------------

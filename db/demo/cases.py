@@ -28,7 +28,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.cases import files
+from db.cases import files, summaries
 from db.cases import typical as cases
 from db.models import Campaign
 from db.models.cases import CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
@@ -144,11 +144,11 @@ def build(session: Session, campaign: Campaign, seed: int) -> None:
         at = dt.datetime(2017, 6, day, 9 + i % 8, (7 * i) % 60)
         if code not in MEDIA_ONLY:
             data = summary_docx(unit["name"])
-            cases.add_summary_file(session, campaign.id, code, "written", data, f"{unit['name']}集中要约行动总结.docx",
+            summaries.add_summary_file(session, campaign.id, code, "written", data, f"{unit['name']}集中要约行动总结.docx",
                                    actor=ACTOR, directory=directory, now=at, stem=_stem(data))
         if i % 3 == 0 or code in MEDIA_ONLY:
             data = photo(random.Random(f"{seed}-summary-{code}"))
-            cases.add_summary_file(session, campaign.id, code, "media", data, f"{unit['name']}集中签约仪式.jpg",
+            summaries.add_summary_file(session, campaign.id, code, "media", data, f"{unit['name']}集中签约仪式.jpg",
                                    actor=ACTOR, directory=directory, now=at + dt.timedelta(minutes=5),
                                    stem=_stem(data))
 

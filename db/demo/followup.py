@@ -1,4 +1,4 @@
-"""Demo data for 专职指导员, 实效评价 and 监督检查 (a DEMO_EXTENSIONS module of db/demo.py).
+"""Demo data for 专职指导员, 实效评价 and 监督检查 (a DEMO_EXTENSIONS module of db/demo/__init__.py).
 
 Deterministic (fixed dates and one random.Random per unit seeded from (seed, unit code)), with a
 story the dashboard should tell as of the demo's cut-off, 2017-05-31:
@@ -101,7 +101,7 @@ def _phone(rng: random.Random) -> str:
 
 
 def build(session: Session, campaign: Campaign, seed: int) -> None:
-    from db.demo import GIVEN, SURNAMES  # the same name pool as the reports' clerks
+    from db.demo.common import GIVEN, SURNAMES  # the same name pool as the reports' clerks
 
     units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(list(QUOTAS))))}
     stamp = _at(campaign.window_start, 9)

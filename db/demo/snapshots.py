@@ -33,7 +33,7 @@ MEETINGS: tuple[tuple[str, dt.date, dt.datetime, str], ...] = (
 
 def build(session: Session, campaign: Campaign, seed: int) -> None:  # noqa: ARG001 - figures come from the reports
     """Take the two meeting snapshots of the freshly built demo campaign."""
-    from db.admin.ops import threshold_overrides
+    from db.admin.campaigns import threshold_overrides
     from domain.lagging import Thresholds
 
     thresholds = Thresholds(**threshold_overrides(session, campaign.id))
@@ -43,7 +43,7 @@ def build(session: Session, campaign: Campaign, seed: int) -> None:  # noqa: ARG
 
 
 def delete(session: Session, campaign_id: int) -> None:  # noqa: ARG001 - see below
-    """Nothing to do: `db.snapshots.delete` (also a demo extension, see test_dsn003) already deletes
+    """Nothing to do: `db.demo.snapshot_reset.delete` (also a demo extension, see test_dsn003) already deletes
     every snapshot of the demo campaign on `demo --reset`, these two included, with the append-only
     trigger lifted for that one statement. Deleting them here as well would lift the trigger twice
     to delete rows that the other extension deletes anyway."""

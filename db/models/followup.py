@@ -2,7 +2,7 @@
 
 Everything belongs to one campaign (the roster and the scheme of the 2017 action are the 2017
 action's), which also lets the demo reset delete exactly its own rows. Phone numbers are stored as
-given and leave db/followup/ops.py only masked.
+given and leave db/followup/instructors.py only masked.
 """
 
 from __future__ import annotations

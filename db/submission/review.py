@@ -11,7 +11,7 @@ append-only), and only the latest version can be reviewed: a superseded version'
 longer what the dashboard shows. The functions flush but do not commit: call them inside
 `db.engine.write_session(engine)`; a ReviewError leaves nothing written.
 
-`build` and `delete` make this module a demo extension (db.demo.DEMO_EXTENSIONS).
+Its demo data (a few accepted and one returned report) is made by db/demo/review.py.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ import json
 from collections.abc import Iterable
 
 from sqlalchemy import and_, func, select
-from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, aliased
 
 from db.accounts import auth
 from db.clock import now as _now
-from db.models import Campaign, Report, Unit
-from db.models.review import ACCEPTED, RETURNED, ApiRequest, ReportReview
+from db.models import Report, Unit
+from db.models.review import ACCEPTED, RETURNED, ReportReview
 from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"
 from domain.errors import UserError
 
@@ -251,51 +250,3 @@ def review_version(session: Session) -> str:
     poll beside queries.data_version: a review changes how the dashboard marks figures."""
     count, last = session.execute(select(func.count(ReportReview.id), func.max(ReportReview.id))).one()
     return f"{count or 0}:{last or 0}"
-
-
-# --- demo extension ----------------------------------------------------------------------------------
-
-DEMO_REVIEWER = "demo-admin"
-DEMO_RETURNED_UNIT = "371302"  # 兰山区: the demo reporter account's unit sees a returned report
-DEMO_RETURN_COMMENT = "区域行签订合同覆盖职工数与人社部门备案回执不一致，请核实后更正报送"
-DEMO_UNREVIEWED_DAYS = 14  # reports of the campaign's last two weeks are still waiting for review
-
-
-def build(session: Session, campaign: Campaign, seed: int) -> None:
-    """Deterministic demo reviews, each the morning after the version arrived: every latest version
-    dated up to two weeks before the cut-off is accepted; 兰山区's very last report is returned
-    with a comment (so the demo reporter sees one); the rest stay 待审核. Superseded versions are
-    left unreviewed (corrected before anyone looked)."""
-    del seed  # no randomness needed
-    horizon = campaign.cutoff_date - dt.timedelta(days=DEMO_UNREVIEWED_DAYS)
-    latest = _latest_versions(campaign.id)
-    rows = session.execute(
-        select(Report, Unit.code)
-        .join(latest, latest.c.report_id == Report.id)
-        .join(Unit, Unit.id == Report.unit_id)
-        .order_by(Report.submitted_at, Report.id)
-    ).all()
-    lanshan = [r for r, code in rows if code == DEMO_RETURNED_UNIT]
-    returned = max(lanshan, key=lambda r: r.report_date).id if lanshan else None
-    for report, _code in rows:
-        if report.id == returned:
-            decision, comment = RETURNED, DEMO_RETURN_COMMENT
-        elif report.report_date <= horizon:
-            decision, comment = ACCEPTED, ""
-        else:
-            continue
-        at = dt.datetime.combine(report.submitted_at.date() + dt.timedelta(days=1), dt.time(9, 30))
-        session.add(
-            ReportReview(report_id=report.id, decision=decision, comment=comment, reviewer=DEMO_REVIEWER, at=at)
-        )
-    session.flush()
-
-
-def delete(session: Session, campaign_id: int) -> None:
-    """Before --reset deletes the demo campaign's reports: remove the rows that refer to them."""
-    from db.demo import append_only_lifted
-
-    report_ids = select(Report.id).where(Report.campaign_id == campaign_id).scalar_subquery()
-    with append_only_lifted(session, ("report_review",)):
-        session.execute(sql_delete(ReportReview).where(ReportReview.report_id.in_(report_ids)))
-    session.execute(sql_delete(ApiRequest).where(ApiRequest.report_id.in_(report_ids)))

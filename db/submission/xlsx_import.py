@@ -7,12 +7,15 @@ else on the sheet. Offsets, blank rows and columns, spaces inside labels, merged
 text (“２１，８７３”), an optional 合计 row and formulas with cached values are all accepted.
 
 Every file is checked before openpyxl touches it (size, zip entry sizes and ratios, macros, merged
-ranges, cell count), because openpyxl reads whatever it is given: a merged range is expanded cell by
-cell and a zip bomb is inflated in memory. defusedxml is installed, so openpyxl refuses XML entity
-tricks. Every refusal is a WorkbookRefused carrying CellIssues in plain Chinese; nothing is stored.
+ranges, cell count: db/submission/xlsx_container.py), because openpyxl reads whatever it is given: a
+merged range is expanded cell by cell and a zip bomb is inflated in memory. defusedxml is installed,
+so openpyxl refuses XML entity tricks. Every refusal is a WorkbookRefused carrying CellIssues in plain
+Chinese; nothing is stored.
 
 Figures are validated by domain/validation.py (through db/submission/store.py when storing); `locate` maps its
 issues back to sheet and cell.
+
+Which unit and date a parsed sheet reports for, and storing it: db/submission/xlsx_submission.py.
 """
 
 from __future__ import annotations
@@ -32,46 +35,20 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from db.models import Campaign, Unit
-from domain.errors import UserError
+from db.submission.xlsx_container import (
+    MAX_UPLOAD_BYTES,
+    SAVE_AS,
+    CellIssue,
+    WorkbookRefused,
+    check_container,
+    refuse,
+)
 from domain.measures import INDUSTRY, LINE_KINDS, LINE_LABELS, MEASURE_LABELS, MEASURES, REGIONAL, SINGLE, STAGES
-from domain.validation import Context, Issue, Submission, SubmissionRefused, parse_count, validate
+from domain.validation import Context, Issue, Submission, parse_count, validate
 
-MAX_UPLOAD_BYTES: Final = 5 * 1024 * 1024  # default; the app's UPLOAD_MAX_BYTES overrides
-MAX_UNCOMPRESSED_BYTES: Final = 40 * 1024 * 1024  # all zip entries together, as declared
-MAX_RATIO: Final = 100  # uncompressed / compressed, for entries above RATIO_FLOOR
-RATIO_FLOOR: Final = 1024 * 1024
-MAX_ENTRIES: Final = 1000
-MAX_CELLS: Final = 200_000  # <c> elements over all sheets
-MAX_MERGED_CELLS: Final = 100_000  # cells covered by merged ranges (openpyxl creates each one)
 MAX_TEXT: Final = 50  # 负责人 / 填报人 columns are String(50)
-OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .et, and password-protected .xlsx
-MACRO_EXTENSIONS: Final = (".xlsm", ".xltm", ".xlam")
 TOTAL: Final = "total"
-
-SAVE_AS = "请在 Excel 或 WPS 中打开，另存为“Excel 工作簿（*.xlsx）”后再上传"
-
-
-@dataclass(frozen=True)
-class CellIssue:
-    """One problem with a workbook. `message` is complete Chinese naming sheet, cell and field."""
-
-    sheet: str
-    cell: str | None
-    field: str  # a measure name, a header field (unit, leader, filled_by, filled_on, report_date) or "file"
-    message: str
-    line: str | None = None  # a kind of domain.measures.LINE_KINDS, "total", or None
-
-
-class WorkbookRefused(UserError):
-    """The workbook cannot be imported; `issues` says every reason found."""
-
-    def __init__(self, issues: list[CellIssue]):
-        self.issues = list(issues)
-        super().__init__("；".join(i.message for i in self.issues))
 
 
 @dataclass
@@ -89,110 +66,7 @@ class ParsedWorkbook:
     total_cells: dict[str, str] = field(default_factory=dict)
 
 
-def _refuse(message: str, *, field: str = "file", sheet: str = "", cell: str | None = None):
-    raise WorkbookRefused([CellIssue(sheet, cell, field, message)])
-
-
-# --------------------------------------------------------------------------- the container
-
-
-def human_size(size: int) -> str:
-    """'5.0 MB', '12.3 KB'."""
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.1f} KB"
-
-
-def _looks_like_text(data: bytes) -> bool:
-    head = data[:4096]
-    if b"\x00" in head:
-        return False
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            head.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-def check_container(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse anything that is not a plain, reasonably sized .xlsx before openpyxl parses it."""
-    name = PurePath(filename or "").name or "上传的文件"
-    ext = PurePath(name).suffix.lower()
-    if not data:
-        _refuse(f"文件“{name}”是空的（0 字节）")
-    if len(data) > max_bytes:
-        _refuse(f"文件“{name}”大小 {human_size(len(data))}，超过上限 {human_size(max_bytes)}；请只保留统计表后再上传")
-    if ext in MACRO_EXTENSIONS:
-        _refuse(f"文件“{name}”是启用宏的工作簿（{ext}），为安全起见不接受；请另存为“Excel 工作簿（*.xlsx）”后再上传")
-    if data.startswith(OLE_MAGIC):
-        _refuse(f"文件“{name}”是旧版 Excel（.xls）或 WPS（.et）格式，或设置了打开密码；{SAVE_AS}（如有密码，请先取消）")
-    if not data.startswith(b"PK\x03\x04"):
-        if data.lstrip()[:1] == b"<":
-            _refuse(f"文件“{name}”是网页或 XML 格式，不是 Excel 工作簿；{SAVE_AS}")
-        if _looks_like_text(data):
-            _refuse(f"文件“{name}”是文本（如 CSV）文件，不是 Excel 工作簿；{SAVE_AS}")
-        _refuse(f"文件“{name}”不是 Excel 工作簿（.xlsx）；{SAVE_AS}")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        _refuse(f"文件“{name}”已损坏，无法打开；{SAVE_AS}")
-    with archive:
-        _check_entries(archive, infos, name)
-
-
-def _check_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
-    bomb = f"文件“{name}”解压后异常庞大（疑似“压缩炸弹”），已拒绝；请只保留统计表后再上传"
-    if len(infos) > MAX_ENTRIES:
-        _refuse(f"文件“{name}”内部包含 {len(infos)} 个部件，超过上限 {MAX_ENTRIES}；请只保留统计表后再上传")
-    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES:
-        _refuse(bomb)
-    for info in infos:
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            _refuse(bomb)
-        if info.flag_bits & 0x1:
-            _refuse(f"文件“{name}”已加密；请取消密码后，另存为“Excel 工作簿（*.xlsx）”再上传")
-    names = {i.filename for i in infos}
-    try:
-        if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
-            _refuse(f"文件“{name}”是 OpenDocument 表格（.ods）；{SAVE_AS}")
-        if any(n.lower().endswith("vbaproject.bin") for n in names):
-            _refuse(f"文件“{name}”含有宏（VBA），为安全起见不接受；请另存为“Excel 工作簿（*.xlsx）”后再上传")
-        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-        if b"macroEnabled" in types:
-            _refuse(f"文件“{name}”是启用宏的工作簿，为安全起见不接受；请另存为“Excel 工作簿（*.xlsx）”后再上传")
-        if "xl/workbook.bin" in names:
-            _refuse(f"文件“{name}”是 Excel 二进制工作簿（.xlsb）；{SAVE_AS}")
-        if b"spreadsheetml" not in types:
-            kind = "Word 文档" if "word/document.xml" in names else "PowerPoint 演示文稿" if any(
-                n.startswith("ppt/") for n in names) else "压缩包"
-            _refuse(f"文件“{name}”是 {kind}，不是 Excel 工作簿；请上传统计表的 .xlsx 文件")
-        cells = merged = 0
-        for info in infos:
-            if info.filename.endswith(".xml"):
-                xml = archive.read(info)
-                cells += len(_CELL_TAG.findall(xml))
-                merged += sum(_area(m) for m in _MERGE_REF.findall(xml))
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):  # CRC, compression method
-        _refuse(f"文件“{name}”已损坏，无法打开；{SAVE_AS}")
-    if cells > MAX_CELLS:
-        _refuse(f"文件“{name}”含有 {cells:,} 个单元格，超过上限 {MAX_CELLS:,}；请只保留统计表所在的工作表后再上传")
-    if merged > MAX_MERGED_CELLS:
-        _refuse(f"文件“{name}”的合并单元格范围过大（共 {merged:,} 个单元格）；请取消不必要的合并后再上传")
-
-
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z0-9:$]+)\"")
-
-
-def _area(ref: bytes) -> int:
-    try:
-        min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii").replace("$", ""))
-    except (ValueError, TypeError):
-        return 0
-    if None in (min_col, min_row, max_col, max_row):  # whole rows/columns: as big as the sheet
-        return MAX_MERGED_CELLS + 1
-    return (max_col - min_col + 1) * (max_row - min_row + 1)
+# --------------------------------------------------------------------------- opening
 
 
 def _load(data: bytes, name: str, data_only: bool):
@@ -202,7 +76,7 @@ def _load(data: bytes, name: str, data_only: bool):
             return load_workbook(io.BytesIO(data), data_only=data_only, read_only=False, keep_vba=False,
                                  keep_links=False, rich_text=False)
         except Exception:  # noqa: BLE001 - any parser failure is a broken or hostile file, never a 500
-            _refuse(f"文件“{name}”无法读取：文件已损坏，或含有不允许的内容；{SAVE_AS}")
+            refuse(f"文件“{name}”无法读取：文件已损坏，或含有不允许的内容；{SAVE_AS}")
 
 
 # --------------------------------------------------------------------------- labels
@@ -502,12 +376,12 @@ def _sheet_table(wb) -> tuple[_Grid, _Table]:
     visible = [h for h in hits if h[0]] or hits
     if len(visible) > 1:
         names = "、".join(f"“{g.title}”" for _, g, _ in visible)
-        _refuse(f"工作簿中有多个工作表（{names}）都含有统计表；请只保留要报送的一张后再上传", field="sheet")
+        refuse(f"工作簿中有多个工作表（{names}）都含有统计表；请只保留要报送的一张后再上传", field="sheet")
     if not visible:
         best = max(misses, key=lambda m: m.progress, default=None)
         detail = best.message if best and best.progress else "工作簿中没有找到统计表"
-        _refuse(f"{detail}。请使用下载的模板，或保留“单独开展企业”“区域”“行业”行和"
-                "“发出工资集体协商要约书份数（份）”等表头", field="table")
+        refuse(f"{detail}。请使用下载的模板，或保留“单独开展企业”“区域”“行业”行和"
+               "“发出工资集体协商要约书份数（份）”等表头", field="table")
     _, grid, table = visible[0]
     return grid, table
 
@@ -600,7 +474,7 @@ def _formula_cells(data: bytes, name: str, sheet: str, first_row: int, last_row:
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
         except Exception:  # noqa: BLE001 - as in _load
-            _refuse(f"文件“{name}”无法读取：文件已损坏，或含有不允许的内容；{SAVE_AS}")
+            refuse(f"文件“{name}”无法读取：文件已损坏，或含有不允许的内容；{SAVE_AS}")
     try:
         found = {}
         for row in wb[sheet].iter_rows(min_row=first_row, max_row=last_row):
@@ -609,7 +483,7 @@ def _formula_cells(data: bytes, name: str, sheet: str, first_row: int, last_row:
                     found[(cell.row, cell.column)] = str(cell.value)
         return found
     except Exception:  # noqa: BLE001
-        _refuse(f"文件“{name}”无法读取：文件已损坏，或含有不允许的内容；{SAVE_AS}")
+        refuse(f"文件“{name}”无法读取：文件已损坏，或含有不允许的内容；{SAVE_AS}")
     finally:
         wb.close()
 
@@ -676,168 +550,3 @@ def locate(issues: Iterable[Issue], parsed: ParsedWorkbook, sub: Submission | No
         message = f"工作表“{sheet}” {cell} 单元格：{issue.message}" if cell else issue.message
         out.append(CellIssue(sheet, cell, issue.field, message, issue.line))
     return out
-
-
-# --------------------------------------------------------------------------- unit, date, submission
-
-
-_PUNCT = re.compile(r"[\s、，,.。·()（）\[\]【】\-—_\"'“”《》<>:：;；]+")
-# Everyday short names that the preset's formal names do not contain.
-_ALIASES: Final = {
-    "临沂高新技术产业开发区": ("高新区", "高新技术开发区", "高新技术产业开发区"),
-    "临沂经济技术开发区": ("经开区", "经济技术开发区"),
-    "临沂临港经济开发区": ("临港区", "临港开发区", "临港经济开发区"),
-    "中直省直驻临单位": ("中直省直驻临",),
-    "市直产业（系统）": ("市直产业",),
-}
-
-
-def _match_key(text: str) -> str:
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text or ""))
-
-
-def _unit_keys(name: str) -> set[str]:
-    key = _match_key(name)
-    keys = {key, *(_match_key(a) for a in _ALIASES.get(name, ()))}
-    for prefix in ("临沂市", "临沂"):
-        if key.startswith(prefix) and len(key) - len(prefix) >= 2:
-            keys.add(key[len(prefix):])
-    if key[-1:] in ("区", "县") and len(key) >= 3 and not key.endswith(("开发区", "旅游区")):
-        keys.add(key[:-1])  # 兰山区 -> 兰山 (费县 stays 费县: one character is too little)
-    return keys
-
-
-def match_unit_name(units: Iterable[tuple[str, str]], label: str) -> str | None:
-    """The code of the unit `label` names ('兰山区总工会' -> '371302'); None if none or ambiguous.
-
-    `units` are (code, name). A code in the label wins; otherwise the unit whose name (or short
-    name) is the longest found in the label; a tie between two units is ambiguous."""
-    units = list(units)
-    key = _match_key(label)
-    if not key:
-        return None
-    codes = [code for code, _ in units if re.search(rf"(?<![0-9A-Za-z]){re.escape(code)}(?![0-9A-Za-z])", key)]
-    if len(codes) == 1:
-        return codes[0]
-    best: dict[str, int] = {}
-    for code, name in units:
-        for k in _unit_keys(name):
-            if k and k in key:
-                best[code] = max(best.get(code, 0), len(k))
-    if not best:
-        return None
-    top = max(best.values())
-    winners = [code for code, n in best.items() if n == top]
-    return winners[0] if len(winners) == 1 else None
-
-
-def match_unit(session: Session, label: str) -> str | None:
-    """'兰山区总工会' -> '371302'; None if no or ambiguous match."""
-    return match_unit_name(session.execute(select(Unit.code, Unit.name)).tuples().all(), label)
-
-
-def unit_name(session: Session, code: str) -> str | None:
-    return session.scalar(select(Unit.name).where(Unit.code == code))
-
-
-def resolve_unit(session: Session, parsed: ParsedWorkbook, chosen: str | None = None, own: str | None = None) -> str:
-    """The unit a workbook reports for: `chosen` (an explicit choice) or the sheet's 单位.
-
-    Refused when the sheet names another unit than the one chosen, when no unit can be found, or when
-    `own` (a reporter's unit) is given and the unit is another one."""
-    sheet, cell = parsed.sheet, parsed.header_cells.get("unit")
-    label = parsed.unit_label
-    matched = match_unit(session, label) if label else None
-    where = _where(sheet, cell, "单位")
-    if chosen:
-        chosen_name = unit_name(session, chosen)
-        if chosen_name is None:
-            _refuse(f"单位代码 {chosen} 不存在", field="unit_code")
-        if matched and matched != chosen:
-            _refuse(f"{where}“{label}”是{unit_name(session, matched)}，与所选单位{chosen_name}不一致；"
-                    "请核对是否上传错了文件", field="unit", sheet=sheet, cell=cell)
-        unit = chosen
-    elif not label:
-        _refuse(f"{_where(sheet, None, '单位')}中没有填写单位；请在“单位：”后填写（如“兰山区总工会”），或选择单位",
-                field="unit", sheet=sheet, cell=cell)
-    elif matched is None:
-        _refuse(f"{where}“{label}”无法对应到系统中的单位；请写单位全称（如“兰山区总工会”），或选择单位",
-                field="unit", sheet=sheet, cell=cell)
-    else:
-        unit = matched
-    if own and unit != own:
-        _refuse(f"{where}是{unit_name(session, unit)}；您只能报送本单位（{unit_name(session, own)}）的数据",
-                field="unit", sheet=sheet, cell=cell)
-    return unit
-
-
-def resolve_report_date(parsed: ParsedWorkbook, chosen: dt.date | None = None) -> dt.date:
-    """An explicit choice wins, else the sheet's 统计截至/填报时间; refused when neither exists."""
-    if chosen is not None:
-        return chosen
-    if parsed.report_date is not None:
-        return parsed.report_date
-    _refuse(f"没有报送日期：工作表“{parsed.sheet}”的“填报时间”是空的，也没有另外指定报送日期。"
-            "请在表中填写填报时间（如 2017年4月28日），或选择报送日期", field="report_date", sheet=parsed.sheet,
-            cell=parsed.header_cells.get("filled_on"))
-
-
-def build_submission(parsed: ParsedWorkbook, *, campaign_id: int, unit_code: str, report_date: dt.date,
-                     submitted_by: str, is_correction: bool = False, reason: str = "") -> Submission:
-    return Submission(
-        campaign_id=campaign_id,
-        unit_code=unit_code,
-        report_date=report_date,
-        lines={k: dict(v) for k, v in parsed.lines.items()},
-        leader=parsed.leader,
-        filled_by=parsed.filled_by,
-        filled_on=parsed.filled_on,
-        submitted_by=submitted_by,
-        source="excel",
-        is_correction=is_correction,
-        reason=reason,
-    )
-
-
-def default_campaign_id(session: Session) -> int | None:
-    """The latest non-demo campaign if any, else the latest campaign."""
-    order = (Campaign.year.desc(), Campaign.id.desc())
-    real = session.scalar(select(Campaign.id).where(Campaign.is_demo.is_(False)).order_by(*order).limit(1))
-    return real if real is not None else session.scalar(select(Campaign.id).order_by(*order).limit(1))
-
-
-@dataclass(frozen=True)
-class Imported:
-    parsed: ParsedWorkbook
-    submission: Submission
-    report_id: int
-    version: int
-    warnings: list[CellIssue]
-
-
-def import_workbook(engine: Engine, data: bytes, filename: str, *, submitted_by: str, actor: str, ip: str = "",
-                    campaign_id: int | None = None, unit: str | None = None, own_unit: str | None = None,
-                    report_date: dt.date | None = None, reason: str = "",
-                    max_bytes: int = MAX_UPLOAD_BYTES) -> Imported:
-    """Read, resolve, validate and store one workbook in one go (the CLI; the web page previews first).
-    A correction is an import with a reason. Raises WorkbookRefused; nothing is stored then."""
-    from db.engine import read_session
-    from db.submission import store
-
-    parsed = read_workbook(data, filename, max_bytes)
-    with read_session(engine) as s:
-        campaign_id = campaign_id if campaign_id is not None else default_campaign_id(s)
-        if campaign_id is None or s.get(Campaign, campaign_id) is None:
-            _refuse(f"行动（编号 {campaign_id}）不存在" if campaign_id is not None else "数据库中还没有任何行动",
-                    field="campaign_id")
-        code = resolve_unit(s, parsed, unit, own_unit)
-    day = resolve_report_date(parsed, report_date)
-    sub = build_submission(parsed, campaign_id=campaign_id, unit_code=code, report_date=day,
-                           submitted_by=submitted_by, is_correction=bool(reason.strip()), reason=reason.strip())
-    try:
-        stored = store.submit_audited(engine, sub, actor=actor, ip=ip)
-    except SubmissionRefused as refused:
-        raise WorkbookRefused(locate(refused.errors, parsed, sub)) from None
-    notes = [CellIssue(parsed.sheet, None, "warning", w) for w in stored.warnings]
-    return Imported(parsed, sub, stored.report_id, stored.version, notes)
-

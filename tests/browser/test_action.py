@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard import ids
-from db.followup import ops as action
+from db.followup import instructors as instructors_db
 from db.models import Unit
 from db.models.followup import Instructor, RefusalCase, WorkLog
 from tests.browser.conftest import (
@@ -43,7 +43,7 @@ def expected_lanshan(s, campaign_id: int, as_of: dt.date) -> dict:
         WorkLog.log_date > as_of - dt.timedelta(days=14), WorkLog.log_date <= as_of))
     cases = s.execute(select(RefusalCase.status, RefusalCase.deadline).where(
         RefusalCase.campaign_id == campaign_id, RefusalCase.unit_id == unit_id)).all()
-    required = action.staffing(s, campaign_id, as_of)[LANSHAN]["required"]
+    required = instructors_db.staffing(s, campaign_id, as_of)[LANSHAN]["required"]
     return {"staffed": staffed, "required": required, "recent": recent, "cases": len(cases),
             "open": sum(st != "已整改" for st, _ in cases),
             "overdue": sum(st == "督促整改" and d < as_of for st, d in cases)}

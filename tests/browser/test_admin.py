@@ -144,7 +144,7 @@ def test_brw033_admin_creates_a_campaign_with_its_thresholds(admin_server, page,
     expect(page.locator("#ad-th-pace")).to_have_value("2018-04-30 60%")
 
     from db.accounts.queries import admin_campaigns, baseline_rows
-    from db.admin.ops import threshold_overrides
+    from db.admin.campaigns import threshold_overrides
 
     with db_session(url) as s:
         created = next(c for c in admin_campaigns(s) if c["name"] == "2018年集中要约")

@@ -16,13 +16,14 @@ _IMAGES_JS = """
 def _demo_cases(demo_db_url):
     from sqlalchemy import select
 
+    from db.cases import summaries
     from db.cases import typical as cases
     from db.demo import DEMO_NAME
     from db.models import Campaign
 
     with db_session(demo_db_url) as s:
         cid = s.scalar(select(Campaign.id).where(Campaign.name == DEMO_NAME))
-        return cid, cases.list_cases(s, cid), cases.summary_status(s, cid), {u["code"]: u["name"] for u in cases.units(s)}
+        return cid, cases.list_cases(s, cid), summaries.summary_status(s, cid), {u["code"]: u["name"] for u in cases.units(s)}
 
 
 def _images(page, selector: str, base: str) -> list[str]:

@@ -18,7 +18,8 @@ from dashboard.figures import followup as action_figures
 from dashboard.pages.supervision import STATUS_CODES
 from db.demo import DEMO_NAME
 from db.engine import read_session
-from db.followup import ops as action
+from db.followup import evaluation as evaluation_db
+from db.followup import instructors as instructors_db
 from db.models import AuditEvent, Campaign, Unit
 from db.models.followup import Instructor, RefusalCase, WorkLog
 from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
@@ -206,7 +207,7 @@ def test_acp005_reporter_adds_only_for_own_unit_whatever_the_request_says(app, e
     assert "已登记专职指导员 赵立新" in r.get_data(as_text=True)
     with read_session(engine) as s:
         person = s.scalar(select(Instructor).where(Instructor.name == "赵立新"))
-        people = action.roster(s, cid, "371302")
+        people = instructors_db.roster(s, cid, "371302")
     assert person is not None and person.phone == "13912345678"
     assert [p["phone"] for p in people if p["name"] == "赵立新"] == ["139****5678"]
     with read_session(engine) as s:
@@ -227,7 +228,7 @@ def test_acp006_leader_cannot_write_and_is_audited(app, engine, cid):
     assert len(audit_rows(engine, "forbidden")) == before + 3
     with read_session(engine) as s:
         assert s.scalar(select(Instructor).where(Instructor.name == "领导伪造")) is None
-        assert action.staffing(s, cid, D(2017, 5, 31))["371302"]["required"] == 4
+        assert instructors_db.staffing(s, cid, D(2017, 5, 31))["371302"]["required"] == 4
     r = post_callback(client(app, "demo-admin"), quota)
     assert r.status_code == 200 and "已设定应配 9 人" in r.get_data(as_text=True)
     assert audit_rows(engine, "instructor.quota")[-1].detail == "兰山区（371302）应配 4 → 9 人"
@@ -284,7 +285,7 @@ def test_acp008_worklog_and_page_bodies_show_masked_phones(app, engine, cid):
 def test_acp009_admin_edits_scheme_and_scores(app, engine, cid):
     admin = client(app, "demo-admin")
     with read_session(engine) as s:
-        dims = action.dimensions(s, cid)
+        dims = evaluation_db.dimensions(s, cid)
     names = [d["name"] for d in dims] + ["新维度"]
     weights = [d["weight"] for d in dims] + [10]
     scales = [d["scale_max"] for d in dims] + [100]
@@ -301,7 +302,7 @@ def test_acp009_admin_edits_scheme_and_scores(app, engine, cid):
     r = post_callback(admin, scheme)
     assert r.status_code == 200 and "已保存评价方案（7 个维度）" in r.get_data(as_text=True)
     with read_session(engine) as s:
-        dims = action.dimensions(s, cid)
+        dims = evaluation_db.dimensions(s, cid)
     assert [d["name"] for d in dims][-1] == "新维度" and dims[-1]["scale_max"] == 100
     assert audit_rows(engine, "scheme.update")[-1].actor == "demo-admin"
     values = {d["id"]: d["scale_max"] / 2 for d in dims}

@@ -466,7 +466,7 @@ def target_preview_body(app, rows: list[dict], campaign: int) -> str:
 
 
 def test_adm016_case_targets_and_instructor_quotas_preview_save_and_refusals(app, admin, engine):
-    from db.admin.ops import target_rows
+    from db.admin.targets import target_rows
 
     with read_session(engine) as s:
         demo_id = s.scalar(select(Campaign.id).where(Campaign.is_demo.is_(True)))

@@ -13,6 +13,7 @@ from dash._utils import stringify_id
 from sqlalchemy import func, select
 
 from dashboard import ids
+from db.cases import summaries as db_summaries
 from db.cases import typical as db_cases
 from db.demo import DEMO_NAME
 from db.engine import read_session, write_session
@@ -47,7 +48,7 @@ def demo(engine):
     with read_session(engine) as s:
         cid = s.scalar(select(Campaign.id).where(Campaign.name == DEMO_NAME))
         listed = db_cases.list_cases(s, cid)
-        docs = db_cases.summary_files(s, cid)
+        docs = db_summaries.summary_files(s, cid)
     return {"campaign": cid, "cases": listed, "docs": docs}
 
 
@@ -149,8 +150,8 @@ def test_cpg004_reporter_uploads_for_own_unit_whatever_the_form_says(app, engine
                        [(summary_docx("兰山区"), "兰山区补充总结.docx")])
     assert response.status_code == 303 and response.headers["Location"] == f"/summaries?campaign={demo['campaign']}"
     with read_session(engine) as s:
-        files_371302 = db_cases.summary_files(s, demo["campaign"], "371302")
-        files_371311 = db_cases.summary_files(s, demo["campaign"], "371311")
+        files_371302 = db_summaries.summary_files(s, demo["campaign"], "371302")
+        files_371311 = db_summaries.summary_files(s, demo["campaign"], "371311")
     assert "兰山区补充总结.docx" in [f["name"] for f in files_371302]
     assert "兰山区补充总结.docx" not in [f["name"] for f in files_371311]
     assert _count(engine, SummaryFile) == before + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dashboard.components import submission as view
-from db.submission.xlsx_import import CellIssue
+from db.submission.xlsx_container import CellIssue
 from domain.measures import LINE_KINDS, MEASURES
 from domain.validation import Issue, Submission
 

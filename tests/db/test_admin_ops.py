@@ -12,23 +12,10 @@ from sqlalchemy import select
 
 from db.accounts import auth
 from db.accounts.queries import admin_campaigns, admin_units, baseline_rows
-from db.admin.ops import (
-    AdminError,
-    apply_import,
-    check_baselines,
-    check_targets,
-    create_campaign,
-    parse_pace,
-    parse_unit_file,
-    plan_import,
-    save_baselines,
-    save_targets,
-    save_unit,
-    set_thresholds,
-    target_rows,
-    threshold_overrides,
-    update_campaign,
-)
+from db.admin.campaigns import create_campaign, parse_pace, set_thresholds, threshold_overrides, update_campaign
+from db.admin.common import AdminError
+from db.admin.targets import check_baselines, check_targets, save_baselines, save_targets, target_rows
+from db.admin.units import apply_import, parse_unit_file, plan_import, save_unit
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Unit, UnitCampaign, User
 

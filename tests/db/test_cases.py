@@ -1,4 +1,4 @@
-"""Typical cases and final summaries (db/cases/typical.py): the pure rules, the queries colleagues call
+"""Typical cases and final summaries (db/cases/typical.py, db/cases/summaries.py): the pure rules, the queries colleagues call
 (case_counts, summary_status, highlights, case_locations), the writes with their audit rows, and
 the demo extension (db/demo/cases.py)."""
 
@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from db.cases import files
+from db.cases import files, summaries
 from db.cases import typical as cases
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
@@ -34,33 +34,33 @@ def jpeg() -> bytes:
 
 
 def test_cas001_days_left_and_countdown():
-    assert cases.days_left(DEADLINE, D(2017, 6, 1)) == 9
-    assert cases.days_left(DEADLINE, DEADLINE) == 0
-    assert cases.days_left(DEADLINE, D(2017, 6, 13)) == -3
-    assert cases.countdown_text(DEADLINE, D(2017, 6, 1)) == "距 6月10日 报送截止还有 9 天"
-    assert cases.countdown_text(DEADLINE, DEADLINE) == "今天（6月10日）报送截止"
-    assert cases.countdown_text(DEADLINE, D(2017, 6, 13)) == "报送已于 2017年6月10日 截止（已过 3 天）"
+    assert summaries.days_left(DEADLINE, D(2017, 6, 1)) == 9
+    assert summaries.days_left(DEADLINE, DEADLINE) == 0
+    assert summaries.days_left(DEADLINE, D(2017, 6, 13)) == -3
+    assert summaries.countdown_text(DEADLINE, D(2017, 6, 1)) == "距 6月10日 报送截止还有 9 天"
+    assert summaries.countdown_text(DEADLINE, DEADLINE) == "今天（6月10日）报送截止"
+    assert summaries.countdown_text(DEADLINE, D(2017, 6, 13)) == "报送已于 2017年6月10日 截止（已过 3 天）"
 
 
 def test_cas002_summary_state_and_lateness():
     on_day = dt.datetime(2017, 6, 10, 23, 59)
     next_day = dt.datetime(2017, 6, 11, 0, 0)
-    assert not cases.is_late(on_day, DEADLINE) and cases.is_late(next_day, DEADLINE)
-    assert not cases.is_late(None, DEADLINE)
-    assert cases.summary_state(on_day, DEADLINE, D(2017, 7, 1)) == "on_time"
-    assert cases.summary_state(next_day, DEADLINE, D(2017, 7, 1)) == "late"
-    assert cases.summary_state(None, DEADLINE, D(2017, 6, 10)) == "pending"
-    assert cases.summary_state(None, DEADLINE, D(2017, 6, 11)) == "overdue"
+    assert not summaries.is_late(on_day, DEADLINE) and summaries.is_late(next_day, DEADLINE)
+    assert not summaries.is_late(None, DEADLINE)
+    assert summaries.summary_state(on_day, DEADLINE, D(2017, 7, 1)) == "on_time"
+    assert summaries.summary_state(next_day, DEADLINE, D(2017, 7, 1)) == "late"
+    assert summaries.summary_state(None, DEADLINE, D(2017, 6, 10)) == "pending"
+    assert summaries.summary_state(None, DEADLINE, D(2017, 6, 11)) == "overdue"
 
 
 def test_cas003_missing_summaries_in_order():
     status = {"A": {"submitted": True}, "B": {"submitted": False}, "C": {"submitted": False}, "D": {"submitted": True}}
-    assert cases.missing_summaries(status, DEADLINE, D(2017, 6, 8)) == {
+    assert summaries.missing_summaries(status, DEADLINE, D(2017, 6, 8)) == {
         "missing": ["B", "C"], "days_left": 2, "overdue": False}
-    assert cases.missing_summaries(status, DEADLINE, D(2017, 6, 12)) == {
+    assert summaries.missing_summaries(status, DEADLINE, D(2017, 6, 12)) == {
         "missing": ["B", "C"], "days_left": -2, "overdue": True}
     everyone = {k: {"submitted": True} for k in "AB"}
-    assert cases.missing_summaries(everyone, DEADLINE, D(2017, 6, 12))["overdue"] is False
+    assert summaries.missing_summaries(everyone, DEADLINE, D(2017, 6, 12))["overdue"] is False
 
 
 def test_cas004_cases_against_target():
@@ -85,8 +85,8 @@ def test_cas005_who_may_do_what():
     assert not cases.can_edit_case("leader", None, "371302")
     assert cases.can_mark_city_level("admin")
     assert not cases.can_mark_city_level("reporter") and not cases.can_mark_city_level("leader")
-    assert cases.can_upload_summary("reporter", "KF01", "KF01") and not cases.can_upload_summary("reporter", "KF01", "KF02")
-    assert cases.can_upload_summary("admin", None, "KF02") and not cases.can_upload_summary("leader", None, "KF02")
+    assert summaries.can_upload_summary("reporter", "KF01", "KF01") and not summaries.can_upload_summary("reporter", "KF01", "KF02")
+    assert summaries.can_upload_summary("admin", None, "KF02") and not summaries.can_upload_summary("leader", None, "KF02")
 
 
 def test_cas006_validate_case_names_every_problem():
@@ -186,21 +186,21 @@ def test_cas012_summary_status_every_unit(preset_engine, campaign_id, tmp_path):
 
     engine, up = preset_engine, tmp_path / "uploads"
     with write_session(engine) as s:
-        cases.add_summary_file(s, campaign_id, "371302", "written", summary_docx("兰山区"), "总结.docx", actor="ls",
+        summaries.add_summary_file(s, campaign_id, "371302", "written", summary_docx("兰山区"), "总结.docx", actor="ls",
                                directory=up, now=dt.datetime(2017, 6, 9, 10, 0))
-        cases.add_summary_file(s, campaign_id, "371302", "media", jpeg(), "仪式.jpg", actor="ls", directory=up,
+        summaries.add_summary_file(s, campaign_id, "371302", "media", jpeg(), "仪式.jpg", actor="ls", directory=up,
                                now=dt.datetime(2017, 6, 9, 10, 5))
-        cases.add_summary_file(s, campaign_id, "371323", "written", summary_docx("沂水县"), "总结.docx", actor="ys",
+        summaries.add_summary_file(s, campaign_id, "371323", "written", summary_docx("沂水县"), "总结.docx", actor="ys",
                                directory=up, now=dt.datetime(2017, 6, 12, 8, 0))
-        cases.add_summary_file(s, campaign_id, "KF01", "media", jpeg(), "仪式.jpg", actor="kf", directory=up,
+        summaries.add_summary_file(s, campaign_id, "KF01", "media", jpeg(), "仪式.jpg", actor="kf", directory=up,
                                now=dt.datetime(2017, 6, 1, 8, 0))
     with pytest.raises(files.FileRejected, match="只接受 docx、pdf 文档"), write_session(engine) as s:
-        cases.add_summary_file(s, campaign_id, "371311", "written", jpeg(), "总结.jpg", actor="lz", directory=up)
+        summaries.add_summary_file(s, campaign_id, "371311", "written", jpeg(), "总结.jpg", actor="lz", directory=up)
     with pytest.raises(files.FileRejected, match="只接受 jpg、png 图片、mp4 视频"), write_session(engine) as s:
-        cases.add_summary_file(s, campaign_id, "371311", "media", summary_docx("x"), "总结.docx", actor="lz",
+        summaries.add_summary_file(s, campaign_id, "371311", "media", summary_docx("x"), "总结.docx", actor="lz",
                                directory=up)
     with read_session(engine) as s:
-        status = cases.summary_status(s, campaign_id)
+        status = summaries.summary_status(s, campaign_id)
         assert len(status) == 23
         assert status["371302"] == {"submitted": True, "at": dt.datetime(2017, 6, 9, 10, 0), "files": 2,
                                     "late": False, "written": 1, "media": 1, "last_at": dt.datetime(2017, 6, 9, 10, 5)}
@@ -208,9 +208,9 @@ def test_cas012_summary_status_every_unit(preset_engine, campaign_id, tmp_path):
         assert status["KF01"] == {"submitted": False, "at": None, "files": 1, "late": False, "written": 0,
                                   "media": 1, "last_at": dt.datetime(2017, 6, 1, 8, 0)}
         assert status["371311"]["files"] == 0
-        chase = cases.missing_summaries(status, DEADLINE, D(2017, 6, 10))
+        chase = summaries.missing_summaries(status, DEADLINE, D(2017, 6, 10))
         assert len(chase["missing"]) == 21 and "KF01" in chase["missing"] and "371302" not in chase["missing"]
-        assert [f["name"] for f in cases.summary_files(s, campaign_id, "371302")] == ["总结.docx", "仪式.jpg"]
+        assert [f["name"] for f in summaries.summary_files(s, campaign_id, "371302")] == ["总结.docx", "仪式.jpg"]
         assert s.scalar(select(func.count()).select_from(SummaryFile)) == 4
     assert len(_audits(engine, "summary.upload")) == 4 and len(_audits(engine, "file.upload")) == 4
 
@@ -254,7 +254,7 @@ def _demo_snapshot(engine) -> dict:
             "cases": [(c["unit_code"], c["title"], c["level"], c["stage"], c["lon"], c["lat"], c["city_level"],
                        [p["name"] for p in c["photos"]]) for c in listed],
             "counts": cases.case_counts(s, cid),
-            "status": cases.summary_status(s, cid),
+            "status": summaries.summary_status(s, cid),
             "campaign": cid,
         }
 

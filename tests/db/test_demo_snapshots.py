@@ -60,8 +60,8 @@ def test_dsn002_compare_shows_what_moved_between_the_meetings(engine):
 
 
 def test_dsn003_reset_rebuilds_exactly_two_and_removes_a_leaders_snapshot(engine):
-    # db.demo.snapshots.delete relies on db.snapshots.delete (an earlier extension) to remove them
-    assert demo.DEMO_EXTENSIONS.index("db.snapshots") < demo.DEMO_EXTENSIONS.index("db.demo.snapshots")
+    # db.demo.snapshots.delete relies on db.demo.snapshot_reset.delete (an earlier extension) to remove them
+    assert demo.DEMO_EXTENSIONS.index("db.demo.snapshot_reset") < demo.DEMO_EXTENSIONS.index("db.demo.snapshots")
     cid = build_demo(engine).campaign_id
     with write_session(engine) as s:
         snapshots.create(s, campaign_id=cid, as_of=dt.date(2017, 5, 26), metric="filing_rate", title="领导自拍快照",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from db.admin.presets import ensure_campaign, read_preset
+from db.demo import review as demo_review
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Base, Campaign, Report
 from db.models.review import ReportReview
@@ -266,7 +267,7 @@ def test_rev011_demo_extension_builds_reviews_and_reset_removes_them(preset_engi
     luo_late = put(e, demo_id, LUOZHUANG, dt.date(2017, 5, 19), dt.datetime(2017, 5, 20, 9), scale=2)
     assert cutoff - dt.timedelta(days=14) == dt.date(2017, 5, 17)
     with write_session(e) as s:
-        review.build(s, s.get(Campaign, demo_id), 2017)
+        demo_review.build(s, s.get(Campaign, demo_id), 2017)
     with read_session(e) as s:
         got = {r.report_id: (r.decision, r.at) for r in s.scalars(select(ReportReview))}
     assert got == {
@@ -276,7 +277,7 @@ def test_rev011_demo_extension_builds_reviews_and_reset_removes_them(preset_engi
     }
     assert luo_old not in got and luo_late not in got  # superseded; within the last two weeks
     with write_session(e) as s:
-        review.delete(s, demo_id)
+        demo_review.delete(s, demo_id)
     assert reviews(e) == 0
     # The triggers are back after the demo reset lifted them.
     accept(e, luo_late)

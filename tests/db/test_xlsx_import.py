@@ -16,16 +16,14 @@ from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
 from db.submission import store
-from db.submission.xlsx_import import (
-    MAX_UPLOAD_BYTES,
-    WorkbookRefused,
+from db.submission.xlsx_container import MAX_UPLOAD_BYTES, WorkbookRefused
+from db.submission.xlsx_import import locate, read_workbook
+from db.submission.xlsx_submission import (
     build_submission,
     default_campaign_id,
     import_workbook,
-    locate,
     match_unit,
     match_unit_name,
-    read_workbook,
     resolve_report_date,
     resolve_unit,
 )

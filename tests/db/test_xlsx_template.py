@@ -13,7 +13,8 @@ from sqlalchemy import select
 from db.engine import read_session
 from db.models import Report, ReportLine
 from db.submission import store
-from db.submission.xlsx_import import build_submission, read_workbook
+from db.submission.xlsx_import import read_workbook
+from db.submission.xlsx_submission import build_submission
 from db.submission.xlsx_template import cell_of, template_bytes, workbook_bytes, write_attachment
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL
 from domain.validation import Submission

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db.accounts.auth import AccountLocked, AuthError
-from db.admin.ops import AdminError
+from db.admin.common import AdminError
 from db.cases.files import FileRejected
 from db.cases.typical import CaseError
 from db.demo import DemoError

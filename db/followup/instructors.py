@@ -1,0 +1,189 @@
+"""SQL for 专职指导员: how many each unit must have, the roster, and their work logs.
+
+Reads return plain dicts; writes validate, audit and flush inside the caller's transaction
+(`write_session`). Rules live in domain/followup.py. Authorisation is the caller's job (callbacks
+check the role); the writes take `unit_scope` (a reporter's own unit) and refuse anything outside it,
+as a second line.
+
+Phone numbers leave this module only masked: `roster()` has no raw-phone field, so no page or export
+built on it can show one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.accounts.auth import audit
+from db.clock import now as _now
+from db.followup.common import _campaign, _unit, units
+from db.models import Unit
+from db.models.followup import Instructor, InstructorQuota, WorkLog
+from domain import followup as rules
+from domain.followup import ActionError
+
+# --- 专职指导员: staffing, roster, work logs --------------------------------------------------------
+
+
+def _on_roster(as_of: dt.date):
+    return (Instructor.since <= as_of) & (Instructor.left_on.is_(None) | (Instructor.left_on > as_of))
+
+
+def staffing(session: Session, campaign_id: int, as_of: dt.date) -> dict[str, dict]:
+    """code -> {"required": int | None, "staffed": int} for every unit of the campaign."""
+    out = {u["code"]: {"required": None, "staffed": 0} for u in units(session, campaign_id)}
+    quotas = session.execute(
+        select(Unit.code, InstructorQuota.required).join(Unit, Unit.id == InstructorQuota.unit_id)
+        .where(InstructorQuota.campaign_id == campaign_id)
+    )
+    for code, required in quotas:
+        if code in out:
+            out[code]["required"] = required
+    staffed = session.execute(
+        select(Unit.code, func.count(Instructor.id)).join(Unit, Unit.id == Instructor.unit_id)
+        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of)).group_by(Unit.code)
+    )
+    for code, n in staffed:
+        if code in out:
+            out[code]["staffed"] = n
+    return out
+
+
+def roster(session: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
+    """Instructors, current ones first; `phone` is masked (the stored number never leaves here)."""
+    stmt = (
+        select(Instructor, Unit.code, Unit.name).join(Unit, Unit.id == Instructor.unit_id)
+        .where(Instructor.campaign_id == campaign_id)
+        .order_by(Instructor.left_on.is_not(None), Unit.sort_order, Instructor.since, Instructor.id)
+    )
+    if unit_code:
+        stmt = stmt.where(Unit.code == unit_code)
+    return [
+        {"id": i.id, "unit_code": code, "unit_name": name, "name": i.name, "phone": rules.mask_phone(i.phone),
+         "since": i.since, "left_on": i.left_on}
+        for i, code, name in session.execute(stmt)
+    ]
+
+
+def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, int]]:
+    """(unit code, day, logs) for start <= day <= end."""
+    rows = session.execute(
+        select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
+        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date >= start, WorkLog.log_date <= end)
+        .group_by(Unit.code, WorkLog.log_date)
+    )
+    return [(code, day, n) for code, day, n in rows]
+
+
+def last_log_dates(session: Session, campaign_id: int, as_of: dt.date) -> dict[str, dt.date]:
+    """code -> the latest work log on or before as_of (units without one are absent)."""
+    rows = session.execute(
+        select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
+        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date <= as_of).group_by(Unit.code)
+    )
+    return {code: day for code, day in rows if day is not None}
+
+
+def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS) -> dict[str, int]:
+    """code -> work logs in the `days` days ending on as_of."""
+    start = as_of - dt.timedelta(days=days - 1)
+    out: dict[str, int] = {}
+    for code, _day, n in log_counts_by_day(session, campaign_id, start, as_of):
+        out[code] = out.get(code, 0) + n
+    return out
+
+
+def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, limit: int = 100) -> list[dict]:
+    """The latest work logs, newest first."""
+    stmt = (
+        select(WorkLog, Unit.code, Unit.name, Instructor.name).join(Unit, Unit.id == WorkLog.unit_id)
+        .outerjoin(Instructor, Instructor.id == WorkLog.instructor_id)
+        .where(WorkLog.campaign_id == campaign_id)
+        .order_by(WorkLog.log_date.desc(), WorkLog.id.desc()).limit(limit)
+    )
+    if unit_code:
+        stmt = stmt.where(Unit.code == unit_code)
+    return [
+        {"id": w.id, "unit_code": code, "unit_name": name, "instructor": who or "", "log_date": w.log_date,
+         "activity": w.activity, "enterprise": w.enterprise, "note": w.note}
+        for w, code, name, who in session.execute(stmt)
+    ]
+
+
+def set_required(session: Session, campaign_id: int, unit_code: str, required: object, *, actor: str,
+                 ip: str = "", now: dt.datetime | None = None) -> int:
+    """Admin only (the caller checks): how many instructors a unit must have."""
+    _campaign(session, campaign_id)
+    unit = _unit(session, campaign_id, unit_code, None)
+    n = rules.clean_number(required, "应配专职指导员人数", high=999, integer=True)
+    quota = session.get(InstructorQuota, (campaign_id, unit.id))
+    old = quota.required if quota else None
+    if quota is None:
+        quota = InstructorQuota(campaign_id=campaign_id, unit_id=unit.id, required=n)
+        session.add(quota)
+    quota.required, quota.updated_at, quota.updated_by = n, now or _now(), actor
+    audit(session, actor, "instructor.quota", f"{unit.name}（{unit.code}）应配 {old if old is not None else '未定'} → {n} 人",
+          ip=ip, now=now)
+    session.flush()
+    return n
+
+
+def add_instructor(session: Session, campaign_id: int, unit_code: str, name: object, phone: object, since: object,
+                   *, actor: str, ip: str = "", unit_scope: str | None = None, now: dt.datetime | None = None) -> int:
+    _campaign(session, campaign_id)
+    unit = _unit(session, campaign_id, unit_code, unit_scope)
+    clean_name = rules.clean_text(name, "姓名", rules.NAME_MAX)
+    clean_phone = rules.clean_phone(phone)
+    day = rules.parse_date(since, "到岗日期")
+    person = Instructor(campaign_id=campaign_id, unit_id=unit.id, name=clean_name, phone=clean_phone, since=day,
+                        created_at=now or _now(), created_by=actor)
+    session.add(person)
+    session.flush()
+    audit(session, actor, "instructor.add",
+          f"{unit.name}：{clean_name}，电话 {rules.mask_phone(clean_phone)}，{day.isoformat()} 到岗", ip=ip, now=now)
+    return person.id
+
+
+def remove_instructor(session: Session, instructor_id: object, left_on: object, *, actor: str, ip: str = "",
+                      unit_scope: str | None = None, now: dt.datetime | None = None) -> None:
+    """Take someone off the roster from `left_on` (kept for the record, no longer counted)."""
+    person = session.get(Instructor, instructor_id) if isinstance(instructor_id, int) else None
+    if person is None:
+        raise ActionError("指导员不存在，请刷新页面")
+    unit = session.get(Unit, person.unit_id)
+    if unit_scope is not None and unit.code != unit_scope:
+        raise ActionError(f"只能修改本单位（{unit_scope}）的指导员")
+    if person.left_on is not None:
+        raise ActionError(f"{person.name} 已于 {person.left_on.isoformat()} 离岗")
+    day = rules.parse_date(left_on, "离岗日期")
+    if day < person.since:
+        raise ActionError(f"离岗日期 {day.isoformat()} 早于到岗日期 {person.since.isoformat()}")
+    person.left_on = day
+    audit(session, actor, "instructor.remove", f"{unit.name}：{person.name} {day.isoformat()} 离岗", ip=ip, now=now)
+    session.flush()
+
+
+def add_work_log(session: Session, campaign_id: int, unit_code: str, log_date: object, activity: object,
+                 enterprise: object = "", note: object = "", instructor_id: object = None, *, actor: str, ip: str = "",
+                 unit_scope: str | None = None, now: dt.datetime | None = None) -> int:
+    _campaign(session, campaign_id)
+    unit = _unit(session, campaign_id, unit_code, unit_scope)
+    day = rules.parse_date(log_date, "日期")
+    if activity not in rules.ACTIVITIES:
+        raise ActionError("请选择活动类型：" + "、".join(rules.ACTIVITIES))
+    who = None
+    if instructor_id not in (None, ""):
+        who = session.get(Instructor, instructor_id) if isinstance(instructor_id, int) else None
+        if who is None or who.unit_id != unit.id or who.campaign_id != campaign_id:
+            raise ActionError("所选指导员不属于该单位")
+    log = WorkLog(campaign_id=campaign_id, unit_id=unit.id, instructor_id=who.id if who else None, log_date=day,
+                  activity=activity, enterprise=rules.clean_text(enterprise, "企业", rules.ENTERPRISE_MAX, required=False),
+                  note=rules.clean_text(note, "备注", rules.TEXT_MAX, required=False),
+                  created_at=now or _now(), created_by=actor)
+    session.add(log)
+    session.flush()
+    audit(session, actor, "worklog.add", f"{unit.name}：{day.isoformat()} {activity} {log.enterprise}".strip(),
+          ip=ip, now=now)
+    return log.id

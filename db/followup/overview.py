@@ -1,0 +1,29 @@
+"""Everything the overview's follow-up panel needs (专职指导员, 实效评价, 监督检查) in one read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from db.followup.common import units
+from db.followup.evaluation import dimensions, score_rows
+from db.followup.instructors import last_log_dates, recent_log_counts, staffing
+from db.followup.supervision import refusal_cases
+from domain import followup as rules
+
+
+def overview_inputs(session: Session, campaign_id: int, as_of: dt.date) -> dict:
+    """The action panel's data for one campaign and date, as plain values for action_rules.panel_rows."""
+    dims = dimensions(session, campaign_id, active_only=True)
+    dim_ids = [d["id"] for d in dims]
+    evals = rules.group_scores(score_rows(session, campaign_id, as_of))
+    return {
+        "units": units(session, campaign_id),
+        "staffing": staffing(session, campaign_id, as_of),
+        "last_logs": last_log_dates(session, campaign_id, as_of),
+        "recent_logs": recent_log_counts(session, campaign_id, as_of),
+        "dims": dims,
+        "profiles": rules.unit_profiles(evals, dim_ids),
+        "refusals": rules.refusal_counts(refusal_cases(session, campaign_id), as_of),
+    }

@@ -1,0 +1,102 @@
+"""SQL for 监督检查: cases of enterprises refusing to negotiate, and their 督促整改 → 已整改 / 追究责任 /
+媒体曝光 history.
+
+Reads return plain dicts; writes validate, audit and flush inside the caller's transaction
+(`write_session`). Rules live in domain/followup.py. Authorisation is the caller's job (callbacks
+check the role); the writes take `unit_scope` (a reporter's own unit) and refuse anything outside it,
+as a second line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.accounts.auth import audit
+from db.clock import now as _now
+from db.followup.common import _campaign, _unit
+from db.models import Unit
+from db.models.followup import RefusalCase, RefusalEvent
+from domain import followup as rules
+from domain.followup import ActionError
+
+# --- 监督检查 --------------------------------------------------------------------------------------
+
+
+def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
+    stmt = (
+        select(RefusalCase, Unit.code, Unit.name).join(Unit, Unit.id == RefusalCase.unit_id)
+        .where(RefusalCase.campaign_id == campaign_id)
+        .order_by(RefusalCase.deadline, RefusalCase.id)
+    )
+    if unit_code:
+        stmt = stmt.where(Unit.code == unit_code)
+    return [
+        {"id": c.id, "unit_code": code, "unit_name": name, "enterprise": c.enterprise, "kind": c.kind,
+         "occurred_on": c.occurred_on, "description": c.description, "intervention": c.intervention,
+         "deadline": c.deadline, "status": c.status, "status_at": c.status_at}
+        for c, code, name in session.execute(stmt)
+    ]
+
+
+def refusal_events(session: Session, case_ids: Iterable[int]) -> dict[int, list[dict]]:
+    ids_ = list(case_ids)
+    out: dict[int, list[dict]] = {i: [] for i in ids_}
+    if not ids_:
+        return out
+    for e in session.scalars(select(RefusalEvent).where(RefusalEvent.case_id.in_(ids_))
+                             .order_by(RefusalEvent.at, RefusalEvent.id)):
+        out[e.case_id].append({"at": e.at, "actor": e.actor, "from": e.from_status, "to": e.to_status,
+                               "note": e.note})
+    return out
+
+
+def add_refusal(session: Session, campaign_id: int, unit_code: str, fields: Mapping, *, actor: str, ip: str = "",
+                unit_scope: str | None = None, now: dt.datetime | None = None) -> int:
+    """A new case, status 督促整改. fields: enterprise, kind, occurred_on, description, intervention, deadline."""
+    _campaign(session, campaign_id)
+    unit = _unit(session, campaign_id, unit_code, unit_scope)
+    enterprise = rules.clean_text(fields.get("enterprise"), "企业名称", rules.ENTERPRISE_MAX)
+    kind = fields.get("kind")
+    if kind not in rules.REFUSAL_KINDS:
+        raise ActionError("请选择情形：" + "、".join(rules.REFUSAL_KINDS))
+    occurred = rules.parse_date(fields.get("occurred_on"), "发现日期")
+    description = rules.clean_text(fields.get("description"), "情况说明", rules.TEXT_MAX)
+    intervention = rules.clean_text(fields.get("intervention"), "介入措施", rules.TEXT_MAX, required=False)
+    deadline = rules.parse_date(fields.get("deadline"), "整改期限")
+    if deadline < occurred:
+        raise ActionError(f"整改期限 {deadline.isoformat()} 早于发现日期 {occurred.isoformat()}")
+    stamp = now or _now()
+    case = RefusalCase(campaign_id=campaign_id, unit_id=unit.id, enterprise=enterprise, kind=kind, occurred_on=occurred,
+                       description=description, intervention=intervention, deadline=deadline, status=rules.URGING,
+                       status_at=stamp, created_at=stamp, created_by=actor)
+    session.add(case)
+    session.flush()
+    session.add(RefusalEvent(case_id=case.id, at=stamp, actor=actor, from_status=None, to_status=rules.URGING,
+                             note=intervention))
+    audit(session, actor, "refusal.add", f"{unit.name}：{enterprise}（{kind}），整改期限 {deadline.isoformat()}",
+          ip=ip, now=now)
+    session.flush()
+    return case.id
+
+
+def set_refusal_status(session: Session, case_id: object, status: object, note: object = "", *, actor: str,
+                       ip: str = "", unit_scope: str | None = None, now: dt.datetime | None = None) -> str:
+    """Move a case along 督促整改 → 已整改 / 追究责任 / 媒体曝光 (domain.followup.TRANSITIONS)."""
+    case = session.get(RefusalCase, case_id) if isinstance(case_id, int) else None
+    if case is None:
+        raise ActionError("案件不存在，请刷新页面")
+    unit = session.get(Unit, case.unit_id)
+    if unit_scope is not None and unit.code != unit_scope:
+        raise ActionError(f"只能处理本单位（{unit_scope}）的案件")
+    rules.check_transition(case.status, str(status))
+    stamp = now or _now()
+    old, case.status, case.status_at = case.status, str(status), stamp
+    session.add(RefusalEvent(case_id=case.id, at=stamp, actor=actor, from_status=old, to_status=case.status,
+                             note=rules.clean_text(note, "说明", rules.TEXT_MAX, required=False)))
+    audit(session, actor, "refusal.status", f"{unit.name}：{case.enterprise} {old} → {case.status}", ip=ip, now=now)
+    session.flush()
+    return case.status
