@@ -9,7 +9,7 @@ CONTRACT (implemented by the validation work item; keep these names):
     Result.errors / Result.warnings: list[Issue]
     raise SubmissionRefused(result.errors) is done by the store, not here.
 
-Rules (codes match the tests in tests/db/test_validation.py). Errors refuse the submission:
+Rules (codes match the tests in tests/domain/test_validation.py). Errors refuse the submission:
 
     VAL001  every one of the 27 cells (3 lines x 9 measures) is an integer >= 0; blank/None and
             missing cells mean 0; "1,234", "１２３" and Excel's 12.0 are accepted; text, negatives,

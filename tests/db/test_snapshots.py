@@ -24,7 +24,7 @@ FINAL = dt.date(2017, 5, 31)
 @pytest.fixture
 def demo(engine, monkeypatch):
     # These tests count the snapshots they take: build the demo without its two meeting snapshots
-    # (db/demo/snapshots.py, tested in tests/db/test_demo_snapshots.py).
+    # (db/demo/snapshots.py, tested in tests/db/demo/test_snapshots.py).
     monkeypatch.setattr("db.demo.DEMO_EXTENSIONS", tuple(e for e in DEMO_EXTENSIONS if e != "db.demo.snapshots"))
     summary = build_demo(engine)
     return engine, summary.campaign_id

@@ -11,7 +11,7 @@ from db.cases import typical as cases
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
 from db.models.cases import CasePhoto, StoredFile, TypicalCase
-from tests.db.test_cases import CASE, jpeg
+from tests.db.cases.test_typical import CASE, jpeg
 
 
 @pytest.fixture

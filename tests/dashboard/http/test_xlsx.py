@@ -13,7 +13,7 @@ from db.engine import read_session
 from db.models import AuditEvent, Campaign, Unit
 from db.submission.xlsx_template import XLSX_MIME, cell_of, last_report
 from domain.measures import LINE_KINDS, MEASURES
-from tests.dashboard.conftest import demo_app, login
+from tests.http_helpers import demo_app, login
 
 URL = "/submit/template.xlsx"
 

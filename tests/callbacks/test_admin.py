@@ -14,7 +14,7 @@ from db.accounts import auth
 from db.accounts.queries import list_users
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, User
-from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
+from tests.http_helpers import UPDATE, demo_app, login, post_callback
 
 NEW_PASSWORD = "luozhuang-2017-pass"
 WRITE_ACTIONS = ("user.create", "token.create", "token.revoke", "user.deactivate", "user.password_reset",

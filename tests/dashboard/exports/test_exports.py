@@ -257,7 +257,7 @@ def test_exp009_only_leaders_and_admins_take_snapshots(tmp_path):
 
     from db.models import AuditEvent
     from db.models.snapshots import Snapshot
-    from tests.dashboard.conftest import demo_app, login, post_callback
+    from tests.http_helpers import demo_app, login, post_callback
 
     app = demo_app(tmp_path)
     engine = app.server.extensions["jizhong_engine"]
@@ -281,7 +281,7 @@ def test_exp010_listing_follows_snapshots_taken_elsewhere(tmp_path):
 
     from dashboard import ids
     from db import snapshots
-    from tests.dashboard.conftest import demo_app, login, post_callback
+    from tests.http_helpers import demo_app, login, post_callback
 
     app = demo_app(tmp_path)
     engine = app.server.extensions["jizhong_engine"]

@@ -19,7 +19,7 @@ from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
 from db.models.review import ApiRequest
-from tests.dashboard.conftest import login
+from tests.http_helpers import login
 
 LANSHAN, LUOZHUANG = "371302", "371311"
 URL = "/api/v1/reports"

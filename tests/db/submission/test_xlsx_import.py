@@ -29,7 +29,7 @@ from db.submission.xlsx_submission import (
 )
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE
 from domain.validation import SubmissionRefused, parse_count
-from tests.db import xlsx_corpus as X
+from tests.db.submission import xlsx_corpus as X
 
 CAMPAIGN = 1  # the preset's 2017 campaign in preset_engine
 

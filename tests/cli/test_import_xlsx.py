@@ -14,7 +14,7 @@ from cli.__main__ import main
 from db.admin.presets import ensure_campaign, read_preset
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign, Report, ReportLine
-from tests.db import xlsx_corpus as X
+from tests.db.submission import xlsx_corpus as X
 
 ROOT = Path(__file__).resolve().parents[2]
 

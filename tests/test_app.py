@@ -8,7 +8,7 @@ import pytest
 from app import create_app
 from dashboard import ids
 from db.engine import make_engine, write_session
-from tests.dashboard.conftest import PASSWORD, UPDATE, demo_app, form_token, login, post_callback
+from tests.http_helpers import PASSWORD, UPDATE, demo_app, form_token, login, post_callback
 
 
 @pytest.fixture(scope="module")

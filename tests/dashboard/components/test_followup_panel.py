@@ -22,7 +22,7 @@ from db.followup import evaluation as evaluation_db
 from db.followup import instructors as instructors_db
 from db.models import AuditEvent, Campaign, Unit
 from db.models.followup import Instructor, RefusalCase, WorkLog
-from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
+from tests.http_helpers import UPDATE, demo_app, login, post_callback
 
 D = dt.date
 DIMS = [{"id": 1, "name": "工作管理", "weight": 50}, {"id": 2, "name": "协商效果", "weight": 50}]

@@ -18,7 +18,7 @@ from db.submission.xlsx_submission import build_submission
 from db.submission.xlsx_template import cell_of, template_bytes, workbook_bytes, write_attachment
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL
 from domain.validation import Submission
-from tests.db import xlsx_corpus as X
+from tests.db.submission import xlsx_corpus as X
 
 CAMPAIGN = 1
 

@@ -13,7 +13,7 @@ from dashboard import ids
 from db.accounts import auth
 from db.engine import read_session, write_session
 from db.models import AuditEvent
-from tests.dashboard.conftest import PASSWORD, UPDATE, demo_app, form_token, login, post_callback
+from tests.http_helpers import PASSWORD, UPDATE, demo_app, form_token, login, post_callback
 
 ATTACKER = {"REMOTE_ADDR": "10.66.0.1"}
 OFFICE = {"REMOTE_ADDR": "10.66.0.2"}

@@ -20,7 +20,7 @@ from db.models import AuditEvent, Report, ReportLine, Unit
 from db.submission import review
 from db.submission.xlsx_template import workbook_bytes
 from domain.measures import MEASURES
-from tests.dashboard.conftest import UPDATE, demo_app, login, post_callback
+from tests.http_helpers import UPDATE, demo_app, login, post_callback
 
 LANSHAN, LUOZHUANG = "371302", "371311"
 

@@ -15,7 +15,7 @@ from db.engine import make_engine, read_session
 from db.migrate import upgrade
 from db.models import AuditEvent
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess:

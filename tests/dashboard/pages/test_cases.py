@@ -19,8 +19,8 @@ from db.demo import DEMO_NAME
 from db.engine import read_session, write_session
 from db.models import AuditEvent, Campaign
 from db.models.cases import StoredFile, SummaryFile, TypicalCase
-from tests.dashboard.conftest import demo_app, form_token, login, post_callback
-from tests.dashboard.test_admin import body
+from tests.callbacks.test_admin import body
+from tests.http_helpers import demo_app, form_token, login, post_callback
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +311,7 @@ def test_cpg010_filters_and_pages_render(app, engine, demo):
 def test_cpg011_case_markers_on_the_district_map_keep_the_choropleth_first():
     from dashboard import geo
     from dashboard.figures import map as mf
-    from tests.dashboard.test_map_figure import make_rows
+    from tests.dashboard.figures.test_map import make_rows
 
     geojson = geo.city_geojson(tuple(r["adcode"] for r in make_rows() if r["adcode"]))
     located = [{"id": 7, "title": "陶瓷<行业>", "unit_code": "371311", "unit_name": "罗庄区", "lon": 118.27,
