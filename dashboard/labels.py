@@ -1,4 +1,7 @@
-"""Chinese UI strings that appear in more than one place, in sections by page."""
+"""Chinese UI strings that appear in more than one place, in sections by page. Metric names come from
+domain/metrics.py (the catalogue), never typed here."""
+
+from domain.metrics import label as metric_label
 
 # shell (every page): title, data time, errors, the way back
 APP_TITLE = "工资集体协商“集中要约”行动监测"
@@ -30,7 +33,7 @@ def campaign_option(c: dict) -> dict:
 
 # overview: the time bar, the lagging reasons
 LATEST = "最新"
-RULE_TAGS = {"pace": "进度滞后", "filing": "备案率低", "stale": "未按时报送", "coverage": "覆盖不足"}
+RULE_TAGS = {"pace": "进度滞后", "filing": f"{metric_label('filing_rate')}低", "stale": "未按时报送", "coverage": "覆盖不足"}
 
 # cases (/cases, /case/<id>)
 CASES_TITLE = "典型培育选树"

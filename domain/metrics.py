@@ -41,6 +41,7 @@ class Metric:
     tick_format: str = ".0%"  # d3 format of an axis or colour bar of this metric
     map_order: int | None = None  # place in the map's metric picker; None: not offered there
     short_label: str = ""  # a narrow table's header, when shorter than `label`
+    at_most_one: bool = False  # validation keeps the numerator <= the denominator (VAL007): a scale up to 100%
 
     @property
     def is_ratio(self) -> bool:
@@ -57,9 +58,9 @@ class Metric:
 
 CATALOGUE: tuple[Metric, ...] = (
     Metric("sign_rate", "签约率", "%", "签订合同份数 ÷ 发出要约书份数", "signed_copies", "offer_copies",
-           map_order=2),
+           map_order=2, at_most_one=True),
     Metric("filing_rate", "备案率", "%", "审查备案数 ÷ 签订合同份数", "filed_copies", "signed_copies",
-           map_order=3),
+           map_order=3, at_most_one=True),
     Metric("ent_coverage", "企业覆盖率", "%", "签订合同覆盖企业数 ÷ 辖区企业数", "signed_ents", "baseline_ents",
            map_order=0),
     Metric("worker_coverage", "职工覆盖率", "%", "签订合同覆盖职工数 ÷ 辖区职工数", "signed_workers",

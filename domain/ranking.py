@@ -78,4 +78,4 @@ def colour_range(rows: list[dict], metric: str) -> tuple[float, float]:
         return -m, m
     if metric == "stale_days":
         return 0.0, max(14.0, max(vals))
-    return 0.0, max(1.0 if metric in ("sign_rate", "filing_rate") else 0.0, max(vals)) or 1.0
+    return 0.0, max(1.0 if BY_KEY[metric].at_most_one else 0.0, max(vals)) or 1.0

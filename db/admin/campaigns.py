@@ -23,6 +23,7 @@ from db.accounts.auth import audit
 from db.admin.common import AdminError
 from db.clock import now as _now
 from db.models import Campaign, CampaignThreshold, Report, UnitCampaign
+from domain.metrics import label as metric_label
 
 # --- campaigns -------------------------------------------------------------------------------------
 
@@ -153,9 +154,9 @@ def update_campaign(session: Session, campaign_id: int, name: str, dates: dict, 
 
 # field -> (label, unit, minimum, maximum, integer?)
 THRESHOLD_FIELDS: dict[str, tuple[str, str, float, float, bool]] = {
-    "pace_gap_points": ("进度差阈值", "个百分点", 0, 100, False),
-    "filing_gap_points": ("备案率差阈值", "个百分点", 0, 100, False),
-    "stale_days": ("未报送天数阈值", "天", 1, 366, True),
+    "pace_gap_points": (f"{metric_label('pace')}阈值", "个百分点", 0, 100, False),
+    "filing_gap_points": (f"{metric_label('filing_rate')}差阈值", "个百分点", 0, 100, False),
+    "stale_days": (f"{metric_label('stale_days')}阈值", "天", 1, 366, True),
     "coverage_margin_points": ("覆盖率容差", "个百分点", 0, 100, False),
     "min_expected_fraction": ("开始预测覆盖率的行动进度", "（0—1）", 0, 1, False),
 }

@@ -30,6 +30,7 @@ from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
 from db.submission import store
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
+from domain.metrics import label as metric_label
 from domain.validation import Submission
 
 DEMO_NAME = "2017年工资集体协商“集中要约”行动（演示数据）"
@@ -62,7 +63,7 @@ NORMAL = Profile("按期推进，截止时达到或超过目标")
 
 # The deliberately lagging units, each lagging in its own way.
 PROFILES: dict[str, Profile] = {
-    "371324": Profile("兰陵县：签订不少，但审查备案严重滞后（备案率低）", filing=0.32, filing_lag=(10, 35)),
+    "371324": Profile(f"兰陵县：签订不少，但审查备案严重滞后（{metric_label('filing_rate')}低）", filing=0.32, filing_lag=(10, 35)),
     "371328": Profile(
         "蒙阴县：起步晚、推进慢，截止时签订覆盖企业不足目标六成",
         attainment=(0.42, 0.5),
