@@ -31,6 +31,7 @@ Waiting: no test sleeps for a fixed time. Each waits on the app's own state (Das
 a value appearing, the URL, a graph drawn) with one generous bound, BROWSER_TIMEOUT_MS (30 s, or the
 environment variable of that name): a slow or loaded machine waits longer, a real failure still
 fails. The same bound is Playwright's default for actions, navigations and expect(...).
+BROWSER_CPU_THROTTLE=N slows every page's CPU N times (DevTools throttling), to try that out.
 
 Without Chromium or Playwright the browser tests skip, saying why; with CI=true they fail instead,
 so a missing browser is never silent. Never run `playwright install`: we use Debian's Chromium.
@@ -68,6 +69,9 @@ DASH_TIMEOUT_MS = BROWSER_TIMEOUT_MS  # the older name, kept for the helpers' si
 # How long Dash must stay idle to count as settled: a component may set a prop (and so start the
 # next callback) only after React has rendered the previous output.
 DASH_QUIET_MS = 250
+# To see how the tests fare on a slow machine: BROWSER_CPU_THROTTLE=6 makes every page's CPU six
+# times slower (Chrome DevTools' CPU throttling), on top of whatever else loads the machine.
+CPU_THROTTLE = float(os.environ.get("BROWSER_CPU_THROTTLE", "0") or 0)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -458,6 +462,8 @@ def page(browser, _network: _Network):
     context.route("**/*", _network.route)
     context.route_web_socket("**/*", _network.route_websocket)
     page = context.new_page()
+    if CPU_THROTTLE > 1:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
     page.goto_anonymous = page.goto  # for the tests of the login page itself
     page.goto = _signing_in_goto(page)
     page.on("request", _network.on_request)
