@@ -54,7 +54,7 @@ def test_brw070_leader_snapshots_opens_and_exports(snap_server, page, tmp_path):
     link.click()
     expect(page.locator("#sn-stamp")).to_contain_text("数据截至 2017年5月31日")
     expect(page.locator(".sn-units tbody tr")).to_have_count(len(doc["units"]) + 1)  # + 全市合计
-    # The export runs as a background job (a worker process, then a poll): twice the usual bound.
+    # The export is a background callback (a job, then polls for its result): twice the usual bound.
     with page.expect_download(timeout=2 * BROWSER_TIMEOUT_MS) as download:
         page.click("button:has-text('导出 CSV')")
     path = tmp_path / "s.csv"
