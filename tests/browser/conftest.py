@@ -113,19 +113,26 @@ def assert_all_local(urls: Iterable[str]) -> None:
     assert not foreign, f"{len(foreign)} of {len(urls)} requests were not local: {foreign}"
 
 
-# True once the renderer is up, the layout is hydrated and no callback is requested, running or
-# showing a loading state (dash-renderer's loading markers). window.store is the renderer's Redux
+# True once the renderer is up, the layout is hydrated and no callback (but the live poll) is
+# requested, running or showing a loading state (dash-renderer's loading markers). window.store is the renderer's Redux
 # store (what dash.testing reads).
 _DASH_IDLE_NOW_JS = """
 () => {
     const root = document.getElementById("react-entry-point");
     if (!root || !window.store) return false;
     const state = window.store.getState();
-    if (state.appLifecycle !== "HYDRATED" || state.isLoading) return false;
+    if (state.appLifecycle !== "HYDRATED") return false;
+    // The live check (a dcc.Interval's n_intervals) polls for ever: it is not the page's state. A
+    // poll that finds new data sets off other callbacks, and those count. (So state.isLoading,
+    // which counts the poll too, is not read.)
+    const isPoll = (cb) => {
+        const changed = Object.keys((cb && cb.changedPropIds) || {});
+        return changed.length > 0 && changed.every((p) => p.endsWith(".n_intervals"));
+    };
     const callbacks = state.callbacks || {};
     for (const [key, list] of Object.entries(callbacks)) {
         if (key === "stored" || key === "completed") continue;
-        if (Array.isArray(list) && list.length) return false;
+        if (Array.isArray(list) && list.some((cb) => !isPoll(cb))) return false;
     }
     return !document.querySelector(
         '._dash-loading, ._dash-loading-callback, [data-dash-is-loading="true"]'
