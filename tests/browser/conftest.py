@@ -13,7 +13,10 @@ Fixtures
 
 Helpers (``from tests.browser.conftest import assert_all_local, wait_for_dash``)
     assert_all_local(urls)  every http(s)/ws(s) URL goes to 127.0.0.1 or localhost
-    wait_for_dash(page)     the Dash renderer has loaded and no callback is pending
+    wait_for_dash(page)     the Dash renderer has loaded and no callback is pending (nor any
+                            component marked data-dash-is-loading), continuously for a short while
+    assert_eventually(probe, want)  poll probe() until it returns want, then assert equality (the
+                            Python counterpart of expect(...): for values read with page.evaluate)
     wait_for_graph(page, id)  a dcc.Graph has drawn its figure (plotly.js loads after Dash idles)
     wait_for_map(page, id)    ... and its MapLibre map has its style and is not moving
     map_page_xy(page, id, lon, lat)  the page pixel of a longitude/latitude on that map
@@ -23,6 +26,12 @@ Helpers (``from tests.browser.conftest import assert_all_local, wait_for_dash``)
     db_session(url)           context manager: a read session on a database, to compute expectations
     default_view(session)     the overview's default (campaign, as-of date): the newest campaign with
                               reports and its last report date (the 2017 demo is over, so not today)
+
+Waiting: no test sleeps for a fixed time. Each waits on the app's own state (Dash idle, a text or
+a value appearing, the URL, a graph drawn) with one generous bound, BROWSER_TIMEOUT_MS (30 s, or the
+environment variable of that name): a slow or loaded machine waits longer, a real failure still
+fails. The same bound is Playwright's default for actions, navigations and expect(...).
+BROWSER_CPU_THROTTLE=N slows every page's CPU N times (DevTools throttling), to try that out.
 
 Without Chromium or Playwright the browser tests skip, saying why; with CI=true they fail instead,
 so a missing browser is never silent. Never run `playwright install`: we use Debian's Chromium.
@@ -53,14 +62,28 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1440, "height": 900}
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 ALWAYS_LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
-DASH_TIMEOUT_MS = 20_000
+# One bound for every wait: generous for a loaded CI machine (load 6 on 2 cores made 5-20 s waits
+# flaky), still finite so that a real failure fails.
+BROWSER_TIMEOUT_MS = int(os.environ.get("BROWSER_TIMEOUT_MS", "30000"))
+DASH_TIMEOUT_MS = BROWSER_TIMEOUT_MS  # the older name, kept for the helpers' signatures
+# How long Dash must stay idle to count as settled: a component may set a prop (and so start the
+# next callback) only after React has rendered the previous output.
+DASH_QUIET_MS = 250
+# To see how the tests fare on a slow machine: BROWSER_CPU_THROTTLE=6 makes every page's CPU six
+# times slower (Chrome DevTools' CPU throttling), on top of whatever else loads the machine.
+CPU_THROTTLE = float(os.environ.get("BROWSER_CPU_THROTTLE", "0") or 0)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 try:  # re-exported for the tests, so a missing Playwright skips (or fails in CI) through the fixture
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
 except ImportError:
     expect = None
+    PlaywrightTimeoutError = TimeoutError
+else:
+    # expect(...) retries until its timeout, which is 5 s by default whatever the page's default is.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
 def _unavailable(reason: str) -> None:
@@ -90,18 +113,26 @@ def assert_all_local(urls: Iterable[str]) -> None:
     assert not foreign, f"{len(foreign)} of {len(urls)} requests were not local: {foreign}"
 
 
-# True once the renderer is up, the layout is hydrated and no callback is requested, running or
-# showing a loading state. window.store is the renderer's Redux store (what dash.testing reads).
-_DASH_IDLE_JS = """
+# True once the renderer is up, the layout is hydrated and no callback (but the live poll) is
+# requested, running or showing a loading state (dash-renderer's loading markers). window.store is the renderer's Redux
+# store (what dash.testing reads).
+_DASH_IDLE_NOW_JS = """
 () => {
     const root = document.getElementById("react-entry-point");
     if (!root || !window.store) return false;
     const state = window.store.getState();
-    if (state.appLifecycle !== "HYDRATED" || state.isLoading) return false;
+    if (state.appLifecycle !== "HYDRATED") return false;
+    // The live check (a dcc.Interval's n_intervals) polls for ever: it is not the page's state. A
+    // poll that finds new data sets off other callbacks, and those count. (So state.isLoading,
+    // which counts the poll too, is not read.)
+    const isPoll = (cb) => {
+        const changed = Object.keys((cb && cb.changedPropIds) || {});
+        return changed.length > 0 && changed.every((p) => p.endsWith(".n_intervals"));
+    };
     const callbacks = state.callbacks || {};
     for (const [key, list] of Object.entries(callbacks)) {
         if (key === "stored" || key === "completed") continue;
-        if (Array.isArray(list) && list.length) return false;
+        if (Array.isArray(list) && list.some((cb) => !isPoll(cb))) return false;
     }
     return !document.querySelector(
         '._dash-loading, ._dash-loading-callback, [data-dash-is-loading="true"]'
@@ -109,21 +140,77 @@ _DASH_IDLE_JS = """
 }
 """
 
+# ... and has been so at every poll for quietMs. `token` names one wait, so an idle spell seen by
+# an earlier wait (before the test's last click) never counts for this one.
+_DASH_SETTLED_JS = (
+    """
+([token, quietMs]) => {
+    const idleNow = ("""
+    + _DASH_IDLE_NOW_JS
+    + """)();
+    const now = performance.now();
+    const mark = window.__brwDashIdle;
+    if (!idleNow) {
+        window.__brwDashIdle = {token, since: null};
+        return false;
+    }
+    if (!mark || mark.token !== token || mark.since === null) {
+        window.__brwDashIdle = {token, since: now};
+        return quietMs <= 0;
+    }
+    return now - mark.since >= quietMs;
+}
+"""
+)
 
-def wait_for_dash(page, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
+_wait_tokens = iter(range(1, 1 << 62))
+
+
+def wait_for_dash(page, timeout_ms: int = BROWSER_TIMEOUT_MS, quiet_ms: int = DASH_QUIET_MS) -> None:
     """Wait until Dash has rendered the page and every callback (including chained ones) is done.
 
-    The idle state must hold twice, 150 ms apart: one callback's output often triggers the next.
+    "Done" is the renderer's own state: hydrated, no callback requested/running/being applied, no
+    component marked loading; and that state has held at every poll for `quiet_ms`, since one
+    callback's output often makes a component start the next. Polled every 50 ms in the page.
+    """
+    try:
+        page.wait_for_function(_DASH_SETTLED_JS, arg=[next(_wait_tokens), quiet_ms], polling=50, timeout=timeout_ms)
+    except PlaywrightTimeoutError as exc:  # say what was still pending, not only "Timeout"
+        raise AssertionError(f"Dash did not settle within {timeout_ms} ms: {_dash_pending(page)}") from exc
+
+
+def _dash_pending(page) -> str:
+    try:
+        return page.evaluate(
+            """() => {
+                if (!window.store) return "no dash-renderer store";
+                const st = window.store.getState();
+                const cbs = Object.entries(st.callbacks || {})
+                    .filter(([k, l]) => k !== "stored" && k !== "completed" && Array.isArray(l) && l.length)
+                    .map(([k, l]) => `${k}: ${l.map(c => c.callback && c.callback.output).join(", ")}`);
+                const marked = Array.from(document.querySelectorAll('[data-dash-is-loading="true"]'))
+                    .map(e => e.id || e.className).slice(0, 5);
+                return `lifecycle ${st.appLifecycle}, isLoading ${st.isLoading}; pending ${cbs.join("; ") || "none"}; `
+                    + `loading markers ${marked.join(", ") || "none"}`;
+            }"""
+        )
+    except Exception as exc:  # the page may be gone
+        return f"(state unreadable: {exc})"
+
+
+def assert_eventually(probe, expected, timeout_ms: int = BROWSER_TIMEOUT_MS, message: str = "") -> None:
+    """Poll `probe()` until it returns `expected`, then assert it (same == as a plain assert).
+
+    For values a test reads itself (page.evaluate over several elements) where expect(...) does not
+    fit: a slow render is waited for; a wrong value still fails, with the last value in the message.
     """
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
-        remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        page.wait_for_function(_DASH_IDLE_JS, timeout=remaining_ms)
-        page.wait_for_timeout(150)
-        if page.evaluate(_DASH_IDLE_JS):
-            return
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"Dash did not settle within {timeout_ms} ms")
+        got = probe()
+        if got == expected or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)  # poll interval only; the bound is the deadline
+    assert got == expected, message or f"after {timeout_ms} ms: {got!r} != {expected!r}"
 
 
 # The dcc.Graph's plotly div has its figure, dcc.Graph has bound its event handlers, and (for a
@@ -143,12 +230,12 @@ _GRAPH_READY_JS = """
 """
 
 
-def wait_for_graph(page, graph_id: str, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
+def wait_for_graph(page, graph_id: str, timeout_ms: int = BROWSER_TIMEOUT_MS) -> None:
     """Wait until the dcc.Graph `graph_id` has drawn its figure."""
     page.wait_for_function(_GRAPH_READY_JS, arg=[graph_id, False], timeout=timeout_ms)
 
 
-def wait_for_map(page, graph_id: str, timeout_ms: int = DASH_TIMEOUT_MS) -> None:
+def wait_for_map(page, graph_id: str, timeout_ms: int = BROWSER_TIMEOUT_MS) -> None:
     """Wait until the choroplethmap in the dcc.Graph `graph_id` is drawn and its map is not moving."""
     page.wait_for_function(_GRAPH_READY_JS, arg=[graph_id, True], timeout=timeout_ms)
 
@@ -382,11 +469,14 @@ def page(browser, _network: _Network):
     context.route("**/*", _network.route)
     context.route_web_socket("**/*", _network.route_websocket)
     page = context.new_page()
+    if CPU_THROTTLE > 1:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
     page.goto_anonymous = page.goto  # for the tests of the login page itself
     page.goto = _signing_in_goto(page)
     page.on("request", _network.on_request)
     page.on("response", _network.on_response)
-    page.set_default_timeout(DASH_TIMEOUT_MS)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
     try:
         yield page
     finally:

@@ -13,6 +13,7 @@ from db import queries
 from domain.format import thousands
 from domain.measures import LINE_KINDS, MEASURES
 from tests.browser.conftest import (
+    assert_eventually,
     db_session,
     default_view,
     expect,
@@ -77,7 +78,7 @@ def test_brw002_map_click_opens_district(live_server, demo_db_url, page):
     page.wait_for_url(lambda url: path_of(url) == f"/district/{LANLING}")
     wait_for_dash(page)
     expect(page.locator(f"#{ids.D_HEADER}")).to_have_text(name)
-    assert attachment_rows(page) == expected_rows(lines)
+    assert_eventually(lambda: attachment_rows(page), expected_rows(lines))
 
 
 def test_brw008_unit_that_never_reported(live_server, demo_db_url, page):
@@ -96,7 +97,7 @@ def test_brw008_unit_that_never_reported(live_server, demo_db_url, page):
     expect(body).to_contain_text("尚未报送")
     expect(body).to_contain_text("尚无报送记录")
     expect(body).not_to_contain_text("不存在")
-    assert attachment_rows(page) == {kind: ["0"] * len(MEASURES) for kind in (*LINE_KINDS, "total")}
+    assert_eventually(lambda: attachment_rows(page), {kind: ["0"] * len(MEASURES) for kind in (*LINE_KINDS, "total")})
 
 
 def test_brw009_unknown_unit_says_it_does_not_exist(live_server, page):

@@ -19,7 +19,9 @@ from dashboard.geo import bounds, city_geojson
 from db import queries
 from domain.format import pct, thousands
 from tests.browser.conftest import (
+    BROWSER_TIMEOUT_MS,
     assert_all_local,
+    assert_eventually,
     build_demo_database,
     db_session,
     default_view,
@@ -115,7 +117,7 @@ def test_brw001_kpis_equal_database(live_server, demo_db_url, page):
     # The page is on the same campaign and date as the expectation ...
     expect(page.locator(f"#{ids.TIME_BAR}")).to_contain_text(f"截至 {labels.short_date(as_of)}")
     # ... and shows the database's figures, formatted as domain.format prints them.
-    assert shown_kpis(page) == expected_kpis(city)
+    assert_eventually(lambda: shown_kpis(page), expected_kpis(city))
 
 
 def test_brw003_every_request_is_local(live_server, page, requests_seen, requests_blocked):
@@ -212,7 +214,7 @@ def test_brw005_drilldown_keeps_date_and_back_restores_it(live_server, demo_db_u
     page.wait_for_url(lambda url: query_of(url).get("date") == [chosen.isoformat()])
     wait_for_dash(page)
     expect(page.locator(f"#{ids.AS_OF}")).to_contain_text(labels.date_cn(chosen))
-    assert shown_kpis(page) == want, "the KPIs did not follow the chosen date"
+    assert_eventually(lambda: shown_kpis(page), want, message="the KPIs did not follow the chosen date")
 
     link = page.locator(f"#{ids.LAGGING} a.lag-link").first
     code = path_of(link.get_attribute("href")).rsplit("/", 1)[-1]
@@ -229,7 +231,7 @@ def test_brw005_drilldown_keeps_date_and_back_restores_it(live_server, demo_db_u
     wait_for_dash(page)
     assert query_of(page.url).get("date") == [chosen.isoformat()], page.url
     expect(page.locator(f"#{ids.AS_OF}")).to_contain_text(labels.date_cn(chosen))
-    assert shown_kpis(page) == want
+    assert_eventually(lambda: shown_kpis(page), want)
 
 
 # ---------------------------------------------------------------------------------- live refresh
@@ -298,7 +300,7 @@ def test_brw006_live_refresh_without_reload(refresh_server, page):
     # While nothing changes, each live check answers 204 and sets nothing else off.
     quiet_from = len(updates)
     for _ in range(3):
-        with page.expect_response(lambda r: POLL_OUTPUT in callback_output(r), timeout=5_000) as info:
+        with page.expect_response(lambda r: POLL_OUTPUT in callback_output(r), timeout=BROWSER_TIMEOUT_MS) as info:
             pass
         assert info.value.status == 204, f"an unchanged database answered {info.value.status}"
     quiet = updates[quiet_from:]
@@ -313,12 +315,11 @@ def test_brw006_live_refresh_without_reload(refresh_server, page):
             return el && el.textContent.trim() === want;
         }""",
         arg=after,
-        timeout=10_000,
     )
     assert page.evaluate("() => window.__brw006_same_document === true"), "the page was reloaded"
     assert any(status == 200 and POLL_OUTPUT in output for status, output in updates), "no live check saw the change"
     wait_for_dash(page)
-    assert shown_kpis(page) == expected_kpis(city)
+    assert_eventually(lambda: shown_kpis(page), expected_kpis(city))
 
 
 # ---------------------------------------------------------------------------------------- layout
@@ -338,8 +339,8 @@ def test_brw007_layout_fits_without_horizontal_scroll(live_server, page, width, 
     assert box and box["width"] >= min(300, width - 60) and box["height"] >= 300, f"map canvas {box} ({shot})"
 
     cards = page.locator("[data-kpi]")
-    assert cards.count() == 7, f"expected 7 KPI cards ({shot})"
-    for i in range(cards.count()):
+    expect(cards, f"expected 7 KPI cards ({shot})").to_have_count(7)
+    for i in range(7):
         card = cards.nth(i)
         expect(card).to_be_visible()
         b = card.bounding_box()

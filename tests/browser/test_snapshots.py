@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import build_demo_database, db_session, expect, serve, sign_in, wait_for_dash
+from tests.browser.conftest import (
+    BROWSER_TIMEOUT_MS,
+    build_demo_database,
+    db_session,
+    expect,
+    serve,
+    sign_in,
+    wait_for_dash,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +37,7 @@ def test_brw070_leader_snapshots_opens_and_exports(snap_server, page, tmp_path):
     page.goto(f"{base}/?metric=filing_rate")
     wait_for_dash(page)
     page.click("#sn-overview-link")  # 生成快照 on the overview carries the filters
-    page.wait_for_selector("#sn-title")
+    expect(page.locator("#sn-title")).to_be_visible()
     expect(page.locator(".sn-filters-text")).to_contain_text("指标：备案率")
     page.fill("#sn-title", "周例会")
     page.fill("#sn-note", "请各县区关注备案")
@@ -44,10 +52,10 @@ def test_brw070_leader_snapshots_opens_and_exports(snap_server, page, tmp_path):
     expect(page.locator(f'#sn-list tr[data-id="{listed["id"]}"]')).to_contain_text("周例会")
 
     link.click()
-    page.wait_for_selector("#sn-stamp")
     expect(page.locator("#sn-stamp")).to_contain_text("数据截至 2017年5月31日")
     expect(page.locator(".sn-units tbody tr")).to_have_count(len(doc["units"]) + 1)  # + 全市合计
-    with page.expect_download(timeout=60_000) as download:
+    # The export is a background callback (a job, then polls for its result): twice the usual bound.
+    with page.expect_download(timeout=2 * BROWSER_TIMEOUT_MS) as download:
         page.click("button:has-text('导出 CSV')")
     path = tmp_path / "s.csv"
     download.value.save_as(path)
@@ -63,5 +71,6 @@ def test_brw071_reporter_sees_snapshots_but_cannot_take_one(snap_server, page):
     page.goto(f"{base}/snapshots")
     wait_for_dash(page)
     expect(page.locator("h2")).to_contain_text("会议快照")
-    assert page.locator("#sn-create").count() == 0
-    assert page.locator("#sn-overview-link").count() == 0
+    expect(page.locator("#sn-list")).to_be_visible()  # the page has rendered: the absences below mean something
+    expect(page.locator("#sn-create")).to_have_count(0)
+    expect(page.locator("#sn-overview-link")).to_have_count(0)

@@ -5,6 +5,7 @@ error names the cell; an admin returns the report; the reporter sees the comment
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -47,6 +48,8 @@ def _lanshan_last(url: str) -> dict:
 def _edit(page, kind: str, measure: str, value: int) -> None:
     cell = page.locator(f'#su-grid .ag-row[row-id="{kind}"] .ag-cell[col-id="{measure}"]')
     cell.click()
+    # The keys go to whatever has the focus: wait until the grid has focused this cell.
+    expect(cell).to_have_class(re.compile(r"\bag-cell-focus\b"))
     page.keyboard.press("Control+A")
     page.keyboard.type(str(value))
     page.keyboard.press("Enter")
