@@ -110,12 +110,14 @@ def validation_context(session: Session, campaign_id: int, unit_code: str, repor
     return _context(session, campaign, unit, report_date)
 
 
-def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt.date) -> tuple[dt.date, dict] | None:
-    """The unit's current (latest-version) figures of its latest report dated before `before`."""
+def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt.date,
+                    later: bool = False) -> tuple[dt.date, dict] | None:
+    """The unit's current (latest-version) figures of its latest report dated before `before`, or with
+    `later`, of its earliest report dated after it."""
+    nearest = func.min(Report.report_date) if later else func.max(Report.report_date)
+    side = Report.report_date > before if later else Report.report_date < before
     prev_date = session.scalar(
-        select(func.max(Report.report_date)).where(
-            Report.campaign_id == campaign_id, Report.unit_id == unit_id, Report.report_date < before
-        )
+        select(nearest).where(Report.campaign_id == campaign_id, Report.unit_id == unit_id, side)
     )
     if prev_date is None:
         return None
@@ -133,6 +135,7 @@ def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt
 
 def _context(session: Session, campaign: Campaign, unit: Unit, report_date: dt.date) -> Context:
     prev = current_figures(session, campaign.id, unit.id, report_date)
+    after = current_figures(session, campaign.id, unit.id, report_date, later=True)
     same = session.scalar(
         select(func.count(Report.id)).where(
             Report.campaign_id == campaign.id, Report.unit_id == unit.id, Report.report_date == report_date
@@ -143,5 +146,7 @@ def _context(session: Session, campaign: Campaign, unit: Unit, report_date: dt.d
         deadline=campaign.deadline,
         previous=prev[1] if prev else None,
         previous_date=prev[0] if prev else None,
+        next=after[1] if after else None,
+        next_date=after[0] if after else None,
         has_same_date=bool(same),
     )
