@@ -203,3 +203,33 @@ def test_sto008_concurrent_submissions_for_one_unit_are_serialised(preset_engine
     other.join(timeout=20)
     assert "stored" not in result
     assert "低于 2017年4月15日 报送的" in str(result["refused"])
+
+
+def test_sto010_one_preview_confirmed_five_times_at_once_stores_one_version(preset_engine, campaign_id):
+    """A double click or a replay of one signed preview: its nonce is stored with the version, once."""
+    from db.submission.preview import PreviewRefused
+    from db.submission.store import submit_audited
+
+    submit(preset_engine, sub(campaign_id))
+    correction = sub(campaign_id, lines=table(2), is_correction=True, reason="漏报")
+    barrier, outcomes = threading.Barrier(5), []
+
+    def confirm():
+        barrier.wait()
+        try:
+            outcomes.append(submit_audited(preset_engine, correction, "张三", preview_nonce="a1b2c3"))
+        except PreviewRefused as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=confirm) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert [r.version for r, _ in reports(preset_engine)] == [1, 2]
+    assert sorted(map(str, outcomes)).count("该预览已提交，请勿重复确认") == 4
+    before = dump(preset_engine)
+    with pytest.raises(PreviewRefused, match="该预览已提交，请勿重复确认"):
+        submit_audited(preset_engine, correction, "张三", preview_nonce="a1b2c3")  # a replay, later
+    assert dump(preset_engine) == before
+    assert submit_audited(preset_engine, correction, "张三", preview_nonce="d4e5f6").version == 3  # a new preview
