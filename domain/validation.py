@@ -170,8 +170,9 @@ def validate(sub: Submission, ctx: Context) -> Result:
     errors += _single_copies(figures, bad)
     errors += _stage_order(figures, bad)
     errors += _workers_vs_ents(figures, bad)
-    cumulative = _cumulative(ctx, figures, bad)
-    if sub.is_correction and _has_reason(sub):
+    corrected = sub.is_correction and _has_reason(sub)
+    cumulative = _cumulative(ctx, figures, bad, corrected)
+    if corrected:
         warnings = cumulative
     else:
         errors += cumulative
@@ -291,18 +292,21 @@ def _since(ctx: Context) -> str:
     return fmt_date(ctx.previous_date) if ctx.previous_date else "上次"
 
 
-def _cumulative(ctx: Context, figures: Figures, bad: Bad) -> list[Issue]:
+def _cumulative(ctx: Context, figures: Figures, bad: Bad, corrected: bool = False) -> list[Issue]:
     """VAL009: figures are cumulative, so a cell is neither below the previous dated report nor above
     the next dated report. Errors, unless the caller stores a correction with a reason (warnings)."""
-    hint = "累计数不应减少；如系更正，请按更正报送并说明原因"
     later = fmt_date(ctx.next_date) if ctx.next_date else "之后"
+    hint = "累计数不应减少；如系更正，请按更正报送并说明原因"
+    after_hint = f"{hint}，或先更正 {later} 的报表"
+    if corrected:
+        hint = after_hint = "按更正报送，已记录更正原因，请核实"
     below = [
         Issue(m, f"{where(kind, m)} {now:,} 低于 {_since(ctx)} 报送的 {before:,}（{hint}）", kind)
         for kind, m, before, now in _previous_cells(ctx, figures, bad)
         if now < before
     ]
     above = [
-        Issue(m, f"{where(kind, m)} {now:,} 高于 {later} 报送的 {after:,}（{hint}，或先更正 {later} 的报表）", kind)
+        Issue(m, f"{where(kind, m)} {now:,} 高于 {later} 报送的 {after:,}（{after_hint}）", kind)
         for kind, m, after, now in _neighbour_cells(ctx.next, figures, bad)
         if now > after
     ]
