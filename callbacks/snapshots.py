@@ -5,6 +5,8 @@ cache under instance/) locally, on Celery + Redis when CELERY_BROKER_URL is set 
 A background job has no request, so no signed-in user: the role check and the audit happen in
 `start_export`, an ordinary callback, which hands the job a ticket signed with the app's secret
 (snapshot id, format, who); the job refuses a ticket it did not get from there, or an old one.
+The ticket is bound to its creator: a request that runs an export with a ticket another user got
+(or by a user whose role may not export) is refused with 403 before any job starts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from flask import Response, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -118,9 +121,56 @@ def _register_snapshots(app) -> None:
                                                  id="sn-new-link"), "，可在快照页导出。"], className="ok"), rows
 
 
+EXPORT_ROLES = ("leader", "admin")
+
+
+def _ticket_in(body: object) -> object:
+    """The export ticket a callback request carries as an input, or None."""
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    for dep in inputs if isinstance(inputs, list) else []:
+        if isinstance(dep, dict) and dep.get("id") == ids.SN_TICKET:
+            return dep.get("value")
+    return None
+
+
+def ticket_refusal(signer: URLSafeTimedSerializer, ticket: object, user) -> str | None:
+    """Why `user` may not run the export of `ticket` (Chinese), or None. An invalid or expired ticket
+    is left to the job, which says so; a valid one must be this user's own, and the role must export."""
+    if user.role not in EXPORT_ROLES:
+        return "无权导出快照：仅领导和管理员可以导出"
+    try:
+        claim = signer.loads(ticket, max_age=TICKET_MAX_AGE_S)
+    except (BadSignature, TypeError, UnicodeError):
+        return None
+    if not isinstance(claim, dict) or claim.get("uid") != user.id or claim.get("by") != user.username:
+        return "该导出凭据属于其他用户，无权下载；请自己点击导出"
+    return None
+
+
+def _guard_tickets(server, signer: URLSafeTimedSerializer) -> None:
+    """Before Dash runs the (background) export, whose job has no request and so no user: the ticket
+    in the request must be the signed-in user's own."""
+
+    @server.before_request
+    def guard_export_ticket():
+        if request.method != "POST" or not request.path.endswith("_dash-update-component"):
+            return None
+        ticket = _ticket_in(request.get_json(silent=True))
+        if not ticket or not current_user.is_authenticated:  # nothing to run; anonymous: the gate's 401
+            return None
+        refusal = ticket_refusal(signer, ticket, current_user)
+        if refusal is None:
+            return None
+        with context.write() as s:
+            auth.audit(s, current_user.username, "forbidden", f"{request.path} → 导出凭据：{refusal}",
+                       ip=client_ip())
+        return Response(refusal, status=403, mimetype="text/plain")
+
+
 def _register_exports(app) -> None:
     server = app.server
     signer = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt=TICKET_SALT)
+    _guard_tickets(server, signer)
     # The job may run in another process (DiskCache forks, Celery is a worker): it opens its own engine.
     db_url = _engine_url(server)
 
@@ -134,7 +184,7 @@ def _register_exports(app) -> None:
         State(ids.SN_NOTE, "value"),
         prevent_initial_call=True,
     )
-    @require_role("leader", "admin")
+    @require_role(*EXPORT_ROLES)
     def start_export(clicks, snapshot_id, filters, title, note):
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(clicks or []):
@@ -156,7 +206,7 @@ def _register_exports(app) -> None:
             return no_update, _message(str(exc), ok=False)
         with context.write() as s:
             auth.audit(s, current_user.username, f"export.{fmt}", f"快照 {sid}", ip=client_ip())
-        ticket = signer.dumps({"sid": sid, "fmt": fmt, "by": current_user.username})
+        ticket = signer.dumps({"sid": sid, "fmt": fmt, "by": current_user.username, "uid": current_user.id})
         return ticket, _message(f"正在导出快照 {sid}……")
 
     @app.callback(

@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pandas import isna
 
 MISSING = "—"
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MINUS = "−"
 WAN = 10_000
 SMART_WAN_FROM = 100_000  # below this a full count reads better than 万
@@ -93,3 +95,13 @@ def signed_delta(n: float | None, fmt: Callable[[float], str] = thousands) -> st
     if d == 0 or not body.strip("0.,万"):  # also a change too small to show, e.g. 0.3 -> "0"
         return "持平"
     return f"+{body}" if d > 0 else f"{MINUS}{body}"
+
+
+def safe_cell(value: object) -> object:
+    """`value` as a spreadsheet cell or CSV field may hold it: text that Excel or WPS would run as a
+    formula ("=HYPERLINK(...)", "@SUM(1)", "+1", "-1+2", a leading tab or carriage return) gets a
+    leading single quote, so it shows as the text it is. Numbers (negative ones too), dates and
+    None pass unchanged. Every CSV and workbook the app writes puts its values through here."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -22,7 +22,9 @@ Rules (codes match the tests in tests/domain/test_validation.py). Errors refuse 
     VAL006  单独开展企业: 份数 = 覆盖企业数 at each stage (one contract per enterprise)
     VAL007  within a line: signed <= offered and filed <= signed, for copies, enterprises, workers
     VAL008  workers >= enterprises at each stage (so workers > 0 when enterprises > 0)
-    VAL009  figures are cumulative: none below the previous report unless a correction with reason
+    VAL009  figures are cumulative: none below the previous dated report and none above the next
+            dated report (a back-dated entry), per cell; a correction with a reason may still be
+            stored, and then each such cell is a warning instead
     VAL010  filled_on (填报时间), if given, is not before window_start
 
 Warnings are stored with the report but do not refuse it:
@@ -83,6 +85,8 @@ class Context:
     deadline: dt.date
     previous: Mapping[str, Mapping[str, int]] | None = None  # unit's current figures before report_date
     previous_date: dt.date | None = None
+    next: Mapping[str, Mapping[str, int]] | None = None  # unit's current figures of its next later report
+    next_date: dt.date | None = None
     has_same_date: bool = False  # a version for (unit, report_date) already exists
 
 
@@ -166,8 +170,14 @@ def validate(sub: Submission, ctx: Context) -> Result:
     errors += _single_copies(figures, bad)
     errors += _stage_order(figures, bad)
     errors += _workers_vs_ents(figures, bad)
-    errors += _cumulative(sub, ctx, figures, bad)
-    warnings = _jumps(ctx, figures, bad) + _workers_per_ent(figures, bad)
+    corrected = sub.is_correction and _has_reason(sub)
+    cumulative = _cumulative(ctx, figures, bad, corrected)
+    if corrected:
+        warnings = cumulative
+    else:
+        errors += cumulative
+        warnings = []
+    warnings += _jumps(ctx, figures, bad) + _workers_per_ent(figures, bad)
     return Result(figures, errors, warnings)
 
 
@@ -263,28 +273,44 @@ def _workers_vs_ents(figures: Figures, bad: Bad) -> list[Issue]:
     return errors
 
 
+def _neighbour_cells(neighbour: Mapping[str, Mapping[str, int]] | None, figures: Figures,
+                     bad: Bad) -> Iterator[tuple[str, str, int, int]]:
+    """(kind, measure, neighbour's value, current) for every parsed cell the neighbour report has,
+    in the table's order (lines, then measures)."""
+    for kind, row in figures.items():
+        theirs = (neighbour or {}).get(kind) or {}
+        for m, now in row.items():
+            if m in theirs and (kind, m) not in bad:
+                yield kind, m, theirs[m], now
+
+
 def _previous_cells(ctx: Context, figures: Figures, bad: Bad) -> Iterator[tuple[str, str, int, int]]:
-    """(kind, measure, previous, current) for every parsed cell the previous report has."""
-    for kind, row in (ctx.previous or {}).items():
-        for m, before in row.items():
-            if kind in figures and m in figures[kind] and (kind, m) not in bad:
-                yield kind, m, before, figures[kind][m]
+    return _neighbour_cells(ctx.previous, figures, bad)
 
 
 def _since(ctx: Context) -> str:
     return fmt_date(ctx.previous_date) if ctx.previous_date else "上次"
 
 
-def _cumulative(sub: Submission, ctx: Context, figures: Figures, bad: Bad) -> list[Issue]:
-    """VAL009: figures are cumulative, so none falls below the previous report unless corrected."""
-    if sub.is_correction and _has_reason(sub):
-        return []
-    since, hint = _since(ctx), "累计数不应减少；如系更正，请按更正报送并说明原因"
-    return [
-        Issue(m, f"{where(kind, m)} {now:,} 低于 {since} 报送的 {before:,}（{hint}）", kind)
+def _cumulative(ctx: Context, figures: Figures, bad: Bad, corrected: bool = False) -> list[Issue]:
+    """VAL009: figures are cumulative, so a cell is neither below the previous dated report nor above
+    the next dated report. Errors, unless the caller stores a correction with a reason (warnings)."""
+    later = fmt_date(ctx.next_date) if ctx.next_date else "之后"
+    hint = "累计数不应减少；如系更正，请按更正报送并说明原因"
+    after_hint = f"{hint}，或先更正 {later} 的报表"
+    if corrected:
+        hint = after_hint = "按更正报送，已记录更正原因，请核实"
+    below = [
+        Issue(m, f"{where(kind, m)} {now:,} 低于 {_since(ctx)} 报送的 {before:,}（{hint}）", kind)
         for kind, m, before, now in _previous_cells(ctx, figures, bad)
         if now < before
     ]
+    above = [
+        Issue(m, f"{where(kind, m)} {now:,} 高于 {later} 报送的 {after:,}（{after_hint}）", kind)
+        for kind, m, after, now in _neighbour_cells(ctx.next, figures, bad)
+        if now > after
+    ]
+    return below + above
 
 
 def _jumps(ctx: Context, figures: Figures, bad: Bad) -> list[Issue]:

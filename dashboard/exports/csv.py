@@ -6,6 +6,7 @@ import csv
 import io
 
 from dashboard.exports import content
+from domain.format import safe_cell
 
 BOM = "\ufeff"
 
@@ -14,9 +15,9 @@ def build(doc: dict) -> bytes:
     headers, rows = content.flat_rows(doc)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # Excel's own line ends
-    writer.writerow(headers)
+    writer.writerow([safe_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return (BOM + out.getvalue()).encode("utf-8")
 
 

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.exports import content
 from db.submission.xlsx_template import write_attachment
+from domain.format import safe_cell
 
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -53,11 +54,11 @@ def build(doc: dict) -> bytes:
 
     data = wb.create_sheet(_sheet_name("数据", used))
     headers, rows = content.flat_rows(doc)
-    data.append(headers)
+    data.append([safe_cell(h) for h in headers])
     for cell in data[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        data.append(row)
+        data.append([safe_cell(v) for v in row])
     rate_cols = {i for i, (k, _) in enumerate(content.FLAT_COLUMNS, start=1) if k in content.RATE_KEYS}
     for col in range(1, len(headers) + 1):
         data.column_dimensions[get_column_letter(col)].width = 14 if col > 2 else 18
@@ -72,7 +73,7 @@ def build(doc: dict) -> bytes:
                        ("快照编号", doc.get("id")), ("行动", doc["filters"]["campaign_name"]),
                        ("截至日期", doc["filters"]["as_of"]), ("指标", doc["filters"]["metric_label"]),
                        ("数据版本", doc["data_version"])):
-        info.append([key, value])
+        info.append([key, safe_cell(value)])
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 80
     wb.properties.creator = "集中要约行动监测"

@@ -220,19 +220,25 @@ def confirm(pending) -> tuple:
         shown = signed.verify(_secret(), pending, current_user.username)
         sub = view.submission_from_payload(shown["sub"], current_user.username)
         unit_for(sub.unit_code)  # a reporter's preview of another unit cannot exist; check anyway
+        nonce = signed.nonce(shown)
         with session() as s:
             now = page.load(s, sub.campaign_id, sub.unit_code, sub.report_date)
+            used = store.preview_used(s, nonce)
         if now is None:
             raise Refused("行动或单位不存在")
+        if used:  # a double click or a replay: say so, not that the report changed meanwhile
+            raise signed.PreviewRefused(store.PREVIEW_USED)
         signed.require_current(shown, now.same_date_version)
     except (KeyError, ValueError, TypeError):
         return view.result(False, "预览数据无效，请重新预览"), None, no_update, no_update
     except UserError as exc:  # Refused, PreviewRefused
         return view.result(False, exc.message), None, no_update, no_update
     try:
-        stored = store.submit_audited(context.engine(), sub, **context.actor())
+        stored = store.submit_audited(context.engine(), sub, **context.actor(), preview_nonce=nonce)
     except SubmissionRefused as exc:
         return view.issue_list(exc.errors), None, no_update, no_update
+    except signed.PreviewRefused as exc:  # confirmed meanwhile by a concurrent click
+        return view.result(False, exc.message), None, no_update, no_update
     return view.result(True, _stored_text(sub, stored, now.unit["name"])), None, None, stored.report_id
 
 

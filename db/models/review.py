@@ -3,7 +3,8 @@
 report_review is append-only (triggers refuse UPDATE and DELETE): a version is accepted or
 returned once, and a new version after a return starts over as 待审核. api_request keeps, per API
 token and Idempotency-Key, the hash of the request and the answer given, so a retried request gets
-the first answer and stores nothing twice.
+the first answer and stores nothing twice. preview_use (migration 0008) does the same for the web
+form: the nonce of each confirmed preview, stored with the version it became, once.
 """
 
 from __future__ import annotations
@@ -54,3 +55,17 @@ class ApiRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("token_id", "idempotency_key", name="uq_api_request_key"),)
+
+
+class PreviewUse(Base):
+    """A signed /submit preview that was confirmed: its nonce, stored with the version it became."""
+
+    __tablename__ = "preview_use"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    used_by: Mapped[str] = mapped_column(String(50))
+    used_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("nonce", name="uq_preview_use_nonce"),)

@@ -5,7 +5,9 @@ fields, the user, the number of versions of that report it saw, a nonce) with th
 确认提交 stores exactly that signed payload. A token that was tampered with, was signed with another
 key, belongs to another user or has expired is refused (`PreviewRefused`, in Chinese); so is one
 overtaken by a newer version of the same report (`require_current`). The store validates again in
-its write transaction, and a replay of a stored preview is refused there as a duplicate.
+its write transaction and stores the token's nonce with the version (db/submission/store.py,
+table preview_use, unique): a preview is single-use, so a double click, concurrent confirms or a
+replay store one version.
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ def sign(secret: str | bytes, user: str, sub: dict, versions: int) -> str:
     """The token of a clean preview: `sub` is the JSON form of the submission as shown, `versions`
     the number of versions of that report when it was shown."""
     return _serializer(secret).dumps({"user": user, "sub": sub, "versions": versions,
-                                      "nonce": secrets.token_hex(8)})
+                                      "nonce": secrets.token_hex(16)})
+
+
+def nonce(payload: dict) -> str:
+    """The verified payload's nonce: what makes its preview single-use once stored."""
+    value = payload.get("nonce")
+    if not isinstance(value, str) or not 16 <= len(value) <= 64:
+        raise PreviewRefused("没有可提交的预览（或预览数据无效），请先点“预览”")
+    return value
 
 
 def shown(secret: str | bytes, token: str) -> dict:

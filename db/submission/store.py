@@ -11,10 +11,13 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit
+from db.models.review import PreviewUse
+from db.submission.preview import PreviewRefused
 from domain.measures import LINE_KINDS, MEASURES
 from domain.validation import Context, Issue, Submission, SubmissionRefused, validate
 
@@ -31,15 +34,27 @@ def submit(engine: Engine, sub: Submission, now: dt.datetime | None = None) -> S
         return submit_in(session, sub, now)
 
 
-def submit_audited(engine: Engine, sub: Submission, actor: str, ip: str = "", now: dt.datetime | None = None) -> Stored:
+PREVIEW_USED = "该预览已提交，请勿重复确认"
+
+
+def submit_audited(engine: Engine, sub: Submission, actor: str, ip: str = "", now: dt.datetime | None = None,
+                   preview_nonce: str | None = None) -> Stored:
     """Every entry path (web form, Excel upload, API, CLI) stores through here: the new version and
     its audit event commit together, and a refusal (SubmissionRefused) is audited in its own
-    transaction, so the log shows refused attempts while the report tables stay untouched."""
+    transaction, so the log shows refused attempts while the report tables stay untouched.
+
+    `preview_nonce` (确认提交 of a signed preview) makes the preview single-use: the nonce is stored
+    in the same transaction as the version, under a unique constraint, so a double click, concurrent
+    confirms or a replay store one version; the others raise PreviewRefused and write nothing."""
     from db.accounts import auth
 
     try:
         with write_session(engine) as session:
+            if preview_nonce is not None and preview_used(session, preview_nonce):
+                raise PreviewRefused(PREVIEW_USED)
             stored = submit_in(session, sub, now)
+            if preview_nonce is not None:
+                _claim_preview(session, preview_nonce, stored.report_id, actor, now)
             action = "report.correct" if stored.version > 1 or sub.is_correction else "report.submit"
             detail = f"{sub.unit_code} {sub.report_date.isoformat()} 第{stored.version}版（{sub.source}）"
             if sub.reason:
@@ -51,6 +66,22 @@ def submit_audited(engine: Engine, sub: Submission, actor: str, ip: str = "", no
             detail = f"{sub.unit_code} {sub.report_date.isoformat()}（{sub.source}）：{refused}"
             auth.audit(session, actor, "report.refused", detail[:1000], ip=ip, now=now)
         raise
+
+
+def preview_used(session: Session, nonce: str) -> bool:
+    """Was the preview with this nonce already confirmed (and stored)?"""
+    return session.scalar(select(PreviewUse.id).where(PreviewUse.nonce == nonce)) is not None
+
+
+def _claim_preview(session: Session, nonce: str, report_id: int, actor: str, now: dt.datetime | None) -> None:
+    """Store the preview's nonce with the version it became; a concurrent confirm of the same preview
+    that got here first (the unique constraint) refuses this one, and the caller rolls back."""
+    session.add(PreviewUse(nonce=nonce, report_id=report_id, used_by=(actor or "未署名")[:50],
+                           used_at=now or dt.datetime.now().replace(microsecond=0)))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise PreviewRefused(PREVIEW_USED) from exc
 
 
 def submit_in(session: Session, sub: Submission, now: dt.datetime | None = None) -> Stored:
@@ -110,12 +141,14 @@ def validation_context(session: Session, campaign_id: int, unit_code: str, repor
     return _context(session, campaign, unit, report_date)
 
 
-def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt.date) -> tuple[dt.date, dict] | None:
-    """The unit's current (latest-version) figures of its latest report dated before `before`."""
+def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt.date,
+                    later: bool = False) -> tuple[dt.date, dict] | None:
+    """The unit's current (latest-version) figures of its latest report dated before `before`, or with
+    `later`, of its earliest report dated after it."""
+    nearest = func.min(Report.report_date) if later else func.max(Report.report_date)
+    side = Report.report_date > before if later else Report.report_date < before
     prev_date = session.scalar(
-        select(func.max(Report.report_date)).where(
-            Report.campaign_id == campaign_id, Report.unit_id == unit_id, Report.report_date < before
-        )
+        select(nearest).where(Report.campaign_id == campaign_id, Report.unit_id == unit_id, side)
     )
     if prev_date is None:
         return None
@@ -133,6 +166,7 @@ def current_figures(session: Session, campaign_id: int, unit_id: int, before: dt
 
 def _context(session: Session, campaign: Campaign, unit: Unit, report_date: dt.date) -> Context:
     prev = current_figures(session, campaign.id, unit.id, report_date)
+    after = current_figures(session, campaign.id, unit.id, report_date, later=True)
     same = session.scalar(
         select(func.count(Report.id)).where(
             Report.campaign_id == campaign.id, Report.unit_id == unit.id, Report.report_date == report_date
@@ -143,5 +177,7 @@ def _context(session: Session, campaign: Campaign, unit: Unit, report_date: dt.d
         deadline=campaign.deadline,
         previous=prev[1] if prev else None,
         previous_date=prev[0] if prev else None,
+        next=after[1] if after else None,
+        next_date=after[0] if after else None,
         has_same_date=bool(same),
     )

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Campaign, Report, ReportLine, Unit
+from domain.format import safe_cell
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES, STAGES
 
 TITLE: Final = "工资集体协商“集中要约”行动情况统计表"
@@ -100,7 +101,7 @@ def _font(**kw) -> Font:
 
 
 def _merge(ws: Worksheet, row: int, col: int, last_row: int, last_col: int, value, **style) -> None:
-    ws.cell(row, col, value)
+    ws.cell(row, col, safe_cell(value))  # every text cell: unit names, 负责人, 填报人, the title
     if (row, col) != (last_row, last_col):
         ws.merge_cells(start_row=row, start_column=col, end_row=last_row, end_column=last_col)
     for r in range(row, last_row + 1):

@@ -183,7 +183,7 @@ def test_sub001_reporter_previews_then_confirms_exactly_what_was_shown(app, engi
 
     # The same preview confirmed again (a replay or a double click) stores nothing more.
     r = post_callback(c, confirm_body(app, token))
-    assert "已有新的版本" in text(shown(r, ids.SU_RESULT))
+    assert "该预览已提交，请勿重复确认" in text(shown(r, ids.SU_RESULT))
     assert report_count(engine) == before + 1
 
 
@@ -278,6 +278,37 @@ def test_sub006_a_second_report_for_a_date_is_a_correction_and_needs_a_reason(ap
         assert (report.version, report.is_correction, report.reason) == (2, True, "行业备案职工数漏报 1 人")
         assert review.history_status(s, [report_id])[report_id]["status"] == "pending"
     assert stored_figures(engine, report_id) == figures
+
+
+def test_sub008_one_correction_preview_confirmed_five_times_at_once_stores_one_version(app, engine, campaign):
+    import threading
+
+    hedong = "371312"  # 河东区
+    clients = [signed_in(app, "demo-admin") for _ in range(5)]
+    day, figures = current(engine, campaign["id"], hedong, dt.date(2017, 6, 11))  # its last report
+    figures["industry"]["filed_workers"] += 1
+    r = post_callback(clients[0], preview_body(app, campaign["id"], hedong, day, figures, reason="行业备案职工数漏报"))
+    token = shown(r, ids.SU_PENDING, "data")
+    assert token, text(shown(r, ids.SU_PREVIEW))
+    before = report_count(engine)
+    barrier, results = threading.Barrier(5), [None] * 5
+
+    def confirm(i):
+        barrier.wait()
+        results[i] = post_callback(clients[i], confirm_body(app, token))
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert report_count(engine) == before + 1
+    said = [text(shown(r, ids.SU_RESULT)) for r in results]
+    assert sum("已提交：" in m for m in said) == 1, said
+    assert sum("该预览已提交，请勿重复确认" in m for m in said) == 4, said
+    r = post_callback(clients[0], confirm_body(app, token))  # a replay, later
+    assert "该预览已提交，请勿重复确认" in text(shown(r, ids.SU_RESULT))
+    assert report_count(engine) == before + 1
 
 
 def test_sub007_upload_errors_name_sheet_cell_and_field(app, engine, campaign):

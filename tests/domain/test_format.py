@@ -102,3 +102,20 @@ def test_fmt008_signed_delta_with_smart_size():
 def test_fmt009_half_up_uses_the_decimal_value():
     assert str(half_up(0.125, 2)) == "0.13"
     assert str(half_up(2.675, 2)) == "2.68"  # round(2.675, 2) gives 2.67
+
+
+# --- spreadsheet cells: text that a spreadsheet would run as a formula is neutralised (OWASP CSV injection)
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x","点我")', "@SUM(1)", "+1", "-1+2", "\t=1+1", "\r=1+1"])
+def test_fmt_safe_cell_prefixes_a_quote_and_keeps_the_text(text):
+    from domain.format import safe_cell
+
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["张三", "1,234", "", " =1", "兰山区", None, 0, 12, -5, 2.5, -0.25])
+def test_fmt_safe_cell_leaves_plain_text_and_numbers_alone(value):
+    from domain.format import safe_cell
+
+    assert safe_cell(value) == value and type(safe_cell(value)) is type(value)

@@ -256,6 +256,46 @@ def test_val009_equal_or_higher_than_previous():
     assert validate(sub(), ctx(previous=table(), previous_date=dt.date(2017, 4, 1))).ok
 
 
+def next_ctx(**kw) -> Context:
+    """A later report (4月21日) whose 区域 · 签订合同覆盖职工数 is below this 4月15日 table's 1,500."""
+    after = copy.deepcopy(table())
+    after["regional"]["signed_workers"] = 1_400
+    return ctx(next=after, next_date=dt.date(2017, 4, 21), **kw)
+
+
+def test_val009_back_dated_report_above_the_next_report_is_refused():
+    result = validate(sub(), next_ctx())
+    assert [(i.line, i.field) for i in result.errors] == [("regional", "signed_workers")]
+    message = result.errors[0].message
+    assert message.startswith("区域 · 签订合同覆盖职工数 1,500 高于 2017年4月21日 报送的 1,400")
+
+
+def test_val009_checks_both_neighbours():
+    before = copy.deepcopy(table())
+    before["single"]["offer_workers"] = 5_001
+    result = validate(sub(), next_ctx(previous=before, previous_date=dt.date(2017, 4, 1)))
+    assert [(i.line, i.field) for i in result.errors] == [("single", "offer_workers"), ("regional", "signed_workers")]
+    assert "低于 2017年4月1日" in result.errors[0].message and "高于 2017年4月21日" in result.errors[1].message
+
+
+def test_val009_between_neighbours_passes():
+    assert validate(sub(), ctx(previous=table(), previous_date=dt.date(2017, 4, 1), next=table(),
+                               next_date=dt.date(2017, 4, 21))).ok
+
+
+def test_val009_correction_with_reason_above_the_next_report_is_stored_with_a_warning():
+    result = validate(sub(is_correction=True, reason="4月15日漏报一个区域"), next_ctx())
+    assert result.ok
+    assert [(i.line, i.field) for i in result.warnings] == [("regional", "signed_workers")]
+    assert result.warnings[0].message.startswith("区域 · 签订合同覆盖职工数 1,500 高于 2017年4月21日 报送的 1,400")
+
+
+def test_val009_correction_with_reason_below_the_previous_report_is_stored_with_a_warning():
+    result = validate(sub(is_correction=True, reason="4月1日误将备案数填入签订数"), previous_ctx())
+    assert result.ok and [i.field for i in result.warnings] == ["signed_workers"]
+    assert "低于 2017年4月1日 报送的 1,600" in result.warnings[0].message
+
+
 # VAL010: 填报时间 not before the campaign.
 
 

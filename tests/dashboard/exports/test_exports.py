@@ -304,3 +304,65 @@ def test_exp010_listing_follows_snapshots_taken_elsewhere(tmp_path):
     labels_a = [o["label"] for o in response[ids.SN_COMPARE_A]["options"]]
     assert labels_a[0].startswith("3 · 命令行快照") and len(labels_a) == 3
     assert "命令行快照" in json.dumps(response[ids.SN_LIST]["children"], ensure_ascii=False)
+
+
+HOSTILE = ['=HYPERLINK("http://x","点我")', "@SUM(1)", "+1", "-1+2"]
+
+
+@pytest.fixture(scope="module")
+def hostile_doc(doc):
+    """The demo snapshot with formula-like text in every free-text field an export writes."""
+    import copy
+
+    d = copy.deepcopy(doc)
+    for unit, text in zip(d["units"], HOSTILE, strict=False):
+        unit["leader"], unit["filled_by"], unit["name"] = text, text, text + "区"
+        unit["last_report_date"] = unit.get("last_report_date") or "2017-05-31"
+    d["units"][0]["signed_ents"] = -3  # a negative number is a number, not a formula
+    d["title"], d["note"] = HOSTILE[0], HOSTILE[1]
+    d["filters"]["campaign_name"] = HOSTILE[2]
+    d["lagging"] = [{"code": d["units"][0]["code"], "name": d["units"][0]["name"],
+                     "reasons": [{"text": HOSTILE[3]}]}]
+    return d
+
+
+def test_exp011_csv_neutralises_formula_text(hostile_doc):
+    raw = export(hostile_doc, "csv")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    headers, body = rows[0], rows[1:]
+    name, reasons = headers.index("单位"), headers.index("落后原因")
+    assert [r[name] for r in body[:4]] == ["'" + t + "区" for t in HOSTILE]
+    assert body[0][reasons] == "'-1+2"
+    live = [c for row in rows for c in row if c.startswith(("=", "+", "-", "@", "\t", "\r"))
+            and not re.fullmatch(r"-[0-9.]+", c)]
+    assert live == []
+    assert body[0][headers.index("签订合同覆盖企业数")] == "-3"  # numbers stay numbers
+
+
+def test_exp012_xlsx_neutralises_formula_text_in_every_sheet(hostile_doc):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(export(hostile_doc, "xlsx")))
+    formulas = [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+    texts = {c.value for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "s"}
+    for text in HOSTILE:
+        assert "'" + text in texts and text not in texts
+    data = wb["数据"]
+    headers = [c.value for c in data[1]]
+    signed = data.cell(2, headers.index("签订合同覆盖企业数") + 1)
+    assert signed.value == -3 and signed.data_type == "n"
+    assert data.cell(2, 2).value == "'" + HOSTILE[0] + "区" and data.cell(2, 2).data_type == "s"
+
+
+def test_exp013_template_neutralises_formula_text():
+    from openpyxl import load_workbook
+
+    from db.submission.xlsx_template import workbook_bytes
+
+    ws = load_workbook(io.BytesIO(workbook_bytes(unit_name="=1+1", figures=None, leader=HOSTILE[0], filled_by="@SUM(1)",
+                                                 editable=False))).active
+    texts = {c.value: c.data_type for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert texts.get("'" + HOSTILE[0]) == "s" and texts.get("'@SUM(1)") == "s"
+    assert not any(t == "f" for t in texts.values())

@@ -139,6 +139,32 @@ def test_sto006_figure_below_previous_report(preset_engine, campaign_id):
     assert [r.report_date for r, _ in reports(preset_engine)] == [APRIL, MAY]
 
 
+def test_sto006b_back_dated_report_above_a_later_one_is_refused(preset_engine, campaign_id):
+    """A 4月14日 report entered after the 4月21日 one, with larger figures, is refused naming 4月21日."""
+    april_14, april_21 = dt.date(2017, 4, 14), dt.date(2017, 4, 21)
+    submit(preset_engine, sub(campaign_id, april_21))
+    before = dump(preset_engine)
+    with pytest.raises(SubmissionRefused) as refused:
+        submit(preset_engine, sub(campaign_id, april_14, table(2)))
+    assert "单独开展企业 · 发出要约书份数 20 高于 2017年4月21日 报送的 10" in str(refused.value)
+    assert dump(preset_engine) == before
+    stored = submit(preset_engine, sub(campaign_id, april_14, table(2), is_correction=True, reason="4月21日漏报"))
+    assert stored.version == 1 and any("高于 2017年4月21日 报送的 10" in w for w in stored.warnings)
+    assert [r.report_date for r, _ in reports(preset_engine)] == [april_14, april_21]
+
+
+def test_sto006c_validation_context_carries_the_next_report(preset_engine, campaign_id):
+    from db.submission.store import validation_context
+
+    submit(preset_engine, sub(campaign_id, APRIL))
+    submit(preset_engine, sub(campaign_id, MAY, table(2)))
+    with read_session(preset_engine) as s:
+        ctx = validation_context(s, campaign_id, UNIT, dt.date(2017, 4, 15))
+        last = validation_context(s, campaign_id, UNIT, dt.date(2017, 5, 15))
+    assert (ctx.previous_date, ctx.previous, ctx.next_date, ctx.next) == (APRIL, table(), MAY, table(2))
+    assert (last.previous_date, last.next_date, last.next) == (MAY, None, None)
+
+
 @pytest.mark.parametrize("table_name", ["report", "report_line"])
 @pytest.mark.parametrize(
     "statement",
@@ -177,3 +203,33 @@ def test_sto008_concurrent_submissions_for_one_unit_are_serialised(preset_engine
     other.join(timeout=20)
     assert "stored" not in result
     assert "低于 2017年4月15日 报送的" in str(result["refused"])
+
+
+def test_sto010_one_preview_confirmed_five_times_at_once_stores_one_version(preset_engine, campaign_id):
+    """A double click or a replay of one signed preview: its nonce is stored with the version, once."""
+    from db.submission.preview import PreviewRefused
+    from db.submission.store import submit_audited
+
+    submit(preset_engine, sub(campaign_id))
+    correction = sub(campaign_id, lines=table(2), is_correction=True, reason="漏报")
+    barrier, outcomes = threading.Barrier(5), []
+
+    def confirm():
+        barrier.wait()
+        try:
+            outcomes.append(submit_audited(preset_engine, correction, "张三", preview_nonce="a1b2c3"))
+        except PreviewRefused as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=confirm) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert [r.version for r, _ in reports(preset_engine)] == [1, 2]
+    assert sorted(map(str, outcomes)).count("该预览已提交，请勿重复确认") == 4
+    before = dump(preset_engine)
+    with pytest.raises(PreviewRefused, match="该预览已提交，请勿重复确认"):
+        submit_audited(preset_engine, correction, "张三", preview_nonce="a1b2c3")  # a replay, later
+    assert dump(preset_engine) == before
+    assert submit_audited(preset_engine, correction, "张三", preview_nonce="d4e5f6").version == 3  # a new preview
