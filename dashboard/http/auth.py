@@ -24,7 +24,8 @@ from dashboard import context
 from dashboard.context import client_ip
 from db.accounts import auth
 
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
+PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})  # exactly these: "/login-x" is not public
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 JSON_PREFIXES = ("/_dash-", "/api/", "/geo/")
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
 TOKEN_ROUTES = {("POST", "/api/v1/reports"), ("GET", "/api/v1/openapi.json")}  # dashboard/http/api.py
@@ -229,7 +230,7 @@ def logout():
 def _gate():
     """Every request: anonymous users reach only the public paths."""
     path = request.path
-    if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
         return None
     # These exact paths authenticate a bearer token themselves (dashboard/http/api.py) and answer
     # 401 in the API's own error format, with WWW-Authenticate, when it is missing or invalid.
