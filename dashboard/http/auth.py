@@ -22,7 +22,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from dashboard import context
 from dashboard.context import client_ip
-from dashboard.http import limits
+from dashboard.http import denials, limits
 from db.accounts import auth
 
 PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})  # exactly these: "/login-x" is not public
@@ -265,26 +265,13 @@ def _gate():
     return redirect(f"/login?next={request.full_path if request.query_string else path}")
 
 
-_ANONYMOUS_SEEN: dict[tuple[int, str, str], dt.datetime] = {}  # (engine, ip, what) -> last audited; this process
-
-
 def _audit_anonymous(path: str) -> None:
     """Audit an anonymous state-changing request refused by the gate (a forged callback POST, say),
-    at most once a minute per address and target: a tab left open after its session expired keeps
-    polling every few seconds, and that must not flood the log. In memory, so each process keeps
-    its own minute: at worst one row per process, which is what the dedup is for anyway."""
-    output = limits.callback_output(request.environ)  # read from the body's head, never parsed whole
+    bounded per address and time window (dashboard/http/denials.py): a flood is counted, not
+    written row by row. The callback's output comes from the head of the body, never parsed whole."""
+    output = limits.callback_output(request.environ)
     what = f"{request.method} {path}" + (f" → {output[:200]}" if output else "")
-    ip, now = client_ip(), dt.datetime.now().replace(microsecond=0)
-    key = (id(context.engine()), ip, what)
-    last = _ANONYMOUS_SEEN.get(key)
-    if last is not None and now - last < dt.timedelta(minutes=1):
-        return
-    if len(_ANONYMOUS_SEEN) > 10_000:
-        _ANONYMOUS_SEEN.clear()
-    _ANONYMOUS_SEEN[key] = now
-    with context.write() as s:
-        auth.audit(s, "", "forbidden", f"未登录：{what}", ip=ip, now=now)
+    denials.refuse(current_app, client_ip(), what[:500])
 
 
 def _headers(response: Response) -> Response:
@@ -316,6 +303,7 @@ def init_auth(server: Flask) -> None:
     )
     server.config.setdefault("SESSION_COOKIE_SECURE", True)
     server.config["REMEMBER_COOKIE_SECURE"] = server.config["SESSION_COOKIE_SECURE"]
+    denials.install(server)
     manager = LoginManager(server)
     manager.user_loader(_load_user)
     server.before_request(_gate)  # before the CSRF check: anonymous requests get 401, not a CSRF error

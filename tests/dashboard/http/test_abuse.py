@@ -3,6 +3,7 @@ anonymous refusals that must not flood the append-only audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import tracemalloc
@@ -11,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import ids
+from dashboard.http import denials
 from db.accounts import auth
 from db.engine import read_session, write_session
-from db.models import User
+from db.models import AuditEvent, User
 from tests.http_helpers import UPDATE, demo_app, form_token, login
 
 
@@ -222,3 +224,35 @@ def test_abu009_login_still_counts_failures_and_locks_the_account(app):
     with read_session(app.server.extensions["jizhong_engine"]) as s:
         user = s.scalar(select(User).where(User.username == "lock-count"))
         assert user.failed_logins == auth.MAX_FAILED_LOGINS and user.locked_until is not None
+
+
+# --- anonymous refusals do not flood the audit log -------------------------------------------------
+
+
+def anonymous_refusals(app) -> list[AuditEvent]:
+    with read_session(app.server.extensions["jizhong_engine"]) as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == "forbidden", AuditEvent.actor == "")
+                              .order_by(AuditEvent.id)))
+
+
+def test_abu010_600_anonymous_refusals_write_a_bounded_number_of_rows_and_a_count(app, monkeypatch):
+    now = [dt.datetime(2030, 1, 7, 8, 0)]
+    monkeypatch.setattr(denials, "_clock", lambda: now[0])
+    c = client_from(app, "10.88.0.1")
+    assert c.post("/opening").status_code == 401  # a fresh window (what came before is summed up)
+    before = len(anonymous_refusals(app))
+    for i in range(600):  # one address, a new target each time
+        assert c.post(f"/flood/{i}", data={"x": "1"}).status_code == 401
+    one_address = len(anonymous_refusals(app)) - before
+    assert one_address <= denials.ROWS_PER_IP
+    for i in range(600):  # many addresses
+        assert client_from(app, f"10.89.{i // 250}.{i % 250}").post("/flood").status_code == 401
+    written = len(anonymous_refusals(app)) - before + 1  # + the opening one
+    assert written <= denials.ROWS_PER_WINDOW
+    now[0] += denials.WINDOW
+    assert c.post("/after").status_code == 401
+    summary, after = anonymous_refusals(app)[-2:]
+    assert after.detail == "未登录：POST /after" and after.ip == "10.88.0.1"
+    assert summary.detail.startswith(
+        f"未登录请求汇总：2030-01-07 08:00 起 10 分钟内另有 {1201 - written} 次被拒绝，未逐条记录（"
+        f"{1 + 600 - (written - one_address - 1)} 个地址；最多：10.88.0.1 {600 - one_address} 次，")
