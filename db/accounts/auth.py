@@ -122,8 +122,10 @@ def create_user(
     unit_code: str | None = None,
     actor: str = "",
     ip: str = "",
+    password_hash: str | None = None,
 ) -> User:
-    """Create an active account. A reporter must be bound to a unit; leaders and admins are not."""
+    """Create an active account. A reporter must be bound to a unit; leaders and admins are not.
+    Pass `password_hash` (hash_password, before the write transaction) to keep argon2 out of it."""
     _check_username(username)
     if role not in ROLES:
         raise AuthError(f"角色 {role} 无效，应为 leader（领导）、reporter（县区填报员）或 admin（管理员）")
@@ -138,7 +140,7 @@ def create_user(
     now = _now()
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         unit_id=unit.id if unit else None,
         is_active=True,
@@ -275,10 +277,8 @@ def authenticate(session: Session, username: str, password: str, ip: str = "", n
     a success resets the count. A refusal is committed before it is raised (module docstring);
     a success is only flushed, for the caller's write_session to commit.
 
-    This runs all three steps in the caller's transaction (scripts, tests). The web login runs
-    them apart: lookup_login in a read session, verify_login with nothing open, record_login in a
-    short write transaction.
-    """
+    All three steps in the caller's transaction (scripts, tests); the web login runs them apart:
+    lookup_login (read), verify_login (nothing open), record_login (a short write transaction)."""
     verified = verify_login(lookup_login(session, username), password)
     return record_login(session, username, verified, ip=ip, now=now)
 
@@ -360,12 +360,18 @@ def unlock_user(session: Session, user_id: int, actor: str, ip: str = "") -> Use
     return user
 
 
-def reset_password(session: Session, user_id: int, actor: str, ip: str = "") -> str:
-    """Give the account a new random password and return it (show it once: only its hash is kept).
-    The lockout is lifted too; the user should change the password after signing in."""
+def random_password() -> tuple[str, str]:
+    """A new random password (16 characters, 96 random bits) and its hash: hash before writing."""
+    password = secrets.token_urlsafe(12)
+    return password, hash_password(password)
+
+
+def reset_password(session: Session, user_id: int, actor: str, ip: str = "",
+                   new: tuple[str, str] | None = None) -> str:
+    """Give the account a new random password (`new` from random_password(), else made here) and return
+    it (show it once: only its hash is kept). The lockout is lifted; the user should change it."""
     user = _admin_target(session, user_id)
-    password = secrets.token_urlsafe(12)  # 16 characters, 96 random bits
-    user.password_hash = hash_password(password)
+    password, user.password_hash = new or random_password()
     user.password_changed_at = _now()
     user.locked_until, user.failed_logins = None, 0
     session.flush()

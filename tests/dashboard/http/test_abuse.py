@@ -16,7 +16,7 @@ from dashboard.http import denials
 from db.accounts import auth
 from db.engine import read_session, write_session
 from db.models import AuditEvent, User
-from tests.http_helpers import UPDATE, demo_app, form_token, login
+from tests.http_helpers import UPDATE, demo_app, form_token, login, post_callback
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +256,18 @@ def test_abu010_600_anonymous_refusals_write_a_bounded_number_of_rows_and_a_coun
     assert summary.detail.startswith(
         f"未登录请求汇总：2030-01-07 08:00 起 10 分钟内另有 {1201 - written} 次被拒绝，未逐条记录（"
         f"{1 + 600 - (written - one_address - 1)} 个地址；最多：10.88.0.1 {600 - one_address} 次，")
+
+
+def test_abu011_admin_create_and_reset_hash_with_no_write_lock_held(app, lock_probe):
+    from tests.callbacks.test_admin import create_user_body, user_action_body
+
+    admin = client_from(app, "10.77.0.4")
+    assert login(admin, "demo-admin").status_code == 302
+    lock_probe.clear()
+    assert post_callback(admin, create_user_body(app, "lock-probe-2")).status_code == 200
+    with read_session(app.server.extensions["jizhong_engine"]) as s:
+        user_id = s.scalar(select(User.id).where(User.username == "lock-probe-2"))
+    assert user_id is not None
+    r = post_callback(admin, user_action_body(app, user_id, "reset"))
+    assert r.status_code == 200 and "lock-probe-2" in r.get_data(as_text=True)
+    assert lock_probe == ["free", "free"]  # the new account's password, the reset one
