@@ -102,6 +102,17 @@ def _output_of(head: bytes) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _read_up_to(stream, n: int) -> bytes:
+    parts, left = [], n
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
 class _Prefixed:
     """The peeked head of a body, then the rest of the original stream."""
 
@@ -118,12 +129,13 @@ class _Prefixed:
         return self._rest.read(size)
 
     def readline(self, size: int | None = -1) -> bytes:
-        if self._head:
-            line, sep, rest = self._head.partition(b"\n")
-            if sep and (size is None or size < 0 or len(line) < size):
-                self._head = rest
-                return line + sep
-        return self.read(size if size and size > 0 else 8 * KB) if self._head else self._rest.readline(size)
+        if not self._head:
+            return self._rest.readline(size)
+        end = len(self._head) if size is None or size < 0 else min(size, len(self._head))
+        newline = self._head.find(b"\n", 0, end)
+        n = newline + 1 if newline >= 0 else end
+        out, self._head = self._head[:n], self._head[n:]
+        return out
 
 
 class _Capped:
@@ -197,10 +209,11 @@ class BodyLimits:
         if length is not None and length < 0:
             return Response("Content-Length 无效", 400, mimetype="text/plain")(environ, start_response)
         limit = self.limit(path)
-        if path == CALLBACK_PATH and environ.get("REQUEST_METHOD") == "POST" and length != 0:
+        has_body = length is not None or environ.get("wsgi.input_terminated")  # else no body is read at all
+        if path == CALLBACK_PATH and environ.get("REQUEST_METHOD") == "POST" and has_body and length != 0:
             # Which callback: from the head of the body (bounded), never from the whole of it.
             stream = environ["wsgi.input"]
-            head = stream.read(PEEK_BYTES if length is None else min(PEEK_BYTES, length))
+            head = _read_up_to(stream, PEEK_BYTES if length is None else min(PEEK_BYTES, length))
             environ["wsgi.input"] = _Prefixed(head, stream)
             output = _output_of(head)
             environ[OUTPUT_KEY] = output or ""
