@@ -15,6 +15,7 @@ from dash import Dash
 from flask import Flask
 
 from dashboard import context
+from dashboard.http import limits
 from dashboard.http.auth import init_auth
 from db.engine import make_engine
 
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Dash:
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
+    limits.install(app)  # body limits per route, checked before anything reads a body
     return app
 
 
@@ -79,8 +81,9 @@ def serve() -> None:
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
     app = create_app()
     settle_heap()
+    cap = app.server.config["MAX_CONTENT_LENGTH"]  # waitress would otherwise spool up to 1 GiB
     print(f"集中要约行动监测：http://{host}:{port}/", flush=True)
-    waitress_serve(app.server, host=host, port=port, threads=8)
+    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap)
 
 
 if __name__ == "__main__":

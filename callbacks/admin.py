@@ -66,8 +66,10 @@ def _register_new_users(app) -> None:
         if problem:
             return page.result(False, problem), no_update, "", ""
         try:
+            auth.check_password_policy(password)
+            hashed = auth.hash_password(password)  # argon2 before the write transaction, never in it
             with context.write() as s:
-                auth.create_user(s, username, password or "", role, unit, **actor())
+                auth.create_user(s, username, password, role, unit, **actor(), password_hash=hashed)
         except auth.AuthError as exc:
             return page.result(False, exc.message), no_update, "", ""
         return page.result(True, f"已创建用户 {username}（{auth.ROLE_LABELS[role]}）"), "", "", ""
@@ -125,10 +127,11 @@ def _register_user_actions(app) -> None:
         user_id, op = ctx.triggered_id.get("index"), ctx.triggered_id.get("op")
         if op not in USER_OPS or not isinstance(user_id, int):
             return page.result(False, f"无效的操作：{op}")
+        new = auth.random_password() if op == "reset" else None  # argon2 before the write transaction
         try:
             with context.write() as s:
                 if op == "reset":
-                    password = auth.reset_password(s, user_id, **actor())
+                    password = auth.reset_password(s, user_id, **actor(), new=new)
                     return page.password_once(s.get(User, user_id).username, password)
                 user = USER_OPS[op](s, user_id, **actor())
                 name = user.username

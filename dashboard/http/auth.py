@@ -22,9 +22,11 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from dashboard import context
 from dashboard.context import client_ip
+from dashboard.http import denials, limits
 from db.accounts import auth
 
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
+PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})  # exactly these: "/login-x" is not public
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 JSON_PREFIXES = ("/_dash-", "/api/", "/geo/")
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
 TOKEN_ROUTES = {("POST", "/api/v1/reports"), ("GET", "/api/v1/openapi.json")}  # dashboard/http/api.py
@@ -151,10 +153,16 @@ def change_password():
     new = request.form.get("new_password", "")
     if new != request.form.get("new_password2", ""):
         return page("两次输入的新密码不一致", status=400)
+    old = request.form.get("old_password", "")
     try:
+        auth.check_password_policy(new)
+        with context.read() as s:  # argon2 (old and new password) runs before the write transaction
+            found = auth.lookup_login(s, current_user.username)
+        verified = auth.verify_login(found, old)
+        new_hash = auth.hash_password(new) if verified.ok and new != old else None
         with context.write() as s:  # a wrong old password is committed (counts towards lockout)
             user = auth.get_user(s, current_user.id)
-            auth.change_password(s, user, request.form.get("old_password", ""), new, ip=client_ip())
+            auth.change_password(s, user, old, new, ip=client_ip(), verified=verified, new_hash=new_hash)
             auth.revoke_sessions(s, user.id)  # other sessions (another browser, a stolen cookie) end
     except auth.AuthError as exc:
         return page(str(exc), status=400)
@@ -163,16 +171,24 @@ def change_password():
 
 
 def login():
+    """Three steps, so that argon2 never runs inside a write transaction (SQLite has one writer at
+    a time, and 30 logins at once would queue every other writer behind their hashing): read the
+    account and the address's recent failures, verify the password with nothing open, then record
+    the result in a short write transaction, which checks the lockout and the address limit again."""
     if request.method == "GET":
         return _login_page()
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
+    with context.read() as s:
+        throttled = _ip_wait(s)[0] > 0
+        found = auth.lookup_login(s, username)
+    verified = None if throttled else auth.verify_login(found, password)
     try:
-        with context.write() as s:  # a refusal is committed (and audited) by authenticate
-            wait = _ip_throttle(s, username)
-            if wait:
-                return _throttled_page(wait, username)  # audited; context.write() commits it
-            user = auth.authenticate(s, username, password, ip=client_ip())
+        with context.write() as s:  # a refusal is committed (and audited) by record_login
+            wait = _ip_throttle(s, username)  # again: failures recorded meanwhile count too
+            if wait or verified is None:
+                return _throttled_page(max(wait, 1), username)  # audited; context.write() commits it
+            user = auth.record_login(s, username, verified, ip=client_ip())
             signed_in = SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user))
     except auth.AccountLocked as exc:
         return _login_page(str(exc), 429, username)
@@ -188,6 +204,19 @@ def login():
 THROTTLED = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
 
 
+def _ip_wait(s) -> tuple[int, int, int]:
+    """(minutes to wait, failures in the window, window minutes) for this address; reads only."""
+    config = current_app.config
+    limit = config.get("LOGIN_IP_MAX_FAILURES", auth.IP_MAX_FAILURES)
+    minutes = config.get("LOGIN_IP_WINDOW_MINUTES", auth.IP_WINDOW_MINUTES)
+    now = dt.datetime.now().replace(microsecond=0)
+    failures, oldest = auth.recent_login_failures(s, client_ip(), now=now, minutes=minutes)
+    if failures < limit:
+        return 0, failures, minutes
+    free_at = oldest + dt.timedelta(minutes=minutes)
+    return max(1, -(-int((free_at - now).total_seconds()) // 60)), failures, minutes  # whole minutes, up
+
+
 def _ip_throttle(s, username: str) -> int:
     """Minutes this address must wait before trying again (0: go ahead), on top of the per-account
     lockout: someone trying many user names from one address is stopped too. More than
@@ -196,17 +225,11 @@ def _ip_throttle(s, username: str) -> int:
     those failures leaves the window. Refusals are audited (login.throttled) but not counted.
     Counted in the database (the audit log; see auth.recent_login_failures), so every process and
     restart agrees. Behind a reverse proxy, remote_addr is the proxy: configure ProxyFix first."""
-    config = current_app.config
-    limit = config.get("LOGIN_IP_MAX_FAILURES", auth.IP_MAX_FAILURES)
-    minutes = config.get("LOGIN_IP_WINDOW_MINUTES", auth.IP_WINDOW_MINUTES)
-    ip, now = client_ip(), dt.datetime.now().replace(microsecond=0)
-    failures, oldest = auth.recent_login_failures(s, ip, now=now, minutes=minutes)
-    if failures < limit:
-        return 0
-    free_at = oldest + dt.timedelta(minutes=minutes)
-    wait = max(1, -(-int((free_at - now).total_seconds()) // 60))  # whole minutes, rounded up
-    auth.audit(s, "", "login.throttled",
-               f"{minutes} 分钟内登录失败 {failures} 次，拒绝（用户名：{username[:50]}）", ip=ip, now=now)
+    wait, failures, minutes = _ip_wait(s)
+    if wait:
+        auth.audit(s, "", "login.throttled",
+                   f"{minutes} 分钟内登录失败 {failures} 次，拒绝（用户名：{username[:50]}）", ip=client_ip(),
+                   now=dt.datetime.now().replace(microsecond=0))
     return wait
 
 
@@ -229,7 +252,7 @@ def logout():
 def _gate():
     """Every request: anonymous users reach only the public paths."""
     path = request.path
-    if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or current_user.is_authenticated:
         return None
     # These exact paths authenticate a bearer token themselves (dashboard/http/api.py) and answer
     # 401 in the API's own error format, with WWW-Authenticate, when it is missing or invalid.
@@ -242,27 +265,13 @@ def _gate():
     return redirect(f"/login?next={request.full_path if request.query_string else path}")
 
 
-_ANONYMOUS_SEEN: dict[tuple[int, str, str], dt.datetime] = {}  # (engine, ip, what) -> last audited; this process
-
-
 def _audit_anonymous(path: str) -> None:
     """Audit an anonymous state-changing request refused by the gate (a forged callback POST, say),
-    at most once a minute per address and target: a tab left open after its session expired keeps
-    polling every few seconds, and that must not flood the log. In memory, so each process keeps
-    its own minute: at worst one row per process, which is what the dedup is for anyway."""
-    body = request.get_json(silent=True) if path == "/_dash-update-component" else None
-    output = body.get("output") if isinstance(body, dict) and isinstance(body.get("output"), str) else ""
+    bounded per address and time window (dashboard/http/denials.py): a flood is counted, not
+    written row by row. The callback's output comes from the head of the body, never parsed whole."""
+    output = limits.callback_output(request.environ)
     what = f"{request.method} {path}" + (f" → {output[:200]}" if output else "")
-    ip, now = client_ip(), dt.datetime.now().replace(microsecond=0)
-    key = (id(context.engine()), ip, what)
-    last = _ANONYMOUS_SEEN.get(key)
-    if last is not None and now - last < dt.timedelta(minutes=1):
-        return
-    if len(_ANONYMOUS_SEEN) > 10_000:
-        _ANONYMOUS_SEEN.clear()
-    _ANONYMOUS_SEEN[key] = now
-    with context.write() as s:
-        auth.audit(s, "", "forbidden", f"未登录：{what}", ip=ip, now=now)
+    denials.refuse(current_app, client_ip(), what[:500])
 
 
 def _headers(response: Response) -> Response:
@@ -294,6 +303,7 @@ def init_auth(server: Flask) -> None:
     )
     server.config.setdefault("SESSION_COOKIE_SECURE", True)
     server.config["REMEMBER_COOKIE_SECURE"] = server.config["SESSION_COOKIE_SECURE"]
+    denials.install(server)
     manager = LoginManager(server)
     manager.user_loader(_load_user)
     server.before_request(_gate)  # before the CSRF check: anonymous requests get 401, not a CSRF error

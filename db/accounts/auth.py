@@ -122,8 +122,10 @@ def create_user(
     unit_code: str | None = None,
     actor: str = "",
     ip: str = "",
+    password_hash: str | None = None,
 ) -> User:
-    """Create an active account. A reporter must be bound to a unit; leaders and admins are not."""
+    """Create an active account. A reporter must be bound to a unit; leaders and admins are not.
+    Pass `password_hash` (hash_password, before the write transaction) to keep argon2 out of it."""
     _check_username(username)
     if role not in ROLES:
         raise AuthError(f"角色 {role} 无效，应为 leader（领导）、reporter（县区填报员）或 admin（管理员）")
@@ -138,7 +140,7 @@ def create_user(
     now = _now()
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         unit_id=unit.id if unit else None,
         is_active=True,
@@ -206,6 +208,67 @@ def _check_not_locked(session: Session, user: User, ip: str, now: dt.datetime) -
     user.failed_logins = 0
 
 
+class Verified(NamedTuple):
+    """A password checked against an account's hash, outside any write transaction."""
+
+    user_id: int | None  # None: no such user (a dummy hash was verified, for the same timing)
+    password_hash: str | None  # the hash it was checked against: a change since means a retry
+    ok: bool
+    new_hash: str | None = None  # the password hashed again under current parameters, when due
+
+
+def lookup_login(session: Session, username: object) -> tuple[int | None, str | None]:
+    """(user id, password hash) of this user name, or (None, None): a read, no lock."""
+    if isinstance(username, str) and 0 < len(username) <= 50:
+        row = session.execute(select(User.id, User.password_hash).where(User.username == username)).first()
+        if row is not None:
+            return row.id, row.password_hash
+    return None, None
+
+
+def verify_login(found: tuple[int | None, str | None], password: object) -> Verified:
+    """The slow part of a login (argon2, about a tenth of a second of CPU): run it with no
+    transaction open, so that other writers never wait for it (SQLite has one writer at a time)."""
+    user_id, password_hash = found
+    if user_id is None or password_hash is None:
+        _verify(_dummy_hash(), password)
+        return Verified(None, None, False)
+    ok = _verify(password_hash, password)
+    new_hash = hash_password(password) if ok and _HASHER.check_needs_rehash(password_hash) else None
+    return Verified(user_id, password_hash, ok, new_hash)
+
+
+def record_login(session: Session, username: object, verified: Verified, ip: str = "",
+                 now: dt.datetime | None = None) -> User:
+    """Apply a verified attempt in a short write transaction: the lockout rules, the failure
+    counter, the audit row and a rehash. Refusals are committed before they are raised (module
+    docstring). The account row is locked and read again, so attempts verified at the same time
+    count one by one, and a lock set meanwhile refuses them all."""
+    now = now or _now()
+    user = None
+    if verified.user_id is not None:
+        # FOR UPDATE: concurrent failures on PostgreSQL count one by one (SQLite's BEGIN IMMEDIATE
+        # already serialises writers and ignores this); populate_existing: never a stale count.
+        stmt = select(User).where(User.id == verified.user_id).with_for_update()
+        user = session.scalar(stmt.execution_options(populate_existing=True))
+    if user is None:
+        shown = username[:50] if isinstance(username, str) else ""
+        audit(session, "", "login.failure", f"未知用户名：{shown}", ip=ip, now=now)
+        _refuse(session, AuthError(BAD_CREDENTIALS))
+    _check_not_locked(session, user, ip, now)
+    if not verified.ok or user.password_hash != verified.password_hash:
+        _record_failure(session, user, "login.failure", "密码错误", ip, now)
+    if not user.is_active:
+        audit(session, user.username, "login.failure", "账户已停用", ip=ip, now=now)
+        _refuse(session, AuthError("账户已停用，请联系管理员"))
+    if verified.new_hash:
+        user.password_hash = verified.new_hash  # parameters raised since it was hashed
+    user.failed_logins = 0
+    audit(session, user.username, "login.success", "", ip=ip, now=now)
+    session.flush()
+    return user
+
+
 def authenticate(session: Session, username: str, password: str, ip: str = "", now: dt.datetime | None = None) -> User:
     """The user with these credentials, or AuthError (AccountLocked when locked).
 
@@ -213,38 +276,22 @@ def authenticate(session: Session, username: str, password: str, ip: str = "", n
     hash is verified). MAX_FAILED_LOGINS consecutive failures lock the account for LOCK_MINUTES;
     a success resets the count. A refusal is committed before it is raised (module docstring);
     a success is only flushed, for the caller's write_session to commit.
-    """
-    now = now or _now()
-    user = None
-    if isinstance(username, str) and 0 < len(username) <= 50:
-        # FOR UPDATE: concurrent failures on PostgreSQL count one by one (SQLite's BEGIN IMMEDIATE
-        # already serialises writers and ignores this); populate_existing: never a stale count.
-        stmt = select(User).where(User.username == username).with_for_update()
-        user = session.scalar(stmt.execution_options(populate_existing=True))
-    if user is None:
-        _verify(_dummy_hash(), password)
-        shown = username[:50] if isinstance(username, str) else ""
-        audit(session, "", "login.failure", f"未知用户名：{shown}", ip=ip, now=now)
-        _refuse(session, AuthError(BAD_CREDENTIALS))
-    _check_not_locked(session, user, ip, now)
-    if not _verify(user.password_hash, password):
-        _record_failure(session, user, "login.failure", "密码错误", ip, now)
-    if not user.is_active:
-        audit(session, user.username, "login.failure", "账户已停用", ip=ip, now=now)
-        _refuse(session, AuthError("账户已停用，请联系管理员"))
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)  # parameters raised since it was hashed
-    user.failed_logins = 0
-    audit(session, user.username, "login.success", "", ip=ip, now=now)
-    session.flush()
-    return user
+
+    All three steps in the caller's transaction (scripts, tests); the web login runs them apart:
+    lookup_login (read), verify_login (nothing open), record_login (a short write transaction)."""
+    verified = verify_login(lookup_login(session, username), password)
+    return record_login(session, username, verified, ip=ip, now=now)
 
 
 def change_password(
-    session: Session, user: User, old_password: str, new_password: str, ip: str = "", now: dt.datetime | None = None
+    session: Session, user: User, old_password: str, new_password: str, ip: str = "", now: dt.datetime | None = None,
+    verified: Verified | None = None, new_hash: str | None = None,
 ) -> User:
     """Set a new password after checking the old one. A wrong old password counts as a failed
-    login (guessing it here must not bypass the lockout) and is committed before raising."""
+    login (guessing it here must not bypass the lockout) and is committed before raising.
+
+    `verified` (verify_login of the old password) and `new_hash` (hash_password of the new one),
+    computed before the write transaction, keep argon2 out of it; without them both run here."""
     now = now or _now()
     check_password_policy(new_password)
     # `user` may come from another session or be stale: lock and reload the row.
@@ -252,11 +299,13 @@ def change_password(
     if row is None:
         raise AuthError("用户不存在")
     _check_not_locked(session, row, ip, now)
-    if not _verify(row.password_hash, old_password):
+    if verified is None:
+        verified = verify_login((row.id, row.password_hash), old_password)
+    if verified.user_id != row.id or not verified.ok or verified.password_hash != row.password_hash:
         _record_failure(session, row, "password.failure", "修改密码时原密码错误", ip, now)
     if new_password == old_password:
         raise AuthError("新密码不能与原密码相同")
-    row.password_hash = hash_password(new_password)
+    row.password_hash = new_hash or hash_password(new_password)
     row.password_changed_at = now
     row.failed_logins = 0
     audit(session, row.username, "password.change", "修改密码", ip=ip, now=now)
@@ -311,12 +360,18 @@ def unlock_user(session: Session, user_id: int, actor: str, ip: str = "") -> Use
     return user
 
 
-def reset_password(session: Session, user_id: int, actor: str, ip: str = "") -> str:
-    """Give the account a new random password and return it (show it once: only its hash is kept).
-    The lockout is lifted too; the user should change the password after signing in."""
+def random_password() -> tuple[str, str]:
+    """A new random password (16 characters, 96 random bits) and its hash: hash before writing."""
+    password = secrets.token_urlsafe(12)
+    return password, hash_password(password)
+
+
+def reset_password(session: Session, user_id: int, actor: str, ip: str = "",
+                   new: tuple[str, str] | None = None) -> str:
+    """Give the account a new random password (`new` from random_password(), else made here) and return
+    it (show it once: only its hash is kept). The lockout is lifted; the user should change it."""
     user = _admin_target(session, user_id)
-    password = secrets.token_urlsafe(12)  # 16 characters, 96 random bits
-    user.password_hash = hash_password(password)
+    password, user.password_hash = new or random_password()
     user.password_changed_at = _now()
     user.locked_until, user.failed_logins = None, 0
     session.flush()
