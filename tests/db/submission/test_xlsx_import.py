@@ -244,8 +244,8 @@ def test_xim014_unit_resolution(preset_engine):
         assert resolve_unit(s, parsed, chosen="371311", own="371311") == "371311"
         with pytest.raises(WorkbookRefused) as wrong:
             resolve_unit(s, parsed, chosen="371302")
-        assert wrong.value.issues[0].message == ("工作表“Sheet1” B3 单元格（单位）“罗庄区总工会”是罗庄区，与所选单位兰山区"
-                                                 "不一致；请核对是否上传错了文件")
+        assert wrong.value.issues[0].message == ("工作表“Sheet1” B3 单元格（单位）：工作簿表头的单位“罗庄区总工会”与所选单位"
+                                                 "“兰山区”不符（表头对应的是罗庄区）；请核对是否上传错了文件")
         with pytest.raises(WorkbookRefused) as other:
             resolve_unit(s, parsed, own="371302")
         assert "您只能报送本单位（兰山区）的数据" in other.value.issues[0].message
@@ -253,7 +253,17 @@ def test_xim014_unit_resolution(preset_engine):
         with pytest.raises(WorkbookRefused) as nobody:
             resolve_unit(s, unknown)
         assert "“临沂大学工会”无法对应到系统中的单位" in nobody.value.issues[0].message
-        assert resolve_unit(s, unknown, chosen="SZ06") == "SZ06"  # an explicit choice where the label is unknown
+        # A 单位 naming no known unit is not overridden by the unit chosen in the form or on the CLI.
+        with pytest.raises(WorkbookRefused) as unknown_chosen:
+            resolve_unit(s, unknown, chosen="SZ06")
+        assert unknown_chosen.value.issues[0].message == (
+            "工作表“Sheet1” B3 单元格（单位）：工作簿表头的单位“临沂大学工会”与所选单位“大专院校”不符"
+            "（表头无法对应到系统中的单位）；请核对是否上传错了文件")
+        assert unknown_chosen.value.issues[0].cell == "B3"
+        # A blank 单位 stays accepted: the chosen unit applies.
+        blank = read_workbook(X.handmade(unit=""), "x.xlsx")
+        assert blank.unit_label == ""
+        assert resolve_unit(s, blank, chosen="371302") == "371302"
 
 
 def test_xim015_report_date_explicit_wins_else_the_sheet_else_a_clear_refusal():
