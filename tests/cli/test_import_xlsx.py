@@ -99,6 +99,13 @@ def test_cim004b_a_workbook_of_an_unknown_unit_is_not_stored_under_the_chosen_on
     assert code == 0 and "兰山区" in out
 
 
+def test_cim005b_a_zip_with_false_size_headers_is_refused_before_it_is_inflated(cli, preset_engine, tmp_path):
+    code, out, err = cli(write(tmp_path, X.forged_bomb(size=64 * 1024 * 1024), "炸弹.xlsx"))
+    assert code == 1 and out == ""
+    assert "文件“炸弹.xlsx”中的部件“xl/worksheets/sheet1.xml”解压后超过上限 20.0 MB（疑似“压缩炸弹”）" in err
+    assert reports(preset_engine) == (0, 0)
+
+
 def test_cim005_hostile_files(cli, tmp_path, monkeypatch):
     code, _, err = cli(write(tmp_path, X.CSV, "表.xlsx"))
     assert code == 1 and "文本（如 CSV）" in err
