@@ -100,3 +100,16 @@ def test_pho003_images_are_decoded_one_at_a_time_and_a_long_wait_is_refused(monk
     assert order == ["start", "end", "start", "end"] and len(done) == 2
     for ready in done:
         ready.discard()
+
+
+def test_pho004_a_header_declaring_hundreds_of_megapixels_is_refused_as_too_many_pixels(engine, tmp_path):
+    import struct
+    import zlib
+
+    png = bytearray(png_of((1, 1)))  # IHDR: width and height at 16..24, its CRC at 29..33
+    png[16:24] = struct.pack(">II", 20000, 20000)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    with pytest.raises(files.FileRejected) as refused:
+        store(engine, tmp_path / "uploads", bytes(png), "炸弹.png")
+    assert refused.value.message == ("“炸弹.png”的像素过多，超过图片上限 2400 万像素；请缩小到 2400 万像素以内"
+                                     "（如 6000×4000）后再上传")
