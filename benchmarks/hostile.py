@@ -74,8 +74,8 @@ def build_files(directory: Path, quick: bool) -> dict[str, Path]:
     out["largest_photo"] = directory / "照片.jpg"
     if quick:
         Image.new("RGB", (2000, 1500), (90, 140, 200)).save(out["largest_photo"], "JPEG", exif=exif.tobytes())
-    else:  # 6000×4000, noisy enough to be a few MB like a real photo
-        Image.effect_noise((6000, 4000), 40).convert("RGB").save(out["largest_photo"], "JPEG", quality=70,
+    else:  # 6000×4000, noisy enough to be about 4 MB like a real photo (the limit is 5 MB)
+        Image.effect_noise((6000, 4000), 10).convert("RGB").save(out["largest_photo"], "JPEG", quality=70,
                                                                  exif=exif.tobytes())
     out["eight_photos"] = out["largest_photo"]
     return out

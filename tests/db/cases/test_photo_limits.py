@@ -113,3 +113,44 @@ def test_pho004_a_header_declaring_hundreds_of_megapixels_is_refused_as_too_many
         store(engine, tmp_path / "uploads", bytes(png), "炸弹.png")
     assert refused.value.message == ("“炸弹.png”的像素过多，超过图片上限 2400 万像素；请缩小到 2400 万像素以内"
                                      "（如 6000×4000）后再上传")
+
+
+def test_pho005_decoded_photos_do_not_stay_resident_in_every_thread_that_decoded_one(tmp_path):
+    """Four server threads each store a 12-megapixel photo shown rotated (one decoded at a time): while the
+    threads live on, the process holds little more than before, not a decoded image or two per thread."""
+    source = tmp_path / "p.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (4000, 3000), (120, 160, 200)).save(source, "JPEG", quality=80, exif=exif.tobytes())
+    script = textwrap.dedent(f"""
+        import sys, threading
+        sys.path.insert(0, {str(ROOT)!r})
+        from pathlib import Path
+        from db.cases import files
+
+        def rss():
+            with open("/proc/self/status") as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) // 1024
+
+        files.return_freed_memory_to_os()
+        data = Path({str(source)!r}).read_bytes()
+        before = rss()
+
+        done, leave = threading.Semaphore(0), threading.Event()
+
+        def one():  # a server thread: it lives on after its upload
+            files.prepare(data, "p.jpg", allowed=("photo",), directory=Path({str(tmp_path / "up")!r})).discard()
+            done.release()
+            leave.wait()
+
+        threads = [threading.Thread(target=one) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for _ in threads:
+            done.acquire()
+        print(rss() - before)
+        leave.set()
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(r.stdout) < 30, f"{r.stdout.strip()} MB still resident after four photos"
