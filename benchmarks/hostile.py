@@ -10,8 +10,8 @@ limit (300 MB by default). Exits 1 if any upload went over the limit or got a 5x
 
 Uploads: a zip with false size headers (inflates to ~2 GB, declares 4 KB) and an oversized .xlsx
 through /submit (the upload callback); a PNG header declaring 20000×20000 pixels (an image bomb), a
-49-megapixel PNG, the largest allowed photo (24 MP JPEG, rotated by EXIF) and eight concurrent uploads
-of it through /summaries/upload. --quick makes the zip bomb inflate to 256 MB and the photos 12 MP,
+49-megapixel PNG, a 12 MP phone photo and the largest allowed photo (24 MP JPEG), both rotated by EXIF,
+and eight concurrent uploads of the largest, through /summaries/upload. --quick makes the zip bomb inflate to 256 MB and the photos 12 MP,
 and runs every upload in one process (a quick check that the script works; the numbers are rougher).
 """
 # ruff: noqa: E402
@@ -36,12 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 MB = 1024 * 1024
 REPORTER, PASSWORD = "hostile-lanshan", "hostile-bench-password-1"
-SCENARIOS = ("zip_bomb", "oversized_xlsx", "image_bomb", "png_49mp", "largest_photo", "eight_photos")
+SCENARIOS = ("zip_bomb", "oversized_xlsx", "image_bomb", "png_49mp", "phone_photo", "largest_photo", "eight_photos")
 LABELS = {
     "zip_bomb": "/submit 虚假大小头的 zip 炸弹",
     "oversized_xlsx": "/submit 超过大小上限的 .xlsx",
     "image_bomb": "/summaries/upload PNG 头声明 20000×20000",
     "png_49mp": "/summaries/upload 4900 万像素 PNG",
+    "phone_photo": "/summaries/upload 1200 万像素手机照片（旋转）",
     "largest_photo": "/summaries/upload 允许的最大照片（旋转）",
     "eight_photos": "/summaries/upload 8 张照片同时上传",
 }
@@ -78,6 +79,9 @@ def build_files(directory: Path, quick: bool) -> dict[str, Path]:
         Image.effect_noise((6000, 4000), 10).convert("RGB").save(out["largest_photo"], "JPEG", quality=70,
                                                                  exif=exif.tobytes())
     out["eight_photos"] = out["largest_photo"]
+    out["phone_photo"] = directory / "手机.jpg"  # 4032×3024 is kept full size: decoded and turned whole
+    phone = (1008, 756) if quick else (4032, 3024)
+    Image.effect_noise(phone, 10).convert("RGB").save(out["phone_photo"], "JPEG", quality=80, exif=exif.tobytes())
     return out
 
 

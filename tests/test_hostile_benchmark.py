@@ -19,7 +19,7 @@ def test_hos001_hostile_uploads_script_runs_in_quick_mode():
                        text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("上传") and len(lines) == 8  # header, six uploads, the limit
+    assert lines[0].startswith("上传") and len(lines) == 9  # header, seven uploads, the limit
     assert "解压后超过上限 20.0 MB（疑似“压缩炸弹”）" in r.stdout
     assert "超过图片上限 2400 万像素" in r.stdout
     assert "超标" not in r.stdout

@@ -275,7 +275,7 @@ def process_photo(path: Path, ext: str, name: str, thumb: Path) -> tuple[int, in
                 im.load()  # the one full decode; a truncated image fails here
                 pixels = im
                 if pixels.size[0] * pixels.size[1] > STORE_MAX_PIXELS:  # a PNG (or a JPEG draft could not)
-                    pixels = pixels.reduce(reduction(pixels.size))
+                    pixels = _reduced(pixels, reduction(pixels.size))
             if orientation in _ORIENTATION:
                 pixels = pixels.transpose(_ORIENTATION[orientation])
             pixels.info = {}  # nothing reaches the encoder unless passed below
@@ -297,6 +297,14 @@ def process_photo(path: Path, ext: str, name: str, thumb: Path) -> tuple[int, in
         raise
     except _IMAGE_ERRORS as exc:
         raise FileRejected(_BAD_IMAGE.format(name)) from exc
+
+
+def _reduced(im: Image.Image, factor: int) -> Image.Image:
+    """`im` a `factor` smaller: averaged where the mode allows it; palette, 1-bit and 16-bit images take
+    every factor-th pixel (averaging palette indices would make up colours)."""
+    if im.mode in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):
+        return im.reduce(factor)
+    return im.resize((max(1, im.size[0] // factor), max(1, im.size[1] // factor)), Image.Resampling.NEAREST)
 
 
 def _thumbnail(im: Image.Image, target: Path) -> None:

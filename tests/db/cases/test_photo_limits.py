@@ -154,3 +154,13 @@ def test_pho005_decoded_photos_do_not_stay_resident_in_every_thread_that_decoded
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert int(r.stdout) < 30, f"{r.stdout.strip()} MB still resident after four photos"
+
+
+@pytest.mark.parametrize("mode", ["P", "1", "RGBA"])
+def test_pho006_a_large_png_of_any_mode_is_stored_reduced(engine, tmp_path, mode):
+    up = tmp_path / "uploads"
+    data = png_of((5000, 4000), mode)  # 20 megapixels: over the 16 million a photo is stored at
+    _, name, thumb, *_, w, h, _ = store(engine, up, data, "扫描.png")
+    assert (w, h) == (2500, 2000)
+    with Image.open(up / name) as im:
+        assert im.size == (2500, 2000) and im.mode == mode
