@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller files, one server process")
     parser.add_argument("--limit-mb", type=int, default=300)
+    parser.add_argument("--only", choices=SCENARIOS, action="append", help="run only these uploads")
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: JSON arguments of a server process
     args = parser.parse_args(argv)
     if args.serve:
@@ -274,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         directory = Path(tmp)
         files = build_files(directory, args.quick)
         url = build_database(directory)
-        batches = [list(SCENARIOS)] if args.quick else [[name] for name in SCENARIOS]
+        chosen = [name for name in SCENARIOS if not args.only or name in args.only]
+        batches = [chosen] if args.quick else [[name] for name in chosen]
         rows = []
         for names in batches:
             spec = json.dumps({"url": url, "names": names, "files": {k: str(v) for k, v in files.items()},

@@ -265,23 +265,24 @@ def process_photo(path: Path, ext: str, name: str, thumb: Path) -> tuple[int, in
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                factor = reduction(im.size)
+            with Image.open(path) as opened:
+                factor = reduction(opened.size)
                 if fmt == "JPEG" and factor > 1:
                     scale = 1 << (factor - 1).bit_length()  # the decoder's power of two at or above factor
-                    im.draft(im.mode, (im.size[0] // scale, im.size[1] // scale))
-                orientation = im.getexif().get(0x0112)
-                icc, transparency = im.info.get("icc_profile"), im.info.get("transparency")
-                im.load()  # the one full decode; a truncated image fails here
-                pixels = im
+                    opened.draft(opened.mode, (opened.size[0] // scale, opened.size[1] // scale))
+                orientation = opened.getexif().get(0x0112)
+                icc, transparency = opened.info.get("icc_profile"), opened.info.get("transparency")
+                opened.load()  # the one full decode; a truncated image fails here
+                pixels = opened
                 if pixels.size[0] * pixels.size[1] > STORE_MAX_PIXELS:  # a PNG (or a JPEG draft could not)
                     pixels = _reduced(pixels, reduction(pixels.size))
+            del opened  # from here on only `pixels` holds decoded pixels: each step frees the one before
             if orientation in _ORIENTATION:
                 pixels = pixels.transpose(_ORIENTATION[orientation])
             pixels.info = {}  # nothing reaches the encoder unless passed below
             options: dict = {"icc_profile": icc} if icc else {}
-            if fmt == "JPEG":
-                options.update(quality=92, optimize=True)
+            if fmt == "JPEG":  # optimized Huffman tables buffer the whole image once more: small photos only
+                options.update(quality=92, optimize=pixels.size[0] * pixels.size[1] <= 2_000_000)
             elif transparency is not None and pixels.mode in ("P", "L", "RGB"):
                 options["transparency"] = transparency
             clean = path.with_name(path.name + ".clean")
