@@ -113,9 +113,8 @@ def check_container(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTE
         _check_entries(data, infos, name)
 
 
-def _too_big_in_total(name: str) -> str:
-    return (f"文件“{name}”解压后总计超过上限 {human_size(MAX_UNCOMPRESSED_BYTES)}（疑似“压缩炸弹”），已拒绝；"
-            "请只保留统计表后再上传")
+def _too_big_in_total(name: str, advice: str = "请只保留统计表后再上传") -> str:
+    return f"文件“{name}”解压后总计超过上限 {human_size(MAX_UNCOMPRESSED_BYTES)}（疑似“压缩炸弹”），已拒绝；{advice}"
 
 
 def _check_entries(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None:
@@ -131,26 +130,16 @@ def _check_entries(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None
             refuse(f"文件“{name}”已加密；请取消密码后，另存为“Excel 工作簿（*.xlsx）”再上传")
     names = {i.filename for i in infos}
     kept: dict[str, bytes] = {}  # the two small parts whose content decides the kind of document
-    cells = merged = total = 0
-    for info in infos:
-        size, crc, scan = 0, 0, _TagCounter() if info.filename.endswith(".xml") else None
+    cells = merged = 0
+    for info, chunks in _inflated(data, infos, name):
+        scan = _TagCounter() if info.filename.endswith(".xml") else None
         keep = info.filename in ("mimetype", "[Content_Types].xml")
         parts: list[bytes] = []
-        for chunk in _inflate(data, info, name):
-            size += len(chunk)
-            total += len(chunk)
-            if size > MAX_ENTRY_BYTES:
-                refuse(f"文件“{name}”中的部件“{info.filename[:100]}”解压后超过上限 {human_size(MAX_ENTRY_BYTES)}"
-                       "（疑似“压缩炸弹”），已拒绝；请只保留统计表后再上传")
-            if total > MAX_UNCOMPRESSED_BYTES:
-                refuse(_too_big_in_total(name))
-            crc = zlib.crc32(chunk, crc)
+        for chunk in chunks:
             if scan is not None:
                 scan.feed(chunk)
             if keep:
                 parts.append(chunk)
-        if size != info.file_size or crc != info.CRC:
-            refuse(f"文件“{name}”已损坏（部件“{info.filename[:100]}”解压后的实际大小与文件中记录的不符）；{SAVE_AS}")
         if scan is not None:
             scan.close()
             cells, merged = cells + scan.cells, merged + scan.merged
@@ -187,6 +176,54 @@ def _area(ref: bytes) -> int:
     if None in (min_col, min_row, max_col, max_row):  # whole rows/columns: as big as the sheet
         return MAX_MERGED_CELLS + 1
     return (max_col - min_col + 1) * (max_row - min_row + 1)
+
+
+def check_inflated(data: bytes, filename: str, advice: str = "请只保留统计表后再上传") -> None:
+    """Only the zip checks, for any .xlsx read elsewhere: every entry inflated under the caps, its real size
+    and CRC equal to its headers. Raises WorkbookRefused (Chinese, naming the file and the limit)."""
+    name = PurePath(filename or "").name or "上传的文件"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        refuse(f"文件“{name}”已损坏，无法打开；{SAVE_AS}")
+    if len(infos) > MAX_ENTRIES:
+        refuse(f"文件“{name}”内部包含 {len(infos)} 个部件，超过上限 {MAX_ENTRIES}；{advice}")
+    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES:
+        refuse(_too_big_in_total(name, advice))
+    for _, chunks in _inflated(data, infos, name, advice):
+        for _ in chunks:
+            pass
+
+
+def _inflated(data: bytes, infos: list[zipfile.ZipInfo], name: str, advice: str = "请只保留统计表后再上传"
+              ) -> Iterator[tuple[zipfile.ZipInfo, Iterator[bytes]]]:
+    """(entry, its inflated chunks) for every entry, refusing as soon as an entry or the total goes over
+    its cap, and at the end of an entry whose size or CRC differs from its headers. Consume each entry's
+    chunks before asking for the next entry."""
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            refuse(f"文件“{name}”已加密；请取消密码后，另存为“Excel 工作簿（*.xlsx）”再上传")
+        counted = {"size": 0, "crc": 0}
+
+        def chunks(info=info, counted=counted):
+            nonlocal total
+            for chunk in _inflate(data, info, name):
+                counted["size"] += len(chunk)
+                total += len(chunk)
+                if counted["size"] > MAX_ENTRY_BYTES:
+                    refuse(f"文件“{name}”中的部件“{info.filename[:100]}”解压后超过上限 "
+                           f"{human_size(MAX_ENTRY_BYTES)}（疑似“压缩炸弹”），已拒绝；{advice}")
+                if total > MAX_UNCOMPRESSED_BYTES:
+                    refuse(_too_big_in_total(name, advice))
+                counted["crc"] = zlib.crc32(chunk, counted["crc"])
+                yield chunk
+            if counted["size"] != info.file_size or counted["crc"] != info.CRC:
+                refuse(f"文件“{name}”已损坏（部件“{info.filename[:100]}”解压后的实际大小与文件中记录的不符）；"
+                       f"{SAVE_AS}")
+
+        yield info, chunks()
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, name: str) -> Iterator[bytes]:
