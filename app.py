@@ -17,6 +17,7 @@ from flask import Flask
 from dashboard import context
 from dashboard.http import limits
 from dashboard.http.auth import init_auth
+from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Dash:
         "TESTING": False,
     }
     settings.update(config or {})
+    return_freed_memory_to_os()  # decoded photos must not stay resident in every server thread
     server = Flask(__name__)
     server.config.update(settings)
     context.install(server, make_engine(settings["DATABASE_URL"]))

@@ -147,12 +147,16 @@ def upload_summary():
         problem = f"一次最多上传 {MAX_FILES_PER_POST} 个文件"
     if problem:
         return _upload_page(problem, 400, **again)
+    allowed = ("doc",) if kind == "written" else ("photo", "video")
+    directory = upload_dir()
     try:
-        with context.write() as s:
-            for upload in uploads:
-                summaries.add_summary_file(s, int(campaign_id), unit, kind, upload.stream, upload.filename,
-                                       actor=current_user.username, directory=upload_dir(), limits=lim,
-                                       ip=client_ip())
+        # Checked and processed (photos decoded) before the write transaction opens: it stays short.
+        with files.prepared(((u.stream, u.filename) for u in uploads), allowed=allowed, directory=directory,
+                            limits=lim) as ready, context.write() as s:
+            for upload in ready:
+                summaries.add_summary_file(s, int(campaign_id), unit, kind, upload, upload.name,
+                                           actor=current_user.username, directory=directory, limits=lim,
+                                           ip=client_ip())
     except UserError as exc:  # FileRejected, CaseError
         return _upload_page(f"{exc.message}。本次上传未保存任何文件。", 400, **again)
     names = "、".join(files.display_name(u.filename) for u in uploads)

@@ -105,9 +105,12 @@ def save(case_id, campaign_id, unit, form: dict, contents, filenames) -> tuple:
     directory, limits = files.upload_dir(current_app.config), files.limits_from(current_app.config)
     try:
         photos = decode_uploads(contents, filenames)
-        with context.write() as s:
+        # Photos are decoded and cleaned before the write transaction opens: it stays short.
+        with files.prepared(photos, allowed=("photo",), directory=directory, limits=limits) as ready, \
+                context.write() as s:
             saved = saving.save_case(s, case_id=case_id, campaign_id=campaign_id, unit=unit, fields=form,
-                                     photos=photos, directory=directory, limits=limits, **actor())
+                                     photos=[(p, p.name) for p in ready], directory=directory, limits=limits,
+                                     **actor())
     except UserError as exc:  # CaseError, FileRejected
         return result(False, f"未保存：{exc.message}"), no_update, no_update
     added = f"，上传图片 {saved.photos} 张" if saved.photos else ""

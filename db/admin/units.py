@@ -209,7 +209,7 @@ def parse_unit_file(filename: str, content: bytes) -> list[UnitSpec]:
     if name.endswith(".json"):
         rows, columns, where = _json_rows(content), JSON_KEYS, "第 {} 个单位（units[{}]）"
     elif name.endswith(".xlsx"):
-        rows, columns, where = _table_rows(_xlsx_cells(content)), UNIT_COLUMNS, "第 {} 行"
+        rows, columns, where = _table_rows(_xlsx_cells(content, filename)), UNIT_COLUMNS, "第 {} 行"
     elif name.endswith(".csv"):
         rows, columns, where = _table_rows(_csv_cells(content)), UNIT_COLUMNS, "第 {} 行"
     else:
@@ -258,7 +258,9 @@ def _csv_cells(content: bytes) -> list[list[object]]:
     return [row for row in csv.reader(io.StringIO(text))]
 
 
-def _xlsx_cells(content: bytes) -> list[list[object]]:
+def _xlsx_cells(content: bytes, filename: str = "") -> list[list[object]]:
+    from db.submission.xlsx_container import WorkbookRefused, check_inflated
+
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -266,6 +268,10 @@ def _xlsx_cells(content: bytes) -> list[list[object]]:
         raise AdminError("不是有效的 .xlsx 文件（无法打开）") from None
     if unpacked > MAX_XLSX_UNPACKED:
         raise AdminError("该 .xlsx 文件解压后过大，拒绝处理")
+    try:  # zip headers are not trusted: every entry is inflated under a hard cap before openpyxl opens it
+        check_inflated(content, filename or "单位名单.xlsx", advice="请只保留单位名单后再上传")
+    except WorkbookRefused as refused:
+        raise AdminError(refused.message) from None
     from openpyxl import load_workbook  # defusedxml is installed: openpyxl parses with it
 
     try:

@@ -48,9 +48,10 @@ def check_save(session: Session, *, case_id: int | None, campaign_id: object, un
 
 
 def save_case(session: Session, *, case_id: int | None, campaign_id: int | None, unit: str, fields: Mapping,
-              photos: Sequence[tuple[bytes, str]], directory: Path, limits: files.Limits = files.DEFAULT_LIMITS,
+              photos: Sequence[tuple[bytes | files.Prepared, str]], directory: Path, limits: files.Limits = files.DEFAULT_LIMITS,
               actor: str, ip: str = "") -> Saved:
-    """Create (case_id None) or update a case, then attach `photos` ((bytes, file name) each), audited."""
+    """Create (case_id None) or update a case, then attach `photos` ((bytes, file name) each), audited.
+    Pass photos already prepared (`files.prepared`) so that no decoding happens in the write transaction."""
     who = {"actor": actor, "ip": ip}
     if case_id is None:
         case = typical.create_case(session, campaign_id, unit, fields, **who)

@@ -84,8 +84,10 @@ def unit_name(session: Session, code: str) -> str | None:
 def resolve_unit(session: Session, parsed: ParsedWorkbook, chosen: str | None = None, own: str | None = None) -> str:
     """The unit a workbook reports for: `chosen` (an explicit choice) or the sheet's 单位.
 
-    Refused when the sheet names another unit than the one chosen, when no unit can be found, or when
-    `own` (a reporter's unit) is given and the unit is another one."""
+    Refused when the sheet's 单位 names another unit than the one chosen, or one that matches no unit
+    (a workbook is never stored under a unit its header does not name); when no unit can be found; or
+    when `own` (a reporter's unit) is given and the unit is another one. A blank 单位 with a chosen unit
+    is accepted: the choice applies."""
     sheet, cell = parsed.sheet, parsed.header_cells.get("unit")
     label = parsed.unit_label
     matched = match_unit(session, label) if label else None
@@ -94,10 +96,11 @@ def resolve_unit(session: Session, parsed: ParsedWorkbook, chosen: str | None = 
         chosen_name = unit_name(session, chosen)
         if chosen_name is None:
             refuse(f"单位代码 {chosen} 不存在", field="unit_code")
-        if matched and matched != chosen:
-            refuse(f"{where}“{label}”是{unit_name(session, matched)}，与所选单位{chosen_name}不一致；"
+        if label and matched != chosen:  # another unit, or none we know: never stored under the chosen one
+            named = f"表头对应的是{unit_name(session, matched)}" if matched else "表头无法对应到系统中的单位"
+            refuse(f"{where}：工作簿表头的单位“{label}”与所选单位“{chosen_name}”不符（{named}）；"
                    "请核对是否上传错了文件", field="unit", sheet=sheet, cell=cell)
-        unit = chosen
+        unit = chosen  # a blank 单位 header: the chosen unit applies
     elif not label:
         refuse(f"{_where(sheet, None, '单位')}中没有填写单位；请在“单位：”后填写（如“兰山区总工会”），或选择单位",
                field="unit", sheet=sheet, cell=cell)

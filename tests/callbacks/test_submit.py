@@ -327,7 +327,13 @@ def test_sub007_upload_errors_name_sheet_cell_and_field(app, engine, campaign):
     r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day,
                                      workbook_bytes(unit_name="罗庄区总工会", figures=figures)))
     preview = text(shown(r, ids.SU_PREVIEW))
-    assert "罗庄区" in preview and "单位" in preview and shown(r, ids.SU_PENDING, "data") is None
+    assert "工作簿表头的单位“罗庄区总工会”与所选单位“兰山区”不符" in preview
+    assert shown(r, ids.SU_PENDING, "data") is None
+    # So is one whose 单位 names no known unit: it is not stored under the unit chosen in the form.
+    r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day,
+                                     workbook_bytes(unit_name="临沂大学工会", figures=figures)))
+    assert "工作簿表头的单位“临沂大学工会”与所选单位“兰山区”不符" in text(shown(r, ids.SU_PREVIEW))
+    assert shown(r, ids.SU_PENDING, "data") is None
     # Not a workbook at all.
     r = post_callback(c, upload_body(app, campaign["id"], LANSHAN, day, b"a,b\n1,2\n", "figures.xlsx"))
     assert "不是 Excel 工作簿" in text(shown(r, ids.SU_PREVIEW))

@@ -80,13 +80,29 @@ def test_cim003_refusal_lists_every_problem_and_stores_nothing(cli, preset_engin
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (("--unit", "371311"), "与所选单位罗庄区不一致"),
+    (("--unit", "371311"), "工作簿表头的单位“兰山区总工会”与所选单位“罗庄区”不符"),
     (("--date", "2017-07-01"), "报送日期 2017年7月1日 不在行动期间"),
     (("--campaign", "42"), "行动（编号 42）不存在"),
 ])
 def test_cim004_wrong_unit_date_or_campaign(cli, preset_engine, tmp_path, args, expected):
     code, _, err = cli(write(tmp_path, X.handmade()), *args)
     assert code == 1 and expected in err
+    assert reports(preset_engine) == (0, 0)
+
+
+def test_cim004b_a_workbook_of_an_unknown_unit_is_not_stored_under_the_chosen_one(cli, preset_engine, tmp_path):
+    code, out, err = cli(write(tmp_path, X.handmade(unit="临沂大学工会")), "--unit", "SZ06")
+    assert code == 1 and out == ""
+    assert "工作簿表头的单位“临沂大学工会”与所选单位“大专院校”不符" in err
+    assert reports(preset_engine) == (0, 0)
+    code, out, _ = cli(write(tmp_path, X.handmade(unit="")), "--unit", "371302")  # blank: the chosen unit applies
+    assert code == 0 and "兰山区" in out
+
+
+def test_cim005b_a_zip_with_false_size_headers_is_refused_before_it_is_inflated(cli, preset_engine, tmp_path):
+    code, out, err = cli(write(tmp_path, X.forged_bomb(size=64 * 1024 * 1024), "炸弹.xlsx"))
+    assert code == 1 and out == ""
+    assert "文件“炸弹.xlsx”中的部件“xl/worksheets/sheet1.xml”解压后超过上限 20.0 MB（疑似“压缩炸弹”）" in err
     assert reports(preset_engine) == (0, 0)
 
 

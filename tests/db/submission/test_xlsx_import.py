@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
+import tracemalloc
 
 import pytest
 from openpyxl import load_workbook
@@ -244,8 +245,8 @@ def test_xim014_unit_resolution(preset_engine):
         assert resolve_unit(s, parsed, chosen="371311", own="371311") == "371311"
         with pytest.raises(WorkbookRefused) as wrong:
             resolve_unit(s, parsed, chosen="371302")
-        assert wrong.value.issues[0].message == ("工作表“Sheet1” B3 单元格（单位）“罗庄区总工会”是罗庄区，与所选单位兰山区"
-                                                 "不一致；请核对是否上传错了文件")
+        assert wrong.value.issues[0].message == ("工作表“Sheet1” B3 单元格（单位）：工作簿表头的单位“罗庄区总工会”与所选单位"
+                                                 "“兰山区”不符（表头对应的是罗庄区）；请核对是否上传错了文件")
         with pytest.raises(WorkbookRefused) as other:
             resolve_unit(s, parsed, own="371302")
         assert "您只能报送本单位（兰山区）的数据" in other.value.issues[0].message
@@ -253,7 +254,17 @@ def test_xim014_unit_resolution(preset_engine):
         with pytest.raises(WorkbookRefused) as nobody:
             resolve_unit(s, unknown)
         assert "“临沂大学工会”无法对应到系统中的单位" in nobody.value.issues[0].message
-        assert resolve_unit(s, unknown, chosen="SZ06") == "SZ06"  # an explicit choice where the label is unknown
+        # A 单位 naming no known unit is not overridden by the unit chosen in the form or on the CLI.
+        with pytest.raises(WorkbookRefused) as unknown_chosen:
+            resolve_unit(s, unknown, chosen="SZ06")
+        assert unknown_chosen.value.issues[0].message == (
+            "工作表“Sheet1” B3 单元格（单位）：工作簿表头的单位“临沂大学工会”与所选单位“大专院校”不符"
+            "（表头无法对应到系统中的单位）；请核对是否上传错了文件")
+        assert unknown_chosen.value.issues[0].cell == "B3"
+        # A blank 单位 stays accepted: the chosen unit applies.
+        blank = read_workbook(X.handmade(unit=""), "x.xlsx")
+        assert blank.unit_label == ""
+        assert resolve_unit(s, blank, chosen="371302") == "371302"
 
 
 def test_xim015_report_date_explicit_wins_else_the_sheet_else_a_clear_refusal():
@@ -360,3 +371,41 @@ def test_xim022_locate_maps_store_issues(preset_engine):
     (issue,) = locate(info.value.errors, parsed, sub)
     assert (issue.cell, issue.field) == ("C8", "offer_ents")
     assert issue.message == "工作表“Sheet1” C8 单元格：行业 · 发出要约覆盖企业数：“x” 不是非负整数"
+
+
+@pytest.fixture(scope="module")
+def forged_bomb() -> bytes:
+    return X.forged_bomb(size=256 * 1024 * 1024)  # ~260 KB on disk; every header declares 4 KB
+
+
+def test_xim023_false_size_headers_are_refused_by_the_bytes_inflated_with_bounded_memory(forged_bomb):
+    tracemalloc.start()
+    try:
+        with pytest.raises(WorkbookRefused) as refusal:
+            read_workbook(forged_bomb, "炸弹.xlsx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    message = refusal.value.issues[0].message
+    assert message == ("文件“炸弹.xlsx”中的部件“xl/worksheets/sheet1.xml”解压后超过上限 20.0 MB"
+                       "（疑似“压缩炸弹”），已拒绝；请只保留统计表后再上传")
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB while refusing"
+
+
+def test_xim024_false_size_headers_under_the_caps_are_refused_as_broken():
+    data = X.forged_bomb(size=2 * 1024 * 1024)  # inflates to 2 MB, declares 4 KB
+    with pytest.raises(WorkbookRefused) as refusal:
+        read_workbook(data, "表.xlsx")
+    assert refusal.value.issues[0].message.startswith(
+        "文件“表.xlsx”已损坏（部件“xl/worksheets/sheet1.xml”解压后的实际大小与文件中记录的不符）")
+
+
+def test_xim025_the_total_inflated_is_capped_too(monkeypatch):
+    from db.submission import xlsx_container
+
+    monkeypatch.setattr(xlsx_container, "MAX_UNCOMPRESSED_BYTES", 1024 * 1024)
+    data = X.forged_bomb(size=2 * 1024 * 1024)  # the headers add up to well under 1 MB; the bytes do not
+    with pytest.raises(WorkbookRefused) as refusal:
+        read_workbook(data, "表.xlsx")
+    assert refusal.value.issues[0].message == ("文件“表.xlsx”解压后总计超过上限 1.0 MB（疑似“压缩炸弹”），已拒绝；"
+                                               "请只保留统计表后再上传")

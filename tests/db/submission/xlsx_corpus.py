@@ -313,3 +313,35 @@ def two_sheets() -> bytes:
         for j, kind in enumerate(LINE_KINDS):
             ws.cell(5 + j, 1, ROW_LABELS[kind])
     return save(wb)
+
+
+def forged_bomb(size: int = 256 * 1024 * 1024, declared: int = 4096) -> bytes:
+    """A workbook of a few hundred KB whose sheet inflates to `size` bytes while every zip header
+    (local and central) declares only `declared` bytes: the size checks on the headers all pass."""
+    good = zipfile.ZipFile(io.BytesIO(template()))
+    target = "xl/worksheets/sheet1.xml"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in good.infolist():
+            if info.filename != target:
+                out.writestr(info.filename, good.read(info))
+        with out.open(target, "w") as sheet:
+            chunk = b" " * (1024 * 1024)
+            sheet.write(b"<a>")
+            for _ in range(size // len(chunk)):
+                sheet.write(chunk)
+            sheet.write(b"</a>")
+    data = bytearray(buf.getvalue())
+    at = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(target).header_offset
+    data[at + 22:at + 26] = declared.to_bytes(4, "little")  # local header: uncompressed size
+    central = data.find(b"PK\x01\x02")  # walk the central directory to the target's entry
+    name = target.encode()
+    while central != -1:
+        n = int.from_bytes(data[central + 28:central + 30], "little")
+        if data[central + 46:central + 46 + n] == name:
+            data[central + 24:central + 28] = declared.to_bytes(4, "little")
+            break
+        central = data.find(b"PK\x01\x02", central + 4)
+    else:
+        raise AssertionError("central directory entry not found")
+    return bytes(data)
