@@ -161,7 +161,7 @@ def submit_upload(app, c, data: bytes, filename: str):
 
     with read_session(engine) as s:
         campaign = queries.campaigns(s)[0]
-    k = next(k for k, cb in app.callback_map.items() if cb["callback"].__name__ == "preview_upload")
+    k = next(k for k, cb in app.callback_map.items() if "callback" in cb and cb["callback"].__name__ == "preview_upload")
     cb = app.callback_map[k]
     values = {f"{ids.SU_UPLOAD}.contents": "data:application/octet-stream;base64," + base64.b64encode(data).decode(),
               f"{ids.SU_UPLOAD}.filename": filename, f"{ids.SU_CAMPAIGN}.value": campaign["id"],

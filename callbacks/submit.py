@@ -7,7 +7,7 @@ dashboard/pages/submit_flow.py and db/submission/preview.py; this module only wi
 
 from __future__ import annotations
 
-from dash import Input, Output, State
+from dash import ClientsideFunction, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
@@ -20,6 +20,7 @@ ROLES = ("reporter", "admin")
 def register(app) -> None:
     _register_reload(app)
     _register_previews(app)
+    _register_size_check(app)
     _register_invalidate(app)
     _register_confirm(app)
 
@@ -88,6 +89,18 @@ def _register_previews(app) -> None:
     @require_role(*ROLES)
     def preview_upload(contents, filename, campaign, unit, date_value, reason):
         return flow.preview_upload(contents, filename, campaign, unit, date_value, reason)
+
+
+def _register_size_check(app) -> None:
+    # An .xlsx over the upload limit is refused in the browser before it is sent (assets/upload_check.js).
+    app.clientside_callback(
+        ClientsideFunction("jizhong", "uploadTooLarge"),
+        Output(ids.SU_PREVIEW, "children", allow_duplicate=True),
+        Input(ids.SU_UPLOAD, "contents"),
+        State(ids.SU_UPLOAD, "filename"),
+        State(ids.SU_UPLOAD_LIMIT, "data"),
+        prevent_initial_call=True,
+    )
 
 
 def _register_invalidate(app) -> None:

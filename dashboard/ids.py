@@ -68,6 +68,7 @@ SU_FILLED_ON = "su-filled-on"
 SU_GRID = "su-grid"
 SU_PREVIEW_BTN = "su-preview-btn"
 SU_UPLOAD = "su-upload"
+SU_UPLOAD_LIMIT = "su-upload-limit"  # the upload limit in bytes, for the browser-side size check
 SU_TEMPLATE = "su-template"
 SU_PREVIEW = "su-preview"
 SU_CONFIRM = "su-confirm"

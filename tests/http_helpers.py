@@ -41,3 +41,9 @@ def post_callback(c, body: str):
     """A callback request as dash-renderer sends it: JSON plus the CSRF token from the cookie."""
     token = c.get_cookie("_csrf_token").value
     return c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": token})
+
+
+def callback_key(app, name: str, contains: str = "") -> str:
+    """The callback_map key of the server callback function `name` (clientside callbacks have none)."""
+    return next(k for k, cb in app.callback_map.items()
+                if "callback" in cb and cb["callback"].__name__ == name and contains in k)

@@ -29,9 +29,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from dashboard import ids
-from dashboard.pages.case_flow import MAX_PHOTOS_PER_SAVE
 from db.admin.units import MAX_IMPORT_BYTES
-from db.cases.files import limits_from, size_text
+from db.cases.files import MAX_PHOTOS_PER_SAVE, limits_from, size_text
 from db.submission.xlsx_container import MAX_UPLOAD_BYTES
 
 KB, MB = 1024, 1024 * 1024

@@ -23,7 +23,7 @@ from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES
 from domain.errors import UserError
 
-MAX_PHOTOS_PER_SAVE = 20
+MAX_PHOTOS_PER_SAVE = files.MAX_PHOTOS_PER_SAVE
 
 
 def result(ok: bool, text: str) -> html.Div:

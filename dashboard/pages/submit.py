@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
+from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from dashboard.state import PageState
 from db import queries
 from db.accounts.queries import unit_choices
 from db.submission import review, store
+from db.submission.xlsx_container import MAX_UPLOAD_BYTES
 from domain.format import thousands
 from domain.measures import LINE_KINDS, MEASURES
 from domain.validation import Context
@@ -261,12 +263,15 @@ def page(campaigns: list[dict], campaign: dict, units: list[dict], data: FormDat
         multiple=False,
         className="su-upload",
     )
+    upload_limit = dcc.Store(id=ids.SU_UPLOAD_LIMIT,
+                             data=int(current_app.config.get("UPLOAD_MAX_BYTES") or MAX_UPLOAD_BYTES))
     resubmit = (html.P(f"正在按退回意见修改：{resubmit_note}", className="su-comment su-resubmit-note")
                 if resubmit_note else None)
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),
             controls,
+            upload_limit,
             html.Div(returned_section(returned), id=ids.SU_RETURNED),
             html.Div(previous_section(data), id=ids.SU_PREVIOUS, className="card"),
             html.Div(

@@ -93,6 +93,11 @@ class FileRejected(UserError):
         self.message = message
 
 
+# Photos one case save may carry: bounds the callback body (6 × 5 MB photos ≈ 40 MB of base64) and the
+# memory it takes to parse it. A clerk adds more by saving again.
+MAX_PHOTOS_PER_SAVE = 6
+
+
 @dataclass(frozen=True)
 class Limits:
     photo: int = 5 * MB

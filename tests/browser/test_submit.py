@@ -158,3 +158,21 @@ def test_brw050_reporter_submits_through_the_grid_admin_returns_reporter_sees_co
     assert_all_local(requests_seen)
     assert any("dash_ag_grid" in u and u.startswith(base) for u in requests_seen)  # the grid's JS, served here
     assert not console_errors
+
+
+def test_brw051_an_oversized_workbook_is_refused_in_the_browser_with_its_size(submit_server, page, console_errors,
+                                                                            tmp_path):
+    """Past the upload limit (5 MB) the server refuses the callback body unread (413, which dash-renderer
+    does not show); the browser says why instead, and nothing is offered for confirmation."""
+    base, _ = submit_server
+    page.goto_anonymous(base + "/login")
+    sign_in(page, "demo-lanshan")
+    wait_for_dash(page)
+    page.goto(base + "/submit")
+    wait_for_dash(page)
+    path = tmp_path / "很大的统计表.xlsx"
+    path.write_bytes(b"\0" * (12 * 1024 * 1024))
+    page.set_input_files("#su-upload input[type=file]", str(path))
+    preview = page.locator("#su-preview")
+    expect(preview).to_contain_text("文件“很大的统计表.xlsx”大小 12.0 MB，超过上限 5.0 MB，未上传")
+    expect(page.locator("#su-confirm")).to_have_count(0)

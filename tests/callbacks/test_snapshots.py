@@ -13,7 +13,7 @@ from dashboard import ids
 from db.engine import read_session
 from db.models import AuditEvent
 from db.models.snapshots import Snapshot
-from tests.http_helpers import demo_app, login, post_callback
+from tests.http_helpers import callback_key, demo_app, login, post_callback
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def signed_in(app, username: str):
 
 
 def _key(app, name: str) -> str:
-    return next(k for k, cb in app.callback_map.items() if cb["callback"].__name__ == name)
+    return callback_key(app, name)
 
 
 def start_body(app, snapshot_id: int, fmt: str = "csv") -> str:

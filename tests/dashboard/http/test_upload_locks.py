@@ -17,7 +17,7 @@ from dashboard.http.files import UPLOAD_PATH
 from db import queries
 from db.cases import files
 from db.engine import read_session, write_session
-from tests.http_helpers import demo_app, form_token, login, post_callback
+from tests.http_helpers import callback_key, demo_app, form_token, login, post_callback
 
 LANSHAN = "371302"
 
@@ -65,7 +65,7 @@ def test_lck001_saving_a_case_with_a_photo_holds_no_write_lock_while_the_photo_i
     assert login(c, "demo-lanshan").status_code == 302
     with read_session(engine) as s:
         campaign = next(x for x in queries.campaigns(s) if x["is_demo"])["id"]
-    k = next(k for k, cb in app.callback_map.items() if cb["callback"].__name__ == "save" and ids.CS_F_RESULT in k)
+    k = callback_key(app, "save", ids.CS_F_RESULT)
     cb = app.callback_map[k]
     values = {ids.CS_F_SAVE + ".n_clicks": 1, ids.CS_F_CAMPAIGN + ".data": campaign, ids.CS_F_UNIT + ".value": LANSHAN,
               ids.CS_F_TITLE + ".value": "陶瓷行业协商", ids.CS_F_SUBJECT + ".value": "兰山区陶瓷行业",
