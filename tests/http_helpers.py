@@ -41,3 +41,23 @@ def post_callback(c, body: str):
     """A callback request as dash-renderer sends it: JSON plus the CSRF token from the cookie."""
     token = c.get_cookie("_csrf_token").value
     return c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": token})
+
+
+def callback_body(app, key: str, values: dict[str, object], changed: str | None = None) -> str:
+    """The JSON dash-renderer posts for the callback `key` of app.callback_map, with `values`
+    ("component.property" -> value) for its inputs and state (missing ones are None)."""
+    import json
+
+    cb = app.callback_map[key]
+
+    def out(o):
+        return {"id": o.component_id, "property": o.component_property.split("@")[0]}
+
+    outs = cb["output"]
+    outputs = [out(o) for o in outs] if isinstance(outs, (list, tuple)) else out(outs)
+    inputs = [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in cb["inputs"]]
+    state = [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in cb["state"]]
+    first = cb["inputs"][0] if cb["inputs"] else None
+    changed = changed or (f"{first['id']}.{first['property']}" if first else "")
+    return json.dumps({"output": key, "outputs": outputs, "inputs": inputs, "state": state,
+                       "changedPropIds": [changed] if changed else []}, ensure_ascii=False)

@@ -1,0 +1,122 @@
+"""Hostile input at the door, on SQLite and PostgreSQL: deep JSON, lone surrogates, control
+characters and out-of-range ids get a 4xx with a Chinese message, never a 500, and nothing is
+stored. (The fuzz tests in test_fuzz.py look for more of the same.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.dashboard.http.test_api import PASSWORD, URL, Env, body, fast_hashing  # noqa: F401
+from tests.http_helpers import callback_body, form_token, login, post_callback
+
+HUGE = "9" * 40
+
+
+@pytest.fixture
+def env(preset_engine):
+    e = Env(preset_engine)
+    yield e
+    e.app.server.extensions["jizhong_engine"].dispose()
+
+
+def _message(r) -> str:
+    return r.get_json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("depth", [1_000, 30_000])
+def test_deeply_nested_json_is_400_not_500(env, depth):
+    raw = b"[" * depth + b"]" * depth
+    r = env.post(None, env.lanshan, raw=raw)
+    assert r.status_code == 400 and "嵌套" in _message(r)
+    r = env.post(None, "garbage-token", raw=raw)
+    assert r.status_code == 401
+    nested = {**body(), "rows": json.loads("[" * 500 + "]" * 500)}
+    assert env.post(nested, env.lanshan).status_code == 400
+    assert env.reports() == 0
+
+
+@pytest.mark.parametrize("raw", [b'{"unit": "\\ud800"}', b'{"\\udfff": 1}', b'{"rows": ["\\ud83d"]}'])
+def test_lone_surrogate_escapes_are_400_not_500(env, raw):
+    r = env.post(None, env.lanshan, raw=raw)
+    assert r.status_code == 400 and "无效的 Unicode 字符" in _message(r)
+    assert env.post(None, "garbage-token", raw=raw).status_code == 401
+    assert env.reports() == 0
+
+
+@pytest.mark.parametrize("field,label", [("responsible", "负责人"), ("filled_by", "填报人"),
+                                         ("correction_reason", "更正原因"), ("unit", "单位代码")])
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x0b"])
+def test_control_characters_in_text_fields_are_400_naming_the_field(env, field, label, char):
+    payload = body(**{field: f"王{char}建国"})
+    r = env.post(payload, env.lanshan)
+    assert r.status_code == 400, r.get_data(as_text=True)
+    error = r.get_json()["errors"][0]
+    assert error["field"] == field and label in error["message"] and "控制字符" in error["message"]
+    assert env.reports() == 0
+
+
+def test_tab_and_newline_only_where_text_may_span_lines(env):
+    r = env.post(body(responsible="王\t建国"), env.lanshan)
+    assert r.status_code == 400 and "负责人" in _message(r)
+    assert env.post(body(responsible="王建国", correction_reason=None), env.lanshan).status_code == 201
+    r = env.post(body(responsible="王建国", correction_reason="第一行\n第二行\t补报"), env.lanshan)
+    assert r.status_code == 201, r.get_json()
+
+
+@pytest.mark.parametrize("value", [10**40, 2**31, -(10**40)])
+def test_out_of_range_campaign_id_in_the_api_is_400(env, value):
+    r = env.post(body(campaign_id=value), env.lanshan)
+    assert r.status_code == 400 and r.get_json()["errors"][0]["field"] == "campaign_id"
+    assert env.reports() == 0
+
+
+@pytest.mark.parametrize("path", [f"/files/{HUGE}", f"/files/{HUGE}/thumb", "/files/2147483648"])
+def test_huge_file_ids_are_404_with_a_chinese_page(env, path):
+    c = env.app.server.test_client()
+    assert login(c, "leader", PASSWORD).status_code == 302
+    r = c.get(path)
+    assert r.status_code == 404 and "不存在" in r.get_data(as_text=True)
+
+
+def _page(env, c, pathname, search=""):
+    r = post_callback(c, callback_body(env.app, "page-content.children",
+                                       {"url.pathname": pathname, "url.search": search}))
+    assert r.status_code == 200, (pathname, search, r.status_code)
+    return json.dumps(r.get_json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("pathname,expected", [
+    (f"/case/{HUGE}", "不存在"), (f"/snapshot/{HUGE}", "不存在"), (f"/submit/{HUGE}", ""),
+    (f"/district/{HUGE}", "不存在"), ("/case/2147483648", "不存在"), ("/case/²", "不存在"),
+])
+def test_huge_ids_in_page_paths_are_not_found(env, pathname, expected):
+    c = env.app.server.test_client()
+    assert login(c, "lanshan", PASSWORD).status_code == 302
+    assert expected in _page(env, c, pathname)
+
+
+@pytest.mark.parametrize("pathname", ["/", "/district/371302", "/cases", "/summaries", "/submit", "/snapshots"])
+def test_huge_campaign_in_the_query_string_falls_back_to_the_default(env, pathname):
+    c = env.app.server.test_client()
+    assert login(c, "lanshan", PASSWORD).status_code == 302
+    _page(env, c, pathname, f"?campaign={HUGE}")
+    assert c.get(f"{pathname}?campaign={HUGE}").status_code in (200, 302)
+    assert c.get(f"/summaries/upload?campaign={HUGE}").status_code == 200
+    assert c.get("/summaries/upload?campaign=²").status_code == 200
+
+
+def test_control_characters_in_callback_inputs_are_400(env):
+    c = env.app.server.test_client()
+    assert login(c, "lanshan", PASSWORD).status_code == 302
+    r = post_callback(c, callback_body(env.app, "page-content.children",
+                                       {"url.pathname": "/district/37\x0002", "url.search": ""}))
+    assert r.status_code == 400 and "控制字符" in r.get_json()["message"]
+    forged = callback_body(env.app, "page-content.children", {"url.pathname": "/cases", "url.search": "?x=\ud800"})
+    r = post_callback(c, json.dumps(json.loads(forged)))  # ASCII: the lone surrogate as a \ud800 escape
+    assert r.status_code == 400 and "无效的 Unicode 字符" in r.get_json()["message"]
+    r = c.get("/cases?q=%00")
+    assert r.status_code == 400 and "网址参数 q" in r.get_data(as_text=True)
+    r = c.post("/account/password", data={"old": "a\x00b", "csrf_token": form_token(c, "/account/password")})
+    assert r.status_code == 400 and "控制字符" in r.get_data(as_text=True)
