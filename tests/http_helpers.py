@@ -43,9 +43,10 @@ def post_callback(c, body: str):
     return c.post(UPDATE, data=body, content_type="application/json", headers={"X-CSRFToken": token})
 
 
-def callback_body(app, key: str, values: dict[str, object], changed: str | None = None) -> str:
+def callback_body(app, key: str, values: dict[str, object], changed: str | None = None, wild: object = 1) -> str:
     """The JSON dash-renderer posts for the callback `key` of app.callback_map, with `values`
-    ("component.property" -> value) for its inputs and state (missing ones are None)."""
+    ("component.property" -> value) for its inputs and state (missing ones are None). A
+    pattern-matching id gets `wild` for its wildcards: one matching component (a list of one for ALL)."""
     import json
 
     cb = app.callback_map[key]
@@ -53,11 +54,24 @@ def callback_body(app, key: str, values: dict[str, object], changed: str | None 
     def out(o):
         return {"id": o.component_id, "property": o.component_property.split("@")[0]}
 
+    def dep(d):
+        value = values.get(f"{d['id']}.{d['property']}")
+        if not isinstance(d["id"], dict):
+            return {**d, "value": value}
+        concrete = {k: wild if isinstance(v, list) else v for k, v in d["id"].items()}  # ["ALL"] -> wild
+        item = {"id": concrete, "property": d["property"], "value": value}
+        return [item] if ["ALL"] in d["id"].values() else item
+
+    def prop_id(d):
+        if not isinstance(d["id"], dict):
+            return f"{d['id']}.{d['property']}"
+        concrete = {k: wild if isinstance(v, list) else v for k, v in d["id"].items()}
+        return json.dumps(concrete, sort_keys=True, separators=(",", ":")) + f".{d['property']}"
+
     outs = cb["output"]
     outputs = [out(o) for o in outs] if isinstance(outs, (list, tuple)) else out(outs)
-    inputs = [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in cb["inputs"]]
-    state = [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in cb["state"]]
-    first = cb["inputs"][0] if cb["inputs"] else None
-    changed = changed or (f"{first['id']}.{first['property']}" if first else "")
+    inputs = [dep(d) for d in cb["inputs"]]
+    state = [dep(d) for d in cb["state"]]
+    changed = changed or (prop_id(cb["inputs"][0]) if cb["inputs"] else "")
     return json.dumps({"output": key, "outputs": outputs, "inputs": inputs, "state": state,
                        "changedPropIds": [changed] if changed else []}, ensure_ascii=False)

@@ -1,4 +1,5 @@
-"""The door for text: refuse control characters in every request before a view sees it.
+"""The door: refuse control characters, and callback values of an impossible shape, in every request
+before a view sees it.
 
 One check (domain/inputs.py) for every entry path that carries user text:
 - the URL path and every query-string parameter;
@@ -8,16 +9,97 @@ One check (domain/inputs.py) for every entry path that carries user text:
 Multi-line text may arrive through any of these, so this door lets tab, line feed and carriage
 return through; single-line fields refuse those too where they are checked (the API body, a
 submission's 负责人/填报人 in db/submission/store.py). Runs after the login gate and the CSRF
-check (registered later), so anonymous requests never get this far.
+check (registered later), so anonymous requests never get this far. Callback inputs must also have
+the shape a browser can send for their property (SHAPES): a forged number for a URL path or an
+object for a dropdown value is a 400, not an exception deep in a page.
 """
 
 from __future__ import annotations
 
+import json
+import math
+
 from flask import Flask, Response, jsonify, request
 
-from domain.inputs import find_bad_string, refusal
+from domain.inputs import MAX_ID, find_bad_string, refusal
 
 UPDATE_PATH = "/_dash-update-component"
+MAX_SAFE_INTEGER = 2**53 - 1  # a browser's numbers are doubles: no larger integer comes from a real page
+
+
+def _scalar(value: object) -> bool:
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, bool):
+        return False  # no control of ours has a true/false value
+    if isinstance(value, int):
+        return abs(value) <= MAX_SAFE_INTEGER
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _texts(value: object) -> bool:
+    return _text_or_none(value) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _count(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE_INTEGER)
+
+
+def _value(value: object) -> bool:
+    return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
+
+
+def _plain_id(value: object) -> bool:
+    """A component id: a string, or a pattern-matching id whose parts are strings or database-sized
+    integers (a forged list or 40-digit number there would reach the callback as its triggered_id)."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and (isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)
+                                                        and -MAX_ID <= v <= MAX_ID))
+        for k, v in value.items())
+
+
+def _changed_id(prop_id: object) -> bool:
+    if not isinstance(prop_id, str):
+        return False
+    component = prop_id.rsplit(".", 1)[0]
+    if not component.startswith("{"):
+        return True
+    try:
+        return _plain_id(json.loads(component))
+    except (ValueError, RecursionError):
+        return False
+
+
+def _callback_shape(body: dict) -> str | None:
+    """The first input or state of an impossible shape, as a Chinese message; else None."""
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(_changed_id(p) for p in changed):
+        return "触发回调的输入项编号格式不正确，请刷新页面后重试"
+    items = [item for part in ("inputs", "state") if isinstance(body.get(part), list) for item in body[part]]
+    for item in [i for entry in items for i in (entry if isinstance(entry, list) else [entry])]:  # ALL: a list
+        if not isinstance(item, dict) or not _plain_id(item.get("id")) or not isinstance(item.get("property"), str):
+            return "回调的输入项格式不正确，请刷新页面后重试"
+        shape = SHAPES.get(item["property"].split("@")[0])
+        if shape is not None and not shape(item.get("value")):
+            return f"输入项 {str(item.get('id'))[:40]} 的值格式不正确（{item['property'][:20]}），请刷新页面后重试"
+    return None
+
+
+# What a browser can send for a component property, whatever the component: a forged callback
+# with another shape (a number for a path, an object for a dropdown value) is refused at the door.
+# `data` (stores) and `children` carry anything the server sent and are checked by their callbacks.
+SHAPES = {
+    "pathname": _text_or_none, "search": _text_or_none, "hash": _text_or_none, "href": _text_or_none,
+    "n_clicks": _count, "n_intervals": _count, "n_submit": _count, "n_blur": _count,
+    "contents": _texts, "filename": _texts, "date": _text_or_none, "start_date": _text_or_none,
+    "end_date": _text_or_none, "value": _value,
+}
 
 
 def _first_refusal() -> str | None:
@@ -36,7 +118,11 @@ def _first_refusal() -> str | None:
     if request.method == "POST" and request.path == UPDATE_PATH:
         body = request.get_json(silent=True)
         if isinstance(body, dict):
-            for item in (body.get("inputs") or []) + (body.get("state") or []):
+            message = _callback_shape(body)
+            if message is not None:
+                return message
+            items = [item for part in ("inputs", "state") if isinstance(body.get(part), list) for item in body[part]]
+            for item in items:
                 found = find_bad_string(item.get("value") if isinstance(item, dict) else item)
                 if found is not None:
                     where = item.get("id") if isinstance(item, dict) else None
@@ -44,7 +130,7 @@ def _first_refusal() -> str | None:
     return None
 
 
-def _refuse_control_characters():
+def _refuse_at_the_door():
     message = _first_refusal()
     if message is None:
         return None
@@ -54,4 +140,4 @@ def _refuse_control_characters():
 
 
 def register(server: Flask) -> None:
-    server.before_request(_refuse_control_characters)
+    server.before_request(_refuse_at_the_door)

@@ -94,14 +94,14 @@ def _import(engine, name: str, content: bytes) -> None:
         s.rollback()  # keep the database as it was for the next example
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(units=UNITS)
 def test_fuzz_json_unit_files_never_raise_anything_but_admin_error(preset_engine, units):
     _import(preset_engine, "u.json", json.dumps({"units": units}, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=100, deadline=None, derandomize=True,
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=st.lists(st.lists(st.text(max_size=12) | st.sampled_from(["X1", "县区", "1e400", "9" * 40]),
                               min_size=3, max_size=6), min_size=1, max_size=4))
