@@ -13,9 +13,8 @@ from flask import Flask, Response, request
 
 from dashboard import geo
 from dashboard.data import session
-from dashboard.http import api
+from dashboard.http import api, inputs
 from dashboard.http import files as files_routes
-from dashboard.http import inputs
 from dashboard.http import xlsx as xlsx_routes
 from db import queries
 

@@ -22,6 +22,7 @@ from db.cases import files, saving
 from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES
 from domain.errors import UserError
+from domain.inputs import as_id
 
 MAX_PHOTOS_PER_SAVE = 20
 
@@ -56,7 +57,7 @@ def fields(title, subject, summary, level, stage, started, selected, lon, lat) -
 
 
 def case_id_or_none(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return as_id(value) if isinstance(value, int) else None  # out of a database integer's range: none
 
 
 def _may_edit(case_id: int) -> bool:

@@ -125,7 +125,8 @@ def remove_instructor(instructor_id, saved) -> tuple:
 def scheme_rows(row_ids, names, weights, scales, actives) -> list[dict]:
     """The scheme editor's rows as db/followup/ takes them; the empty "new dimension" row is dropped."""
     rows = []
-    for k, name in enumerate(names or []):
+    for k, name in enumerate(names if isinstance(names, list) else []):
+        name = name if isinstance(name, str) else ""  # callbacks are public: a forged number or list
         dim_id = row_ids[k] if isinstance(row_ids, list) and k < len(row_ids) else None
         weight, scale = _at(weights, k), _at(scales, k)
         if dim_id is None and not (name or "").strip() and weight in (None, "") and scale in (None, ""):

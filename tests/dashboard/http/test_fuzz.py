@@ -7,6 +7,7 @@ so CI is reproducible; each test runs in about 20 s or less on SQLite."""
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from dashboard.http.inputs import SHAPE_ERRORS
 from db.accounts import auth
 from db.accounts.auth import ensure_demo_accounts
 from db.demo import build_demo
@@ -22,7 +24,10 @@ from db.engine import write_session
 from tests.dashboard.http.test_api import INDUSTRY, REGIONAL, SINGLE, URL, fast_hashing  # noqa: F401
 from tests.http_helpers import callback_body, login, post_callback
 
+
 def fuzz(examples: int) -> settings:
+    """Bounded and reproducible; FUZZ_SCALE=10 runs ten times the examples (by hand, not in CI)."""
+    examples *= int(os.environ.get("FUZZ_SCALE", "1"))
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 HUGE = 10**40
@@ -37,7 +42,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
                       | st.dictionaries(TEXT, inner, max_size=3), max_leaves=5)
 
 
-PLAUSIBLE = st.one_of(TEXT, st.integers(-5, 10**6), st.none(), st.lists(TEXT, max_size=3), VALUES)
+PLAUSIBLE = st.one_of(TEXT, st.integers(-5, 10**6), st.sampled_from([2**31 - 1, -(2**31) + 1, 1e9 + 0.5]), st.none(), st.lists(TEXT, max_size=3), VALUES)
 
 
 class Demo:
@@ -156,5 +161,6 @@ def test_fuzz_every_callback_never_5xx(demo):
                   for d in cb["inputs"] + cb["state"]}
         body = callback_body(demo.app, key, values, wild=wild)
         _ok(post_callback(demo.client, json.dumps(json.loads(body))))  # ASCII: lone surrogates as escapes
+        assert not demo.app.server.extensions.get(SHAPE_ERRORS), demo.app.server.extensions[SHAPE_ERRORS]
 
     run()

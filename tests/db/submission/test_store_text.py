@@ -10,10 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from db.engine import read_session
-from db.models import AuditEvent, Report
+from db.models import AuditEvent, Campaign, Report
 from db.submission.store import submit, submit_audited
 from domain.validation import SubmissionRefused
-from tests.db.submission.test_store import campaign_id, sub  # noqa: F401
+from tests.db.submission.test_store import sub
+
+
+@pytest.fixture
+def campaign_id(preset_engine) -> int:
+    with read_session(preset_engine) as s:
+        return s.scalar(select(Campaign.id))
 
 
 @pytest.mark.parametrize("field,label,value", [
