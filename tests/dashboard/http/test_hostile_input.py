@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from db.accounts import auth
+from db.engine import write_session
 from tests.dashboard.http.test_api import PASSWORD, URL, Env, body, fast_hashing  # noqa: F401
 from tests.http_helpers import callback_body, form_token, login, post_callback
 
@@ -120,3 +122,21 @@ def test_control_characters_in_callback_inputs_are_400(env):
     assert r.status_code == 400 and "网址参数 q" in r.get_data(as_text=True)
     r = c.post("/account/password", data={"old": "a\x00b", "csrf_token": form_token(c, "/account/password")})
     assert r.status_code == 400 and "控制字符" in r.get_data(as_text=True)
+
+
+def test_numbers_beyond_a_database_integer_in_callbacks_are_400(env):
+    """No count, score or id of ours exceeds a database integer, so the door refuses larger numbers in
+    any callback value (where a callback forgot its own bound, PostgreSQL would answer 500)."""
+    c = env.app.server.test_client()
+    assert login(c, "leader", PASSWORD).status_code == 302
+    with write_session(env.engine) as s:
+        auth.create_user(s, "admin2", PASSWORD, "admin", actor="admin")
+    assert login(c, "admin2", PASSWORD).status_code == 302
+    key = next(k for k in env.app.callback_map if "ac-q-result.children" in k)
+    for required in (2**40, 2**31, 1e300):
+        values = {"ac-q-save.n_clicks": 1, "ac-campaign.data": env.campaign_id, "ac-q-unit.value": "371302",
+                  "ac-q-required.value": required, "ac-saved.data": 0}
+        r = post_callback(c, callback_body(env.app, key, values))
+        assert r.status_code == 400 and "超出范围" in r.get_json()["message"], (required, r.status_code)
+    values["ac-q-required.value"] = 3
+    assert post_callback(c, callback_body(env.app, key, values)).status_code == 200
