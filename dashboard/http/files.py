@@ -25,7 +25,7 @@ from db.cases import files, summaries
 from db.cases import typical as cases
 from db.models.cases import SUMMARY_KINDS
 from domain.errors import UserError
-from domain.inputs import as_id
+from domain.inputs import as_id, refusal
 
 SUMMARIES_PATH = "/summaries"
 UPLOAD_PATH = "/summaries/upload"
@@ -124,6 +124,15 @@ def _upload_page(error: str = "", status: int = 200, *, campaign: int | None = N
     return Response(html, status=status, mimetype="text/html")
 
 
+def _bad_text(unit: str, uploads) -> str | None:
+    """Control characters in the unit or a file name (domain/inputs.py): the Chinese refusal, else None."""
+    for label, value in [("单位", unit)] + [("文件名", u.filename) for u in uploads]:
+        message = refusal(label, value)
+        if message is not None:
+            return message
+    return None
+
+
 def upload_summary():
     if request.method == "GET":
         requested = request.args.get("campaign", "")
@@ -150,6 +159,8 @@ def upload_summary():
         problem = "请选择材料类别：书面总结 或 图片/影像资料"
     elif not uploads:
         problem = "请选择要上传的文件"
+    elif (bad := _bad_text(unit, uploads)) is not None:
+        problem = bad
     elif len(uploads) > MAX_FILES_PER_POST:
         problem = f"一次最多上传 {MAX_FILES_PER_POST} 个文件"
     if problem:

@@ -81,7 +81,8 @@ def filter_cases(campaign, unit, level, stage, city) -> tuple:
     with session() as s:
         view = cases_page.content(
             s, campaign, unit=unit if isinstance(unit, str) else None,
-            level=level if level in LEVELS else None, stage=stage if stage in STAGES else None,
+            level=level if isinstance(level, str) and level in LEVELS else None,
+            stage=stage if isinstance(stage, str) and stage in STAGES else None,
             city_only=isinstance(city, list) and "city" in city,
         )
     return view["count"], view["gallery"], view["photos"], view["targets"]

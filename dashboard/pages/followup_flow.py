@@ -149,7 +149,9 @@ def save_scheme(campaign, row_ids, names, weights, scales, actives, saved) -> tu
 
 
 def add_scores(campaign, unit, enterprise, day, values, score_ids, saved) -> tuple:
-    scores = {i.get("index"): v for i, v in zip(score_ids or [], values or [], strict=False) if isinstance(i, dict)}
+    if not isinstance(score_ids, list) or not isinstance(values, list):  # forged: ALL sends lists
+        return result(False, "评分表单已过期，请刷新页面后重试"), no_update
+    scores = {i.get("index"): v for i, v in zip(score_ids, values, strict=False) if isinstance(i, dict)}
     ok, value = _write(evaluation_db.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise, **actor())
     if not ok:
         return result(False, value), no_update

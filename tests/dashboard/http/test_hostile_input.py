@@ -4,6 +4,7 @@ stored. (The fuzz tests in test_fuzz.py look for more of the same.)"""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -140,3 +141,18 @@ def test_numbers_beyond_a_database_integer_in_callbacks_are_400(env):
         assert r.status_code == 400 and "超出范围" in r.get_json()["message"], (required, r.status_code)
     values["ac-q-required.value"] = 3
     assert post_callback(c, callback_body(env.app, key, values)).status_code == 200
+
+
+@pytest.mark.parametrize("campaign,unit,name,message", [
+    (HUGE, "371302", "总结.pdf", "请选择行动"), ("1", "3713\x0002", "总结.pdf", "“单位”含有不允许的控制字符"),
+    ("1", "371302", "总\x00结.pdf", "“文件名”含有不允许的控制字符"), ("²", "371302", "总结.pdf", "请选择行动"),
+])
+def test_the_summary_upload_form_refuses_huge_ids_and_control_characters(env, campaign, unit, name, message):
+    c = env.app.server.test_client()
+    with write_session(env.engine) as s:
+        auth.create_user(s, "admin2", PASSWORD, "admin", actor="admin")
+    assert login(c, "admin2", PASSWORD).status_code == 302
+    data = {"campaign": str(campaign), "unit": unit, "kind": "written", "csrf_token": form_token(c, "/summaries/upload"),
+            "file": (io.BytesIO(b"%PDF-1.4 not really"), name)}
+    r = c.post("/summaries/upload", data=data, content_type="multipart/form-data")
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
