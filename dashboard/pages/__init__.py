@@ -82,5 +82,5 @@ def forbidden() -> html.Div:
 
 
 def district_code(pathname: str | None) -> str | None:
-    match = _DISTRICT.match(pathname or "")
-    return match.group(1) if match else None
+    match = _DISTRICT.match(pathname or "") if isinstance(pathname, str) else None
+    return match.group(1) if match and _plausible("code", match.group(1)) else None

@@ -156,3 +156,11 @@ def test_the_summary_upload_form_refuses_huge_ids_and_control_characters(env, ca
             "file": (io.BytesIO(b"%PDF-1.4 not really"), name)}
     r = c.post("/summaries/upload", data=data, content_type="multipart/form-data")
     assert r.status_code == 400 and message in r.get_data(as_text=True)
+
+
+def test_the_district_refresh_ignores_impossible_codes():
+    from dashboard.pages import district_code
+
+    assert district_code("/district/371302") == "371302"
+    assert district_code(f"/district/{'9' * 40}") is None and district_code("/district/a\x00") is None
+    assert district_code(12) is None
