@@ -82,7 +82,7 @@ def _register_data(app) -> None:
         context, snap = context_for(state)
         if snap is None:
             raise PreventUpdate
-        view = data_view(context, snap, part if part in PART_KEYS else "ents", compose(state))
+        view = data_view(context, snap, part if isinstance(part, str) and part in PART_KEYS else "ents", compose(state))
         if ctx.triggered_id == ids.COMPOSITION_PART:
             return no_update, no_update, no_update, no_update, view["composition"]
         return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"]
