@@ -2,7 +2,8 @@
 
     201  stored: {"version_id", "version", "warnings", "campaign_id", "unit", "report_date"}
     201  a replay of an Idempotency-Key already answered: that first answer, stored nothing
-    400  not JSON, wrong shape or types, a bad Idempotency-Key header
+    400  not JSON, wrong shape or types, nested deeper than MAX_DEPTH, control characters or lone
+         surrogates in any string (domain/inputs.py), a bad Idempotency-Key header
     401  no token, an unknown or revoked token (a session cookie is not enough)
     403  the token belongs to another unit than body.unit (audited as forbidden)
     413  body larger than API_MAX_BYTES (default 64 KiB)
