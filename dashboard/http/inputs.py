@@ -49,6 +49,10 @@ def _count(value: object) -> bool:
     return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SAFE_INTEGER)
 
 
+def _object_or_none(value: object) -> bool:
+    return value is None or isinstance(value, dict)
+
+
 def _value(value: object) -> bool:
     return _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value))
 
@@ -98,7 +102,8 @@ SHAPES = {
     "pathname": _text_or_none, "search": _text_or_none, "hash": _text_or_none, "href": _text_or_none,
     "n_clicks": _count, "n_intervals": _count, "n_submit": _count, "n_blur": _count,
     "contents": _texts, "filename": _texts, "date": _text_or_none, "start_date": _text_or_none,
-    "end_date": _text_or_none, "value": _value,
+    "end_date": _text_or_none, "value": _value, "clickData": _object_or_none, "hoverData": _object_or_none,
+    "selectedData": _object_or_none, "relayoutData": _object_or_none,
 }
 
 
