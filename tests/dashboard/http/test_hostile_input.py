@@ -164,3 +164,10 @@ def test_the_district_refresh_ignores_impossible_codes():
     assert district_code("/district/371302") == "371302"
     assert district_code(f"/district/{'9' * 40}") is None and district_code("/district/a\x00") is None
     assert district_code(12) is None
+
+
+def test_a_nul_in_the_login_form_is_400_not_a_database_error(env):
+    c = env.app.server.test_client()
+    r = c.post("/login", data={"username": "lan\x00shan", "password": "x", "csrf_token": form_token(c), "next": "/"})
+    assert r.status_code == 400 and "“表单字段 username”含有不允许的控制字符" in r.get_data(as_text=True)
+    assert login(c, "lanshan", PASSWORD).status_code == 302
