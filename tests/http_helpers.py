@@ -54,18 +54,24 @@ def callback_body(app, key: str, values: dict[str, object], changed: str | None 
     def out(o):
         return {"id": o.component_id, "property": o.component_property.split("@")[0]}
 
+    def pattern(d) -> dict | None:  # callback_map holds a pattern-matching id as JSON text
+        return json.loads(d["id"]) if isinstance(d["id"], str) and d["id"].startswith("{") else None
+
     def dep(d):
         value = values.get(f"{d['id']}.{d['property']}")
-        if not isinstance(d["id"], dict):
+        ident = pattern(d)
+        if ident is None:
             return {**d, "value": value}
-        concrete = {k: wild if isinstance(v, list) else v for k, v in d["id"].items()}  # ["ALL"] -> wild
-        item = {"id": concrete, "property": d["property"], "value": value}
-        return [item] if ["ALL"] in d["id"].values() else item
+        concrete = {k: wild if isinstance(v, list) else v for k, v in ident.items()}  # ["ALL"] -> wild
+        if ["ALL"] in ident.values():
+            return [{"id": concrete, "property": d["property"], "value": value}]
+        return {"id": concrete, "property": d["property"], "value": value}
 
     def prop_id(d):
-        if not isinstance(d["id"], dict):
+        ident = pattern(d)
+        if ident is None:
             return f"{d['id']}.{d['property']}"
-        concrete = {k: wild if isinstance(v, list) else v for k, v in d["id"].items()}
+        concrete = {k: wild if isinstance(v, list) else v for k, v in ident.items()}
         return json.dumps(concrete, sort_keys=True, separators=(",", ":")) + f".{d['property']}"
 
     outs = cb["output"]
