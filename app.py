@@ -15,7 +15,7 @@ from dash import Dash
 from flask import Flask
 
 from dashboard import context
-from dashboard.http import limits
+from dashboard.http import inputs, limits
 from dashboard.http.auth import init_auth
 from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Dash:
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
     limits.install(app)  # body limits per route, checked before anything reads a body
+    inputs.know_callbacks(app)  # callbacks the server runs; a POST for any other is refused at the door
     return app
 
 

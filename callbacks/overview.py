@@ -82,7 +82,7 @@ def _register_data(app) -> None:
         context, snap = context_for(state)
         if snap is None:
             raise PreventUpdate
-        view = data_view(context, snap, part if part in PART_KEYS else "ents", compose(state))
+        view = data_view(context, snap, part if isinstance(part, str) and part in PART_KEYS else "ents", compose(state))
         if ctx.triggered_id == ids.COMPOSITION_PART:
             return no_update, no_update, no_update, no_update, view["composition"]
         return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"]
@@ -140,12 +140,14 @@ def url_needs_update(current: PageState, new: PageState) -> bool:
 
 def unit_code_from_click(click: dict | None) -> str | None:
     """The unit code a click on any overview chart carries (customdata[0] or the map location)."""
-    if not click or not click.get("points"):
-        return None
-    point = click["points"][0]
+    points = click.get("points") if isinstance(click, dict) else None
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        return None  # no click, or a forged one
+    point = points[0]
     custom = point.get("customdata")
     if isinstance(custom, list) and custom:
         return str(custom[0])
     if isinstance(custom, str):
         return custom
-    return point.get("location")
+    location = point.get("location")
+    return location if isinstance(location, str) else None

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
+from domain.inputs import as_id
 from domain.metrics import DEFAULT_METRIC, METRICS
 
 
@@ -22,7 +23,7 @@ class PageState:
 def coerce(campaign: object, date_value: object, metric: object) -> PageState:
     """Control values as a callback receives them. Callbacks are public endpoints: anything may
     arrive, so malformed values fall back to the defaults instead of raising."""
-    campaign_id = campaign if isinstance(campaign, int) and not isinstance(campaign, bool) else None
+    campaign_id = as_id(campaign) if isinstance(campaign, int) else None  # out of range: the default
     try:
         date = dt.date.fromisoformat(date_value) if isinstance(date_value, str) and date_value else None
     except ValueError:
@@ -33,7 +34,7 @@ def coerce(campaign: object, date_value: object, metric: object) -> PageState:
 def parse(search: str | None) -> PageState:
     """Tolerant: unknown or malformed values fall back to the defaults."""
     q = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
-    campaign = int(q["campaign"]) if q.get("campaign", "").isdigit() else None
+    campaign = as_id(q.get("campaign", ""))  # malformed or out of range: the default campaign
     try:
         date = dt.date.fromisoformat(q["date"]) if q.get("date") else None
     except ValueError:

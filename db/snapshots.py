@@ -195,7 +195,8 @@ def _encode(document: dict) -> str:
 def create(session: Session, *, campaign_id: int, as_of: dt.date, metric: str, title: str, note: str = "",
            actor: str, ip: str = "", thresholds=None, now: dt.datetime | None = None) -> Snapshot:
     """Freeze the view and store it (one append-only row), audited as `snapshot.create`."""
-    title, note = (title or "").strip(), (note or "").strip()
+    # From a form: anything may arrive in a forged callback (a number for the title, say).
+    title, note = (title.strip() if isinstance(title, str) else ""), (note.strip() if isinstance(note, str) else "")
     if not title:
         raise SnapshotError("请填写快照标题")
     if len(title) > TITLE_MAX:

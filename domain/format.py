@@ -7,6 +7,7 @@ as "—"; negatives use the typographic minus "−".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -97,11 +98,17 @@ def signed_delta(n: float | None, fmt: Callable[[float], str] = thousands) -> st
     return f"+{body}" if d > 0 else f"{MINUS}{body}"
 
 
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def safe_cell(value: object) -> object:
     """`value` as a spreadsheet cell or CSV field may hold it: text that Excel or WPS would run as a
     formula ("=HYPERLINK(...)", "@SUM(1)", "+1", "-1+2", a leading tab or carriage return) gets a
     leading single quote, so it shows as the text it is. Numbers (negative ones too), dates and
-    None pass unchanged. Every CSV and workbook the app writes puts its values through here."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    None pass unchanged. Every CSV and workbook the app writes puts its values through here.
+    Characters a workbook cannot hold (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF:
+    rows stored before the door refused them) are dropped, so one old row cannot break an export."""
+    if not isinstance(value, str):
+        return value
+    value = _UNWRITABLE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value

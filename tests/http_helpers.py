@@ -47,3 +47,43 @@ def callback_key(app, name: str, contains: str = "") -> str:
     """The callback_map key of the server callback function `name` (clientside callbacks have none)."""
     return next(k for k, cb in app.callback_map.items()
                 if "callback" in cb and cb["callback"].__name__ == name and contains in k)
+
+
+def callback_body(app, key: str, values: dict[str, object], changed: str | None = None, wild: object = 1) -> str:
+    """The JSON dash-renderer posts for the callback `key` of app.callback_map, with `values`
+    ("component.property" -> value) for its inputs and state (missing ones are None). A
+    pattern-matching id gets `wild` for its wildcards: one matching component (a list of one for ALL)."""
+    import json
+
+    cb = app.callback_map[key]
+
+    def out(o):
+        return {"id": o.component_id, "property": o.component_property.split("@")[0]}
+
+    def pattern(d) -> dict | None:  # callback_map holds a pattern-matching id as JSON text
+        return json.loads(d["id"]) if isinstance(d["id"], str) and d["id"].startswith("{") else None
+
+    def dep(d):
+        value = values.get(f"{d['id']}.{d['property']}")
+        ident = pattern(d)
+        if ident is None:
+            return {**d, "value": value}
+        concrete = {k: wild if isinstance(v, list) else v for k, v in ident.items()}  # ["ALL"] -> wild
+        if ["ALL"] in ident.values():
+            return [{"id": concrete, "property": d["property"], "value": value}]
+        return {"id": concrete, "property": d["property"], "value": value}
+
+    def prop_id(d):
+        ident = pattern(d)
+        if ident is None:
+            return f"{d['id']}.{d['property']}"
+        concrete = {k: wild if isinstance(v, list) else v for k, v in ident.items()}
+        return json.dumps(concrete, sort_keys=True, separators=(",", ":")) + f".{d['property']}"
+
+    outs = cb["output"]
+    outputs = [out(o) for o in outs] if isinstance(outs, (list, tuple)) else out(outs)
+    inputs = [dep(d) for d in cb["inputs"]]
+    state = [dep(d) for d in cb["state"]]
+    changed = changed or (prop_id(cb["inputs"][0]) if cb["inputs"] else "")
+    return json.dumps({"output": key, "outputs": outputs, "inputs": inputs, "state": state,
+                       "changedPropIds": [changed] if changed else []}, ensure_ascii=False)

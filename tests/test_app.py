@@ -68,7 +68,7 @@ def test_app003_metric_switch_is_a_patch_without_geometry(client):
 def test_app004_forged_callback_inputs_do_not_break_the_server(client, campaign, date_value, metric):
     app, c = client
     r = post_callback(c, _metric_body(app, campaign, date_value, metric))
-    assert r.status_code in (200, 204)
+    assert r.status_code in (200, 204, 400)  # 400: a value no browser sends (an object for a dropdown)
 
 
 def test_aut001_anonymous_reaches_only_login_and_static(app):

@@ -2,7 +2,8 @@
 
     201  stored: {"version_id", "version", "warnings", "campaign_id", "unit", "report_date"}
     201  a replay of an Idempotency-Key already answered: that first answer, stored nothing
-    400  not JSON, wrong shape or types, a bad Idempotency-Key header
+    400  not JSON, wrong shape or types, nested deeper than MAX_DEPTH, control characters or lone
+         surrogates in any string (domain/inputs.py), a bad Idempotency-Key header
     401  no token, an unknown or revoked token (a session cookie is not enough)
     403  the token belongs to another unit than body.unit (audited as forbidden)
     413  body larger than API_MAX_BYTES (default 64 KiB)
@@ -34,6 +35,7 @@ from dashboard.context import client_ip
 from db.accounts import auth
 from db.engine import write_session
 from db.submission import api_store, store
+from domain.inputs import MAX_ID, find_bad_string, json_depth, refusal
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURE_LABELS
 from domain.validation import Issue, Submission, SubmissionRefused
 
@@ -43,6 +45,7 @@ OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
 DEFAULT_MAX_BYTES = 64 * 1024
 MAX_NAME = 50  # 负责人 / 填报人: the column width
 MAX_REASON = 1000
+MAX_DEPTH = 8  # the body nests three deep; anything much deeper is refused before it is parsed
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,200}")  # printable ASCII, no spaces
 
 # The API's names for the nine measures, in the attachment's column order, and db.measures' names.
@@ -66,6 +69,9 @@ HEADER_FIELDS = {
     "filled_on": "report_date",
     "campaign_id": "campaign_id",
 }
+TEXT_LABELS = {"unit": "单位代码", "report_date": "报送日期", "responsible": "负责人", "filled_by": "填报人",
+               "correction_reason": "更正原因"}
+MULTI_LINE = ("correction_reason",)
 TOP_KEYS = ("unit", "report_date", "responsible", "filled_by", "rows", "correction_reason", "campaign_id")
 
 
@@ -120,12 +126,20 @@ def parse_body(raw: bytes) -> Parsed:
     (domain/validation.py) run in the store, against the unit's earlier reports."""
     parsed = Parsed()
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        text = raw.decode("utf-8")
+        if json_depth(text) > MAX_DEPTH:
+            parsed.bad.append(ApiError("body", f"请求体的 JSON 嵌套过深（最多 {MAX_DEPTH} 层）"))
+            return parsed
+        body = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         parsed.bad.append(ApiError("body", "请求体不是有效的 JSON（UTF-8 编码）"))
         return parsed
     if not isinstance(body, dict):
         parsed.bad.append(ApiError("body", "请求体应为 JSON 对象"))
+        return parsed
+    bad = _bad_text(body)
+    if bad is not None:
+        parsed.bad.append(bad)
         return parsed
     parsed.request_hash = hashlib.sha256(
         json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -158,13 +172,31 @@ def parse_body(raw: bytes) -> Parsed:
     parsed.reason = _text(parsed, body, "correction_reason", "更正原因", MAX_REASON)
 
     campaign_id = body.get("campaign_id")
-    if campaign_id is not None and (not _is_int(campaign_id) or campaign_id < 1):
+    if campaign_id is not None and (not _is_int(campaign_id) or not 1 <= campaign_id <= MAX_ID):
         parsed.bad.append(ApiError("campaign_id", "行动编号 campaign_id 应为正整数或 null"))
     else:
         parsed.campaign_id = campaign_id
 
     _rows(parsed, body.get("rows"))
     return parsed
+
+
+def _bad_text(body: dict) -> ApiError | None:
+    """Control characters or lone surrogates anywhere in the body (domain/inputs.py), naming the field.
+    Text fields are checked by their own rule (a reason may span lines); any other string by the
+    multi-line rule, so it is either refused here or refused later for its type."""
+    for key, label in TEXT_LABELS.items():
+        value = body.get(key)
+        if isinstance(value, str):
+            message = refusal(f"{label}（{key}）", value, multiline=key in MULTI_LINE)
+            if message is not None:
+                return ApiError(key, message)
+    found = find_bad_string(body)
+    if found is None:
+        return None
+    path, value = found
+    label = path or "请求体"
+    return ApiError(path or "body", refusal(label, value, multiline=True) or refusal(label, value))
 
 
 def _rows(parsed: Parsed, rows: object) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, current_app, flash, redirect, render_template_string, request, send_file
+from flask import Flask, Response, current_app, flash, redirect, render_template_string, request, send_file
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -25,6 +25,7 @@ from db.cases import files, summaries
 from db.cases import typical as cases
 from db.models.cases import SUMMARY_KINDS
 from domain.errors import UserError
+from domain.inputs import as_id, refusal
 
 SUMMARIES_PATH = "/summaries"
 UPLOAD_PATH = "/summaries/upload"
@@ -40,16 +41,22 @@ def limits() -> files.Limits:
     return files.limits_from(current_app.config)
 
 
+def _not_found() -> Response:
+    return Response("文件不存在或已删除", status=404, mimetype="text/plain")
+
+
 def _send(file_id: int, thumb: bool):
+    if as_id(file_id) is None:  # 40 digits: no row has that id, and the database integer would overflow
+        return _not_found()
     with session() as s:
         row = files.get(s, file_id)
         hidden = row is not None and not has_role("admin") and not cases.file_in_use(s, file_id)
     if row is None or hidden:  # a photo removed from its case is kept for the audit trail, for admins only
-        abort(404)
+        return _not_found()
     name = row.thumb_name if thumb else row.storage_name
     path = files.path_of(upload_dir(), name)
     if path is None or not path.is_file():
-        abort(404)
+        return _not_found()
     download = not thumb and row.kind in ("doc", "video")
     response = send_file(
         path,
@@ -66,7 +73,7 @@ def _send(file_id: int, thumb: bool):
 
 
 def _back(campaign_id: object) -> str:
-    query = urlencode({"campaign": campaign_id}) if str(campaign_id).isdigit() else ""
+    query = urlencode({"campaign": as_id(campaign_id)}) if as_id(campaign_id) else ""
     return f"{SUMMARIES_PATH}?{query}" if query else SUMMARIES_PATH
 
 
@@ -117,10 +124,19 @@ def _upload_page(error: str = "", status: int = 200, *, campaign: int | None = N
     return Response(html, status=status, mimetype="text/html")
 
 
+def _bad_text(unit: str, uploads) -> str | None:
+    """Control characters in the unit or a file name (domain/inputs.py): the Chinese refusal, else None."""
+    for label, value in [("单位", unit)] + [("文件名", u.filename) for u in uploads]:
+        message = refusal(label, value)
+        if message is not None:
+            return message
+    return None
+
+
 def upload_summary():
     if request.method == "GET":
         requested = request.args.get("campaign", "")
-        return _upload_page(campaign=int(requested) if requested.isdigit() else None)
+        return _upload_page(campaign=as_id(requested))
     # Before the body is parsed: a post larger than the largest file we accept is refused unread.
     lim = limits()
     cap = max(lim.photo, lim.video, lim.doc) + 1024 * 1024
@@ -131,9 +147,9 @@ def upload_summary():
     kind = request.form.get("kind", "")
     unit = current_user.unit_code if current_user.role == "reporter" else request.form.get("unit", "")
     uploads = [f for f in request.files.getlist("file") if f and f.filename]
-    again = {"campaign": int(campaign_id) if campaign_id.isdigit() else None, "unit": unit or "", "kind": kind}
+    again = {"campaign": as_id(campaign_id), "unit": unit or "", "kind": kind}
     problem = None
-    if not campaign_id.isdigit():
+    if again["campaign"] is None:
         problem = "请选择行动"
     elif not unit:
         problem = "请选择单位"
@@ -143,6 +159,8 @@ def upload_summary():
         problem = "请选择材料类别：书面总结 或 图片/影像资料"
     elif not uploads:
         problem = "请选择要上传的文件"
+    elif (bad := _bad_text(unit, uploads)) is not None:
+        problem = bad
     elif len(uploads) > MAX_FILES_PER_POST:
         problem = f"一次最多上传 {MAX_FILES_PER_POST} 个文件"
     if problem:
@@ -154,7 +172,7 @@ def upload_summary():
         with files.prepared(((u.stream, u.filename) for u in uploads), allowed=allowed, directory=directory,
                             limits=lim) as ready, context.write() as s:
             for upload in ready:
-                summaries.add_summary_file(s, int(campaign_id), unit, kind, upload, upload.name,
+                summaries.add_summary_file(s, again["campaign"], unit, kind, upload, upload.name,
                                            actor=current_user.username, directory=directory, limits=lim,
                                            ip=client_ip())
     except UserError as exc:  # FileRejected, CaseError

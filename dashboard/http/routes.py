@@ -13,7 +13,7 @@ from flask import Flask, Response, request
 
 from dashboard import geo
 from dashboard.data import session
-from dashboard.http import api
+from dashboard.http import api, inputs
 from dashboard.http import files as files_routes
 from dashboard.http import xlsx as xlsx_routes
 from db import queries
@@ -29,6 +29,7 @@ def boundaries() -> dict:
 
 
 def register(server: Flask) -> None:
+    inputs.register(server)  # control characters in paths, query strings, forms and callbacks: 400
     files_routes.register(server)  # /files/<id>[/thumb], POST /summaries/upload
     api.register(server)  # POST /api/v1/reports (bearer token), GET /api/v1/openapi.json
     xlsx_routes.register(server)  # GET /submit/template.xlsx (the attachment, prefilled)

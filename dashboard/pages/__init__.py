@@ -20,6 +20,9 @@ from dash import html
 
 from dashboard import labels
 from dashboard.state import parse
+from domain.inputs import as_id, bad_char
+
+MAX_CODE = 32  # a unit code is six digits or a short name; longer ones cannot exist
 
 ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/", "overview", None),
@@ -28,12 +31,12 @@ ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/admin/campaigns", "admin_campaigns", ("admin",)),
     (r"/admin/units", "admin_units", ("admin",)),
     (r"/admin/targets", "admin_targets", ("admin",)),
-    (r"/submit(?:/(?P<report_id>\d+))?", "submit", ("reporter", "admin")),
+    (r"/submit(?:/(?P<report_id>[0-9]+))?", "submit", ("reporter", "admin")),
     (r"/review", "review", ("admin",)),
-    (r"/snapshots?(?:/(?P<snapshot_id>\d+))?", "snapshots", None),  # /snapshots, /snapshot/<id>
+    (r"/snapshots?(?:/(?P<snapshot_id>[0-9]+))?", "snapshots", None),  # /snapshots, /snapshot/<id>
     (r"/cases", "cases", None),  # typical cases
     (r"/cases/new", "case", ("reporter", "admin")),
-    (r"/case/(?P<case_id>\d+)", "case", None),
+    (r"/case/(?P<case_id>[0-9]+)", "case", None),
     (r"/summaries", "summaries", None),  # 6月10日 summaries
     (r"/instructors", "instructors", None),  # 专职指导员
     (r"/evaluation", "evaluation", None),  # 实效评价
@@ -55,8 +58,20 @@ def render(pathname: str | None, search: str | None):
         module = importlib.import_module(f"dashboard.pages.{module_name}")
         if roles is not None and not has_role(*roles):
             return getattr(module, "forbidden", forbidden)()  # a page may explain itself
-        return module.layout(state, **match.groupdict())
+        groups = match.groupdict()
+        if not all(_plausible(name, value) for name, value in groups.items()):
+            break  # an id no database row can have (40 digits), or a code with control characters
+        return module.layout(state, **groups)
     return html.Div([html.H2(labels.NOT_FOUND), html.A(labels.BACK, href="/")], className="card")
+
+
+def _plausible(name: str, value: str | None) -> bool:
+    """A path parameter that may name something: ids are database integers, codes short plain text."""
+    if value is None:
+        return True
+    if name.endswith("_id"):
+        return as_id(value) is not None
+    return len(value) <= MAX_CODE and bad_char(value) is None
 
 
 def forbidden() -> html.Div:
@@ -67,5 +82,5 @@ def forbidden() -> html.Div:
 
 
 def district_code(pathname: str | None) -> str | None:
-    match = _DISTRICT.match(pathname or "")
-    return match.group(1) if match else None
+    match = _DISTRICT.match(pathname or "") if isinstance(pathname, str) else None
+    return match.group(1) if match and _plausible("code", match.group(1)) else None

@@ -22,6 +22,7 @@ from db.cases import files, saving
 from db.cases import typical as db_cases
 from db.models.cases import LEVELS, STAGES
 from domain.errors import UserError
+from domain.inputs import as_id
 
 MAX_PHOTOS_PER_SAVE = files.MAX_PHOTOS_PER_SAVE
 
@@ -56,7 +57,7 @@ def fields(title, subject, summary, level, stage, started, selected, lon, lat) -
 
 
 def case_id_or_none(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return as_id(value) if isinstance(value, int) else None  # out of a database integer's range: none
 
 
 def _may_edit(case_id: int) -> bool:
@@ -80,7 +81,8 @@ def filter_cases(campaign, unit, level, stage, city) -> tuple:
     with session() as s:
         view = cases_page.content(
             s, campaign, unit=unit if isinstance(unit, str) else None,
-            level=level if level in LEVELS else None, stage=stage if stage in STAGES else None,
+            level=level if isinstance(level, str) and level in LEVELS else None,
+            stage=stage if isinstance(stage, str) and stage in STAGES else None,
             city_only=isinstance(city, list) and "city" in city,
         )
     return view["count"], view["gallery"], view["photos"], view["targets"]

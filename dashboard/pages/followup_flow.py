@@ -125,7 +125,8 @@ def remove_instructor(instructor_id, saved) -> tuple:
 def scheme_rows(row_ids, names, weights, scales, actives) -> list[dict]:
     """The scheme editor's rows as db/followup/ takes them; the empty "new dimension" row is dropped."""
     rows = []
-    for k, name in enumerate(names or []):
+    for k, name in enumerate(names if isinstance(names, list) else []):
+        name = name if isinstance(name, str) else ""  # callbacks are public: a forged number or list
         dim_id = row_ids[k] if isinstance(row_ids, list) and k < len(row_ids) else None
         weight, scale = _at(weights, k), _at(scales, k)
         if dim_id is None and not (name or "").strip() and weight in (None, "") and scale in (None, ""):
@@ -148,7 +149,9 @@ def save_scheme(campaign, row_ids, names, weights, scales, actives, saved) -> tu
 
 
 def add_scores(campaign, unit, enterprise, day, values, score_ids, saved) -> tuple:
-    scores = {i.get("index"): v for i, v in zip(score_ids or [], values or [], strict=False) if isinstance(i, dict)}
+    if not isinstance(score_ids, list) or not isinstance(values, list):  # forged: ALL sends lists
+        return result(False, "评分表单已过期，请刷新页面后重试"), no_update
+    scores = {i.get("index"): v for i, v in zip(score_ids, values, strict=False) if isinstance(i, dict)}
     ok, value = _write(evaluation_db.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise, **actor())
     if not ok:
         return result(False, value), no_update

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.common import AdminError
 from db.models import Unit
+from domain.inputs import refusal
 
 # --- units -----------------------------------------------------------------------------------------
 
@@ -32,7 +33,8 @@ UNIT_KINDS = ("县区", "开发区", "旅游区", "市直系统")
 UNIT_COLUMNS = {"code": "代码", "name": "名称", "kind": "类型", "parent": "上级代码", "adcode": "行政区划代码",
                 "sort_order": "排序"}
 _CODE = re.compile(r"^[0-9A-Za-z_\-]{1,32}$")
-_ADCODE = re.compile(r"^\d{6}$")
+_ADCODE = re.compile(r"^[0-9]{6}$")
+MAX_SORT_ORDER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ class UnitSpec:
 def _text(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)  # a spreadsheet's 371302.0
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return "（数字过长）"  # str() of a 5000-digit int raises; no field wants one
     return str(value).strip()
 
 
@@ -64,6 +68,13 @@ def check_unit_fields(raw: dict, where: str, columns: dict[str, str] = UNIT_COLU
 
     code, name, kind = _text(raw.get("code")), _text(raw.get("name")), _text(raw.get("kind"))
     parent, adcode = _text(raw.get("parent")) or None, _text(raw.get("adcode")) or None
+    for field, value in (("code", code), ("name", name), ("kind", kind), ("parent", parent), ("adcode", adcode),
+                         ("sort_order", _text(raw.get("sort_order")))):
+        message = refusal(columns[field], value or "")
+        if message is not None:  # control characters: neither the database nor a workbook can hold them
+            problems.append(f"{where}{message}")
+    if problems:
+        return None, problems
     if not code:
         bad("code", "为空")
     elif not _CODE.match(code):
@@ -83,10 +94,10 @@ def check_unit_fields(raw: dict, where: str, columns: dict[str, str] = UNIT_COLU
     if _text(order_raw):
         try:
             order = int(float(_text(order_raw)))
-            if order < 0 or order != float(_text(order_raw)):
+            if not 0 <= order <= MAX_SORT_ORDER or order != float(_text(order_raw)):
                 raise ValueError
-        except ValueError:
-            bad("sort_order", f"应为非负整数：{_text(order_raw)}")
+        except (ValueError, OverflowError):  # "1e400" is infinity
+            bad("sort_order", f"应为非负整数：{_text(order_raw)[:20]}（最大 {MAX_SORT_ORDER}）")
     if problems:
         return None, problems
     return UnitSpec(code, name, kind, parent, adcode, order, where), []
@@ -235,6 +246,8 @@ def _json_rows(content: bytes) -> list[tuple[int, dict]]:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AdminError(f"JSON 文件无法解析：{exc}") from None
+    except (ValueError, RecursionError):  # a number of thousands of digits; nesting deeper than Python's stack
+        raise AdminError("JSON 文件无法解析：数字过长或嵌套过深") from None
     units = data.get("units") if isinstance(data, dict) else data
     if not isinstance(units, list):
         raise AdminError("JSON 文件应为含 \"units\" 列表的对象（同 db/presets/linyi.json），或单位列表本身")
@@ -255,7 +268,10 @@ def _csv_cells(content: bytes) -> list[list[object]]:
             continue
     else:
         raise AdminError("CSV 文件的编码无法识别（请另存为 UTF-8 编码的 CSV）")
-    return [row for row in csv.reader(io.StringIO(text))]
+    try:
+        return [row for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KB), say
+        raise AdminError(f"CSV 文件无法解析：{exc}") from None
 
 
 def _xlsx_cells(content: bytes, filename: str = "") -> list[list[object]]:

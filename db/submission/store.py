@@ -18,6 +18,7 @@ from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit
 from db.models.review import PreviewUse
 from db.submission.preview import PreviewRefused
+from domain.inputs import as_id, refusal
 from domain.measures import LINE_KINDS, MEASURES
 from domain.validation import Context, Issue, Submission, SubmissionRefused, validate
 
@@ -48,6 +49,9 @@ def submit_audited(engine: Engine, sub: Submission, actor: str, ip: str = "", no
     confirms or a replay store one version; the others raise PreviewRefused and write nothing."""
     from db.accounts import auth
 
+    door = at_the_door(sub)
+    if door:  # refused before anything is written, the audit log included (it cannot hold a NUL either)
+        raise SubmissionRefused(door)
     try:
         with write_session(engine) as session:
             if preview_nonce is not None and preview_used(session, preview_nonce):
@@ -84,8 +88,30 @@ def _claim_preview(session: Session, nonce: str, report_id: int, actor: str, now
         raise PreviewRefused(PREVIEW_USED) from exc
 
 
+# The text fields of a submission: (attribute, Chinese label, may span lines).
+TEXT_FIELDS = (("unit_code", "单位代码", False), ("leader", "负责人", False), ("filled_by", "填报人", False),
+               ("submitted_by", "报送人", False), ("source", "来源", False), ("reason", "更正原因", True))
+
+
+def at_the_door(sub: Submission) -> list[Issue]:
+    """What no entry path may store: control characters in a text field (domain/inputs.py), a
+    campaign id no row can have (a database integer would overflow)."""
+    issues = []
+    for name, label, multiline in TEXT_FIELDS:
+        value = getattr(sub, name)
+        message = refusal(label, value, multiline=multiline) if isinstance(value, str) else None
+        if message is not None:
+            issues.append(Issue(name, message))
+    if as_id(sub.campaign_id) is None:
+        issues.append(Issue("campaign_id", f"行动（编号 {str(sub.campaign_id)[:20]}）不存在"))
+    return issues
+
+
 def submit_in(session: Session, sub: Submission, now: dt.datetime | None = None) -> Stored:
     """Submit inside an open write transaction (the caller commits or rolls back)."""
+    door = at_the_door(sub)
+    if door:
+        raise SubmissionRefused(door)
     campaign = session.get(Campaign, sub.campaign_id)
     if campaign is None:
         raise SubmissionRefused([Issue("campaign_id", f"行动（编号 {sub.campaign_id}）不存在")])

@@ -147,7 +147,10 @@ def forged_body(app, key: str) -> str:
         return [[] if isinstance(d["id"], dict) else {**d, "value": None} for d in deps]
 
     first = cb["inputs"][0]
-    changed = stringify_id(first["id"]) if isinstance(first["id"], dict) else first["id"]
+    # A concrete id as a browser sends it: a wildcard (["ALL"]) there is refused at the door (400).
+    pattern = json.loads(first["id"]) if first["id"].startswith("{") else None  # callback_map: the id as JSON
+    concrete = {k: 1 if isinstance(v, list) else v for k, v in pattern.items()} if pattern else None
+    changed = stringify_id(concrete) if concrete is not None else first["id"]
     return json.dumps({"output": key, "outputs": outputs if many else outputs[0], "inputs": fill(cb["inputs"]),
                        "state": fill(cb["state"]), "changedPropIds": [f"{changed}.{first['property']}"]})
 

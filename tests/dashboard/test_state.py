@@ -7,7 +7,7 @@ import pytest
 
 from callbacks.overview import unit_code_from_click
 from dashboard.data import default_as_of, default_campaign
-from dashboard.state import PageState, compose, parse
+from dashboard.state import PageState, coerce, compose, parse
 from domain.metrics import METRICS
 from domain.ranking import colour_range, metric_rows
 
@@ -104,3 +104,15 @@ def test_sta003_coerce_forged_callback_inputs():
     assert coerce(2, "2017-04-14", "sign_rate") == PageState(2, D(2017, 4, 14), "sign_rate")
     assert coerce("1; drop", "not a date", {"x": 1}) == PageState()
     assert coerce(True, 20170414, None) == PageState()
+
+
+@pytest.mark.parametrize("forged", [" ", "", [], {"points": "x"}, {"points": [1]}, {"points": [{"location": 5}]}, 7])
+def test_a_forged_click_carries_no_unit(forged):
+    assert unit_code_from_click(forged) is None
+
+
+@pytest.mark.parametrize("campaign", ["9" * 40, "2147483648", "0", "²", "٣", "-1"])
+def test_an_impossible_campaign_in_the_url_is_the_default(campaign):
+    assert parse(f"?campaign={campaign}").campaign is None
+    assert coerce(int(campaign) if campaign.isascii() and campaign.lstrip("-").isdigit() else campaign,
+                  None, None).campaign is None

@@ -108,6 +108,9 @@ def test_snp004_title_required_and_bounded(demo):
     with pytest.raises(snapshots.SnapshotError, match="不能超过 200 个字"):
         with write_session(engine) as s:
             snapshots.create(s, campaign_id=cid, as_of=FINAL, metric="pace", title="长" * 201, actor="a")
+    with pytest.raises(snapshots.SnapshotError, match="请填写快照标题"):  # a forged callback's number
+        with write_session(engine) as s:
+            snapshots.create(s, campaign_id=cid, as_of=FINAL, metric="pace", title=1, note=2, actor="a")
     with read_session(engine) as s:
         assert snapshots.listing(s) == []
 

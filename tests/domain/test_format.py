@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from domain.format import half_up, pct, points, signed_delta, smart, thousands, wan
+from domain.format import half_up, pct, points, safe_cell, signed_delta, smart, thousands, wan
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,11 @@ def test_fmt_safe_cell_leaves_plain_text_and_numbers_alone(value):
     from domain.format import safe_cell
 
     assert safe_cell(value) == value and type(safe_cell(value)) is type(value)
+
+
+def test_fmt_safe_cell_drops_what_a_workbook_cannot_hold():
+    # Rows stored before the door refused control characters must not break an export.
+    assert safe_cell("张\x00三") == "张三"
+    assert safe_cell("\x00=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("第一行\n第二行\t") == "第一行\n第二行\t"
+    assert safe_cell("\ud800x\ufffe") == "x"

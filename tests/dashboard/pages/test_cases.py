@@ -287,6 +287,9 @@ def test_cpg010_filters_and_pages_render(app, engine, demo):
     forged = body(app, f"{ids.CS_COUNT}.children", {f"{ids.CS_CAMPAIGN}.value": demo["campaign"],
                                                      f"{ids.CS_LEVEL}.value": "'; DROP TABLE x; --",
                                                      f"{ids.CS_UNIT}.value": {"a": 1}})
+    assert post_callback(c, forged).status_code == 400  # an object is no dropdown's value: refused at the door
+    forged = body(app, f"{ids.CS_COUNT}.children", {f"{ids.CS_CAMPAIGN}.value": demo["campaign"],
+                                                     f"{ids.CS_LEVEL}.value": "'; DROP TABLE x; --"})
     assert post_callback(c, forged).json["response"][ids.CS_COUNT]["children"].startswith(
         f"共 {_count(engine, TypicalCase)} 个典型")  # unknown filter values mean "all", not an error
     page = route(c, app, "/cases")
