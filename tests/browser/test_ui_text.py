@@ -1,0 +1,36 @@
+"""What every page says in the browser: the Plotly toolbar in Chinese and with nothing that leaves
+the site, a title per page, Chinese placeholders, the date picker limited to the report dates."""
+
+from __future__ import annotations
+
+import re
+
+from dashboard import ids
+from tests.browser.conftest import assert_all_local, expect, wait_for_dash, wait_for_graph, wait_for_map
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_brw030_modebar_is_chinese_and_stays_on_site(live_server, page, requests_seen, requests_blocked):
+    page.goto(live_server + "/")
+    wait_for_dash(page)
+    wait_for_map(page, ids.MAP)
+    wait_for_graph(page, ids.RANKING)
+    page.locator(f"#{ids.RANKING} .js-plotly-plot").hover()
+    expect(page.locator(f"#{ids.RANKING} .modebar")).to_be_visible()
+
+    titles = page.eval_on_selector_all(".modebar-btn", "els => els.map(e => e.getAttribute('data-title'))")
+    assert titles, "no modebar buttons"
+    assert "下载图表为PNG格式" in titles, titles  # plotly.js's zh-CN dictionary, served from assets/
+    english = [t for t in titles if not CJK.search(t or "")]
+    assert not english, f"modebar titles not in Chinese: {english}"
+    assert not [t for t in titles if "Chart Studio" in (t or "")], titles
+
+    # The rendered page (not the Dash config blob, which names dash's own version-check URL, unused here).
+    html = page.inner_html("#react-entry-point").lower()
+    assert "plotly.com" not in html and "chart-studio" not in html and "chart studio" not in html
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    assert_all_local(hrefs)
+    assert any("plotly-locale-zh-cn" in u for u in requests_seen), "the locale was not served from assets/"
+    assert_all_local(requests_seen)
+    assert requests_blocked == []
