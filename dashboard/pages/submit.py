@@ -92,9 +92,12 @@ def load(s: Session, campaign_id: int, unit_code: str, report_date: dt.date) -> 
 
 
 def default_date(campaign: dict, today: dt.date | None = None) -> dt.date:
-    """Today, kept inside the campaign's reporting window (window start .. 报送截止)."""
+    """The 截至 date a clerk means: today while the campaign counts (行动开始 .. 统计截止), since the
+    figures at hand are today's running totals; after the cut-off, the cut-off itself (the final
+    figures are counted to it, even when they are sent in before 报送截止). Never the deadline: a
+    report dated after the cut-off is a report after the campaign."""
     today = today or dt.date.today()
-    return min(max(today, campaign["window_start"]), campaign["deadline"])
+    return min(max(today, campaign["window_start"]), campaign["cutoff_date"])
 
 
 def allowed_units(s: Session) -> list[dict]:
