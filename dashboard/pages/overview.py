@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashboard import geo, ids, labels
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
+from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_panel import overview_section  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
@@ -119,9 +120,9 @@ def date_options(ctx: Context, chosen: dt.date | None = None) -> list[dict]:
 def _controls(ctx: Context, state: PageState) -> html.Div:
     return html.Div(
         [
-            html.Label(["行动", dcc.Dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
+            html.Label(["行动", dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
                                              value=ctx.campaign["id"], clearable=False, className="dd-campaign")]),
-            html.Label(["截至", dcc.Dropdown(id=ids.AS_OF, options=date_options(ctx, state.date), value=state.date.isoformat() if state.date else "",
+            html.Label(["截至", dropdown(id=ids.AS_OF, options=date_options(ctx, state.date), value=state.date.isoformat() if state.date else "",
                                              clearable=False, className="dd-date")]),
             html.Span(labels.DEMO, id=ids.DEMO_BADGE, className="badge-demo",
                       style={} if ctx.campaign["is_demo"] else {"display": "none"}),

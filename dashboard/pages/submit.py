@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import ids, labels
 from dashboard.components import submission as view
+from dashboard.components.dropdown import dropdown
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
@@ -224,9 +225,9 @@ def page(campaigns: list[dict], campaign: dict, units: list[dict], data: FormDat
     reporter = current_user.role == "reporter"
     controls = html.Div(
         [
-            _label("行动", dcc.Dropdown(id=ids.SU_CAMPAIGN, options=[labels.campaign_option(c) for c in campaigns],
+            _label("行动", dropdown(id=ids.SU_CAMPAIGN, options=[labels.campaign_option(c) for c in campaigns],
                                         value=campaign["id"], clearable=False, className="dd-campaign")),
-            _label("单位", dcc.Dropdown(id=ids.SU_UNIT, options=[{"label": f"{u['name']}（{u['code']}）", "value": u["code"]}
+            _label("单位", dropdown(id=ids.SU_UNIT, options=[{"label": f"{u['name']}（{u['code']}）", "value": u["code"]}
                                                                 for u in units],
                                         value=data.unit["code"], clearable=False, disabled=reporter,
                                         className="dd-unit su-unit")),

@@ -34,3 +34,13 @@ def test_brw030_modebar_is_chinese_and_stays_on_site(live_server, page, requests
     assert any("plotly-locale-zh-cn" in u for u in requests_seen), "the locale was not served from assets/"
     assert_all_local(requests_seen)
     assert requests_blocked == []
+
+
+def test_brw031_dropdown_search_box_is_chinese(live_server, page):
+    page.goto(live_server + "/")
+    wait_for_dash(page)
+    page.locator(f"#{ids.CAMPAIGN}").click()
+    search = page.locator("input[placeholder='搜索']")
+    expect(search.first).to_be_visible()
+    assert page.locator("input[placeholder='Search']").count() == 0
+    assert "Search" not in page.inner_text("body")
