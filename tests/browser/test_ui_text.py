@@ -44,3 +44,16 @@ def test_brw031_dropdown_search_box_is_chinese(live_server, page):
     expect(search.first).to_be_visible()
     assert page.locator("input[placeholder='Search']").count() == 0
     assert "Search" not in page.inner_text("body")
+
+
+def test_brw032_each_page_has_its_own_title(live_server, page):
+    app = "工资集体协商“集中要约”行动监测"
+    page.goto(live_server + "/")
+    wait_for_dash(page)
+    expect(page).to_have_title(f"总览 · {app}")
+    page.goto(live_server + "/district/371302")
+    wait_for_dash(page)
+    expect(page).to_have_title(f"兰山区 · {app}")
+    page.locator(".topbar a", has_text="快照").first.click()
+    wait_for_dash(page)
+    expect(page).to_have_title(f"会议快照 · {app}")
