@@ -57,3 +57,30 @@ def test_brw032_each_page_has_its_own_title(live_server, page):
     page.locator(".topbar a", has_text="快照").first.click()
     wait_for_dash(page)
     expect(page).to_have_title(f"会议快照 · {app}")
+
+
+def test_brw033_as_of_is_a_date_picker_of_report_dates(live_server, demo_db_url, page):
+    import datetime as dt
+
+    from db import queries
+    from tests.browser.conftest import db_session, default_view
+    from tests.browser.test_overview import pick_date, query_of
+
+    with db_session(demo_db_url) as s:
+        campaign, latest = default_view(s)
+        dates = queries.report_dates(s, campaign["id"])
+    page.goto(live_server + "/")
+    wait_for_dash(page)
+    picker = page.locator(f"#{ids.AS_OF}")
+    expect(picker).to_have_attribute("placeholder", re.compile("^最新"))
+    picker.click()
+    # The calendar opens on the latest report's month; only that month's report dates can be clicked.
+    enabled = page.locator("td.dash-datepicker-calendar-date-inside[aria-disabled='false']").all_inner_texts()
+    assert sorted(int(t) for t in enabled) == [d.day for d in dates if (d.year, d.month) == (latest.year, latest.month)]
+    page.keyboard.press("Escape")
+    chosen = next(d for d in reversed(dates) if (d.year, d.month) != (latest.year, latest.month))
+    pick_date(page, chosen, latest)
+    page.wait_for_url(lambda url: query_of(url).get("date") == [chosen.isoformat()])
+    wait_for_dash(page)
+    expect(picker).to_have_value(f"{chosen.year}年{chosen.month}月{chosen.day}日")
+    assert isinstance(chosen, dt.date)
