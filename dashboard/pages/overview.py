@@ -131,7 +131,9 @@ def _controls(ctx: Context, state: PageState) -> html.Div:
         [
             html.Label(["行动", dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
                                              value=ctx.campaign["id"], clearable=False, className="dd-campaign")]),
-            html.Label(["截至", dcc.DatePickerSingle(id=ids.AS_OF, date=state.date.isoformat() if state.date else None,
+            # No `date` at all for 最新: an explicit null is turned into undefined by the picker on mount,
+            # which would redraw everything once for nothing.
+            html.Label(["截至", dcc.DatePickerSingle(id=ids.AS_OF, **({"date": state.date.isoformat()} if state.date else {}),
                                                     clearable=True, display_format="YYYY年M月D日", month_format="YYYY年M月",
                                                     first_day_of_week=1, className="dd-date",
                                                     **date_picker_props(ctx, state.date))]),
