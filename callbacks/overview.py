@@ -46,7 +46,7 @@ def _register_url_state(app) -> None:
         Output(ids.AS_OF, "placeholder"),
         Output(ids.AS_OF, "initial_visible_month"),
         Output(ids.DEMO_BADGE, "style"),
-        Input(ids.OV_URL, "search"),
+        Input(ids.URL, "search"),
         Input(ids.CAMPAIGN, "value"),
         Input(ids.AS_OF, "date"),
         Input(ids.METRIC, "value"),
@@ -56,7 +56,7 @@ def _register_url_state(app) -> None:
     def sync_url_and_controls(search, campaign, date_value, metric, _version):
         current = _state(campaign, date_value, metric)
         trigger = ctx.triggered_id
-        if trigger == ids.OV_URL:
+        if trigger == ids.URL:
             wanted = parse(search)
             if not url_needs_update(wanted, current):
                 raise PreventUpdate  # the URL already says what the controls show

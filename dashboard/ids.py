@@ -20,7 +20,6 @@ AC_NAV = "ac-nav"  # the top bar's 行动 link
 # overview (/): filters, KPI tiles, map, ranking, charts
 CAMPAIGN = "ov-campaign"
 AS_OF = "ov-as-of"
-OV_URL = "ov-url"  # dcc.Location inside the overview: Back/Forward drive the controls
 METRIC = "ov-metric"
 DEMO_BADGE = "ov-demo-badge"
 TIME_BAR = "ov-time-bar"

@@ -129,9 +129,6 @@ def date_picker_props(ctx: Context, chosen: dt.date | None = None) -> dict:
 def _controls(ctx: Context, state: PageState) -> html.Div:
     return html.Div(
         [
-            # The overview's own view of the URL: Back/Forward set the controls from it
-            # (callbacks/overview.py); an Input that exists only on this page, unlike the shell's Location.
-            dcc.Location(id=ids.OV_URL, refresh=False),
             html.Label(["行动", dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
                                              value=ctx.campaign["id"], clearable=False, className="dd-campaign")]),
             # No `date` at all for 最新: an explicit null is turned into undefined by the picker on mount,
