@@ -32,63 +32,42 @@ def register(app) -> None:
 
 
 def _register_url_state(app) -> None:
-    # One callback both ways (Dash allows a cycle only within one callback): the controls write the
-    # query string, and Back/Forward (a new query string on the same page) set the controls, which
-    # then redraw the figures. A new campaign or new data also refills the date picker.
     @app.callback(
         Output(ids.URL, "search"),
-        Output(ids.CAMPAIGN, "value"),
-        Output(ids.AS_OF, "date"),
-        Output(ids.METRIC, "value"),
+        Input(ids.CAMPAIGN, "value"),
+        Input(ids.AS_OF, "date"),
+        Input(ids.METRIC, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def keep_state_in_url(campaign, date_value, metric, search):
+        new = _state(campaign, date_value, metric)
+        if not url_needs_update(parse(search), new):
+            raise PreventUpdate  # e.g. the page just rendered: no second history entry
+        return compose(new)
+
+    @app.callback(
         Output(ids.AS_OF, "min_date_allowed"),
         Output(ids.AS_OF, "max_date_allowed"),
         Output(ids.AS_OF, "disabled_days"),
         Output(ids.AS_OF, "placeholder"),
         Output(ids.AS_OF, "initial_visible_month"),
+        Output(ids.AS_OF, "date"),
         Output(ids.DEMO_BADGE, "style"),
-        Input(ids.URL, "search"),
         Input(ids.CAMPAIGN, "value"),
-        Input(ids.AS_OF, "date"),
-        Input(ids.METRIC, "value"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.AS_OF, "date"),
         prevent_initial_call=True,
     )
-    def sync_url_and_controls(search, campaign, date_value, metric, _version):
-        current = _state(campaign, date_value, metric)
-        trigger = ctx.triggered_id
-        if trigger == ids.URL:
-            wanted = parse(search)
-            if not url_needs_update(wanted, current):
-                raise PreventUpdate  # the URL already says what the controls show
-            context = campaign_context(wanted.campaign)
-            if not context.campaign:
-                raise PreventUpdate
-            shown = wanted.date.isoformat() if wanted.date else None
-            return (no_update, context.campaign["id"], shown, wanted.metric,
-                    *_picker(context, wanted.date))
-        if trigger == ids.CAMPAIGN:
-            # The page re-mounting its controls (Back onto the overview) is no change of campaign.
-            in_url = campaign_context(parse(search).campaign).campaign
-            if in_url and in_url["id"] == current.campaign:
-                trigger = None
-        if trigger in (ids.CAMPAIGN, ids.DATA_VERSION):
-            context = campaign_context(current.campaign)
-            keep = date_value if trigger == ids.DATA_VERSION else None
-            if not (isinstance(keep, str) and keep[:10] in {d.isoformat() for d in context.dates}):
-                keep = None
-            new = _state(campaign, keep, metric)
-            url = compose(new) if url_needs_update(parse(search), new) else no_update
-            return (url, no_update, keep, no_update, *_picker(context, None))
-        if not url_needs_update(parse(search), current):
-            raise PreventUpdate  # e.g. the page just rendered: no second history entry
-        return (compose(current),) + (no_update,) * 9
-
-
-def _picker(context, chosen) -> tuple:
-    picker = date_picker_props(context, chosen)
-    badge = {} if context.campaign and context.campaign["is_demo"] else {"display": "none"}
-    return (picker["min_date_allowed"], picker["max_date_allowed"], picker["disabled_days"], picker["placeholder"],
-            picker["initial_visible_month"], badge)
+    def date_choices(campaign, _version, date_value):
+        context = campaign_context(_state(campaign, None, None).campaign)
+        picker = date_picker_props(context)
+        keep = date_value if ctx.triggered_id == ids.DATA_VERSION else None
+        badge = {} if context.campaign and context.campaign["is_demo"] else {"display": "none"}
+        if not (isinstance(keep, str) and keep[:10] in {d.isoformat() for d in context.dates}):
+            keep = None
+        return (picker["min_date_allowed"], picker["max_date_allowed"], picker["disabled_days"], picker["placeholder"],
+                picker["initial_visible_month"], keep, badge)
 
 
 def _register_data(app) -> None:
