@@ -201,7 +201,7 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
     layout = client.get("/_dash-layout").get_json()  # as the browser does first: it holds the data version
     values = {
         f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,
-        f"{ids.AS_OF}.value": "", f"{ids.METRIC}.value": DEFAULT_METRIC, f"{ids.COMPOSITION_PART}.value": "ents",
+        f"{ids.AS_OF}.date": None, f"{ids.METRIC}.value": DEFAULT_METRIC, f"{ids.COMPOSITION_PART}.value": "ents",
         f"{ids.DATA_VERSION}.data": find_props(layout, ids.DATA_VERSION)["data"], f"{ids.LIVE_INTERVAL}.n_intervals": 1,
     }
     page, route, metric = f"{ids.PAGE}.children", [f"{ids.URL}.pathname"], f"{ids.METRIC}.value"
@@ -209,8 +209,8 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
     cases += [(f"update_metric {key}", request_body(app, f"{ids.MAP}.figure", {**values, metric: key}, [metric]),
                200, CALLBACK_MS) for key in METRICS]
     cases += [
-        ("update_data", request_body(app, f"{ids.KPIS}.children", values, [f"{ids.AS_OF}.value"]), 200, CALLBACK_MS),
-        ("date_choices", request_body(app, f"{ids.AS_OF}.options", values, [f"{ids.CAMPAIGN}.value"]), 200, CALLBACK_MS),
+        ("update_data", request_body(app, f"{ids.KPIS}.children", values, [f"{ids.AS_OF}.date"]), 200, CALLBACK_MS),
+        ("date_choices", request_body(app, f"{ids.AS_OF}.disabled_days", values, [f"{ids.CAMPAIGN}.value"]), 200, CALLBACK_MS),
         ("poll, nothing changed (204)",
          request_body(app, f"{ids.DATA_VERSION}.data", values, [f"{ids.LIVE_INTERVAL}.n_intervals"]), 204, POLL_MS),
         (f"router /district/{DISTRICT}",
@@ -221,7 +221,7 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
                CALLBACK_MS) for path in OTHER_PAGES]
     action = {**values, f"{ids.AC_SAVED}.data": 0, f"{ids.AC_EV_TREND_DIM}.value": None}
     cases += [
-        ("overview action panel", request_body(app, f"{ids.AC_PANEL}.children", values, [f"{ids.AS_OF}.value"]), 200,
+        ("overview action panel", request_body(app, f"{ids.AC_PANEL}.children", values, [f"{ids.AS_OF}.date"]), 200,
          CALLBACK_MS),
         *[(f"{name} body", request_body(app, f"{out}.children", action, [f"{ids.URL}.search"]), 200, CALLBACK_MS)
           for name, out in (("instructors", ids.AC_IN_BODY), ("evaluation", ids.AC_EV_BODY),

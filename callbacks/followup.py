@@ -40,7 +40,7 @@ def _register_panel(app) -> None:
     @app.callback(
         Output(ids.AC_PANEL, "children"),
         Input(ids.CAMPAIGN, "value"),
-        Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF, "date"),
         Input(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,
     )

@@ -14,7 +14,7 @@ from dashboard.pages.overview import (
     campaign_context,
     context_for,
     data_view,
-    date_options,
+    date_picker_props,
     lagging_units,
     metric_view,
 )
@@ -35,7 +35,7 @@ def _register_url_state(app) -> None:
     @app.callback(
         Output(ids.URL, "search"),
         Input(ids.CAMPAIGN, "value"),
-        Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF, "date"),
         Input(ids.METRIC, "value"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
@@ -47,20 +47,27 @@ def _register_url_state(app) -> None:
         return compose(new)
 
     @app.callback(
-        Output(ids.AS_OF, "options"),
-        Output(ids.AS_OF, "value"),
+        Output(ids.AS_OF, "min_date_allowed"),
+        Output(ids.AS_OF, "max_date_allowed"),
+        Output(ids.AS_OF, "disabled_days"),
+        Output(ids.AS_OF, "placeholder"),
+        Output(ids.AS_OF, "initial_visible_month"),
+        Output(ids.AS_OF, "date"),
         Output(ids.DEMO_BADGE, "style"),
         Input(ids.CAMPAIGN, "value"),
         Input(ids.DATA_VERSION, "data"),
-        State(ids.AS_OF, "value"),
+        State(ids.AS_OF, "date"),
         prevent_initial_call=True,
     )
     def date_choices(campaign, _version, date_value):
         context = campaign_context(_state(campaign, None, None).campaign)
-        options = date_options(context)
-        keep = date_value if ctx.triggered_id == ids.DATA_VERSION else ""
+        picker = date_picker_props(context)
+        keep = date_value if ctx.triggered_id == ids.DATA_VERSION else None
         badge = {} if context.campaign and context.campaign["is_demo"] else {"display": "none"}
-        return options, keep if any(o["value"] == keep for o in options) else "", badge
+        if not (isinstance(keep, str) and keep[:10] in {d.isoformat() for d in context.dates}):
+            keep = None
+        return (picker["min_date_allowed"], picker["max_date_allowed"], picker["disabled_days"], picker["placeholder"],
+                picker["initial_visible_month"], keep, badge)
 
 
 def _register_data(app) -> None:
@@ -71,7 +78,7 @@ def _register_data(app) -> None:
         Output(ids.PROGRESS, "figure"),
         Output(ids.COMPOSITION, "figure"),
         Input(ids.CAMPAIGN, "value"),
-        Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF, "date"),
         Input(ids.DATA_VERSION, "data"),
         Input(ids.COMPOSITION_PART, "value"),
         State(ids.METRIC, "value"),
@@ -92,7 +99,7 @@ def _register_data(app) -> None:
         Output(ids.OFFMAP, "figure"),
         Output(ids.RANKING, "figure"),
         Input(ids.CAMPAIGN, "value"),
-        Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF, "date"),
         Input(ids.METRIC, "value"),
         Input(ids.DATA_VERSION, "data"),
         prevent_initial_call=True,
@@ -121,7 +128,7 @@ def _register_drill_down(app) -> None:
         Input(ids.RANKING, "clickData"),
         Input(ids.PROGRESS, "clickData"),
         State(ids.CAMPAIGN, "value"),
-        State(ids.AS_OF, "value"),
+        State(ids.AS_OF, "date"),
         State(ids.METRIC, "value"),
         prevent_initial_call=True,
     )

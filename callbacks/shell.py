@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dash import Input, Output, State
+from dash import ClientsideFunction, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids, labels
 from dashboard.context import session
-from dashboard.pages import render
+from dashboard.pages import document_title, render
 from db import queries
 
 
 def register(app) -> None:
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+    @app.callback(Output(ids.PAGE, "children"), Output(ids.PAGE_TITLE, "data"),
+                  Input(ids.URL, "pathname"), State(ids.URL, "search"))
     def route(pathname, search):
-        return render(pathname, search)
+        return render(pathname, search), document_title(pathname, _unit_name)
+
+    # document.title follows the page (assets/page_title.js: the CSP forbids inline scripts).
+    app.clientside_callback(ClientsideFunction("jizhong_page", "setTitle"),
+                            Output(ids.PAGE_TITLE, "id"), Input(ids.PAGE_TITLE, "data"))
 
     @app.callback(
         Output(ids.DATA_VERSION, "data"),
@@ -32,3 +37,9 @@ def register(app) -> None:
         if version == known:
             raise PreventUpdate
         return version, f"{labels.UPDATED} {dt.datetime.now():%H:%M:%S}"
+
+
+def _unit_name(code: str) -> str | None:
+    with session() as s:
+        unit = queries.unit(s, code)
+    return unit["name"] if unit else None

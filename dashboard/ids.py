@@ -6,6 +6,7 @@ PAGE = "page-content"
 LIVE_INTERVAL = "live-interval"
 DATA_VERSION = "data-version"
 UPDATED_AT = "updated-at"
+PAGE_TITLE = "doc-title"  # dcc.Store: the document title of the page shown
 
 # top bar links, in the order of dashboard/pages/shell.py NAV
 AD_NAV = "ad-nav"

@@ -31,4 +31,20 @@ def base_layout(**overrides) -> dict:
     return layout
 
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# Every dcc.Graph's config (dashboard/components/graph.py). The toolbar speaks Chinese through plotly.js's
+# own zh-CN dictionary, served from assets/plotly-locale-zh-cn.js. Nothing on it may leave the site: no
+# logo link to plotly.com, no "Share chart..." / "Edit in Chart Studio" (plotly.js 4 shows its share
+# button unless told not to), and no cloud URL to send to. Selection, spike lines and hover-mode
+# switches mean nothing on these charts and are removed; what is left: download, zoom, pan, reset.
+MODEBAR_REMOVED = ("lasso2d", "select2d", "sendChartToCloud", "editInChartStudio", "toggleSpikelines",
+                   "hoverClosestCartesian", "hoverCompareCartesian", "autoScale2d", "zoomIn2d", "zoomOut2d")
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "plotlyServerURL": "",
+    "locale": "zh-CN",
+    "responsive": True,
+    "modeBarButtonsToRemove": list(MODEBAR_REMOVED),
+    "toImageButtonOptions": {"format": "png", "filename": "集中要约行动监测", "scale": 2},
+}

@@ -16,7 +16,7 @@ Rules (codes match the tests in tests/domain/test_validation.py). Errors refuse 
             fractions and booleans are not
     VAL002  no unknown line kinds or measure names
     VAL003  unit_code is filled in
-    VAL004  window_start <= report_date <= deadline
+    VAL004  window_start <= report_date <= deadline (the message names 行动期间 window_start .. window_end)
     VAL005  a correction needs a reason; a second report for the same unit and date must be a
             correction (with a reason)
     VAL006  单独开展企业: 份数 = 覆盖企业数 at each stage (one contract per enterprise)
@@ -88,6 +88,8 @@ class Context:
     next: Mapping[str, Mapping[str, int]] | None = None  # unit's current figures of its next later report
     next_date: dt.date | None = None
     has_same_date: bool = False  # a version for (unit, report_date) already exists
+    window_end: dt.date | None = None  # 行动结束: only named in messages (reports may come until the deadline)
+    cutoff_date: dt.date | None = None  # 统计截止: likewise
 
 
 @dataclass
@@ -210,6 +212,23 @@ def _clean(lines: Mapping[str, Mapping[str, object]] | None) -> tuple[Figures, B
     return figures, bad, errors
 
 
+def date_outside_message(day: dt.date, ctx: Context) -> str:
+    """VAL004's refusal: which bound the date misses, and the action period by its own dates
+    (行动期间 runs to window_end; 统计截止 and 报送截止 come after it), never start .. deadline."""
+    if day < ctx.window_start:
+        text = f"报送日期 {fmt_date(day)} 早于行动开始（{fmt_date(ctx.window_start)}）"
+    else:
+        text = f"报送日期 {fmt_date(day)} 晚于报送截止（{fmt_date(ctx.deadline)}）"
+    notes = []
+    if ctx.window_end is not None:
+        notes.append(f"行动期间为 {fmt_date(ctx.window_start)} 至 {fmt_date(ctx.window_end)}")
+    if ctx.cutoff_date is not None:
+        notes.append(f"数据统计截至 {fmt_date(ctx.cutoff_date)}")
+    if notes:
+        notes.append(f"报送截止 {fmt_date(ctx.deadline)}")
+    return text + ("：" + "，".join(notes) if notes else "")
+
+
 def _header(sub: Submission, ctx: Context) -> list[Issue]:
     """VAL003 unit code, VAL004 report date in the campaign, VAL005 corrections, VAL010 filled_on."""
     errors: list[Issue] = []
@@ -218,8 +237,7 @@ def _header(sub: Submission, ctx: Context) -> list[Issue]:
     if sub.report_date is None:
         errors.append(Issue("report_date", "未填写报送日期"))
     elif not ctx.window_start <= sub.report_date <= ctx.deadline:
-        span = f"{fmt_date(ctx.window_start)} 至 {fmt_date(ctx.deadline)}"
-        errors.append(Issue("report_date", f"报送日期 {fmt_date(sub.report_date)} 不在行动期间（{span}）内"))
+        errors.append(Issue("report_date", date_outside_message(sub.report_date, ctx)))
     if sub.is_correction and not _has_reason(sub):
         errors.append(Issue("reason", "更正报送须填写更正原因"))
     elif ctx.has_same_date and not sub.is_correction:

@@ -28,7 +28,7 @@ def client(app):
 def _metric_body(app, campaign, date_value, metric) -> str:
     key = next(k for k in app.callback_map if f"..{ids.MAP}.figure" in k)
     cb = app.callback_map[key]
-    values = {f"{ids.CAMPAIGN}.value": campaign, f"{ids.AS_OF}.value": date_value, f"{ids.METRIC}.value": metric,
+    values = {f"{ids.CAMPAIGN}.value": campaign, f"{ids.AS_OF}.date": date_value, f"{ids.METRIC}.value": metric,
               f"{ids.DATA_VERSION}.data": "x"}
     outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in cb["output"]]
     inputs = [{**d, "value": values[f"{d['id']}.{d['property']}"]} for d in cb["inputs"]]

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from dash import dcc, html
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def unit_options(units: list[dict]) -> list[dict]:
 
 def unit_filter(units: list[dict], unit: str | None) -> html.Div:
     return html.Div(
-        field("单位", dcc.Dropdown(id=ids.AC_UNIT_FILTER, options=unit_options(units), value=unit,
+        field("单位", dropdown(id=ids.AC_UNIT_FILTER, options=unit_options(units), value=unit,
                                    placeholder=labels.ALL_UNITS, className="ac-dd-unit")),
         className="controls",
     )
@@ -80,9 +81,9 @@ def unit_filter(units: list[dict], unit: str | None) -> html.Div:
 def entry_unit(component_id: str, units: list[dict], role: str, own_unit: str | None, chosen: str | None = None):
     """The unit picker of an entry form: a reporter's is fixed to its own unit (the server checks too)."""
     if role == "reporter":
-        return dcc.Dropdown(id=component_id, options=unit_options(units), value=own_unit, disabled=True,
+        return dropdown(id=component_id, options=unit_options(units), value=own_unit, disabled=True,
                             clearable=False, className="ac-dd-unit")
-    return dcc.Dropdown(id=component_id, options=unit_options(units), value=chosen, placeholder="选择单位",
+    return dropdown(id=component_id, options=unit_options(units), value=chosen, placeholder="选择单位",
                         className="ac-dd-unit")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, current_app, jsonify, redirect, render_template_string, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -95,14 +95,23 @@ def _session_current(revoked_at: dt.datetime | None) -> bool:
         return False
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never an absolute or protocol-relative URL (open redirect)."""
-    if not target:
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an absolute or protocol-relative URL (open redirect).
+
+    `target` is the already-decoded value of the `next` parameter. A backslash counts as a slash to
+    browsers ("/\\evil.example" is "//evil.example"), and control characters have no place in a path."""
+    if not target or not target.startswith("/") or any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return "/"
     return target
+
+
+def login_url(target: str) -> str:
+    """/login?next=<target>, with the target URL-encoded whole: its own query string
+    (?campaign=2&date=...&metric=...) must survive as one parameter."""
+    return "/login?next=" + quote(safe_next(target), safe="/")
 
 
 FORM_PAGE = """<!doctype html>
@@ -135,7 +144,7 @@ def _login_page(error: str = "", status: int = 200, username: str = "") -> Respo
     fields = [("用户名", "username", "text", "username", username),
               ("密码", "password", "password", "current-password", "")]
     return _form_page("登录", "/login", fields, "登录", error=error, status=status,
-                      hidden=(("next", _safe_next(request.values.get("next"))),))
+                      hidden=(("next", safe_next(request.values.get("next"))),))
 
 
 def change_password():
@@ -198,7 +207,7 @@ def login():
     login_user(signed_in)
     session[LOGIN_AT] = dt.datetime.now().isoformat()
     session.permanent = True
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 THROTTLED = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
@@ -262,7 +271,7 @@ def _gate():
         if request.method != "GET":
             _audit_anonymous(path)
         return jsonify({"error": "未登录或登录已过期，请重新登录"}), 401
-    return redirect(f"/login?next={request.full_path if request.query_string else path}")
+    return redirect(login_url(request.full_path if request.query_string else path))
 
 
 def _audit_anonymous(path: str) -> None:

@@ -74,6 +74,32 @@ def _plausible(name: str, value: str | None) -> bool:
     return len(value) <= MAX_CODE and bad_char(value) is None
 
 
+# The browser tab's title per page (module under dashboard.pages); the district page names its unit.
+PAGE_TITLES = {
+    "overview": "总览", "district": "单位详情", "admin": "系统管理", "admin_campaigns": "行动设置",
+    "admin_units": "单位管理", "admin_targets": "目标管理", "submit": "数据填报", "review": "报表审核",
+    "snapshots": "会议快照", "cases": labels.CASES_TITLE, "case": labels.CASES_TITLE,
+    "summaries": labels.SUMMARIES_TITLE, "instructors": labels.INSTRUCTORS_TITLE,
+    "evaluation": labels.EVALUATION_TITLE, "supervision": labels.SUPERVISION_TITLE,
+}
+
+
+def document_title(pathname: str | None, unit_name=None) -> str:
+    """"总览 · 工资集体协商“集中要约”行动监测", "兰山区 · …": what the tab, history and bookmarks show.
+    `unit_name(code)` names a district page's unit (None when unknown)."""
+    path = pathname or "/"
+    heading = labels.NOT_FOUND
+    for pattern, module_name, _roles in _COMPILED:
+        match = pattern.match(path)
+        if match is not None:
+            heading = PAGE_TITLES.get(module_name, labels.APP_TITLE)
+            code = match.groupdict().get("code")
+            if code and unit_name is not None:
+                heading = unit_name(code) or heading
+            break
+    return f"{heading} · {labels.APP_TITLE}"
+
+
 def forbidden() -> html.Div:
     return html.Div(
         [html.H2(labels.FORBIDDEN), html.P(labels.FORBIDDEN_HINT), html.A(labels.BACK, href="/")],

@@ -16,6 +16,7 @@ import datetime as dt
 from dash import dcc, html
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
 from db.accounts import auth
@@ -252,11 +253,11 @@ def _role_form(users: list[dict], units: list[dict]) -> html.Div:
     roles = [{"label": label, "value": role} for role, label in auth.ROLE_LABELS.items()]
     return html.Div(
         [
-            _field("用户", dcc.Dropdown(id=ids.AD_ROLE_USER, options=[u["username"] for u in users],
+            _field("用户", dropdown(id=ids.AD_ROLE_USER, options=[u["username"] for u in users],
                                         placeholder="选择用户", className="dd dd-unit")),
-            _field("新角色", dcc.Dropdown(id=ids.AD_ROLE_ROLE, options=roles, placeholder="选择角色", searchable=False,
+            _field("新角色", dropdown(id=ids.AD_ROLE_ROLE, options=roles, placeholder="选择角色", searchable=False,
                                           className="dd dd-role")),
-            _field("所属单位（县区填报员）", dcc.Dropdown(id=ids.AD_ROLE_UNIT, options=_unit_options(units),
+            _field("所属单位（县区填报员）", dropdown(id=ids.AD_ROLE_UNIT, options=_unit_options(units),
                                                      placeholder="选择单位", className="dd dd-unit")),
             html.Button("修改角色", id=ids.AD_ROLE_SAVE, className="btn"),
         ],
@@ -270,9 +271,9 @@ def _user_form(units: list[dict]) -> html.Div:
         [
             _field("用户名", dcc.Input(id=ids.AD_USER_NAME, type="text", maxLength=50, autoComplete="off",
                                        className="input")),
-            _field("角色", dcc.Dropdown(id=ids.AD_USER_ROLE, options=roles, value="reporter", clearable=False,
+            _field("角色", dropdown(id=ids.AD_USER_ROLE, options=roles, value="reporter", clearable=False,
                                         searchable=False, className="dd dd-role")),
-            _field("所属单位（县区填报员）", dcc.Dropdown(id=ids.AD_USER_UNIT, options=_unit_options(units),
+            _field("所属单位（县区填报员）", dropdown(id=ids.AD_USER_UNIT, options=_unit_options(units),
                                                      placeholder="选择单位", className="dd dd-unit")),
             _field(f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 位）",
                    dcc.Input(id=ids.AD_USER_PASSWORD, type="password", autoComplete="new-password", className="input")),
@@ -287,7 +288,7 @@ def _user_form(units: list[dict]) -> html.Div:
 def _token_form(units: list[dict]) -> html.Div:
     return html.Div(
         [
-            _field("单位", dcc.Dropdown(id=ids.AD_TOKEN_UNIT, options=_unit_options(units), placeholder="选择单位",
+            _field("单位", dropdown(id=ids.AD_TOKEN_UNIT, options=_unit_options(units), placeholder="选择单位",
                                         className="dd dd-unit")),
             _field("说明（可选）", dcc.Input(id=ids.AD_TOKEN_LABEL, type="text", maxLength=100,
                                             placeholder="如：兰山区报送程序", className="input input-wide")),

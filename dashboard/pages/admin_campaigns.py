@@ -14,6 +14,7 @@ from dash import dcc, html
 from flask import current_app
 
 from dashboard import ids
+from dashboard.components.dropdown import dropdown
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
 from db.accounts.queries import admin_campaigns
@@ -114,7 +115,7 @@ def layout(state=None):
             html.Section(
                 [
                     html.H3("新建或修改行动"),
-                    html.Div([field("选择行动", dcc.Dropdown(id=ids.AD_CAMP_PICK, options=campaign_options(campaigns),
+                    html.Div([field("选择行动", dropdown(id=ids.AD_CAMP_PICK, options=campaign_options(campaigns),
                                                           value=chosen, clearable=False, className="dd dd-campaign"))],
                              className="admin-form"),
                     html.Div(
@@ -126,7 +127,7 @@ def layout(state=None):
                             _date_field("统计截止", ids.AD_CAMP_CUTOFF),
                             _date_field("报送截止", ids.AD_CAMP_DEADLINE),
                             field("复制基数与目标自（仅新建）",
-                                  dcc.Dropdown(id=ids.AD_CAMP_COPY, options=campaign_options(campaigns)[1:],
+                                  dropdown(id=ids.AD_CAMP_COPY, options=campaign_options(campaigns)[1:],
                                                placeholder="不复制", className="dd dd-unit")),
                         ],
                         className="admin-form",

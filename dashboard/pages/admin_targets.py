@@ -7,9 +7,10 @@ everything again (db.admin.targets.check_targets / save_targets).
 from __future__ import annotations
 
 import dash_ag_grid as dag
-from dash import dcc, html
+from dash import html
 
 from dashboard import ids
+from dashboard.components.dropdown import dropdown
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav
 from db.admin.targets import BASELINE_FIELDS, UNIT_TARGET_FIELDS, BaselineChange, UnitTargetChange
@@ -84,7 +85,7 @@ def layout(state=None):
             html.Section(
                 [
                     html.H3("基数与目标"),
-                    html.Div([field("行动", dcc.Dropdown(id=ids.AD_TGT_CAMPAIGN, options=campaign_options(campaigns)[1:],
+                    html.Div([field("行动", dropdown(id=ids.AD_TGT_CAMPAIGN, options=campaign_options(campaigns)[1:],
                                                        value=chosen, clearable=False, className="dd dd-campaign"))],
                              className="admin-form"),
                     html.P("辖区企业数、职工数是覆盖率的分母；目标是行动期内应以签订合同覆盖的企业数、职工数。"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.components.dropdown import dropdown
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav, table
 from db.accounts.queries import admin_units
@@ -91,7 +92,7 @@ def layout(state=None):
             html.Section(
                 [
                     html.H3("新增或修改单位"),
-                    html.Div([field("选择单位", dcc.Dropdown(id=ids.AD_UNIT_PICK, options=unit_options(units), value=NEW,
+                    html.Div([field("选择单位", dropdown(id=ids.AD_UNIT_PICK, options=unit_options(units), value=NEW,
                                                           clearable=False, className="dd dd-unit"))],
                              className="admin-form"),
                     html.Div(
@@ -99,9 +100,9 @@ def layout(state=None):
                             field("代码", dcc.Input(id=ids.AD_UNIT_CODE, type="text", maxLength=32, className="input")),
                             field("名称", dcc.Input(id=ids.AD_UNIT_NAME, type="text", maxLength=100,
                                                     className="input input-wide")),
-                            field("类型", dcc.Dropdown(id=ids.AD_UNIT_KIND, options=kinds, placeholder="选择类型",
+                            field("类型", dropdown(id=ids.AD_UNIT_KIND, options=kinds, placeholder="选择类型",
                                                        searchable=False, className="dd dd-role")),
-                            field("上级单位（可选）", dcc.Dropdown(id=ids.AD_UNIT_PARENT, options=unit_options(units)[1:],
+                            field("上级单位（可选）", dropdown(id=ids.AD_UNIT_PARENT, options=unit_options(units)[1:],
                                                               placeholder="无", className="dd dd-unit")),
                             field("行政区划代码（县区，地图用）", dcc.Input(id=ids.AD_UNIT_ADCODE, type="text", maxLength=6,
                                                                    placeholder="如 371302", className="input")),

@@ -11,6 +11,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
 from dashboard.pages.cases import badges, campaign_choice, options
@@ -80,7 +81,7 @@ def form(case: dict | None, units: list[dict], campaign_id: int, limits: files.L
     c = case or {}
     own = current_user.unit_code if current_user.role == "reporter" else None
     # Always present (the save callback reads it); fixed to the case's unit when editing.
-    unit_control = _field("单位", dcc.Dropdown(
+    unit_control = _field("单位", dropdown(
         id=ids.CS_F_UNIT, options=[{"label": u["name"], "value": u["code"]} for u in units],
         value=c.get("unit_code") or own, disabled=case is not None or own is not None, clearable=False,
         placeholder="选择单位", className="cs-dd-unit"))
@@ -96,9 +97,9 @@ def form(case: dict | None, units: list[dict], campaign_id: int, limits: files.L
                            wide=True),
                     _field("企业、行业或区域名称", dcc.Input(id=ids.CS_F_SUBJECT, value=c.get("subject"), maxLength=100,
                                                      className="input"), wide=True),
-                    _field("层级", dcc.Dropdown(id=ids.CS_F_LEVEL, options=options(LEVELS), value=c.get("level"),
+                    _field("层级", dropdown(id=ids.CS_F_LEVEL, options=options(LEVELS), value=c.get("level"),
                                                 clearable=False, className="cs-dd")),
-                    _field("阶段", dcc.Dropdown(id=ids.CS_F_STAGE, options=options(STAGES),
+                    _field("阶段", dropdown(id=ids.CS_F_STAGE, options=options(STAGES),
                                                 value=c.get("stage", "cultivating"), clearable=False,
                                                 className="cs-dd")),
                     _field("开始培育日期", dcc.Input(id=ids.CS_F_STARTED, type="date", value=_iso(c.get("started_on")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
 from db import queries
@@ -138,13 +139,13 @@ def layout(state, **_):
                 if has_role("reporter", "admin") else None)
     controls = html.Div(
         [
-            _filter("行动", dcc.Dropdown(id=ids.CS_CAMPAIGN, options=[labels.campaign_option(c) for c in all_campaigns],
+            _filter("行动", dropdown(id=ids.CS_CAMPAIGN, options=[labels.campaign_option(c) for c in all_campaigns],
                                          value=chosen["id"], clearable=False, className="dd-campaign")),
-            _filter("单位", dcc.Dropdown(id=ids.CS_UNIT, placeholder=labels.ALL, className="cs-dd-unit",
+            _filter("单位", dropdown(id=ids.CS_UNIT, placeholder=labels.ALL, className="cs-dd-unit",
                                          options=[{"label": u["name"], "value": u["code"]} for u in units])),
-            _filter("层级", dcc.Dropdown(id=ids.CS_LEVEL, options=options(LEVELS), placeholder=labels.ALL,
+            _filter("层级", dropdown(id=ids.CS_LEVEL, options=options(LEVELS), placeholder=labels.ALL,
                                          className="cs-dd")),
-            _filter("阶段", dcc.Dropdown(id=ids.CS_STAGE, options=options(STAGES), placeholder=labels.ALL,
+            _filter("阶段", dropdown(id=ids.CS_STAGE, options=options(STAGES), placeholder=labels.ALL,
                                          className="cs-dd")),
             dcc.Checklist(id=ids.CS_CITY, options=[{"label": f"只看{labels.CITY_LEVEL}", "value": "city"}], value=[],
                           className="cs-city", inline=True),

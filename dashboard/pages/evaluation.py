@@ -12,6 +12,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
@@ -204,7 +205,7 @@ def layout(state, **_):
             html.P(f"{ctx.campaign['name']} · 工作管理、协商准备、协商程序、协商效果、合同履行、满意度评价。", className="muted"),
             dcc.Store(id=ids.AC_CAMPAIGN, data=ctx.campaign["id"]),
             dcc.Store(id=ids.AC_SAVED, data=0),
-            html.Div(field("随时间变化的维度", dcc.Dropdown(
+            html.Div(field("随时间变化的维度", dropdown(
                 id=ids.AC_EV_TREND_DIM, options=[{"label": d["name"], "value": d["id"]} for d in active],
                 value=chosen["id"] if chosen else None, clearable=False, className="ac-dd")), className="controls"),
             html.Div(id=ids.AC_EV_BODY),

@@ -14,6 +14,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import (
     can_edit_unit,
     entry_unit,
@@ -181,9 +182,9 @@ def _forms(units: list[dict]) -> list:
         html.Section(
             [html.H3("填写工作日志"),
              html.Div([field("单位", entry_unit(ids.AC_LOG_UNIT, units, role, own)),
-                       field("指导员", dcc.Dropdown(id=ids.AC_LOG_WHO, options=[], placeholder="可不选", className="ac-dd")),
+                       field("指导员", dropdown(id=ids.AC_LOG_WHO, options=[], placeholder="可不选", className="ac-dd")),
                        field("日期", text_input(ids.AC_LOG_DATE, "2017-04-12", 10)),
-                       field("活动", dcc.Dropdown(id=ids.AC_LOG_ACTIVITY, options=list(rules.ACTIVITIES),
+                       field("活动", dropdown(id=ids.AC_LOG_ACTIVITY, options=list(rules.ACTIVITIES),
                                                   placeholder="选择活动", className="ac-dd")),
                        field("企业", text_input(ids.AC_LOG_ENTERPRISE, "企业名称", rules.ENTERPRISE_MAX)),
                        field("备注", text_input(ids.AC_LOG_NOTE, "", rules.TEXT_MAX, "input input-wide")),

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dashboard import geo, ids, labels
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
+from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_panel import overview_section  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.data import Context, resolve, session, thresholds
@@ -109,20 +110,33 @@ def map_geojson(units: pd.DataFrame) -> dict:
     return geo.city_geojson(tuple(sorted(a for a in units["adcode"] if isinstance(a, str) and a)))
 
 
-def date_options(ctx: Context, chosen: dt.date | None = None) -> list[dict]:
-    """The as-of picker: "最新" first, then the report dates newest first (plus a shared link's own date)."""
+def date_picker_props(ctx: Context, chosen: dt.date | None = None) -> dict:
+    """The as-of date picker: only report dates can be picked (every other day in between is disabled);
+    empty means "最新", named with its date in the placeholder. A shared link's own date stays pickable."""
+    days = sorted(set(ctx.dates) | ({chosen} if chosen else set()))
     latest = f"{labels.LATEST}（{labels.short_date(ctx.latest)}）" if ctx.latest else labels.LATEST
-    shown = sorted(set(ctx.dates) | ({chosen} if chosen else set()), reverse=True)
-    return [{"label": latest, "value": ""}] + [{"label": labels.date_cn(d), "value": d.isoformat()} for d in shown]
+    if not days:
+        return {"min_date_allowed": None, "max_date_allowed": None, "disabled_days": [], "placeholder": latest,
+                "initial_visible_month": None}
+    allowed = set(days)
+    span = (days[-1] - days[0]).days
+    disabled = [d.isoformat() for d in (days[0] + dt.timedelta(n) for n in range(span + 1)) if d not in allowed]
+    return {"min_date_allowed": days[0].isoformat(), "max_date_allowed": days[-1].isoformat(),
+            "disabled_days": disabled, "placeholder": latest,
+            "initial_visible_month": (chosen or days[-1]).isoformat()}
 
 
 def _controls(ctx: Context, state: PageState) -> html.Div:
     return html.Div(
         [
-            html.Label(["行动", dcc.Dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
+            html.Label(["行动", dropdown(id=ids.CAMPAIGN, options=[labels.campaign_option(c) for c in ctx.campaigns],
                                              value=ctx.campaign["id"], clearable=False, className="dd-campaign")]),
-            html.Label(["截至", dcc.Dropdown(id=ids.AS_OF, options=date_options(ctx, state.date), value=state.date.isoformat() if state.date else "",
-                                             clearable=False, className="dd-date")]),
+            # No `date` at all for 最新: an explicit null is turned into undefined by the picker on mount,
+            # which would redraw everything once for nothing.
+            html.Label(["截至", dcc.DatePickerSingle(id=ids.AS_OF, **({"date": state.date.isoformat()} if state.date else {}),
+                                                    clearable=True, display_format="YYYY年M月D日", month_format="YYYY年M月",
+                                                    first_day_of_week=1, className="dd-date",
+                                                    **date_picker_props(ctx, state.date))]),
             html.Span(labels.DEMO, id=ids.DEMO_BADGE, className="badge-demo",
                       style={} if ctx.campaign["is_demo"] else {"display": "none"}),
             # 生成快照 (leaders, admins) opens /snapshots with these filters, where title and note are given.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import ids, labels
 from dashboard.components import submission as view
+from dashboard.components.dropdown import dropdown
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
@@ -141,10 +142,10 @@ def layout(state: PageState | None = None):
             html.H2(TITLE, className="page-title"),
             html.Div(
                 [
-                    html.Label(["行动", dcc.Dropdown(id=ids.RV_CAMPAIGN, value=chosen["id"], clearable=False,
+                    html.Label(["行动", dropdown(id=ids.RV_CAMPAIGN, value=chosen["id"], clearable=False,
                                                      options=[labels.campaign_option(c) for c in campaigns],
                                                      className="dd-campaign")]),
-                    html.Label(["单位", dcc.Dropdown(id=ids.RV_UNIT, placeholder="全部单位", className="dd-unit su-unit",
+                    html.Label(["单位", dropdown(id=ids.RV_UNIT, placeholder="全部单位", className="dd-unit su-unit",
                                                      options=[{"label": f"{u['name']}（{u['code']}）", "value": u["code"]}
                                                               for u in units])]),
                 ],

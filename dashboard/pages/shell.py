@@ -64,6 +64,7 @@ def layout(interval_ms: int):
             [
                 dcc.Location(id=ids.URL, refresh="callback-nav"),
                 dcc.Store(id=ids.DATA_VERSION, data=version),
+                dcc.Store(id=ids.PAGE_TITLE),
                 dcc.Interval(id=ids.LIVE_INTERVAL, interval=interval_ms),
                 html.Header(
                     [

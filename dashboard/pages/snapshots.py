@@ -10,6 +10,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import geo, ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.components.graph import graph
 from dashboard.data import resolve, session
 from dashboard.exports import FORMATS, content
@@ -113,9 +114,9 @@ def layout(state: PageState, snapshot_id: str | None = None, **_):
                 html.H3("比较两次快照"),
                 html.P("看上次会议以来各单位的变化，以及哪些单位新列入或退出落后名单。", className="muted"),
                 html.Div([
-                    html.Label(["较早", dcc.Dropdown(id=ids.SN_COMPARE_A, options=options(items),
+                    html.Label(["较早", dropdown(id=ids.SN_COMPARE_A, options=options(items),
                                                     value=older[0] if older else None, className="dd-snap")]),
-                    html.Label(["较新", dcc.Dropdown(id=ids.SN_COMPARE_B, options=options(items),
+                    html.Label(["较新", dropdown(id=ids.SN_COMPARE_B, options=options(items),
                                                     value=items[0]["id"] if items else None, className="dd-snap")]),
                 ], className="controls"),
                 html.Div(id=ids.SN_COMPARE_RESULT),

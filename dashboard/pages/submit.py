@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import ids, labels
 from dashboard.components import submission as view
+from dashboard.components.dropdown import dropdown
 from dashboard.components.tables import SOURCE_LABELS
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
@@ -92,9 +93,12 @@ def load(s: Session, campaign_id: int, unit_code: str, report_date: dt.date) -> 
 
 
 def default_date(campaign: dict, today: dt.date | None = None) -> dt.date:
-    """Today, kept inside the campaign's reporting window (window start .. 报送截止)."""
+    """The 截至 date a clerk means: today while the campaign counts (行动开始 .. 统计截止), since the
+    figures at hand are today's running totals; after the cut-off, the cut-off itself (the final
+    figures are counted to it, even when they are sent in before 报送截止). Never the deadline: a
+    report dated after the cut-off is a report after the campaign."""
     today = today or dt.date.today()
-    return min(max(today, campaign["window_start"]), campaign["deadline"])
+    return min(max(today, campaign["window_start"]), campaign["cutoff_date"])
 
 
 def allowed_units(s: Session) -> list[dict]:
@@ -221,9 +225,9 @@ def page(campaigns: list[dict], campaign: dict, units: list[dict], data: FormDat
     reporter = current_user.role == "reporter"
     controls = html.Div(
         [
-            _label("行动", dcc.Dropdown(id=ids.SU_CAMPAIGN, options=[labels.campaign_option(c) for c in campaigns],
+            _label("行动", dropdown(id=ids.SU_CAMPAIGN, options=[labels.campaign_option(c) for c in campaigns],
                                         value=campaign["id"], clearable=False, className="dd-campaign")),
-            _label("单位", dcc.Dropdown(id=ids.SU_UNIT, options=[{"label": f"{u['name']}（{u['code']}）", "value": u["code"]}
+            _label("单位", dropdown(id=ids.SU_UNIT, options=[{"label": f"{u['name']}（{u['code']}）", "value": u["code"]}
                                                                 for u in units],
                                         value=data.unit["code"], clearable=False, disabled=reporter,
                                         className="dd-unit su-unit")),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dash import dcc, html
+from dash import html
 from flask import get_flashed_messages
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
 from dashboard.http.files import FLASH_OK, UPLOAD_PATH
@@ -102,7 +103,7 @@ def layout(state, **_):
         [
             html.H2(labels.SUMMARIES_TITLE, className="page-title"),
             html.Div(
-                [html.Label(["行动", dcc.Dropdown(id=ids.SM_CAMPAIGN, value=chosen["id"], clearable=False,
+                [html.Label(["行动", dropdown(id=ids.SM_CAMPAIGN, value=chosen["id"], clearable=False,
                                                   options=[labels.campaign_option(c) for c in all_campaigns],
                                                   className="dd-campaign")]),
                  upload],

@@ -13,6 +13,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import (
     can_edit_unit,
     entry_unit,
@@ -139,7 +140,7 @@ def _form(units: list[dict]) -> html.Section:
         [html.H3("登记拒绝（变相拒绝）协商案件"),
          html.Div([field("单位", entry_unit(ids.AC_RF_UNIT, units, current_user.role, current_user.unit_code)),
                    field("企业名称", text_input(ids.AC_RF_ENTERPRISE, "", rules.ENTERPRISE_MAX, "input input-wide")),
-                   field("情形", dcc.Dropdown(id=ids.AC_RF_KIND, options=list(rules.REFUSAL_KINDS), placeholder="选择",
+                   field("情形", dropdown(id=ids.AC_RF_KIND, options=list(rules.REFUSAL_KINDS), placeholder="选择",
                                               className="ac-dd")),
                    field("发现日期", text_input(ids.AC_RF_DATE, "2017-04-10", 10)),
                    field("整改期限", text_input(ids.AC_RF_DEADLINE, "2017-05-10", 10))], className="admin-form"),

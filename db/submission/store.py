@@ -206,4 +206,6 @@ def _context(session: Session, campaign: Campaign, unit: Unit, report_date: dt.d
         next=after[1] if after else None,
         next_date=after[0] if after else None,
         has_same_date=bool(same),
+        window_end=campaign.window_end,
+        cutoff_date=campaign.cutoff_date,
     )

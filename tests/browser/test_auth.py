@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import LOGIN_AS, expect, login_password, wait_for_dash
+from tests.browser.conftest import LOGIN_AS, expect, login_password, sign_in, wait_for_dash
 
 
 def test_brw020_anonymous_is_sent_to_login_and_comes_back_to_the_page_asked_for(live_server, page):
@@ -36,3 +36,25 @@ def test_brw021_logout(live_server, page):
     assert urlsplit(page.url).path == "/login"
     page.goto_anonymous(live_server + "/")
     assert urlsplit(page.url).path == "/login"
+
+
+def test_brw022_shared_link_survives_login(live_server, demo_db_url, page):
+    """A link with a whole view in its query string (?campaign=…&date=…&metric=…) opened by someone
+    not yet signed in lands, after login, on exactly that URL, and the page shows that view."""
+    from dashboard import ids, labels
+    from db import queries
+    from tests.browser.conftest import db_session, default_view
+
+    with db_session(demo_db_url) as s:
+        campaign, latest = default_view(s)
+        chosen = queries.report_dates(s, campaign["id"])[0]
+    assert chosen != latest
+    shared = f"/?campaign={campaign['id']}&date={chosen.isoformat()}&metric=filing_rate"
+    page.goto_anonymous(live_server + shared)
+    assert urlsplit(page.url).path == "/login"
+    sign_in(page)
+    assert page.url == live_server + shared
+    wait_for_dash(page)
+    expect(page.locator(f"#{ids.METRIC} input:checked")).to_have_value("filing_rate")
+    expect(page.locator(f"#{ids.AS_OF}")).to_have_value(labels.date_cn(chosen))
+    assert page.url == live_server + shared

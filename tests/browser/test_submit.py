@@ -176,3 +176,19 @@ def test_brw051_an_oversized_workbook_is_refused_in_the_browser_with_its_size(su
     preview = page.locator("#su-preview")
     expect(preview).to_contain_text("文件“很大的统计表.xlsx”大小 12.0 MB，超过上限 5.0 MB，未上传")
     expect(page.locator("#su-confirm")).to_have_count(0)
+
+
+def test_brw052_the_date_defaults_to_the_cut_off_not_the_deadline(live_server, demo_db_url, page):
+    """Long after the campaign a clerk who only uploads must not create a post-campaign report:
+    截至 starts at 统计截止 (5月31日), not 报送截止 (6月10日)."""
+    from tests.browser.conftest import default_view
+
+    with db_session(demo_db_url) as s:
+        campaign, _ = default_view(s)
+    assert campaign["cutoff_date"] < campaign["deadline"] < dt.date.today()
+    page.goto_anonymous(live_server + "/login")
+    sign_in(page, "demo-lanshan")
+    wait_for_dash(page)
+    page.goto(live_server + "/submit")
+    wait_for_dash(page)
+    expect(page.locator("#su-date")).to_have_value(campaign["cutoff_date"].isoformat())

@@ -81,7 +81,7 @@ def test_cim003_refusal_lists_every_problem_and_stores_nothing(cli, preset_engin
 
 @pytest.mark.parametrize(("args", "expected"), [
     (("--unit", "371311"), "工作簿表头的单位“兰山区总工会”与所选单位“罗庄区”不符"),
-    (("--date", "2017-07-01"), "报送日期 2017年7月1日 不在行动期间"),
+    (("--date", "2017-07-01"), "报送日期 2017年7月1日 晚于报送截止（2017年6月10日）：行动期间为 2017年3月1日 至 2017年5月31日"),
     (("--campaign", "42"), "行动（编号 42）不存在"),
 ])
 def test_cim004_wrong_unit_date_or_campaign(cli, preset_engine, tmp_path, args, expected):

@@ -136,13 +136,22 @@ def test_val003_unit_code_present():
 # VAL004: report date inside the campaign.
 
 
-@pytest.mark.parametrize("day", [dt.date(2017, 2, 28), dt.date(2017, 6, 11)])
-def test_val004_report_date_outside_campaign(day):
+@pytest.mark.parametrize("day, message", [
+    (dt.date(2017, 2, 28), "报送日期 2017年2月28日 早于行动开始（2017年3月1日）"),
+    (dt.date(2017, 6, 11), "报送日期 2017年6月11日 晚于报送截止（2017年6月10日）"),
+])
+def test_val004_report_date_outside_campaign(day, message):
     result = validate(sub(report_date=day), ctx())
     assert [i.field for i in result.errors] == ["report_date"]
-    assert result.errors[0].message == (
-        f"报送日期 2017年{day.month}月{day.day}日 不在行动期间（2017年3月1日 至 2017年6月10日）内"
-    )
+    assert result.errors[0].message == message
+
+
+def test_val004_message_names_the_action_period_not_start_to_deadline():
+    full = ctx(window_end=dt.date(2017, 5, 31), cutoff_date=dt.date(2017, 5, 31))
+    message = validate(sub(report_date=dt.date(2017, 7, 1)), full).errors[0].message
+    assert message == ("报送日期 2017年7月1日 晚于报送截止（2017年6月10日）：行动期间为 2017年3月1日 至 2017年5月31日，"
+                       "数据统计截至 2017年5月31日，报送截止 2017年6月10日")
+    assert "至 2017年6月10日" not in message
 
 
 @pytest.mark.parametrize("day", [START, DEADLINE])

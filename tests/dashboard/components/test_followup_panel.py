@@ -328,7 +328,7 @@ def test_acp009_admin_edits_scheme_and_scores(app, engine, cid):
 
 
 def test_acp010_panel_refresh_follows_the_controls(app, cid):
-    panel = body(app, f"{ids.CAMPAIGN}.value", {f"{ids.CAMPAIGN}.value": cid, f"{ids.AS_OF}.value": "2017-04-28",
+    panel = body(app, f"{ids.CAMPAIGN}.value", {f"{ids.CAMPAIGN}.value": cid, f"{ids.AS_OF}.date": "2017-04-28",
                                                 f"{ids.DATA_VERSION}.data": "x"}, output=ids.AC_PANEL)
     r = post_callback(client(app, "demo-leader"), panel)
     assert r.status_code == 200

@@ -203,7 +203,8 @@ def test_api007_failed_validation_is_422_in_the_apis_names(env):
     r = env.post(body(day="2017-07-01", campaign_id=env.campaign_id), env.lanshan)
     assert r.status_code == 422
     assert r.get_json()["errors"] == [{"row": None, "field": "report_date",
-                                       "message": "报送日期 2017年7月1日 不在行动期间（2017年3月1日 至 2017年6月10日）内"}]
+                                       "message": "报送日期 2017年7月1日 晚于报送截止（2017年6月10日）："
+                                       "行动期间为 2017年3月1日 至 2017年5月31日，数据统计截至 2017年5月31日，报送截止 2017年6月10日"}]
     r = env.post(body(day="2018-04-28"), env.lanshan)
     assert r.status_code == 422
     assert r.get_json()["errors"][0]["message"] == "报送日期 2018-04-28 不在任何行动的报送期间内"

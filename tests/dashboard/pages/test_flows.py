@@ -69,3 +69,17 @@ def test_flw004_scheme_rows_drop_the_empty_new_row():
     new = followup_flow.scheme_rows([1], ["覆盖面", "新维度"], [40, 20], [5, 5], [["on"], ["on"]])
     assert new[1] == {"id": None, "name": "新维度", "weight": 20, "scale_max": 5, "active": True}
     assert followup_flow.scheme_rows(None, None, None, None, None) == []
+
+
+# /submit's default 截至 date: today while the campaign counts, else the nearest of 行动开始 / 统计截止.
+def test_submit_default_date_is_today_within_the_window_else_the_cut_off():
+    import datetime as dt
+
+    from dashboard.pages.submit import default_date
+
+    c = {"window_start": dt.date(2017, 3, 1), "window_end": dt.date(2017, 5, 31),
+         "cutoff_date": dt.date(2017, 5, 31), "deadline": dt.date(2017, 6, 10)}
+    assert default_date(c, dt.date(2017, 4, 14)) == dt.date(2017, 4, 14)
+    assert default_date(c, dt.date(2017, 2, 1)) == dt.date(2017, 3, 1)
+    assert default_date(c, dt.date(2017, 6, 5)) == dt.date(2017, 5, 31)  # between cut-off and deadline
+    assert default_date(c, dt.date(2026, 11, 30)) == dt.date(2017, 5, 31)

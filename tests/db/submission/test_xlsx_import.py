@@ -313,8 +313,9 @@ def test_xim017_validation_errors_point_at_cells(preset_engine):
 def test_xim018_date_outside_the_campaign_names_the_date_cell(preset_engine):
     with pytest.raises(WorkbookRefused) as info:
         _import(preset_engine, X.handmade(filled_on="2017年7月1日"))
-    assert info.value.issues[0].message == ("工作表“Sheet1” H3 单元格：报送日期 2017年7月1日 不在行动期间"
-                                            "（2017年3月1日 至 2017年6月10日）内")
+    assert info.value.issues[0].message == ("工作表“Sheet1” H3 单元格：报送日期 2017年7月1日 晚于报送截止（2017年6月10日）："
+                                            "行动期间为 2017年3月1日 至 2017年5月31日，数据统计截至 2017年5月31日，"
+                                            "报送截止 2017年6月10日")
     with pytest.raises(WorkbookRefused) as chosen:  # a chosen date is not pinned on the sheet
         _import(preset_engine, X.handmade(), report_date=dt.date(2017, 2, 1))
     assert chosen.value.issues[0].cell is None and chosen.value.issues[0].message.startswith("报送日期 2017年2月1日")
