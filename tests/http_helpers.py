@@ -55,6 +55,8 @@ def callback_body(app, key: str, values: dict[str, object], changed: str | None 
     pattern-matching id gets `wild` for its wildcards: one matching component (a list of one for ALL)."""
     import json
 
+    if key not in app.callback_map:  # the first output of a multi-output callback ("page-content.children")
+        key = next(k for k in app.callback_map if k.startswith(f"..{key}..."))
     cb = app.callback_map[key]
 
     def out(o):
