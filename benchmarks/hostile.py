@@ -154,28 +154,19 @@ def _same_session(app, signed):
 def submit_upload(app, c, data: bytes, filename: str):
     from dashboard import ids
     from db import queries
-    from tests.http_helpers import post_callback
+    from tests.http_helpers import callback_body, callback_key, post_callback
 
     engine = app.server.extensions["jizhong_engine"]
     from db.engine import read_session
 
     with read_session(engine) as s:
         campaign = queries.campaigns(s)[0]
-    k = next(k for k, cb in app.callback_map.items() if "callback" in cb and cb["callback"].__name__ == "preview_upload")
-    cb = app.callback_map[k]
+    k = callback_key(app, "preview_upload")
     values = {f"{ids.SU_UPLOAD}.contents": "data:application/octet-stream;base64," + base64.b64encode(data).decode(),
               f"{ids.SU_UPLOAD}.filename": filename, f"{ids.SU_CAMPAIGN}.value": campaign["id"],
               f"{ids.SU_UNIT}.value": "371302", f"{ids.SU_DATE}.value": campaign["cutoff_date"].isoformat(),
               f"{ids.SU_REASON}.value": ""}
-    outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in cb["output"]]
-
-    def fill(deps):
-        return [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in deps]
-
-    first = cb["inputs"][0]
-    body = json.dumps({"output": k, "outputs": outputs, "inputs": fill(cb["inputs"]), "state": fill(cb["state"]),
-                       "changedPropIds": [f"{first['id']}.{first['property']}"]})
-    r = post_callback(c, body)
+    r = post_callback(c, callback_body(app, k, values))
     return r.status_code, _shown_text(r.get_data(as_text=True))
 
 

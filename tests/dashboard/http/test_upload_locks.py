@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import threading
 
 import pytest
@@ -17,7 +16,7 @@ from dashboard.http.files import UPLOAD_PATH
 from db import queries
 from db.cases import files
 from db.engine import read_session, write_session
-from tests.http_helpers import callback_key, demo_app, form_token, login, post_callback
+from tests.http_helpers import callback_body, callback_key, demo_app, form_token, login, post_callback
 
 LANSHAN = "371302"
 
@@ -66,7 +65,6 @@ def test_lck001_saving_a_case_with_a_photo_holds_no_write_lock_while_the_photo_i
     with read_session(engine) as s:
         campaign = next(x for x in queries.campaigns(s) if x["is_demo"])["id"]
     k = callback_key(app, "save", ids.CS_F_RESULT)
-    cb = app.callback_map[k]
     values = {ids.CS_F_SAVE + ".n_clicks": 1, ids.CS_F_CAMPAIGN + ".data": campaign, ids.CS_F_UNIT + ".value": LANSHAN,
               ids.CS_F_TITLE + ".value": "陶瓷行业协商", ids.CS_F_SUBJECT + ".value": "兰山区陶瓷行业",
               ids.CS_F_SUMMARY + ".value": "行业工资指导线", ids.CS_F_LEVEL + ".value": "industry",
@@ -75,15 +73,7 @@ def test_lck001_saving_a_case_with_a_photo_holds_no_write_lock_while_the_photo_i
               ids.CS_F_LAT + ".value": 35.0,
               ids.CS_F_PHOTOS + ".contents": ["data:image/jpeg;base64," + base64.b64encode(jpeg()).decode()],
               ids.CS_F_PHOTOS + ".filename": ["签约.jpg"]}
-    outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in cb["output"]]
-
-    def fill(deps):
-        return [{**d, "value": values.get(f"{d['id']}.{d['property']}")} for d in deps]
-
-    first = cb["inputs"][0]
-    body = json.dumps({"output": k, "outputs": outputs, "inputs": fill(cb["inputs"]), "state": fill(cb["state"]),
-                       "changedPropIds": [f"{first['id']}.{first['property']}"]})
-    r = post_callback(c, body)
+    r = post_callback(c, callback_body(app, k, values))
     assert r.status_code == 200 and "已创建典型，上传图片 1 张" in r.get_data(as_text=True)
     assert writer_during_processing == [True]
 
