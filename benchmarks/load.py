@@ -244,6 +244,7 @@ class Viewer:
                     "Content-Type": "application/json", "X-CSRFToken": self.http.cookies.get("_csrf_token", "")})
             r.content  # noqa: B018 - read the whole answer, as a browser does
         except requests.RequestException as exc:
+            name = "poll: no answer" if name == "poll" else name
             self.rec.add(name, (time.perf_counter() - started) * 1000, type(exc).__name__)
             return None
         if name == "poll":  # an unchanged version (204) and a new one (200) are different work
@@ -462,6 +463,13 @@ def server_tree(pid: int | None) -> list[psutil.Process]:
         return []
 
 
+def process_label(p: psutil.Process, root: bool) -> str:
+    words = [Path(w).name for w in p.cmdline()[:3]]
+    if "gunicorn" in words:
+        return "gunicorn master" if root else "gunicorn worker"
+    return " ".join(words)[:40]
+
+
 class Monitor:
     """Samples the server's RSS per process and the load average every second."""
 
@@ -476,7 +484,7 @@ class Monitor:
         for p in server_tree(self.pid):
             try:
                 rss = p.memory_info().rss / 2**20
-                rows.append({"pid": p.pid, "process": " ".join(p.cmdline()[:3])[-60:], "rss_mb": rss,
+                rows.append({"pid": p.pid, "process": process_label(p, p.pid == self.pid), "rss_mb": rss,
                              "cpu_s": sum(p.cpu_times()[:2])})
             except psutil.NoSuchProcess:
                 continue
@@ -675,12 +683,16 @@ def report(args, mode, rec: Recorder, writer, end_rows, monitor, elapsed, load_b
     for rounds, n in sorted(rec.rounds.items(), key=lambda x: -x[1]):
         print(f"  refresh rounds ({n}×): {rounds}")
     if writer:
-        print(f"\nwriter: {writer.accepted} submissions accepted, {writer.refused} refused")
+        print(f"\nwriter: {writer.accepted} submissions accepted, {writer.refused} refused "
+              f"({int(args.duration // args.write_every)} scheduled; one at a time, so a slow answer delays the next)")
     table(["server process", "pid", "RSS at end (MB)", "peak RSS (MB)"],
           [(r["process"], r["pid"], f"{r['rss_mb']:.0f}", f"{monitor.peak_rss[r['pid']]:.0f}") for r in end_rows]
           or [("(unknown: --url without --server-pid)", "", "", "")])
+    per_change = server_cpu * 1000 / after["count"] if after["count"] else None
     print(f"\nCPU during the run: server {server_cpu:.0f} s, this client {client_cpu:.0f} s, "
-          f"of {elapsed * cpus:.0f} CPU-seconds on {cpus} CPUs (the client shares them with the server)")
+          f"of {elapsed * cpus:.0f} CPU-seconds on {cpus} CPUs (the client shares them with the server); "
+          f"server CPU per refresh seen: {fmt(per_change)} ms (all its work divided by the changes viewers saw: "
+          f"steadier than wall times on a busy machine)")
     errors = sum(rec.errors.values())
     print(f"errors: {errors}" + "".join(f"\n  {s}" for s in rec.samples))
     return {"mode": mode, "viewers": args.viewers, "duration_s": elapsed, "live_interval_s": args.live_interval,
@@ -688,7 +700,7 @@ def report(args, mode, rec: Recorder, writer, end_rows, monitor, elapsed, load_b
             "refresh_rounds": dict(rec.rounds), "writer": {"accepted": writer.accepted, "refused": writer.refused} if writer
             else None, "server_processes": end_rows, "server_peak_rss_mb": dict(monitor.peak_rss),
             "load_average": {"before": load_before, "after": load_after, "max": monitor.load_max, "cpus": cpus},
-            "cpu_s": {"server": server_cpu, "client": client_cpu}, "errors": errors, "error_samples": rec.samples}
+            "cpu_s": {"server": server_cpu, "client": client_cpu, "server_ms_per_refresh": per_change}, "errors": errors, "error_samples": rec.samples}
 
 
 if __name__ == "__main__":
