@@ -8,8 +8,9 @@ Set-up. `--start sqlite` builds a fresh demo database in a temporary directory (
 does: migrate, preset, demo campaign, demo accounts) and runs `python app.py` (waitress, one process)
 on a free port of 127.0.0.1. `--start postgres` builds it in a fresh schema of TEST_POSTGRES_URL
 (or --database-url) and runs gunicorn with --workers N. Both get a fixed SECRET_KEY, so every
-process accepts every session. `--url` uses a server that is already running; give --database-url
-(the same database) for the writer, which needs API tokens and the last figures. Everything the
+process accepts every session. `--url` uses a server that is already running (on a demo database:
+the writer adds reports to it); give --database-url (the same database) for the writer, which needs
+API tokens (revoked at the end) and the last figures. Everything the
 benchmark started is stopped at the end (the server's process group, the schema or the directory),
 also on Ctrl-C or an error.
 
@@ -404,6 +405,24 @@ def writer_units(db_url: str) -> tuple[list[dict], dt.date]:
         engine.dispose()
 
 
+def revoke_tokens(db_url: str, units: list[dict]) -> None:
+    """--url mode: the database outlives the run, so the writer's tokens are revoked (its reports stay)."""
+    from sqlalchemy import select
+
+    from db.accounts.auth import hash_token, revoke_token
+    from db.engine import make_engine, write_session
+    from db.models import ApiToken
+
+    engine = make_engine(db_url)
+    try:
+        with write_session(engine) as s:
+            for unit in units:
+                token_id = s.scalar(select(ApiToken.id).where(ApiToken.token_hash == hash_token(unit["token"])))
+                revoke_token(s, token_id, "load-benchmark")
+    finally:
+        engine.dispose()
+
+
 # --- the server ------------------------------------------------------------------------------------
 
 
@@ -544,7 +563,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the server and drop the schema
-    cleanup, proc, db_url, base, log = (lambda: None), None, args.database_url, None, None
+    cleanup, proc, db_url, base, log, units = (lambda: None), None, args.database_url, None, None, []
     try:
         if args.start:
             from benchmarks.run import setup_database
@@ -569,6 +588,8 @@ def main(argv=None) -> int:
     finally:
         if proc is not None:
             stop_server(proc)
+        if args.url and units:
+            revoke_tokens(db_url, units)
         cleanup()
         if log is not None:
             for f in log.parent.iterdir():
@@ -582,7 +603,9 @@ def run(args, base: str, pid: int | None, units: list[dict], deadline, names: di
     password = next(a.password for a in DEMO_ACCOUNTS if a.username == LEADER)
     mode = f"--start {args.start}" if args.start else f"--url {base}"
     if args.start == "postgres":
-        mode += f" (gunicorn --workers {args.workers}{f' --threads {args.threads}' if args.threads > 1 else ''})"
+        mode += f" (gunicorn --workers {args.workers}{f' --threads {args.threads}' if args.threads > 1 else ''}"
+        # gunicorn reads ./gunicorn.conf.py by itself when there is one; the flags above win over it.
+        mode += ", and gunicorn.conf.py)" if (ROOT / "gunicorn.conf.py").exists() else ")"
     elif args.start == "sqlite":
         mode += " (python app.py: waitress, 1 process, 8 threads)"
     rec = Recorder()
@@ -704,4 +727,8 @@ def report(args, mode, rec: Recorder, writer, end_rows, monitor, elapsed, load_b
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # main() has stopped the server and removed its database on the way out
+        print("\ninterrupted: nothing measured; the server is stopped and its database removed", file=sys.stderr)
+        sys.exit(130)
