@@ -612,7 +612,6 @@ def run(args, base: str, pid: int | None, units: list[dict], deadline, names: di
     load_before = os.getloadavg()
 
     # Sign everyone in first (a login is an audited write: it changes the data version).
-    viewers: list[Viewer] = []
     pool = ThreadPoolExecutor(max_workers=min(400, BROWSER_CONNECTIONS * args.viewers), thread_name_prefix="conn")
 
     probe = new_session()
