@@ -21,6 +21,7 @@ from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
+CONNECTION_LIMIT = 2000  # open connections `python app.py` accepts (waitress)
 # Modules under callbacks/ whose register(app) wires their callbacks.
 CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "followup")
 
@@ -88,7 +89,10 @@ def serve() -> None:
     settle_heap()
     cap = app.server.config["MAX_CONTENT_LENGTH"]  # waitress would otherwise spool up to 1 GiB
     print(f"集中要约行动监测：http://{host}:{port}/", flush=True)
-    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap)
+    # Each open browser keeps up to six connections; waitress's default limit (100) would stop accepting
+    # at about twenty viewers, and select() cannot watch more than 1024 sockets: poll() can.
+    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap,
+                   connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True)
 
 
 if __name__ == "__main__":
