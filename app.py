@@ -15,7 +15,7 @@ from dash import Dash
 from flask import Flask
 
 from dashboard import context
-from dashboard.http import inputs, limits
+from dashboard.http import inputs, limits, static
 from dashboard.http.auth import init_auth
 from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Dash:
     from dashboard.pages.shell import layout
 
     routes.register(server)
+    static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
