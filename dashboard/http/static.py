@@ -291,9 +291,33 @@ def _never_cache_pages(response: Response) -> Response:
     return response
 
 
+# Files that dash-renderer and dcc ask for only once the first callbacks have answered and a graph
+# mounts: plotly.js (4.8 MB) and dcc.Graph's chunk. Named in the page so the browser starts loading
+# them (at low priority, behind the page's own scripts) while Dash starts up; dcc then finds them
+# loaded. On a reload the revalidation (304) happens early in the same way.
+PRELOAD = ("_dash-component-suites/plotly/package_data/plotly.min.js", "_dash-component-suites/dash/dcc/async-graph.js")
+
+
+def _preload_tags(prefix: str) -> str:
+    return "".join(f'<link rel="preload" as="script" fetchpriority="low" href="{prefix}{path}">' for path in PRELOAD)
+
+
+def _with_preloads(dash_app) -> None:
+    """Put the preload links into every page Dash renders (whatever index_string the app sets)."""
+    interpolate = dash_app.interpolate_index
+    tags = _preload_tags(dash_app.config.requests_pathname_prefix)
+
+    def interpolate_index(**kwargs):
+        kwargs["css"] = f"{kwargs.get('css', '')}\n{tags}"
+        return interpolate(**kwargs)
+
+    dash_app.interpolate_index = interpolate_index
+
+
 def install(dash_app) -> None:
     """Serve the static files of `dash_app` through this module (call once, after Dash(...))."""
     server: Flask = dash_app.server
     cache_dir = server.config.get("STATIC_CACHE_DIR", Path(server.instance_path) / "static-cache")
     server.wsgi_app = StaticFiles(server.wsgi_app, dash_app, Store(Path(cache_dir) if cache_dir else None))
     server.after_request(_never_cache_pages)
+    _with_preloads(dash_app)

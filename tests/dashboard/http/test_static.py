@@ -214,3 +214,12 @@ def test_stc010_only_files_dash_registered_or_inside_assets_are_served_here(app,
     assert layer.locate("/assets/missing.css", "") is None
     assert layer.locate(PLOTLY_URL, "") == (PLOTLY_FILE, False)
     assert signed_in.get("/assets/missing.css").status_code == 404  # Flask's answer, as before
+
+
+def test_stc011_pages_preload_plotly_and_the_graph_chunk_at_low_priority(signed_in):
+    html = signed_in.get("/").get_data(as_text=True)
+    preloads = re.findall(r'<link rel="preload" as="script" fetchpriority="low" href="([^"]+)">', html)
+    assert preloads == [f"/{path}" for path in static.PRELOAD]
+    assert PLOTLY_URL in preloads  # the very URL dash-renderer gives dcc, or the browser would load it twice
+    for url in preloads:
+        assert signed_in.get(url).status_code == 200, url
