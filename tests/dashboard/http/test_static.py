@@ -50,9 +50,9 @@ def signed_in(app):
 
 @pytest.fixture(scope="module")
 def index_urls(signed_in) -> list[str]:
-    """Every script and stylesheet URL of the page, as Dash links them."""
+    """Every script and stylesheet URL of the page, as Dash links them (not the preloads)."""
     html = signed_in.get("/").get_data(as_text=True)
-    return re.findall(r'(?:src|href)="(/(?:_dash-component-suites|assets)/[^"]+)"', html)
+    return re.findall(r'(?:<script src|<link rel="stylesheet" href)="(/(?:_dash-component-suites|assets)/[^"]+)"', html)
 
 
 def decoded(response) -> bytes:
