@@ -55,6 +55,27 @@ MAP_DRAWN_MS_JS = """
 """
 
 
+# Milestones of a load from the page's resource timing (ms since navigation start): the renderer has
+# started (asks for the layout), the first callbacks have answered, plotly.js has arrived, and the
+# map exists (MapLibre asks for the boundaries once plotly.js has run and built the map).
+MILESTONES_JS = """
+() => {
+    const all = performance.getEntriesByType("resource");
+    const first = (part, key) => {
+        const hit = all.find(e => e.name.includes(part));
+        return hit ? hit[key] : null;
+    };
+    return {
+        renderer_started: first("/_dash-layout", "startTime"),
+        first_callback_answered: first("/_dash-update-component", "responseEnd"),
+        plotly_received: first("plotly.min.js", "responseEnd"),
+        map_created: first("/geo/districts.geojson", "startTime"),
+    };
+}
+"""
+MILESTONES = ("renderer_started", "first_callback_answered", "plotly_received", "map_created")
+
+
 class Traffic:
     """One page's requests seen through the DevTools Network domain (which, unlike Playwright's
     route(), leaves the HTTP cache on)."""
@@ -170,7 +191,8 @@ def main() -> int:
         url = f"sqlite:///{tmp}/demo.db"
         build_demo_database(url)
     base, stop = serve(url)
-    cold_ms, cold_bytes, cold_requests, cold_network = [], [], [], []
+    cold_ms, cold_bytes, cold_requests, cold_network, cold_cpu = [], [], [], [], []
+    milestones: dict[str, list[float]] = {name: [] for name in MILESTONES}
     problems: list[str] = []
     try:
         with sync_playwright() as pw:
@@ -189,9 +211,14 @@ def main() -> int:
                 page = new_context(browser, base).new_page()
                 traffic = Traffic(page)
                 left_ms = max(1000, (deadline - time.monotonic()) * 1000)
+                cpu = time.process_time()  # the server runs in this process (Playwright's own share is small)
                 page.goto(f"{base}/", wait_until="commit", timeout=left_ms)
                 cold_ms.append(map_drawn_ms(page, left_ms))
                 page.wait_for_load_state("networkidle", timeout=left_ms)
+                cold_cpu.append((time.process_time() - cpu) * 1000)
+                for name, value in page.evaluate(MILESTONES_JS).items():
+                    if value is not None:
+                        milestones[name].append(value)
                 total, network, moved = traffic.totals()
                 cold_requests.append(total)
                 cold_network.append(network)
@@ -217,15 +244,24 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print("first load of / (demo, headless Chromium, loopback)    | value")
-    print("-------------------------------------------------------+------------------------------")
-    print(f"cold: map drawn, median of {len(cold_ms)} (min–max)              | "
-          f"{statistics.median(cold_ms):,.0f} ms ({min(cold_ms):,.0f}–{max(cold_ms):,.0f})")
-    print(f"cold: transferred, requests (from the network)         | "
-          f"{fmt_kb(statistics.median(cold_bytes))}, {statistics.median(cold_requests):.0f} "
-          f"({statistics.median(cold_network):.0f})")
-    print(f"warm reload: map drawn                                 | {warm_ms:,.0f} ms")
-    print(f"warm reload: transferred, requests (from the network)  | {fmt_kb(warm_bytes)}, {warm_total} ({warm_network})")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (the times depend on it; bytes do not)")
+    rows = [
+        (f"cold: map drawn, median of {len(cold_ms)} (min–max)",
+         f"{statistics.median(cold_ms):,.0f} ms ({min(cold_ms):,.0f}–{max(cold_ms):,.0f})"),
+        ("cold: transferred, requests (from the network)",
+         f"{fmt_kb(statistics.median(cold_bytes))}, {statistics.median(cold_requests):.0f} "
+         f"({statistics.median(cold_network):.0f})"),
+        ("cold: server CPU per load, median", f"{statistics.median(cold_cpu):,.0f} ms"),
+        *((f"cold: {name.replace('_', ' ')}, median", f"{statistics.median(milestones[name]):,.0f} ms")
+          for name in MILESTONES if milestones[name]),
+        ("warm reload: map drawn", f"{warm_ms:,.0f} ms"),
+        ("warm reload: transferred, requests (from the network)", f"{fmt_kb(warm_bytes)}, {warm_total} ({warm_network})"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    print(f"{'first load of / (demo, headless Chromium, loopback)':<{width}} | value")
+    print(f"{'-' * width}-+-{'-' * 30}")
+    for label, value in rows:
+        print(f"{label:<{width}} | {value}")
     if problems:
         print(f"REQUESTS THAT LEFT 127.0.0.1: {sorted(set(problems))}")
         return 1
