@@ -15,7 +15,7 @@ from dash import Dash
 from flask import Flask
 
 from dashboard import context
-from dashboard.http import inputs, limits, static
+from dashboard.http import inputs, limits
 from dashboard.http.auth import init_auth
 from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
@@ -56,15 +56,15 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from dashboard.http import routes
+    from dashboard.http import routes, static
     from dashboard.pages.shell import layout
 
     routes.register(server)
-    static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
+    static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     limits.install(app)  # body limits per route, checked before anything reads a body
     inputs.know_callbacks(app)  # callbacks the server runs; a POST for any other is refused at the door
     return app
