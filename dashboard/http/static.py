@@ -169,6 +169,10 @@ def response_for(store: Store, path: Path, versioned: bool, environ: dict) -> tu
     headers["X-Content-Type-Options"] = "nosniff"
     if entry.compressible:
         headers["Vary"] = "Accept-Encoding"
+    matched = _matching_tag(environ.get("HTTP_IF_NONE_MATCH"), entry.etag)
+    if matched is not None:  # answered before any compressing: a fresh worker need not compress to say 304
+        headers["ETag"] = f'"{matched}"'
+        return "304 Not Modified", headers.to_wsgi_list(), []
     encoding, body = None, None
     if entry.compressible:
         accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
@@ -180,8 +184,6 @@ def response_for(store: Store, path: Path, versioned: bool, environ: dict) -> tu
                     break
     etag = f"{entry.etag}-{encoding}" if encoding else entry.etag
     headers["ETag"] = f'"{etag}"'
-    if _matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
-        return "304 Not Modified", headers.to_wsgi_list(), []
     if body is None:
         body = entry.path.read_bytes()
         if len(body) != entry.signature[0]:  # replaced meanwhile: let the next request see it whole
@@ -194,12 +196,15 @@ def response_for(store: Store, path: Path, versioned: bool, environ: dict) -> tu
     return "200 OK", headers.to_wsgi_list(), [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """If-None-Match names this file's content, in any of its encodings (they are the same bytes decoded)."""
+def _matching_tag(if_none_match: str | None, etag: str) -> str | None:
+    """The tag in If-None-Match that names this file's content, in any of its encodings (the same bytes
+    once decoded): the browser's stored copy is still good. None when there is none."""
     if not if_none_match:
-        return False
+        return None
     tags = parse_etags(if_none_match)
-    return tags.star_tag or any(t == etag or t.startswith(f"{etag}-") for t in tags)
+    if tags.star_tag:
+        return etag
+    return next((t for t in tags if t == etag or t.startswith(f"{etag}-")), None)
 
 
 class StaticFiles:

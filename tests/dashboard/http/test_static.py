@@ -223,3 +223,15 @@ def test_stc011_pages_preload_plotly_and_the_graph_chunk_at_low_priority(signed_
     assert PLOTLY_URL in preloads  # the very URL dash-renderer gives dcc, or the browser would load it twice
     for url in preloads:
         assert signed_in.get(url).status_code == 200, url
+
+
+def test_stc012_a_revalidation_is_answered_without_compressing(tmp_path, monkeypatch):
+    monkeypatch.setattr(static, "ENCODINGS", tuple((n, lambda data: pytest.fail("compressed")) for n, _ in static.ENCODINGS))
+    file = tmp_path / "app.js"
+    file.write_text("var answer = 42;\n" * 500)
+    store = static.Store(None)
+    etag = store.entry(file).etag
+    environ = {"REQUEST_METHOD": "GET", "HTTP_ACCEPT_ENCODING": "br", "HTTP_IF_NONE_MATCH": f'"{etag}-br"'}
+    status, headers, body = static.response_for(store, file, False, environ)
+    assert status == "304 Not Modified" and body == []
+    assert dict(headers)["ETag"] == f'"{etag}-br"'
