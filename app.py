@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from dashboard.http import routes
+    from dashboard.http import routes, static
     from dashboard.pages.shell import layout
 
     routes.register(server)
@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Dash:
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
+    static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     limits.install(app)  # body limits per route, checked before anything reads a body
     inputs.know_callbacks(app)  # callbacks the server runs; a POST for any other is refused at the door
     return app
