@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from dashboard import theme
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
 from dashboard.labels import date_cn
 from domain.format import pct, thousands
 from domain.kpis import SINCE, tiles
-from domain.measures import MEASURE_LABELS, MEASURES
+from domain.measures import LINE_KINDS, MEASURE_LABELS, MEASURES
 from domain.metrics import BY_KEY, METRICS, RATES, label
 from domain.ranking import colour_range
 
@@ -170,11 +172,44 @@ def offmap_figure_of(doc: dict) -> dict:
     return {"data": fig["data"], "layout": _font(dict(fig["layout"]))}
 
 
-def ranking_figure_of(doc: dict) -> dict:
-    spec = metric_spec(doc)
+def ranking_figure_of(doc: dict, metric: str | None = None) -> dict:
+    """The overview's ranking bars of `metric` (default: the snapshot's), lagging units named in the lagging colour.
+    Sized by the caller: the page's fixed height is dropped."""
+    spec = metric_spec(doc, metric)
     lag = {x["code"] for x in doc["lagging"]}
     fig = figures.ranking_bar(spec["rows"], spec["label"], spec["zmin"], spec["zmax"], spec["reverse"], lag)
-    return {"data": fig["data"], "layout": _font(dict(fig["layout"]))}
+    layout = dict(fig["layout"])
+    layout.pop("height", None)
+    return {"data": fig["data"], "layout": _font(layout)}
+
+
+def composition_figure_of(doc: dict, part: str) -> dict:
+    """The overview's composition bars (单独开展企业 / 区域 / 行业 per stage) of one part ("ents", "workers", "copies")."""
+    fig = figures.composition(pd.DataFrame(doc["lines"]), part)
+    layout = dict(fig["layout"])
+    layout.pop("height", None)
+    return {"data": fig["data"], "layout": _font(layout)}
+
+
+def line_table(doc: dict) -> list[dict]:
+    """The attachment's three rows (单独开展企业, 区域, 行业) and their sum ("合计"), measures as stored."""
+    by_kind = {line["kind"]: line for line in doc["lines"]}
+    rows = [by_kind[k] for k in LINE_KINDS if k in by_kind]
+    total = {"kind": "total", "label": "合计",
+             **{m: sum(int(r.get(m) or 0) for r in rows) for m in MEASURES}}
+    return [*rows, total]
+
+
+def lagging_units(doc: dict) -> list[dict]:
+    """Lagging units in order of severity, each with its reasons and its unit row (key figures)."""
+    units = {u["code"]: u for u in doc["units"]}
+    return [{**x, "unit": units.get(x["code"], {})} for x in doc["lagging"]]
+
+
+def key_figures(unit: dict) -> list[tuple[str, str]]:
+    """A unit's few headline figures, as the page writes them: (label, text)."""
+    out = [(BY_KEY[k].header, BY_KEY[k].text(unit.get(k))) for k in ("target_progress", "ent_coverage", "filing_rate")]
+    return [*out, ("最近报送", cell(unit.get("last_report_date"), "date"))]
 
 
 def progress_series(doc: dict) -> tuple[list[str], list[float], list[float]]:
@@ -185,13 +220,18 @@ def progress_series(doc: dict) -> tuple[list[str], list[float], list[float]]:
     return [f"{d.month}月{d.day}日" for d in dates], progress, list(doc["trend"]["expected"])
 
 
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
 def progress_figure_of(doc: dict) -> dict:
+    """The city's progress against the expected pace: weekly date ticks ("3月1日"), a percent axis."""
     labels, progress, expected = progress_series(doc)
     x = doc["trend"]["dates"]
     layout = theme.base_layout(
-        margin={"l": 60, "r": 20, "t": 40, "b": 40}, showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": 1.05, "yanchor": "bottom"},
-        xaxis={"tickformat": "%-m月%-d日", "showgrid": True, "gridcolor": "#e6e6e6"},
+        margin={"l": 70, "r": 30, "t": 50, "b": 50}, showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        xaxis={"tickformat": "%-m月%-d日", "showgrid": True, "gridcolor": "#e6e6e6",
+               "tick0": doc["campaign"]["window_start"], "dtick": WEEK_MS},
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": "#e6e6e6"},
     )
     return {"data": [
