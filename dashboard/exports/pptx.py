@@ -271,9 +271,10 @@ def _ranking(prs, doc):
             point.format.fill.solid()
             point.format.fill.fore_color.rgb = LAG
     if is_rate:
-        low = min([0.0, *values])
-        _percent_axis(chart.value_axis, rate_cap([v * 1.1 for v in values], METRICS[spec["metric"]].at_most_one),
-                      floor=-rate_cap([-low]) if low < 0 else 0.0)
+        low, bounded = min([0.0, *values]), METRICS[spec["metric"]].at_most_one
+        # Room for the value labels past the longest bar, except on a scale that ends at 100%.
+        cap = rate_cap(values if bounded else [v * 1.1 for v in values], bounded)
+        _percent_axis(chart.value_axis, cap, floor=-rate_cap([-low]) if low < 0 else 0.0)
     _chart_fonts(chart, CHART_PT)
     unranked = [r for r in spec["rows"] if r["rank"] is None]
     notes = [("橙色为落后单位", BODY_PT, LAG)]
