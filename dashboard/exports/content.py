@@ -16,6 +16,7 @@ from dashboard.figures import overview as figures
 from dashboard.labels import date_cn
 from domain.format import pct, thousands
 from domain.kpis import SINCE, tiles
+from domain.lagging import RULE_LABELS
 from domain.measures import LINE_KINDS, MEASURE_LABELS, MEASURES
 from domain.metrics import BY_KEY, METRICS, RATES, label
 from domain.ranking import colour_range
@@ -204,6 +205,18 @@ def lagging_units(doc: dict) -> list[dict]:
     """Lagging units in order of severity, each with its reasons and its unit row (key figures)."""
     units = {u["code"]: u for u in doc["units"]}
     return [{**x, "unit": units.get(x["code"], {})} for x in doc["lagging"]]
+
+
+def rule_lines(doc: dict) -> list[str]:
+    """How a unit comes to be called lagging, with the snapshot's own thresholds (domain.lagging.Thresholds)."""
+    th = doc.get("thresholds") or {}
+    lines = [
+        ("pace", f"{label('target_progress')}低于应达进度 {th.get('pace_gap_points', 10):g} 个百分点以上（且落后于全市）"),
+        ("filing", f"{label('filing_rate')}低于全市 {th.get('filing_gap_points', 15):g} 个百分点以上"),
+        ("stale", f"{th.get('stale_days', 10)} 天以上未报送"),
+        ("coverage", "按目前进度预计期末覆盖率达不到目标（且落后于全市）"),
+    ]
+    return [f"{RULE_LABELS[rule]}：{text}" for rule, text in lines]
 
 
 def key_figures(unit: dict) -> list[tuple[str, str]]:

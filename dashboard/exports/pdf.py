@@ -110,6 +110,9 @@ table.units td {{ height: {(BODY_MM[1] - 12) / (TABLE_ROWS_PER_PAGE + 1):.1f}mm;
               font-size: 9.5pt; margin-left: 2mm; vertical-align: 2pt; }}
 .card ul {{ margin: 1.5mm 0; padding-left: 5mm; font-size: 13pt; line-height: 1.4; }}
 .card .k {{ font-size: 11pt; color: #5b6470; }}
+.card.rules {{ border-color: #c9d3df; border-left-color: {BLUE}; background: #f6f8fb; }}
+.card.rules .u {{ color: {BLUE}; }}
+.card.rules ul {{ font-size: 11.5pt; }}
 /* composition */
 .lines th.stage {{ border-left: 1pt solid #fff; }}
 .lines td {{ padding: 1.8mm 1.2mm; }}
@@ -212,10 +215,13 @@ def _lagging_pages(doc: dict, pace_png: bytes | None) -> list[tuple[str, str]]:
                 f'{cards}</div></div><div>{_img(pace_png, "pace", "进度差排名")}</div></div>')
         return [(title, body)]
     chunks = [units[i:i + LAG_CARDS_PER_PAGE] for i in range(0, len(units), LAG_CARDS_PER_PAGE)]
+    rules = "".join(f"<li>{escape(line)}</li>" for line in content.rule_lines(doc))
     pages = []
     for n, chunk in enumerate(chunks, start=1):
         cards = "".join(_card(x) for x in chunk)
         rows = max(-(-len(chunk) // 2), 3)  # at least three rows: a card is never stretched to half a page
+        if len(chunk) < 2 * rows:  # a free cell: say how a unit comes to be called lagging
+            cards += f'<div class="card rules"><span class="u">判定规则</span><ul>{rules}</ul></div>'
         grid = f"grid-template-columns:1fr 1fr;grid-template-rows:repeat({rows},1fr)"
         pages.append((title + (f" {n}/{len(chunks)}" if len(chunks) > 1 else ""),
                       f'<div class="cards" style="{grid}">{cards}</div>'))
