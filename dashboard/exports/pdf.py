@@ -208,20 +208,22 @@ def _lagging_pages(doc: dict, pace_png: bytes | None) -> list[tuple[str, str]]:
     """(title, body) of each lagging page: a few units beside the 进度差 ranking, more in two columns."""
     units = content.lagging_units(doc)
     title = f"落后单位及原因（{len(units)} 个，按严重程度排序）"
+    rules = "".join(f"<li>{escape(line)}</li>" for line in content.rule_lines(doc))
+    rules = f'<div class="card rules"><span class="u">判定规则</span><ul>{rules}</ul></div>'
     if len(units) <= LAG_WITH_CHART:
-        cards = "".join(_card(x) for x in units) or '<p style="font-size:14pt">暂无落后单位。</p>'
-        rows = max(len(units), 1)
+        cards = "".join(_card(x) for x in units) or '<div class="card rules"><span class="u">暂无落后单位</span></div>'
+        cards += rules
+        rows = max(len(units), 1) + 1
         body = (f'<div class="row"><div class="col"><div class="cards" style="grid-template-rows:repeat({rows},1fr)">'
                 f'{cards}</div></div><div>{_img(pace_png, "pace", "进度差排名")}</div></div>')
         return [(title, body)]
     chunks = [units[i:i + LAG_CARDS_PER_PAGE] for i in range(0, len(units), LAG_CARDS_PER_PAGE)]
-    rules = "".join(f"<li>{escape(line)}</li>" for line in content.rule_lines(doc))
     pages = []
     for n, chunk in enumerate(chunks, start=1):
         cards = "".join(_card(x) for x in chunk)
         rows = max(-(-len(chunk) // 2), 3)  # at least three rows: a card is never stretched to half a page
         if len(chunk) < 2 * rows:  # a free cell: say how a unit comes to be called lagging
-            cards += f'<div class="card rules"><span class="u">判定规则</span><ul>{rules}</ul></div>'
+            cards += rules
         grid = f"grid-template-columns:1fr 1fr;grid-template-rows:repeat({rows},1fr)"
         pages.append((title + (f" {n}/{len(chunks)}" if len(chunks) > 1 else ""),
                       f'<div class="cards" style="{grid}">{cards}</div>'))
