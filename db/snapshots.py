@@ -87,6 +87,40 @@ def _highlights(session: Session, campaign_id: int) -> list[dict]:
     return [{k: _plain(v) for k, v in dict(h).items()} for h in found]
 
 
+def _json(value):
+    """`_plain` all the way down (dicts, lists and tuples of numpy values and dates); dict keys as strings."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return _plain(value)
+
+
+def _followup(session: Session, campaign_id: int, as_of: dt.date) -> dict | None:
+    """The overview's 各单位工作落实 panel as of `as_of` (专职指导员, 工作日志, 实效评价, 拒绝协商案件, 典型 counts):
+    {"days", "dims": [{"id", "name"}], "rows": domain.followup.panel_rows}; None when it cannot be read."""
+    from db.followup.overview import overview_inputs
+    from domain import followup as rules
+
+    try:
+        with session.begin_nested():  # a failure must not abort the snapshot's transaction (PostgreSQL)
+            data = overview_inputs(session, campaign_id, as_of)
+            try:
+                case_counts = importlib.import_module("db.cases.typical").case_counts
+            except (ModuleNotFoundError, AttributeError):
+                case_counts = None
+            cases = case_counts(session, campaign_id) if case_counts else None
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("工作落实情况未能读取，快照不含这一部分：%s", exc)
+        return None
+    dims = data["dims"]
+    rows = rules.panel_rows(data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
+                            {d["id"]: d["weight"] for d in dims}, [d["id"] for d in dims], data["refusals"],
+                            cases, None, as_of)
+    return {"days": rules.INACTIVE_DAYS, "dims": [{"id": d["id"], "name": d["name"]} for d in dims],
+            "rows": _json(rows)}
+
+
 def _current_signatures(session: Session, campaign_id: int, code: str, as_of: dt.date) -> dict:
     """负责人, 填报人, 填报时间 of the unit's report the snapshot shows (latest dated <= as_of, current version)."""
     history = queries.report_history(session, campaign_id, code)
@@ -185,6 +219,7 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
         },
         "thresholds": {**{k: v for k, v in asdict(th).items() if k != "pace"}, "pace": pace},
         "highlights": _highlights(session, campaign_id),
+        "followup": _followup(session, campaign_id, as_of),
     }
 
 

@@ -14,7 +14,7 @@ from dashboard import theme
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
 from dashboard.labels import date_cn
-from domain.format import pct, thousands
+from domain.format import half_up, pct, thousands
 from domain.kpis import SINCE, tiles
 from domain.lagging import RULE_LABELS
 from domain.measures import LINE_KINDS, MEASURE_LABELS, MEASURES
@@ -253,3 +253,70 @@ def progress_figure_of(doc: dict) -> dict:
         {"type": "scatter", "name": "应达进度", "x": x, "y": expected, "mode": "lines",
          "line": {"color": theme.PACE, "width": 2, "dash": "dash"}},
     ], "layout": _font(layout)}
+
+
+# ---------------------------------------------------------------- 工作落实 (follow-up panel)
+
+FOLLOWUP_HEADERS = ("单位", "典型", "指导员（在岗/应配）", "近期工作日志", "实效评价", "拒绝协商案件")
+
+
+def _followup_cells(row: dict, dims: dict[int, str], days: int) -> list[tuple[str, bool]]:
+    """(text, needs attention) per column of FOLLOWUP_HEADERS, as the overview's panel writes them."""
+    cases = row.get("cases")
+    if cases is None:
+        case = ("—", False)
+    else:
+        text = f"{cases['total']} 个" + (f" / 目标 {cases['target']}" if cases.get("target") else "")
+        case = (text + (f"（市级 {cases['city_level']}）" if cases.get("city_level") else ""), cases["total"] == 0)
+    if row["required"] is None:
+        staff = ((f"{row['staffed']} 人（未定编）" if row["staffed"] else "未定编"), False)
+    else:
+        staff = (f"{row['staffed']}/{row['required']}" + (f"，缺 {row['gap']}" if row["gap"] else ""), row["gap"] > 0)
+    if row["required"] is None and not row["staffed"]:
+        activity = ("—", False)
+    elif row["inactive"]:
+        last = day(row.get("last_log"))
+        activity = (f"{days} 天无记录" + (f"（末次 {last.month}月{last.day}日）" if last else "（从未记录）"), True)
+    else:
+        activity = (f"近 {days} 天 {row['recent_logs']} 条", False)
+    if row.get("score") is None:
+        evaluation = ("未评价", False)
+    else:
+        weakest = dims.get(row.get("weakest"))
+        evaluation = (f"{half_up(row['score'], 1)} 分" + (f" · 弱项 {weakest}" if weakest else ""), False)
+    if not row["open"]:
+        refusal = ("无未结案件", False)
+    else:
+        refusal = (f"{row['open']} 起未结" + (f"，{row['overdue']} 起逾期" if row["overdue"] else ""), row["overdue"] > 0)
+    return [(row["name"], False), case, staff, activity, evaluation, refusal]
+
+
+def followup_table(doc: dict) -> list[list[tuple[str, bool]]]:
+    """The 各单位工作落实 table: per unit, cells (text, needs attention); [] when the snapshot has none."""
+    f = doc.get("followup")
+    if not f or not f.get("rows"):
+        return []
+    dims = {d["id"]: d["name"] for d in f["dims"]}
+    return [_followup_cells(r, dims, f["days"]) for r in f["rows"]]
+
+
+def followup_attention(doc: dict) -> list[tuple[str, list[str]]]:
+    """What needs doing, unit by unit: (heading, entries) for 指导员, 工作日志, 监督检查, 典型 and 实效评价."""
+    f = doc.get("followup")
+    if not f or not f.get("rows"):
+        return []
+    rows, days = f["rows"], f["days"]
+    dims = {d["id"]: d["name"] for d in f["dims"]}
+    scored = sorted((r for r in rows if r.get("score") is not None), key=lambda r: r["score"])
+    tracked = [r for r in rows if r["required"] is not None or r["staffed"]]
+    return [
+        ("专职指导员缺编", [f"{r['name']} 缺 {r['gap']} 人" for r in rows if r["gap"]]),
+        (f"{days} 天无工作日志", [r["name"] for r in tracked if r["inactive"]]),
+        ("拒绝协商案件逾期未整改", [f"{r['name']} {r['overdue']} 起" for r in rows if r["overdue"]]),
+        ("典型未达年度培育目标", [f"{r['name']} 差 {r['cases']['gap']} 个" for r in rows
+                            if r.get("cases") and r["cases"].get("gap")]),
+        ("实效评价得分最低", [f"{r['name']} {half_up(r['score'], 1)} 分" + (f"（弱项 {dims[r['weakest']]}）"
+                                                                        if r.get("weakest") in dims else "")
+                           for r in scored[:4]]),
+        ("尚未评价", [r["name"] for r in rows if r.get("score") is None]),
+    ]

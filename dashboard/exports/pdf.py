@@ -6,7 +6,8 @@ count and writes "第 N 页 / 共 M 页" itself, and a topic never spills half a
 Each page has a title band (topic; snapshot title and as-of date) and a footer (campaign, stamp,
 page number). Topics, as the snapshot has them: cover with the KPI tiles, the map, the ranking,
 lagging units with reasons, progress against the expected pace, composition (单独开展企业 / 区域 /
-行业), the per-unit table (split so every row stays legible), 典型 highlights, a long note.
+行业), the per-unit table (split so every row stays legible), 典型 highlights, 各单位工作落实 (指导员,
+实效评价, 监督检查, 典型 per unit) and what needs following up, a long note.
 
 Text stays text (selectable, fonts embedded); charts are pictures rendered at the size of their
 slot (1 CSS px of the picture = 1 px on the page), so a 15 px chart label reads like 11 pt text.
@@ -31,6 +32,8 @@ BAND_MM, FOOT_MM, SIDE_MM = 15, 10, 10
 BODY_MM = (PAGE_MM[0] - 2 * SIDE_MM, PAGE_MM[1] - BAND_MM - 4 - FOOT_MM)  # 277 × 138
 PX_PER_MM = 96 / 25.4
 TABLE_ROWS_PER_PAGE = 12
+FOLLOWUP_ROWS_PER_PAGE = 24
+FOLLOWUP_LIST_LINES = 6  # a longer list of units runs in two columns
 LAG_CARDS_PER_PAGE = 8
 LAG_WITH_CHART = 4  # up to this many lagging units share their page with the 进度差 chart
 NOTE_ON_COVER = 90  # a longer note gets a page of its own
@@ -118,6 +121,11 @@ table.units td {{ height: {(BODY_MM[1] - 12) / (TABLE_ROWS_PER_PAGE + 1):.1f}mm;
 .lines td {{ padding: 1.8mm 1.2mm; }}
 .lines td.kind {{ white-space: nowrap; }}
 .swatch {{ display: inline-block; width: 3mm; height: 3mm; margin-right: 1.5mm; vertical-align: -0.3mm; }}
+/* follow-up */
+table.followup td {{ height: {(BODY_MM[1] - 16) / (FOLLOWUP_ROWS_PER_PAGE + 1):.1f}mm; font-size: 10.5pt; padding: 0 2mm; }}
+table.followup td.warn {{ color: {LAG}; background: #fdebe1; }}
+.card ul.list {{ font-size: 13pt; line-height: 1.45; list-style: none; padding-left: 0; }}
+.card ul.two {{ columns: 2; column-gap: 4mm; font-size: 11.5pt; line-height: 1.35; }}
 /* cases */
 .cases {{ display: grid; grid-template-columns: repeat(3, 1fr); grid-template-rows: 1fr 1fr; gap: 4mm; height: 100%; }}
 .case {{ border: 0.75pt solid #c9d3df; border-top: 3pt solid {BLUE}; border-radius: 1.5mm; padding: 2.5mm 3.5mm;
@@ -282,6 +290,35 @@ def _table_pages(doc: dict) -> list[tuple[str, str]]:
     return pages
 
 
+def _followup_pages(doc: dict) -> list[tuple[str, str]]:
+    """(title, body) of the 各单位工作落实 table (split past FOLLOWUP_ROWS_PER_PAGE) and of what needs following up."""
+    table = content.followup_table(doc)
+    if not table:
+        return []
+    head = "".join(f"<th>{escape(h)}</th>" for h in content.FOLLOWUP_HEADERS)
+    n_pages = -(-len(table) // FOLLOWUP_ROWS_PER_PAGE)
+    size = -(-len(table) // n_pages)
+    chunks = [table[i:i + size] for i in range(0, len(table), size)]
+    pages = []
+    for n, chunk in enumerate(chunks, start=1):
+        body = "".join("<tr>" + "".join(f'<td class="{"warn" if warn else ""}">{escape(text)}</td>' for text, warn in row)
+                       + "</tr>" for row in chunk)
+        more = f" {n}/{len(chunks)}" if len(chunks) > 1 else ""
+        pages.append((f"各单位工作落实：典型 · 指导员 · 实效评价 · 监督检查{more}",
+                      f'<table class="followup"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+                      '<p class="muted" style="margin:1.5mm 0 0;font-size:10pt"><span class="lag">橙色</span>为需要跟进的情况。</p>'))
+    def card(heading: str, entries: list[str]) -> str:
+        items = "".join(f"<li>{escape(e)}</li>" for e in entries) or "<li>无</li>"
+        cls = "list" + (" two" if len(entries) > FOLLOWUP_LIST_LINES else "")
+        return (f'<div class="card{" rules" if not entries else ""}"><span class="u">{escape(heading)}'
+                f'（{len(entries)}）</span><ul class="{cls}">{items}</ul></div>')
+
+    cards = "".join(card(heading, entries) for heading, entries in content.followup_attention(doc))
+    pages.append(("需要跟进的事项", f'<div class="cards" style="grid-template-columns:repeat(3,1fr);'
+                                   f'grid-template-rows:1fr 1fr">{cards}</div>'))
+    return pages
+
+
 def _cases(doc: dict) -> str:
     cards = "".join(
         f'<div class="case"><div class="h">{escape(str(c.get("title") or ""))}</div>'
@@ -306,6 +343,7 @@ def pages(doc: dict, pictures: dict[str, bytes]) -> list[dict]:
     out += [_page(t, b, ctx, foot) for t, b in _table_pages(doc)]
     if doc.get("highlights"):
         out.append(_page(f"典型案例（{len(doc['highlights'])} 个）", _cases(doc), ctx, foot))
+    out += [_page(t, b, ctx, foot) for t, b in _followup_pages(doc)]
     note = doc.get("note") or ""
     if len(note) > NOTE_ON_COVER:
         out.append(_page("备注", f'<div class="fullnote">{escape(note)}</div>', ctx, foot))
