@@ -4,7 +4,8 @@ Slides: cover, KPIs, progress (native line chart on a date axis with weekly "4�
 city against the expected pace), the map (a picture, from render.py) with the off-map units,
 rankings (native bar chart), lagging units with reasons, composition (native stacked bars:
 单独开展企业 / 区域 / 行业 per stage, and the attachment's table), the per-unit table (native
-tables, split over slides so nothing is clipped), 典型 highlights. Rate axes are percentages
+tables, split over slides so nothing is clipped), 典型 highlights, what needs following up
+(指导员, 工作日志, 监督检查, 典型, 实效评价). Rate axes are percentages
 ("0%") capped just above the data; lagging is the web's lagging colour (dashboard.theme.LAGGING).
 Sizes are for a 1280×720 projector: body text ≥ 14 pt, chart text ≥ 12 pt.
 
@@ -51,6 +52,7 @@ LAG = _rgb(theme.LAGGING)  # the web's lagging colour (assets/style.css --warn)
 ACCENT = _rgb(theme.STAGE_COLOURS["signed"])
 TABLE_ROWS_PER_SLIDE = 8
 LAGGING_PER_SLIDE = 6
+FOLLOWUP_LINES = 5  # a longer list of units is one paragraph
 NOTE_CHARS = 60  # of the note on the cover; the rest is in the speaker notes
 MAP_PX = (1000, 655)  # the map's slot: 8.1 x 5.3 in
 BODY_PT, SMALL_PT, CHART_PT = 14, 12, 12
@@ -411,6 +413,19 @@ def _highlights(prs, doc):
         _card(slide, *cell, paras, BLUE)
 
 
+def _followup(prs, doc):
+    """What needs following up (指导员, 工作日志, 监督检查, 典型, 实效评价), one card per topic."""
+    attention = content.followup_attention(doc)
+    if not attention:
+        return
+    slide = _slide(prs, "需要跟进的事项：指导员 · 实效评价 · 监督检查 · 典型", doc)
+    for (heading, entries), cell in zip(attention, _grid(len(attention), 3, 2), strict=True):
+        lines = entries if len(entries) <= FOLLOWUP_LINES else ["、".join(entries)]
+        paras = [(f"{heading}（{len(entries)}）", 18, LAG if entries else BLUE)]
+        paras += [(line, BODY_PT, None) for line in lines or ["无"]]
+        _card(slide, *cell, paras, LAG if entries else RGBColor(0xC9, 0xD3, 0xDF))
+
+
 def build(doc: dict, map_png: bytes | None) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
@@ -422,6 +437,7 @@ def build(doc: dict, map_png: bytes | None) -> bytes:
     _composition(prs, doc)
     _table(prs, doc)
     _highlights(prs, doc)
+    _followup(prs, doc)
     _number(prs)
     out = io.BytesIO()
     prs.save(out)

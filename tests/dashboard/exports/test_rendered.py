@@ -93,8 +93,8 @@ def test_ren002_pdf_one_full_page_per_topic(doc, pdf_bytes, tmp_path):
 
     expected = pdf_export.pages(doc, {})
     titles = [p["title"] for p in expected]
-    # cover, map, ranking, lagging, progress, composition, the unit table on two pages, 典型
-    assert len(expected) == 9, titles
+    # cover, map, ranking, lagging, progress, composition, the unit table on two pages, 典型, 工作落实, 跟进事项
+    assert len(expected) == 11, titles
     assert titles[1].startswith("各单位分布") and titles[3].startswith("落后单位") and titles[5].startswith("构成")
     paths = pages_png(pdf_bytes, tmp_path)
     assert len(paths) == len(expected)
@@ -119,8 +119,8 @@ def test_ren003_pptx_slides_render_full(pptx_bytes, tmp_path):
                     "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")], check=True, timeout=180,
                    capture_output=True)
     slides = len(Presentation(io.BytesIO(pptx_bytes)).slides)
-    # cover with KPIs, map, ranking, lagging, progress, composition, the unit table on three slides, 典型
-    assert slides == 10
+    # cover with KPIs, map, ranking, lagging, progress, composition, the unit table on three slides, 典型, 跟进事项
+    assert slides == 11
     paths = pages_png((tmp_path / "deck.pdf").read_bytes(), tmp_path)
     assert len(paths) == slides
     assert_full(paths)
@@ -138,3 +138,22 @@ def test_ren004_many_lagging_units_get_more_pages(doc):
     few = copy.deepcopy(doc)
     few["lagging"] = few["lagging"][:2]
     assert "pace" in pdf_export.figures(few) and "pace" not in pdf_export.figures(crowded)
+
+
+def test_ren005_followup_pages_follow_the_snapshot(doc):
+    """The 工作落实 table and the follow-up page come from the frozen panel; an older snapshot without it has neither."""
+    import copy
+
+    from dashboard.exports import content
+
+    table = content.followup_table(doc)
+    assert [row[0][0] for row in table] == [u["name"] for u in doc["units"]]
+    pingyi = next(row for row in table if row[0][0] == "平邑县")
+    assert pingyi[2] == ("2/3，缺 1", True) and pingyi[3][1]  # short of instructors, no work log for 14 days
+    attention = dict(content.followup_attention(doc))
+    assert "平邑县 缺 1 人" in attention["专职指导员缺编"]
+    titles = [p["title"] for p in pdf_export.pages(doc, {})]
+    assert titles[-2].startswith("各单位工作落实") and titles[-1] == "需要跟进的事项"
+    old = copy.deepcopy(doc)
+    old.pop("followup")
+    assert len(pdf_export.pages(old, {})) == len(titles) - 2
