@@ -3,8 +3,9 @@
 `freeze` reads everything the overview shows for a campaign, an as-of date and a metric from
 db/queries.py (KPIs with last week's, the attachment's three rows, every unit incl. those off the
 map, the city's cumulative trend), applies the lagging rules of domain/lagging.py and the
-rankings of domain/ranking.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists,
-and returns one JSON-able document. `create` stores it in an append-only row and audits
+rankings of domain/ranking.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists
+and the overview's 各单位工作落实 panel (db/followup, domain/followup.panel_rows), and returns one
+JSON-able document. `create` stores it in an append-only row and audits
 `snapshot.create`. Exports (dashboard/exports/) read only this document, never the live tables:
 a file made months later carries the same figures as the one handed out at the meeting.
 """
