@@ -384,7 +384,7 @@ def _table(prs, doc):
     rows = rows + [content.city_row(doc)]
     chunks = [rows[i:i + TABLE_ROWS_PER_SLIDE] for i in range(0, len(rows), TABLE_ROWS_PER_SLIDE)]
     # Points each column needs at 14 pt (a two-line unit name; "1,064,985"; "100.0%"), scaled to the slide.
-    widths = [90, 50, 80, 48, 48, 54, 80, 48, 56, 56, 56, 56, 64, 40]
+    widths = [84, 50, 76, 48, 48, 54, 80, 48, 60, 60, 60, 60, 64, 40]
     scale = 11277600 / sum(widths)
     for n, chunk in enumerate(chunks, start=1):
         title = f"各单位明细（{len(doc['units'])} 个单位" + (f"，{n}/{len(chunks)}）" if len(chunks) > 1 else "）")
