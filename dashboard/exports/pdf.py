@@ -215,11 +215,13 @@ def _card(x: dict) -> str:
 def _lagging_pages(doc: dict, pace_png: bytes | None) -> list[tuple[str, str]]:
     """(title, body) of each lagging page: a few units beside the 进度差 ranking, more in two columns."""
     units = content.lagging_units(doc)
-    title = f"落后单位及原因（{len(units)} 个，按严重程度排序）"
+    title = f"落后单位及原因（{len(units)} 个，按严重程度排序）" if units else "落后单位及原因（暂无）"
     rules = "".join(f"<li>{escape(line)}</li>" for line in content.rule_lines(doc))
     rules = f'<div class="card rules"><span class="u">判定规则</span><ul>{rules}</ul></div>'
     if len(units) <= LAG_WITH_CHART:
-        cards = "".join(_card(x) for x in units) or '<div class="card rules"><span class="u">暂无落后单位</span></div>'
+        cards = "".join(_card(x) for x in units) or (
+            '<div class="card rules"><span class="u">暂无落后单位</span>'
+            '<ul><li>按下列规则和本快照的阈值，没有单位被判定为落后。</li></ul></div>')
         cards += rules
         rows = max(len(units), 1) + 1
         body = (f'<div class="row"><div class="col"><div class="cards" style="grid-template-rows:repeat({rows},1fr)">'
@@ -389,6 +391,11 @@ def figures(doc: dict) -> dict[str, tuple[dict, int, int]]:
         pace = content.ranking_figure_of(doc, "pace")
         pace["layout"]["title"] = {"text": "各单位进度差", "x": 0, "font": {"size": 16}}
         pace["layout"]["margin"] = {**pace["layout"].get("margin", {}), "t": 36}
+        # A narrow slot: more room right of the longest bar for "超前 45.1 个百分点".
+        values = [float(v) for v in pace["data"][0]["x"]] or [0.0]
+        lo, hi = min(0.0, *values), max(0.0, *values)
+        span = (hi - lo) or 1.0
+        pace["layout"]["xaxis"] = {**pace["layout"]["xaxis"], "range": [lo - (0.02 * span if lo < 0 else 0), hi + 0.8 * span]}
         out["pace"] = _size(pace, "pace")
     return out
 

@@ -157,3 +157,22 @@ def test_ren005_followup_pages_follow_the_snapshot(doc):
     old = copy.deepcopy(doc)
     old.pop("followup")
     assert len(pdf_export.pages(old, {})) == len(titles) - 2
+
+
+@needs_browser
+@needs_poppler
+def test_ren006_pdf_without_lagging_units_or_cases_is_still_full(doc, tmp_path):
+    """No lagging unit: the lagging page pairs the rules with the 进度差 ranking; no 典型: no empty page for them."""
+    import copy
+
+    from dashboard.exports import export
+
+    calm = copy.deepcopy(doc)
+    calm["lagging"], calm["highlights"] = [], []
+    for unit in calm["units"]:
+        unit["lagging"] = False
+    titles = [p["title"] for p in pdf_export.pages(calm, {})]
+    assert "落后单位及原因（暂无）" in titles and not any(t.startswith("典型案例") for t in titles)
+    paths = pages_png(export(calm, "pdf"), tmp_path)
+    assert len(paths) == len(titles)
+    assert_full(paths)
