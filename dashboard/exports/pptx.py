@@ -24,6 +24,7 @@ from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
@@ -224,7 +225,7 @@ def _progress(prs, doc):
     city.smooth = False
     pace.format.line.color.rgb = _rgb(theme.PACE)
     pace.format.line.width = Pt(2)
-    pace.format.line.dash_style = 4  # MSO_LINE_DASH_STYLE.DASH
+    pace.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
     pace.smooth = False
     _chart_fonts(chart, 14)
 
