@@ -86,6 +86,11 @@ RV_RESULT = "rv-result"
 RV_ACCEPT = "rv-accept"  # dict id {"type": RV_ACCEPT, "index": report id}, one per queued report
 RV_RETURN = "rv-return"  # dict id, as RV_ACCEPT
 RV_COMMENT = "rv-comment"  # dict id, as RV_ACCEPT
+RV_GRID = "rv-grid"  # grid: the queue, a checkbox per report
+RV_SELECT_ALL = "rv-select-all"  # 全选待审核
+RV_ACCEPT_SELECTED = "rv-accept-selected"  # 通过所选 (asks RV_CONFIRM first)
+RV_CONFIRM = "rv-confirm"  # dcc.ConfirmDialog: accept the N selected reports?
+RV_DETAIL = "rv-detail"  # the card of the report clicked in the grid
 
 # cases (/cases): filters, targets table, gallery
 CS_CAMPAIGN = "cs-campaign"
