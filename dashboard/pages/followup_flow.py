@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from dashboard import context
 from dashboard.components import followup_panel
-from dashboard.components.followup_forms import page_unit, result, with_unit
+from dashboard.components.followup_forms import can_edit_unit, page_unit, result, with_unit
 from dashboard.context import actor, session
 from dashboard.data import resolve
 from dashboard.pages import evaluation, instructors, supervision
@@ -124,7 +124,7 @@ def ask_remove(cell) -> tuple:
         raise PreventUpdate
     with session() as s:
         person = instructors_db.instructor(s, int(row_id))
-    if person is None:
+    if person is None or not can_edit_unit(person["unit_code"]):
         raise PreventUpdate
     return True, f"确定将 {person['name']}（{person['unit_name']}）移出在岗名册（今天离岗）吗？记录会保留。", int(row_id)
 

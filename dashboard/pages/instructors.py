@@ -130,20 +130,15 @@ def body_view(v: dict) -> list:
     scope = unit_name(units, unit) if unit else labels.ALL_UNITS
     return [
         unit_filter(units, unit),
-        html.Div(
-            [
-                html.Section([html.H3("配备情况（在岗 / 应配）"), short_sentence(units, v["staffing"]),
-                              staffing_table(units, v["staffing"], unit)], className="card"),
-                html.Section(
-                    [html.H3(f"每周工作日志（截至 {labels.date_cn(v['as_of'])}）"),
-                     html.P(f"近 {rules.INACTIVE_DAYS} 天无工作记录：" + "、".join(silent) if silent
-                            else f"各单位近 {rules.INACTIVE_DAYS} 天均有工作记录。",
-                            className="ac-warn ac-silent" if silent else "ok"),
-                     heat_table(units, v["mondays"], v["weekly"], unit, set(inactive), v.get("search", ""))],
-                    className="card"),
-            ],
-            className="grid-2 ac-grid",
-        ),
+        html.Section([html.H3("配备情况（在岗 / 应配）"), short_sentence(units, v["staffing"]),
+                      staffing_table(units, v["staffing"], unit)], className="card ac-staffing-card"),
+        html.Section(
+            [html.H3(f"每周工作日志（截至 {labels.date_cn(v['as_of'])}）"),
+             html.P(f"近 {rules.INACTIVE_DAYS} 天无工作记录：" + "、".join(silent) if silent
+                    else f"各单位近 {rules.INACTIVE_DAYS} 天均有工作记录。",
+                    className="ac-warn ac-silent" if silent else "ok"),
+             heat_table(units, v["mondays"], v["weekly"], unit, set(inactive), v.get("search", ""))],
+            className="card"),
         html.Section([html.H3(f"名册 · {scope}（截至 {labels.date_cn(v['as_of'])}）"),
                       html.P("电话号码已隐去中间四位。", className="muted"),
                       roster_table(v["roster"], v["can_edit"])], className="card"),

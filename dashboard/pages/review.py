@@ -106,7 +106,7 @@ def queue_rows(items: list[dict]) -> list[dict]:
 
 
 QUEUE_COLUMNS = [
-    column("unit", "单位", width=170, flex=2), column("date", "统计截至", width=120),
+    column("unit", "单位", width=200, flex=2), column("date", "统计截至", width=120),
     column("version", "版本", width=80, numeric=True), column("kind", "类型", width=80),
     column("submitted", "提交时间", width=160, sort="asc"), column("by", "提交人", width=110),
     column("source", "来源", width=110), column("offer", "要约书（份）", width=110, numeric=True),

@@ -22,6 +22,7 @@ from db.cases import files
 from db.cases import summaries as db_summaries
 from db.cases import typical as db_cases
 
+CHASE_DAYS = 7  # from a week before the deadline, the units still missing are to be chased
 STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
 
 
@@ -38,8 +39,9 @@ def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str],
                   html.Span(f"，其中逾期 {len(late)} 个（{'、'.join(late)}）" if late else "")]),
     ]
     if chase["missing"]:
+        lead = "逾期未报送（需催报）：" if left < 0 else "未报送（需催报）：" if left <= CHASE_DAYS else "尚未报送："
         parts.append(html.Div(
-            [html.Span("未报送（需催报）：", className="tb-due"),
+            [html.Span(lead, className="tb-due"),
              html.Span("、".join(names[c] for c in chase["missing"]), className="sm-missing")]))
     else:
         parts.append(html.Div("全部单位均已报送书面总结。", className="ok"))
