@@ -147,3 +147,25 @@ def test_hvy002_everything_follows_the_as_of_date(live_server, demo_db_url, page
     wait_for_dash(page)
     expect(page.locator("table.ac-cases tbody tr")).to_have_count(want["cases"])
     assert not [e for e in console_errors if "favicon" not in e]
+
+
+def test_hvy003_a_clerk_lands_on_its_unit_with_the_returned_report_first(live_server, page, console_errors):
+    from urllib.parse import urlsplit
+
+    from db.demo.review import DEMO_RETURN_COMMENT, DEMO_RETURNED_UNIT
+
+    page.goto_anonymous(live_server + "/")  # the login page, asked for the city overview
+    sign_in(page, "demo-lanshan")
+    page.wait_for_url(lambda url: urlsplit(url).path == f"/district/{DEMO_RETURNED_UNIT}")
+    wait_for_dash(page)
+    todo = page.locator(f"#{ids.D_TODO}")
+    first = todo.locator(".todo-item").first
+    expect(first).to_contain_text("被退回")
+    expect(first).to_contain_text(DEMO_RETURN_COMMENT)
+    assert first.locator("a").get_attribute("href").startswith("/submit/")
+    # A shared link is kept: the overview still opens for a clerk who asks for it.
+    page.goto(live_server + "/?date=2017-04-14")
+    wait_for_dash(page)
+    assert urlsplit(page.url).path == "/"
+    expect(page.locator(f"#{ids.D_TODO}")).to_have_count(0)
+    assert not [e for e in console_errors if "favicon" not in e]
