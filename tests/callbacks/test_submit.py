@@ -218,7 +218,9 @@ def test_sub003_anonymous_requests_to_every_callback_are_401(app, engine, campai
 def test_sub004_a_leader_is_refused_every_callback_with_403_and_an_audit_row(app, engine, campaign):
     c = signed_in(app, "demo-leader")
     keys = [k for k, cb in app.callback_map.items() if "callback" in cb and ("su-" in k or "rv-" in k)]
-    assert len(keys) == 7  # submit: reload, preview_form, preview_upload, invalidate, confirm; review: 2
+    # submit: reload, preview_form, preview_upload, invalidate, confirm; review: reload, show, select_all,
+    # count_selected, ask_batch, accept_selected, decide
+    assert len(keys) == 12
     # (the size check of an upload runs in the browser: a clientside callback, no server endpoint)
     before, refused = report_count(engine), len(audits(engine, "forbidden", "demo-leader"))
     day = dt.date(2017, 6, 9)
@@ -226,7 +228,10 @@ def test_sub004_a_leader_is_refused_every_callback_with_403_and_an_audit_row(app
               reload_body(app, campaign["id"], LUOZHUANG, day),
               upload_body(app, campaign["id"], LUOZHUANG, day, b"x"), body(app, "invalidate", {}),
               body(app, "reload", {f"{ids.RV_CAMPAIGN}.value": campaign["id"]}, "rv-"),
-              decide_body(app, 1, "accept", campaign_id=campaign["id"])]
+              decide_body(app, 1, "accept", campaign_id=campaign["id"]),
+              *[callback_body(app, callback_key(app, name, "rv-"), {})
+                for name in ("show", "select_all", "count_selected", "ask_batch")],
+              batch_body(app, [{"id": 1}], campaign["id"])]
     for b in bodies:
         assert post_callback(c, b).status_code == 403
     assert len(audits(engine, "forbidden", "demo-leader")) == refused + len(bodies)
