@@ -72,9 +72,9 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES))
     args = parser.parse_args()
 
-    from playwright.sync_api import sync_playwright
-
     import logging
+
+    from playwright.sync_api import sync_playwright
 
     from app import create_app
 

@@ -109,6 +109,8 @@ def column(field: str, header: str, *, width: int | None = None, flex: float | N
         col["minWidth"] = width
     if flex:
         col["flex"] = flex
+    elif width:
+        col["width"] = width  # a fixed column: exactly its width
     if numeric:
         col["type"] = "rightAligned"
     if link:

@@ -73,9 +73,9 @@ HEAT_CLASSES = {f"heat-{k}": (f"params.value >= {k}" if k == HEAT_STEPS else f"p
 def heat_table(units: list[dict], mondays: list[dt.date], weekly: dict[str, list[int]], selected: str | None,
                inactive: set[str], search: str = ""):
     """Work logs per unit (rows) and week (columns, shaded 0 … 4+), one grid."""
-    columns = [column("unit", "单位", width=130, flex=None, link=True, pinned="left", filter=False),
-               column("note", "近期", width=120, flex=None, cellClass="grid-warn")]
-    columns += [column(f"w{k}", f"{m.month}/{m.day}", width=64, flex=None, numeric=True, filter=False,
+    columns = [column("unit", "单位", width=170, flex=None, link=True, pinned="left", filter=False),
+               column("note", "近期", width=120, flex=None, cellClass="grid-warn", filter=False)]
+    columns += [column(f"w{k}", f"{m.month}/{m.day}", width=66, flex=None, numeric=True, filter=False,
                        headerTooltip=f"{m.isoformat()} 起的一周", cellClassRules=HEAT_CLASSES, cellClass="heat-cell")
                 for k, m in enumerate(mondays)]
     rows = []
