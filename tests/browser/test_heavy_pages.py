@@ -169,3 +169,25 @@ def test_hvy003_a_clerk_lands_on_its_unit_with_the_returned_report_first(live_se
     assert urlsplit(page.url).path == "/"
     expect(page.locator(f"#{ids.D_TODO}")).to_have_count(0)
     assert not [e for e in console_errors if "favicon" not in e]
+
+
+def test_hvy004_a_clerk_takes_an_instructor_off_the_roster_from_the_grid(writable_server, page):
+    from db.models import Unit
+    from db.models.followup import Instructor
+
+    base, url = writable_server
+    page.goto_anonymous(base + "/login")
+    sign_in(page, "demo-lanshan")
+    page.goto(base + "/instructors?unit=371302")
+    wait_for_dash(page)
+    roster = page.locator(f"#{ids.AC_IN_ROSTER}")
+    row = roster.locator(ROWS).first
+    name = row.locator("[col-id='name']").inner_text()
+    messages = []
+    page.once("dialog", lambda d: (messages.append(d.message), d.accept()))
+    row.locator("[col-id='action']").click()
+    expect(page.locator(f"#{ids.AC_IN_RESULT}")).to_have_text("已移出在岗名册")
+    assert messages and name in messages[0] and "移出在岗名册" in messages[0]
+    with db_session(url) as s:
+        lanshan = s.scalar(select(Unit.id).where(Unit.code == "371302"))
+        assert s.scalar(select(Instructor.left_on).where(Instructor.name == name, Instructor.unit_id == lanshan))
