@@ -134,16 +134,29 @@ def _register_instructors(app) -> None:
         return flow.set_required(campaign, unit, required, saved)
 
     @app.callback(
+        Output(ids.AC_IN_CONFIRM, "displayed"),
+        Output(ids.AC_IN_CONFIRM, "message"),
+        Output(ids.AC_IN_PENDING, "data"),
+        Input(ids.AC_IN_ROSTER, "cellClicked"),
+        prevent_initial_call=True,
+    )
+    @require_role(*VIEWERS)  # the grid may report a click (or its mount) for anyone; only writers are asked
+    def ask_remove(cell):
+        return flow.ask_remove(cell)
+
+    @app.callback(
         Output(ids.AC_IN_RESULT, "children", allow_duplicate=True),
         Output(ids.AC_SAVED, "data", allow_duplicate=True),
-        Input({"type": ids.AC_IN_REMOVE, "index": ALL}, "submit_n_clicks"),
+        Input(ids.AC_IN_CONFIRM, "submit_n_clicks"),
+        State(ids.AC_IN_PENDING, "data"),
         State(ids.AC_SAVED, "data"),
         prevent_initial_call=True,
     )
     @require_role(*WRITERS)
-    def remove_instructor(_confirmed, saved):
-        _confirmed_click()
-        return flow.remove_instructor(ctx.triggered_id["index"], saved)
+    def remove_instructor(confirmed, instructor_id, saved):
+        if not confirmed:
+            raise PreventUpdate
+        return flow.remove_instructor(instructor_id, saved)
 
 
 def _register_work_logs(app) -> None:

@@ -51,6 +51,7 @@ D_BACK = "dt-back"
 
 # district: the review status in the header (built by dashboard/pages/review.py)
 D_REVIEW_STATUS = "dt-review-status"
+D_TODO = "dt-todo"  # the unit's 待办 for its own reporter (dashboard/components/todo.py)
 
 # district: the follow-up section of the unit (dashboard/components/followup_panel.py)
 AC_DT_RADAR = "ac-dt-radar"
@@ -86,6 +87,11 @@ RV_RESULT = "rv-result"
 RV_ACCEPT = "rv-accept"  # dict id {"type": RV_ACCEPT, "index": report id}, one per queued report
 RV_RETURN = "rv-return"  # dict id, as RV_ACCEPT
 RV_COMMENT = "rv-comment"  # dict id, as RV_ACCEPT
+RV_GRID = "rv-grid"  # grid: the queue, a checkbox per report
+RV_SELECT_ALL = "rv-select-all"  # 全选待审核
+RV_ACCEPT_SELECTED = "rv-accept-selected"  # 通过所选 (asks RV_CONFIRM first)
+RV_CONFIRM = "rv-confirm"  # dcc.ConfirmDialog: accept the N selected reports?
+RV_DETAIL = "rv-detail"  # the card of the report clicked in the grid
 
 # cases (/cases): filters, targets table, gallery
 CS_CAMPAIGN = "cs-campaign"
@@ -144,7 +150,11 @@ AC_IN_PHONE = "ac-in-phone"
 AC_IN_SINCE = "ac-in-since"
 AC_IN_ADD = "ac-in-add"
 AC_IN_RESULT = "ac-in-result"
-AC_IN_REMOVE = "ac-in-remove"  # dict id {"type": AC_IN_REMOVE, "index": instructor id}
+AC_IN_HEAT = "ac-in-heat"  # grid: work logs per unit and week
+AC_IN_ROSTER = "ac-in-roster"  # grid: the roster; a click on a row's 离岗 cell asks AC_IN_CONFIRM
+AC_IN_LOGS = "ac-in-logs"  # grid: the work logs
+AC_IN_CONFIRM = "ac-in-confirm"  # dcc.ConfirmDialog: take this instructor off the roster?
+AC_IN_PENDING = "ac-in-pending"  # dcc.Store: the instructor id AC_IN_CONFIRM asks about
 AC_LOG_UNIT = "ac-log-unit"
 AC_LOG_WHO = "ac-log-who"
 AC_LOG_DATE = "ac-log-date"
@@ -160,6 +170,7 @@ AC_EV_SMALL = "ac-ev-small"
 AC_EV_RADAR = "ac-ev-radar"
 AC_EV_TREND = "ac-ev-trend"
 AC_EV_TREND_DIM = "ac-ev-trend-dim"
+AC_EV_LOG = "ac-ev-log"  # grid: the evaluations
 AC_SC_EDITOR = "ac-sc-editor"
 AC_SC_IDS = "ac-sc-ids"  # dcc.Store: the dimension id of each editor row (None for the new row)
 AC_SC_NAME = "ac-sc-name"  # dict ids {"type": ..., "index": row}, one per editor row

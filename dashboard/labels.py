@@ -58,3 +58,25 @@ SNAPSHOTS = "快照"
 MAKE_SNAPSHOT = "生成快照"
 SNAPSHOT_NOT_FOUND = "快照不存在"
 EXPORT_LABELS = {"pdf": "导出 PDF", "pptx": "导出 PPT", "xlsx": "导出 Excel", "csv": "导出 CSV"}
+
+# grids (every dash-ag-grid table): ag-grid's own words (paging, no rows, the filter menu) in Chinese
+GRID_LOCALE = {
+    "page": "第", "of": "页，共", "to": "至", "more": "更多", "firstPage": "首页", "previousPage": "上一页",
+    "nextPage": "下一页", "lastPage": "末页", "pageLastRowUnknown": "?", "pageSizeSelectorLabel": "每页行数：",
+    "ariaPageSizeSelectorLabel": "每页行数", "noRowsToShow": "没有记录", "noMatchingRows": "没有符合筛选条件的记录",
+    "loadingOoo": "正在加载…", "loadingError": "加载出错", "exportingOoo": "正在导出…",
+    "applyFilter": "应用", "clearFilter": "清除", "resetFilter": "重置", "cancelFilter": "取消",
+    "textFilter": "文本筛选", "numberFilter": "数字筛选", "dateFilter": "日期筛选", "setFilter": "选项筛选",
+    "filterOoo": "筛选…", "empty": "请选择", "equals": "等于", "notEqual": "不等于", "lessThan": "小于",
+    "greaterThan": "大于", "lessThanOrEqual": "小于等于", "greaterThanOrEqual": "大于等于", "inRange": "介于",
+    "inRangeStart": "从", "inRangeEnd": "到", "contains": "包含", "notContains": "不包含", "startsWith": "开头是",
+    "endsWith": "结尾是", "blank": "为空", "notBlank": "不为空", "before": "早于", "after": "晚于",
+    "andCondition": "并且", "orCondition": "或者", "dateFormatOoo": "yyyy-mm-dd", "searchOoo": "搜索…",
+    "selectAll": "全选", "selectAllSearchResults": "全选搜索结果", "blanks": "（空白）", "noMatches": "没有匹配项",
+    "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序", "columnFilter": "列筛选",
+    "ariaFilterInput": "筛选输入", "ariaFilterValue": "筛选值", "ariaFilteringOperator": "筛选条件",
+    "ariaColumnFiltered": "已筛选", "ariaFilterColumn": "按 Ctrl+Enter 打开筛选", "ariaMenuColumn": "按 Alt+向下键打开列菜单",
+    "ariaChecked": "已选", "ariaUnchecked": "未选", "ariaIndeterminate": "部分选中", "ariaRowSelect": "按空格键选择此行",
+    "ariaRowDeselect": "按空格键取消选择此行", "ariaRowToggleSelection": "按空格键切换选择",
+    "ariaRowSelectAll": "按空格键全选", "ariaSearch": "搜索", "ariaSearchFilterValues": "搜索筛选值",
+}

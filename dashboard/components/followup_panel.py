@@ -86,9 +86,17 @@ def _cases_text(cases: dict | None) -> tuple[str, bool, str]:
     return text, cases["total"] == 0, ""
 
 
+SUMMARY_TEXT = {"on_time": ("已交", False), "late": ("已交（逾期）", True), "pending": ("未到期", False),
+                "overdue": ("逾期未交", True)}
+
+
 def _summary_text(summary: dict | None) -> tuple[str, bool, str]:
+    """As the summary stood on the panel's as-of date (`state`, see db/cases/summaries.py)."""
     if summary is None:
         return "—", False, labels.NO_MODULE
+    if summary.get("state") in SUMMARY_TEXT:
+        text, warn = SUMMARY_TEXT[summary["state"]]
+        return text, warn, ""
     if summary.get("submitted"):
         return ("已交（逾期）" if summary.get("late") else "已交"), bool(summary.get("late")), ""
     return "未交", True, ""
@@ -137,7 +145,13 @@ def headline(rows: list[dict], days: int) -> list[html.Span]:
     ]
     if rows and rows[0]["summary"] is not None:
         missing = sum(not (r["summary"] or {}).get("submitted") for r in rows)
-        parts.append(f"未交总结 {missing} 个单位")
+        overdue = sum((r["summary"] or {}).get("state") == "overdue" for r in rows)
+        if overdue:
+            parts.append(f"逾期未交总结 {overdue} 个单位")
+        elif missing and any((r["summary"] or {}).get("state") == "pending" for r in rows):
+            parts.append(f"总结未到报送截止（{missing} 个单位尚未报送）")
+        else:
+            parts.append(f"未交总结 {missing} 个单位")
     return [html.Span(p, className="ac-head-item") for p in parts]
 
 
@@ -229,7 +243,7 @@ def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dic
         data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
         {d["id"]: d["weight"] for d in dims}, [d["id"] for d in dims], data["refusals"],
         case_counts(s, campaign_id) if case_counts else None,
-        summary_status(s, campaign_id) if summary_status else None, as_of,
+        summary_status(s, campaign_id, as_of) if summary_status else None, as_of,
     )
     return rows, dims, data
 
@@ -254,7 +268,7 @@ def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = 
 
     with session() as s:
         rows, dims, data = load_rows(s, campaign_id, as_of)
-        cases = supervision_db.refusal_cases(s, campaign_id, code)
+        cases = supervision_db.refusal_cases(s, campaign_id, code, as_of=as_of)
     row = next((r for r in rows if r["code"] == code), None)
     dim_ids = [d["id"] for d in dims]
     profile = data["profiles"].get(code)

@@ -207,7 +207,9 @@ def login():
     login_user(signed_in)
     session[LOGIN_AT] = dt.datetime.now().isoformat()
     session.permanent = True
-    return redirect(safe_next(request.form.get("next")))
+    from dashboard.components.todo import landing_path  # a reporter asking for "/" lands on its unit
+
+    return redirect(landing_path(signed_in.role, signed_in.unit_code, safe_next(request.form.get("next"))))
 
 
 THROTTLED = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"

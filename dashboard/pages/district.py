@@ -9,6 +9,7 @@ from dashboard.components.cards import lagging_list
 from dashboard.components.followup_panel import district_section  # staffing, radar and refusals of this unit
 from dashboard.components.graph import graph
 from dashboard.components.tables import attachment_header, attachment_table, compare_table, history_table
+from dashboard.components.todo import own_unit, todo_section
 from dashboard.data import resolve, session, thresholds
 from dashboard.figures import overview as figures
 from dashboard.pages.overview import lagging_units, pace_points
@@ -63,6 +64,7 @@ def body(code: str, state: PageState):
             html.P([f"{unit['kind']} · 截至 {labels.date_cn(as_of)} · {status}",
                     review_status, html.Span(labels.DEMO, className="badge-demo") if c["is_demo"] else None],
                    className="muted"),
+            todo_section(code, c, as_of, search) if own_unit(code) else None,  # a clerk's 待办 first
             html.Div(
                 [
                     lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),

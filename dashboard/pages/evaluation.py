@@ -15,6 +15,7 @@ from dashboard import ids, labels
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.components.graph import graph
+from dashboard.components.tables import column, data_grid
 from dashboard.data import resolve, session
 from dashboard.figures import followup as action_figures
 from db.followup import common as followup_db
@@ -46,15 +47,21 @@ def scores_table(units: list[dict], dims: list[dict], profiles: dict, city: dict
     return html.Table([html.Thead(head), html.Tbody(rows)], className="ac-table ac-scores")
 
 
-def evaluations_table(evals: list[dict], dims: list[dict]) -> html.Table | html.P:
+def evaluation_rows(evals: list[dict], dims: list[dict]) -> list[dict]:
+    """One grid row per evaluation; a score column d<id> holds the score (a number, so it sorts)."""
+    return [{"id": e["id"], "date": e["eval_date"].isoformat(), "unit": e["unit_name"],
+             "subject": e["enterprise"] or "本单位", **{f"d{d['id']}": e["scores"].get(d["id"]) for d in dims}}
+            for e in evals]
+
+
+def evaluations_table(evals: list[dict], dims: list[dict]):
     if not evals:
         return html.P("还没有评价记录。", className="muted")
-    head = html.Tr([html.Th(h) for h in ("日期", "单位", "评价对象")] + [html.Th(d["name"]) for d in dims])
-    rows = [html.Tr([html.Td(e["eval_date"].isoformat()), html.Td(e["unit_name"]), html.Td(e["enterprise"] or "本单位"),
-                     *[html.Td("—" if d["id"] not in e["scores"] else f"{e['scores'][d['id']]:g}/{d['scale_max']:g}",
-                               className="num") for d in dims]])
-            for e in evals]
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="ac-table")
+    columns = [column("date", "日期", width=120, flex=None, sort="desc"), column("unit", "单位", width=110),
+               column("subject", "评价对象", width=160, flex=2)]
+    columns += [column(f"d{d['id']}", f"{d['name']}（满分 {d['scale_max']:g}）", width=110, numeric=True)
+                for d in dims]
+    return data_grid(ids.AC_EV_LOG, columns, evaluation_rows(evals, dims), class_name="ac-evals-grid")
 
 
 def trend_dimension(dims: list[dict], chosen: object) -> dict | None:
@@ -103,9 +110,9 @@ def body_view(v: dict) -> list:
                       graph(ids.AC_EV_TREND, action_figures.rate_over_time(
                           tdim["name"] if tdim else rules.SATISFACTION, series,
                           {u["code"]: u["name"] for u in units}, unit), 360)], className="card"),
-        html.Section([html.H3("评价记录" + (f" · {unit_name(units, unit)}" if unit else "（最近 60 条）")),
-                      html.Div(evaluations_table(v["recent"], [d for d in v["all_dims"] if d["active"]]),
-                               className="table-scroll ac-scroll")], className="card"),
+        html.Section([html.H3("评价记录" + (f" · {unit_name(units, unit)}" if unit else "")
+                              + f"（截至 {labels.date_cn(v['as_of'])}，共 {len(v['recent'])} 条）"),
+                      evaluations_table(v["recent"], [d for d in v["all_dims"] if d["active"]])], className="card"),
     ]
     return parts
 
@@ -163,7 +170,7 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, trend_
         all_dims = evaluation_db.dimensions(s, cid)
         dims = [d for d in all_dims if d["active"]]
         evals = rules.group_scores(evaluation_db.score_rows(s, cid, as_of))
-        recent = evaluation_db.evaluations(s, cid, unit)
+        recent = evaluation_db.evaluations(s, cid, unit, limit=None, as_of=as_of)
     dim_ids = [d["id"] for d in dims]
     profiles = rules.unit_profiles(evals, dim_ids)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "dims": dims, "all_dims": all_dims,

@@ -16,10 +16,10 @@ from flask_login import current_user
 
 from dashboard import context
 from dashboard.components import followup_panel
-from dashboard.components.followup_forms import page_unit, result, with_unit
+from dashboard.components.followup_forms import can_edit_unit, page_unit, result, with_unit
 from dashboard.context import actor, session
 from dashboard.data import resolve
-from dashboard.pages import evaluation, supervision
+from dashboard.pages import evaluation, instructors, supervision
 from dashboard.state import coerce, compose
 from db.followup import common as followup_db
 from db.followup import evaluation as evaluation_db
@@ -112,6 +112,21 @@ def add_log(campaign, unit, who, day, activity, enterprise, note, saved) -> tupl
     if not ok:
         return result(False, value), no_update, no_update, no_update
     return result(True, f"已保存 {day} 的工作日志（{activity}）"), _bump(saved), "", ""
+
+
+def ask_remove(cell) -> tuple:
+    """A click on a roster cell: only the 离岗 cell of a row the user may edit asks for confirmation
+    (the write checks the unit again)."""
+    if not isinstance(cell, dict) or cell.get("colId") != "action" or cell.get("value") != instructors.REMOVE:
+        raise PreventUpdate
+    row_id = str(cell.get("rowId") or "")
+    if not row_id.isdigit():
+        raise PreventUpdate
+    with session() as s:
+        person = instructors_db.instructor(s, int(row_id))
+    if person is None or not can_edit_unit(person["unit_code"]):
+        raise PreventUpdate
+    return True, f"确定将 {person['name']}（{person['unit_name']}）移出在岗名册（今天离岗）吗？记录会保留。", int(row_id)
 
 
 def remove_instructor(instructor_id, saved) -> tuple:

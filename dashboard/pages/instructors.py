@@ -25,6 +25,8 @@ from dashboard.components.followup_forms import (
     unit_filter,
     unit_name,
 )
+from dashboard.components.followup_panel import INSTRUCTORS_PATH, unit_href
+from dashboard.components.tables import column, data_grid, md_link
 from dashboard.data import resolve, session
 from db.followup import common as followup_db
 from db.followup import instructors as instructors_db
@@ -64,51 +66,60 @@ def short_sentence(units: list[dict], staffing: dict[str, dict]) -> html.P:
     return html.P("尚未配齐：" + "、".join(f"{name}（缺 {gap} 人）" for _, name, gap in short), className="ac-warn ac-short")
 
 
+HEAT_CLASSES = {f"heat-{k}": (f"params.value >= {k}" if k == HEAT_STEPS else f"params.value == {k}")
+                for k in range(HEAT_STEPS + 1)}
+
+
 def heat_table(units: list[dict], mondays: list[dt.date], weekly: dict[str, list[int]], selected: str | None,
-               inactive: set[str]) -> html.Table:
-    head = html.Tr([html.Th("单位"), *[html.Th(f"{m.month}/{m.day}", title=f"{m.isoformat()} 起的一周") for m in mondays]])
+               inactive: set[str], search: str = ""):
+    """Work logs per unit (rows) and week (columns, shaded 0 … 4+), one grid."""
+    columns = [column("unit", "单位", width=170, flex=None, link=True, pinned="left", filter=False),
+               column("note", "近期", width=120, flex=None, cellClass="grid-warn", filter=False)]
+    columns += [column(f"w{k}", f"{m.month}/{m.day}", width=66, flex=None, numeric=True, filter=False,
+                       headerTooltip=f"{m.isoformat()} 起的一周", cellClassRules=HEAT_CLASSES, cellClass="heat-cell")
+                for k, m in enumerate(mondays)]
     rows = []
     for u in units:
         if u["code"] not in weekly:
             continue
-        cells = [html.Td(n, className=f"heat heat-{min(n, HEAT_STEPS)}", title=f"{u['name']} {labels.short_date(m)} 起一周：{n} 条")
-                 for m, n in zip(mondays, weekly[u["code"]], strict=True)]
-        name = html.Td([u["name"], html.Span(" 无近期记录", className="ac-warn") if u["code"] in inactive else None])
-        rows.append(html.Tr([name, *cells], className="ac-sel" if u["code"] == selected else None,
-                            **{"data-unit": u["code"]}))
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="ac-heat")
+        row = {"id": u["code"], "unit": md_link(u["name"], unit_href(INSTRUCTORS_PATH, u["code"], search)),
+               "note": "无近期记录" if u["code"] in inactive else ""}
+        row.update({f"w{k}": n for k, n in enumerate(weekly[u["code"]])})
+        rows.append(row)
+    return data_grid(ids.AC_IN_HEAT, columns, rows, page_size=50,
+                     grid_options={"rowClassRules": {"grid-sel": f"params.data.id === {selected!r}"}} if selected else None)
 
 
-def roster_table(people: list[dict], can_edit) -> html.Table | html.P:
+def roster_rows(people: list[dict], can_edit) -> list[dict]:
+    return [{"id": p["id"], "unit": p["unit_name"], "name": p["name"], "phone": p["phone"], "since": _date(p["since"]),
+             "state": "在岗" if p["left_on"] is None else f"{_date(p['left_on'])} 离岗",
+             "action": REMOVE if p.get("active_now", p["left_on"] is None) and can_edit(p["unit_code"]) else ""}
+            for p in people]
+
+
+REMOVE = "离岗"
+
+
+def roster_table(people: list[dict], can_edit):
+    """The roster as a grid; a click on a row's 离岗 cell asks for confirmation (callbacks/followup.py)."""
     if not people:
         return html.P("名册为空。", className="muted")
-    rows = []
-    for p in people:
-        action_cell = None
-        if p["left_on"] is None and can_edit(p["unit_code"]):
-            action_cell = dcc.ConfirmDialogProvider(
-                html.Button("离岗", className="btn btn-danger"),
-                id={"type": ids.AC_IN_REMOVE, "index": p["id"]},
-                message=f"确定将 {p['name']} 移出在岗名册（今天离岗）吗？记录会保留。")
-        rows.append(html.Tr(
-            [html.Td(p["unit_name"]), html.Td(p["name"]), html.Td(p["phone"], className="ac-phone"),
-             html.Td(_date(p["since"])),
-             html.Td("在岗" if p["left_on"] is None else f"{_date(p['left_on'])} 离岗",
-                     className=None if p["left_on"] is None else "muted-cell"),
-             html.Td(action_cell)],
-            **{"data-instructor": str(p["id"])}))
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in ("单位", "姓名", "联系电话", "到岗日期", "状态", "")])),
-                       html.Tbody(rows)], className="ac-table ac-roster")
+    columns = [column("unit", "单位", width=110), column("name", "姓名", width=90),
+               column("phone", "联系电话", width=140, cellClass="ac-phone"), column("since", "到岗日期", width=120),
+               column("state", "状态", width=140), column("action", "操作", width=90, sortable=False, filter=False,
+                                                      cellClass="grid-action")]
+    return data_grid(ids.AC_IN_ROSTER, columns, roster_rows(people, can_edit), class_name="ac-roster-grid")
 
 
-def logs_table(logs: list[dict]) -> html.Table | html.P:
+def logs_table(logs: list[dict]):
     if not logs:
         return html.P("还没有工作日志。", className="muted")
-    rows = [html.Tr([html.Td(_date(w["log_date"])), html.Td(w["unit_name"]), html.Td(w["instructor"] or "—"),
-                     html.Td(w["activity"]), html.Td(w["enterprise"] or "—"), html.Td(w["note"] or "—", className="detail")])
-            for w in logs]
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in ("日期", "单位", "指导员", "活动", "企业", "备注")])),
-                       html.Tbody(rows)], className="ac-table ac-logs")
+    columns = [column("date", "日期", width=120, flex=None, sort="desc"), column("unit", "单位", width=110),
+               column("instructor", "指导员", width=90), column("activity", "活动", width=100),
+               column("enterprise", "企业", width=160), column("note", "备注", width=220, flex=2, wrap=True)]
+    rows = [{"id": w["id"], "date": _date(w["log_date"]), "unit": w["unit_name"], "instructor": w["instructor"] or "—",
+             "activity": w["activity"], "enterprise": w["enterprise"] or "—", "note": w["note"] or "—"} for w in logs]
+    return data_grid(ids.AC_IN_LOGS, columns, rows, class_name="ac-logs-grid")
 
 
 def body_view(v: dict) -> list:
@@ -119,31 +130,27 @@ def body_view(v: dict) -> list:
     scope = unit_name(units, unit) if unit else labels.ALL_UNITS
     return [
         unit_filter(units, unit),
-        html.Div(
-            [
-                html.Section([html.H3("配备情况（在岗 / 应配）"), short_sentence(units, v["staffing"]),
-                              staffing_table(units, v["staffing"], unit)], className="card"),
-                html.Section(
-                    [html.H3(f"每周工作日志（截至 {labels.date_cn(v['as_of'])}）"),
-                     html.P(f"近 {rules.INACTIVE_DAYS} 天无工作记录：" + "、".join(silent) if silent
-                            else f"各单位近 {rules.INACTIVE_DAYS} 天均有工作记录。",
-                            className="ac-warn ac-silent" if silent else "ok"),
-                     html.Div(heat_table(units, v["mondays"], v["weekly"], unit, set(inactive)), className="table-scroll")],
-                    className="card"),
-            ],
-            className="grid-2 ac-grid",
-        ),
-        html.Section([html.H3(f"名册 · {scope}"), html.P("电话号码已隐去中间四位。", className="muted"),
-                      html.Div(roster_table(v["roster"], v["can_edit"]), className="table-scroll")], className="card"),
-        html.Section([html.H3(f"工作日志 · {scope}（最近 {len(v['logs'])} 条）"),
-                      html.Div(logs_table(v["logs"]), className="table-scroll ac-scroll")], className="card"),
+        html.Section([html.H3("配备情况（在岗 / 应配）"), short_sentence(units, v["staffing"]),
+                      staffing_table(units, v["staffing"], unit)], className="card ac-staffing-card"),
+        html.Section(
+            [html.H3(f"每周工作日志（截至 {labels.date_cn(v['as_of'])}）"),
+             html.P(f"近 {rules.INACTIVE_DAYS} 天无工作记录：" + "、".join(silent) if silent
+                    else f"各单位近 {rules.INACTIVE_DAYS} 天均有工作记录。",
+                    className="ac-warn ac-silent" if silent else "ok"),
+             heat_table(units, v["mondays"], v["weekly"], unit, set(inactive), v.get("search", ""))],
+            className="card"),
+        html.Section([html.H3(f"名册 · {scope}（截至 {labels.date_cn(v['as_of'])}）"),
+                      html.P("电话号码已隐去中间四位。", className="muted"),
+                      roster_table(v["roster"], v["can_edit"])], className="card"),
+        html.Section([html.H3(f"工作日志 · {scope}（截至 {labels.date_cn(v['as_of'])}，共 {len(v['logs'])} 条）"),
+                      logs_table(v["logs"])], className="card"),
     ]
 
 
 # --- loading and the page --------------------------------------------------------------------------
 
 
-def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dict | None:
+def load(campaign_id: int | None, date: dt.date | None, unit: str | None, search: str = "") -> dict | None:
     with session() as s:
         sc = scope(s, campaign_id, date, unit)
         if sc is None:
@@ -156,12 +163,13 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dic
                                        mondays)
         inactive = rules.inactive_units(instructors_db.last_log_dates(s, cid, as_of), tracked, as_of)
         return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
-                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": instructors_db.roster(s, cid, unit),
-                "logs": instructors_db.work_logs(s, cid, unit), "can_edit": can_edit_unit}
+                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": instructors_db.roster(s, cid, unit, as_of),
+                "logs": instructors_db.work_logs(s, cid, unit, limit=None, as_of=as_of), "can_edit": can_edit_unit,
+                "search": search}
 
 
 def body(campaign_id: int | None, date: dt.date | None, unit: str | None, search: str = "") -> list | html.Div:
-    v = load(campaign_id, date, unit)
+    v = load(campaign_id, date, unit, search)
     if v is None:
         return html.Div(labels.NO_CAMPAIGN, className="card notice")
     return [tabs("/instructors", search), *body_view(v)]
@@ -216,6 +224,8 @@ def layout(state, **_):
             html.P(f"{ctx.campaign['name']} · 按通知要求，各县区（开发区）尽快配齐专职指导员。", className="muted"),
             dcc.Store(id=ids.AC_CAMPAIGN, data=ctx.campaign["id"]),
             dcc.Store(id=ids.AC_SAVED, data=0),
+            dcc.Store(id=ids.AC_IN_PENDING),
+            dcc.ConfirmDialog(id=ids.AC_IN_CONFIRM),
             html.Div(id=ids.AC_IN_BODY),
             *(_forms(units) if can_write else []),
         ],

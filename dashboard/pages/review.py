@@ -1,8 +1,10 @@
 """Review `/review` (管理员 only): the queue of reports nobody has reviewed yet, oldest first.
 
-Each queued version shows its figures in the attachment's layout, what changed since the version it
-corrects (or since the unit's previous report), its warnings and correction reason, and 通过 / 退回
-(a comment is required to return). Decisions go through db/submission/review.py in callbacks/review.py.
+The whole queue is one grid (a row per report, one Dash component however long the queue): tick
+several, or 全选待审核, and 通过所选 accepts them in one all-or-nothing step. A click on a row opens
+its card: the figures in the attachment's layout, what changed since the version it corrects (or
+since the unit's previous report), its warnings and correction reason, and 通过 / 退回 (a comment is
+required to return). Decisions go through db/submission/review.py in callbacks/review.py.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 from dashboard import ids, labels
 from dashboard.components import submission as view
 from dashboard.components.dropdown import dropdown
-from dashboard.components.tables import SOURCE_LABELS
+from dashboard.components.tables import SOURCE_LABELS, column, data_grid
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
 from dashboard.state import PageState
@@ -22,8 +24,8 @@ from db.accounts.queries import unit_choices
 from db.submission import review
 
 TITLE = "报表审核"
-SHOWN = 20  # queued reports rendered at once (oldest first); the rest follow as these are decided
 FORBIDDEN = "无权访问：仅管理员可以审核报表"
+DETAIL_HINT = "点击表中一行，查看该报表的数字、与上一版本的差异和提示，逐份通过或退回（退回须写意见）。"
 
 
 def forbidden() -> html.Div:
@@ -50,28 +52,85 @@ def _predecessor(history, item: dict) -> tuple[int | None, str]:
     return int(row["id"]), f"上次报送（截至 {labels.date_cn(row['report_date'])}）"
 
 
-def queue(s: Session, campaign_id: int, unit_code: str | None = None, limit: int = SHOWN) -> tuple[list[dict], int]:
-    """The first `limit` of the review queue (of one unit, if given) with, per item, `figures`,
-    `previous` (figures or None) and `since`; and the length of the whole (filtered) queue."""
-    everything = [i for i in review.review_queue(s, campaign_id) if unit_code in (None, i["unit_code"])]
-    items = everything[:limit]
-    histories: dict[str, object] = {}
-    previous_ids: dict[int, int | None] = {}
-    for item in items:
-        code = item["unit_code"]
-        if code not in histories:
-            histories[code] = queries.report_history(s, campaign_id, code)
-        previous_ids[item["report_id"]], item["since"] = _predecessor(histories[code], item)
-    wanted = [i["report_id"] for i in items] + [p for p in previous_ids.values() if p is not None]
-    figures = queries.report_figures(s, wanted)
+def queue(s: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
+    """The whole review queue (of one unit, if given), oldest first, each with its `figures`."""
+    items = [i for i in review.review_queue(s, campaign_id) if unit_code in (None, i["unit_code"])]
+    figures = queries.report_figures(s, [i["report_id"] for i in items])
     for item in items:
         item["figures"] = figures.get(item["report_id"], {})
-        prev_id = previous_ids[item["report_id"]]
-        item["previous"] = figures.get(prev_id) if prev_id is not None else None
-    return items, len(everything)
+    return items
+
+
+def item_detail(s: Session, campaign_id: int, report_id: int | None) -> dict | None:
+    """One queued report with `figures`, `previous` (figures or None) and `since`; None when it is not
+    (or no longer) waiting for review. Without an id: the oldest queued report."""
+    items = review.review_queue(s, campaign_id)
+    item = next((i for i in items if report_id in (None, i["report_id"])), None)
+    if item is None:
+        return None
+    prev_id, item["since"] = _predecessor(queries.report_history(s, campaign_id, item["unit_code"]), item)
+    figures = queries.report_figures(s, [item["report_id"]] + ([prev_id] if prev_id is not None else []))
+    item["figures"] = figures.get(item["report_id"], {})
+    item["previous"] = figures.get(prev_id) if prev_id is not None else None
+    return item
+
+
+def selected_ids(rows: object) -> list[int]:
+    """The report ids of the grid's selected rows (callbacks are public: anything else is dropped;
+    db/submission/review.py checks every id again)."""
+    if not isinstance(rows, list):
+        return []
+    out = []
+    for row in rows:
+        rid = row.get("id") if isinstance(row, dict) else None
+        if isinstance(rid, int) and not isinstance(rid, bool) and rid not in out:
+            out.append(rid)
+    return out
 
 
 # --- builders (pure) -------------------------------------------------------------------------------
+
+
+def _total(figures: dict, measure: str) -> int | None:
+    return sum(line.get(measure, 0) for line in figures.values()) if figures else None
+
+
+def queue_rows(items: list[dict]) -> list[dict]:
+    """One grid row per queued report."""
+    return [{"id": i["report_id"], "unit": f"{i['unit_name']}（{i['unit_code']}）", "date": i["report_date"].isoformat(),
+             "version": i["version"], "kind": "更正" if i["is_correction"] else "报送",
+             "submitted": f"{i['submitted_at']:%Y-%m-%d %H:%M}", "by": i["submitted_by"],
+             "source": SOURCE_LABELS.get(i["source"], i["source"]),
+             "offer": _total(i["figures"], "offer_copies"), "signed": _total(i["figures"], "signed_copies"),
+             "filed": _total(i["figures"], "filed_copies"), "warnings": len(i["warnings"])} for i in items]
+
+
+QUEUE_COLUMNS = [
+    column("unit", "单位", width=200, flex=2), column("date", "统计截至", width=120),
+    column("version", "版本", width=80, numeric=True), column("kind", "类型", width=80),
+    column("submitted", "提交时间", width=160, sort="asc"), column("by", "提交人", width=110),
+    column("source", "来源", width=110), column("offer", "要约书（份）", width=110, numeric=True),
+    column("signed", "签订合同（份）", width=120, numeric=True), column("filed", "审查备案（份）", width=120, numeric=True),
+    column("warnings", "提示", width=80, numeric=True, cellClassRules={"grid-warn": "params.value > 0"}),
+]
+
+
+def queue_view(items: list[dict]) -> html.Div:
+    """The count, the batch buttons and the queue grid (checkbox per row, all pending reports)."""
+    if not items:
+        return html.Div(html.P("没有待审核的报表。", className="ok rv-count"), className="card")
+    return html.Div(
+        [
+            html.P(f"共 {len(items)} 份报表待审核，最早提交的在前。勾选后可一次通过多份；退回须逐份写意见。",
+                   className="muted rv-count", **{"data-count": str(len(items))}),
+            html.Div([html.Button("全选待审核", id=ids.RV_SELECT_ALL, className="btn btn-secondary"),
+                      html.Button("通过所选", id=ids.RV_ACCEPT_SELECTED, className="btn rv-accept-selected", disabled=True)],
+                     className="rv-batch"),
+            data_grid(ids.RV_GRID, QUEUE_COLUMNS, queue_rows(items), selectable=True, page_size=25,
+                      class_name="rv-grid"),
+        ],
+        className="card",
+    )
 
 
 def review_card(item: dict) -> html.Div:
@@ -109,13 +168,8 @@ def review_card(item: dict) -> html.Div:
     )
 
 
-def queue_view(items: list[dict], total: int | None = None) -> html.Div:
-    total = len(items) if total is None else total
-    if not items:
-        return html.Div(html.P("没有待审核的报表。", className="ok"), className="card")
-    more = f"，下面是最早提交的 {len(items)} 份" if total > len(items) else "，最早提交的在前"
-    return html.Div([html.P(f"共 {total} 份报表待审核{more}。", className="muted rv-count"),
-                     *[review_card(i) for i in items]])
+def detail_view(item: dict | None) -> html.Div:
+    return review_card(item) if item else html.Div(html.P(DETAIL_HINT, className="muted"), className="card")
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -123,7 +177,16 @@ def queue_view(items: list[dict], total: int | None = None) -> html.Div:
 
 def load_queue(campaign_id: int, unit_code: str | None = None) -> html.Div:
     with session() as s:
-        return queue_view(*queue(s, campaign_id, unit_code))
+        return queue_view(queue(s, campaign_id, unit_code))
+
+
+def load_detail(campaign_id: int, report_id: int | None = None, unit_code: str | None = None) -> html.Div:
+    """The card of one queued report; without an id the oldest (of the unit, if given)."""
+    with session() as s:
+        if report_id is None and unit_code:
+            first = next(iter(queue(s, campaign_id, unit_code)), None)
+            report_id = first["report_id"] if first else -1
+        return detail_view(item_detail(s, campaign_id, report_id))
 
 
 def layout(state: PageState | None = None):
@@ -135,7 +198,8 @@ def layout(state: PageState | None = None):
         if not campaigns:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
         chosen = next((c for c in campaigns if c["id"] == state.campaign), None) or default_campaign(campaigns)
-        items, total = queue(s, chosen["id"])
+        items = queue(s, chosen["id"])
+        first = item_detail(s, chosen["id"], None)
         units = unit_choices(s)
     return html.Div(
         [
@@ -151,8 +215,10 @@ def layout(state: PageState | None = None):
                 ],
                 className="controls",
             ),
+            dcc.ConfirmDialog(id=ids.RV_CONFIRM),
             html.Div(id=ids.RV_RESULT),
-            html.Div(queue_view(items, total), id=ids.RV_QUEUE),
+            html.Div(queue_view(items), id=ids.RV_QUEUE),
+            html.Div(detail_view(first), id=ids.RV_DETAIL),
         ],
         className="review",
     )

@@ -14,7 +14,7 @@ from flask import get_flashed_messages
 
 from dashboard import ids, labels
 from dashboard.components.dropdown import dropdown
-from dashboard.data import session
+from dashboard.data import resolve, session
 from dashboard.http.auth import has_role
 from dashboard.http.files import FLASH_OK, UPLOAD_PATH
 from dashboard.pages.cases import campaign_choice
@@ -22,6 +22,7 @@ from db.cases import files
 from db.cases import summaries as db_summaries
 from db.cases import typical as db_cases
 
+CHASE_DAYS = 7  # from a week before the deadline, the units still missing are to be chased
 STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
 
 
@@ -33,12 +34,14 @@ def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str],
     urgent = "sm-urgent" if left <= 3 and chase["missing"] else ""
     parts = [
         html.Div(db_summaries.countdown_text(deadline, today), className=f"sm-days {urgent}".strip()),
+        html.Div(f"截至 {labels.date_cn(today)}", className="muted sm-as-of"),
         html.Div([html.Span(f"已报送书面总结 {done} / {len(status)} 个单位", className="tb-strong"),
                   html.Span(f"，其中逾期 {len(late)} 个（{'、'.join(late)}）" if late else "")]),
     ]
     if chase["missing"]:
+        lead = "逾期未报送（需催报）：" if left < 0 else "未报送（需催报）：" if left <= CHASE_DAYS else "尚未报送："
         parts.append(html.Div(
-            [html.Span("未报送（需催报）：", className="tb-due"),
+            [html.Span(lead, className="tb-due"),
              html.Span("、".join(names[c] for c in chase["missing"]), className="sm-missing")]))
     else:
         parts.append(html.Div("全部单位均已报送书面总结。", className="ok"))
@@ -72,12 +75,13 @@ def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: 
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], className="sm-table")
 
 
-def content(s, campaign: dict, today: dt.date | None = None) -> dict:
-    today = today or dt.date.today()
-    status = db_summaries.summary_status(s, campaign["id"])
+def content(s, campaign: dict, as_of: dt.date | None = None) -> dict:
+    """The countdown and the table as they stood on the as-of date (files uploaded later do not count)."""
+    today = as_of or dt.date.today()
+    status = db_summaries.summary_status(s, campaign["id"], today)
     names = {u["code"]: u["name"] for u in db_cases.units(s)}
     by_unit: dict[str, list[dict]] = {}
-    for f in db_summaries.summary_files(s, campaign["id"]):
+    for f in db_summaries.summary_files(s, campaign["id"], as_of=today):
         by_unit.setdefault(f["unit_code"], []).append(f)
     return {
         "countdown": countdown(campaign["deadline"], status, names, today),
@@ -91,12 +95,19 @@ def flashes() -> list:
             for cat, text in get_flashed_messages(with_categories=True)]
 
 
+def as_of_for(s, campaign: dict, state) -> dt.date | None:
+    """The page's as-of date: the URL's ?date= when it is about this campaign, else the campaign's
+    default (the same one the overview shows)."""
+    date = state.date if state.campaign in (None, campaign["id"]) else None
+    return resolve(s, campaign["id"], date).as_of
+
+
 def layout(state, **_):
     with session() as s:
         chosen, all_campaigns = campaign_choice(s, state.campaign)
         if chosen is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        view = content(s, chosen)
+        view = content(s, chosen, as_of_for(s, chosen, state))
     upload = (html.A(labels.SUMMARY_UPLOAD, href=f"{UPLOAD_PATH}?campaign={chosen['id']}", className="btn")
               if has_role("reporter", "admin") else None)
     return html.Div(

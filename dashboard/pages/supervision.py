@@ -62,8 +62,17 @@ def counts_table(units: list[dict], counts: dict[str, dict], selected: str | Non
 
 
 def _buttons(case: dict) -> list:
+    """The moves from the case's status today (not as of the page's date: a change is made now)."""
+    now = case.get("current_status", case["status"])
     return [html.Button(f"改为{new}", id={"type": ids.AC_RF_STATUS, "index": f"{case['id']}|{STATUS_CODES[new]}"},
-                        className=f"btn btn-small {STATUS_CLASS[new]}") for new in rules.TRANSITIONS[case["status"]]]
+                        className=f"btn btn-small {STATUS_CLASS[new]}") for new in rules.TRANSITIONS[now]]
+
+
+def _status_cell(case: dict) -> list:
+    """The status as of the page's date, and what it is today when that differs."""
+    now = case.get("current_status", case["status"])
+    later = html.Div(f"现为“{now}”", className="muted ac-now") if now != case["status"] else None
+    return [html.Span(case["status"], className=f"status {STATUS_CLASS[case['status']]}"), later]
 
 
 def cases_table(cases: list[dict], events: dict[int, list[dict]], as_of: dt.date, can_edit) -> html.Table | html.P:
@@ -85,7 +94,7 @@ def cases_table(cases: list[dict], events: dict[int, list[dict]], as_of: dt.date
                          if history else None], className="detail"),
                 html.Td([c["deadline"].isoformat(),
                          html.Div(f"逾期 {overdue} 天", className="ac-warn") if overdue else None]),
-                html.Td(html.Span(c["status"], className=f"status {STATUS_CLASS[c['status']]}")),
+                html.Td(_status_cell(c)),
                 html.Td(_buttons(c) if can_edit(c["unit_code"]) else None, className="ac-actions"),
             ],
             className="ac-overdue" if overdue else None,
@@ -107,7 +116,7 @@ def body_view(v: dict) -> list:
                className="ac-warn ac-overdue-line" if overdue else "ok"),
         html.Section([html.H3("各单位案件数"), html.Div(counts_table(units, v["counts"], unit), className="table-scroll")],
                      className="card"),
-        html.Section([html.H3(f"案件 · {scope}（{len(shown)} 起，红底为逾期未整改）"),
+        html.Section([html.H3(f"案件 · {scope}（截至 {labels.date_cn(v['as_of'])} {len(shown)} 起，红底为逾期未整改）"),
                       html.Div(cases_table(shown, v["events"], v["as_of"], v["can_edit"]), className="table-scroll")],
                      className="card"),
     ]
@@ -122,8 +131,8 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dic
         if sc is None:
             return None
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        cases = supervision_db.refusal_cases(s, cid)
-        events = supervision_db.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit])
+        cases = supervision_db.refusal_cases(s, cid, as_of=as_of)
+        events = supervision_db.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit], as_of)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "cases": cases, "events": events,
             "counts": rules.refusal_counts(cases, as_of), "can_edit": can_edit_unit}
 

@@ -5,7 +5,7 @@ Pure rules (plain pytest tests, no database): `days_left`, `countdown_text`, `is
 `missing_summaries`, `can_upload_summary`.
 
 Contract used by the overview action panel (keep the name):
-    summary_status(session, campaign_id)   unit_code -> {"submitted", "at", "files", "late", ...}
+    summary_status(session, campaign_id, as_of)   unit_code -> {"submitted", "at", "files", "late", "state", ...}
 
 Writes flush and audit but do not commit: run them inside `write_session(engine)`. They trust the
 unit they are given; the web layer decides it (a reporter's own unit, whatever the request says).
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
@@ -77,10 +77,19 @@ def can_upload_summary(role: str, user_unit: str | None, unit: str) -> bool:
 # --- queries --------------------------------------------------------------------------------------
 
 
-def summary_status(session: Session, campaign_id: int) -> dict[str, dict]:
-    """unit_code -> {"submitted", "at", "files", "late", "written", "media", "last_at"}; every unit present.
+def _uploaded_by(as_of: dt.date | None):
+    """Files uploaded on or before the as-of date (every file without one)."""
+    if as_of is None:
+        return true()
+    return SummaryFile.uploaded_at < dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
 
-    submitted: the unit has uploaded its 书面总结; at: when the first one arrived; late: after the deadline.
+
+def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = None) -> dict[str, dict]:
+    """unit_code -> {"submitted", "at", "files", "late", "state", "written", "media", "last_at"}; every unit present.
+
+    As it stood on `as_of` (files uploaded later do not count; without it, today). submitted: the unit
+    has uploaded its 书面总结; at: when the first one arrived; late: after the deadline; state: see
+    `summary_state` (pending before the deadline, overdue after it).
     """
     deadline = session.scalar(select(Campaign.deadline).where(Campaign.id == campaign_id))
     out = {u["code"]: {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0,
@@ -89,7 +98,7 @@ def summary_status(session: Session, campaign_id: int) -> dict[str, dict]:
         select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
                func.max(SummaryFile.uploaded_at))
         .join(Unit, Unit.id == SummaryFile.unit_id)
-        .where(SummaryFile.campaign_id == campaign_id)
+        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(as_of))
         .group_by(Unit.code, SummaryFile.kind)
     )
     for code, kind, n, first, last in rows:
@@ -100,15 +109,20 @@ def summary_status(session: Session, campaign_id: int) -> dict[str, dict]:
         if kind == "written":
             s["submitted"], s["at"] = True, first
             s["late"] = deadline is not None and is_late(first, deadline)
+    day = as_of or dt.date.today()
+    for s in out.values():
+        s["state"] = summary_state(s["at"], deadline, day) if deadline is not None else None
     return out
 
 
-def summary_files(session: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
+def summary_files(session: Session, campaign_id: int, unit_code: str | None = None,
+                  as_of: dt.date | None = None) -> list[dict]:
+    """The summary files (uploaded on or before `as_of`, if given), by unit and upload time."""
     stmt = (
         select(SummaryFile, Unit.code, Unit.name, StoredFile)
         .join(Unit, Unit.id == SummaryFile.unit_id)
         .join(StoredFile, StoredFile.id == SummaryFile.file_id)
-        .where(SummaryFile.campaign_id == campaign_id)
+        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(as_of))
         .order_by(Unit.sort_order, SummaryFile.uploaded_at, SummaryFile.id)
     )
     if unit_code:

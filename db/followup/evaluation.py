@@ -120,8 +120,10 @@ def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
     return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt)]
 
 
-def evaluations(session: Session, campaign_id: int, unit_code: str | None = None, limit: int = 60) -> list[dict]:
-    """The latest evaluations with their scores {dimension id: score}, newest first."""
+def evaluations(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 60,
+                as_of: dt.date | None = None) -> list[dict]:
+    """The latest evaluations (dated on or before `as_of`, if given) with their scores {dimension id:
+    score}, newest first; `limit=None` for all of them."""
     stmt = (
         select(Evaluation, Unit.code, Unit.name).join(Unit, Unit.id == Evaluation.unit_id)
         .where(Evaluation.campaign_id == campaign_id)
@@ -129,6 +131,8 @@ def evaluations(session: Session, campaign_id: int, unit_code: str | None = None
     )
     if unit_code:
         stmt = stmt.where(Unit.code == unit_code)
+    if as_of is not None:
+        stmt = stmt.where(Evaluation.eval_date <= as_of)
     out = [{"id": e.id, "unit_code": code, "unit_name": name, "enterprise": e.enterprise, "eval_date": e.eval_date,
             "created_by": e.created_by, "scores": {}} for e, code, name in session.execute(stmt)]
     by_id = {e["id"]: e for e in out}

@@ -51,8 +51,11 @@ def staffing(session: Session, campaign_id: int, as_of: dt.date) -> dict[str, di
     return out
 
 
-def roster(session: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
-    """Instructors, current ones first; `phone` is masked (the stored number never leaves here)."""
+def roster(session: Session, campaign_id: int, unit_code: str | None = None, as_of: dt.date | None = None) -> list[dict]:
+    """Instructors, current ones first; `phone` is masked (the stored number never leaves here).
+
+    With `as_of`: only those who had started by then, and `left_on` as it stood that day (None for
+    someone who left later); `active_now` says whether the person is on the roster today."""
     stmt = (
         select(Instructor, Unit.code, Unit.name).join(Unit, Unit.id == Instructor.unit_id)
         .where(Instructor.campaign_id == campaign_id)
@@ -60,11 +63,25 @@ def roster(session: Session, campaign_id: int, unit_code: str | None = None) -> 
     )
     if unit_code:
         stmt = stmt.where(Unit.code == unit_code)
-    return [
+    if as_of is not None:
+        stmt = stmt.where(Instructor.since <= as_of)
+
+    def left(day: dt.date | None) -> dt.date | None:
+        return day if as_of is None or (day is not None and day <= as_of) else None
+
+    rows = [
         {"id": i.id, "unit_code": code, "unit_name": name, "name": i.name, "phone": rules.mask_phone(i.phone),
-         "since": i.since, "left_on": i.left_on}
+         "since": i.since, "left_on": left(i.left_on), "active_now": i.left_on is None}
         for i, code, name in session.execute(stmt)
     ]
+    return sorted(rows, key=lambda r: r["left_on"] is not None)  # stable: current ones first, as of that day
+
+
+def instructor(session: Session, instructor_id: int) -> dict | None:
+    """One instructor's name and unit (None if there is no such id)."""
+    row = session.execute(select(Instructor.name, Unit.code, Unit.name).join(Unit, Unit.id == Instructor.unit_id)
+                          .where(Instructor.id == instructor_id)).first()
+    return {"name": row[0], "unit_code": row[1], "unit_name": row[2]} if row else None
 
 
 def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, int]]:
@@ -95,8 +112,9 @@ def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: 
     return out
 
 
-def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, limit: int = 100) -> list[dict]:
-    """The latest work logs, newest first."""
+def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 100,
+              as_of: dt.date | None = None) -> list[dict]:
+    """The latest work logs (dated on or before `as_of`, if given), newest first; `limit=None` for all."""
     stmt = (
         select(WorkLog, Unit.code, Unit.name, Instructor.name).join(Unit, Unit.id == WorkLog.unit_id)
         .outerjoin(Instructor, Instructor.id == WorkLog.instructor_id)
@@ -105,6 +123,8 @@ def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, 
     )
     if unit_code:
         stmt = stmt.where(Unit.code == unit_code)
+    if as_of is not None:
+        stmt = stmt.where(WorkLog.log_date <= as_of)
     return [
         {"id": w.id, "unit_code": code, "unit_name": name, "instructor": who or "", "log_date": w.log_date,
          "activity": w.activity, "enterprise": w.enterprise, "note": w.note}

@@ -25,5 +25,5 @@ def overview_inputs(session: Session, campaign_id: int, as_of: dt.date) -> dict:
         "recent_logs": recent_log_counts(session, campaign_id, as_of),
         "dims": dims,
         "profiles": rules.unit_profiles(evals, dim_ids),
-        "refusals": rules.refusal_counts(refusal_cases(session, campaign_id), as_of),
+        "refusals": rules.refusal_counts(refusal_cases(session, campaign_id, as_of=as_of), as_of),
     }

@@ -26,7 +26,16 @@ from domain.followup import ActionError
 # --- 监督检查 --------------------------------------------------------------------------------------
 
 
-def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
+def _day_end(as_of: dt.date) -> dt.datetime:
+    """The first moment after `as_of`: a time stamp belongs to the as-of date when it is before this."""
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+
+
+def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = None,
+                  as_of: dt.date | None = None) -> list[dict]:
+    """The cases, by rectification deadline. With `as_of`: only those found by then, each with its
+    status as it stood that day (the last status change on or before it; a case entered later keeps
+    its first status), and `current_status`, the status today."""
     stmt = (
         select(RefusalCase, Unit.code, Unit.name).join(Unit, Unit.id == RefusalCase.unit_id)
         .where(RefusalCase.campaign_id == campaign_id)
@@ -34,21 +43,36 @@ def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = No
     )
     if unit_code:
         stmt = stmt.where(Unit.code == unit_code)
-    return [
+    if as_of is not None:
+        stmt = stmt.where(RefusalCase.occurred_on <= as_of)
+    cases = [
         {"id": c.id, "unit_code": code, "unit_name": name, "enterprise": c.enterprise, "kind": c.kind,
          "occurred_on": c.occurred_on, "description": c.description, "intervention": c.intervention,
-         "deadline": c.deadline, "status": c.status, "status_at": c.status_at}
+         "deadline": c.deadline, "status": c.status, "status_at": c.status_at, "current_status": c.status}
         for c, code, name in session.execute(stmt)
     ]
+    if as_of is None or not cases:
+        return cases
+    history = refusal_events(session, [c["id"] for c in cases])
+    end = _day_end(as_of)
+    for c in cases:
+        events = history[c["id"]]
+        by_then = [e for e in events if e["at"] < end] or events[:1]
+        if by_then:
+            c["status"], c["status_at"] = by_then[-1]["to"], by_then[-1]["at"]
+    return cases
 
 
-def refusal_events(session: Session, case_ids: Iterable[int]) -> dict[int, list[dict]]:
+def refusal_events(session: Session, case_ids: Iterable[int], as_of: dt.date | None = None) -> dict[int, list[dict]]:
+    """case id -> its status changes in order (those on or before `as_of`, if given)."""
     ids_ = list(case_ids)
     out: dict[int, list[dict]] = {i: [] for i in ids_}
     if not ids_:
         return out
-    for e in session.scalars(select(RefusalEvent).where(RefusalEvent.case_id.in_(ids_))
-                             .order_by(RefusalEvent.at, RefusalEvent.id)):
+    stmt = select(RefusalEvent).where(RefusalEvent.case_id.in_(ids_))
+    if as_of is not None:
+        stmt = stmt.where(RefusalEvent.at < _day_end(as_of))
+    for e in session.scalars(stmt.order_by(RefusalEvent.at, RefusalEvent.id)):
         out[e.case_id].append({"at": e.at, "actor": e.actor, "from": e.from_status, "to": e.to_status,
                                "note": e.note})
     return out

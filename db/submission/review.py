@@ -60,6 +60,36 @@ def accept(
     return _review(session, report_id, reviewer, ACCEPTED, "", ip, now)
 
 
+MAX_BATCH = 500  # reports one batch approval may carry (a forged request cannot ask for more)
+
+
+def accept_many(
+    session: Session, report_ids: Iterable[object], reviewer: str, ip: str = "", now: dt.datetime | None = None
+) -> list[ReportReview]:
+    """Accept several versions at once, all or nothing: each is checked as `accept` checks one (it
+    exists, is the latest version, nobody reviewed it) and audited as report.accept. The first that
+    fails raises a ReviewError naming it and saying nothing was accepted; the caller's write
+    transaction then rolls back the ones already done. Duplicates count once."""
+    wanted: list[int] = []
+    for raw in report_ids:
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise ReviewError(f"报表编号无效：{str(raw)[:20]}；未通过任何报表")
+        if raw not in wanted:
+            wanted.append(raw)
+    if not wanted:
+        raise ReviewError("请先勾选要通过的报表")
+    if len(wanted) > MAX_BATCH:
+        raise ReviewError(f"一次最多通过 {MAX_BATCH} 份报表（所选 {len(wanted)} 份）；未通过任何报表")
+    now = now or _now()
+    done = []
+    for report_id in wanted:
+        try:
+            done.append(_review(session, report_id, reviewer, ACCEPTED, "", ip, now))
+        except ReviewError as exc:
+            raise ReviewError(f"{exc.message}。所选 {len(wanted)} 份报表均未通过，请取消勾选这一份后重试") from None
+    return done
+
+
 def return_report(
     session: Session, report_id: int, reviewer: str, comment: str, ip: str = "", now: dt.datetime | None = None
 ) -> ReportReview:

@@ -82,10 +82,10 @@ def test_act001_overview_panel_shows_lanshan_and_links_open_its_pages(live_serve
     page.wait_for_url(lambda url: urlsplit(url).path == "/instructors")
     wait_for_dash(page)
     assert parse_qs(urlsplit(page.url).query)["unit"] == [LANSHAN]
-    roster = page.locator("table.ac-roster tbody tr")
+    roster = page.locator(f"#{ids.AC_IN_ROSTER} .ag-center-cols-container .ag-row")
     expect(roster).to_have_count(5)  # 4 on the roster and one who left on 4月20日
-    assert set(roster.locator("td:first-child").all_inner_texts()) == {"兰山区"}
-    for phone in roster.locator("td.ac-phone").all_inner_texts():
+    assert set(roster.locator("[col-id='unit']").all_inner_texts()) == {"兰山区"}
+    for phone in roster.locator("[col-id='phone']").all_inner_texts():
         assert len(phone) == 11 and phone[3:7] == "****", phone
     expect(page.locator(f"#{ids.AC_UNIT_FILTER}")).to_contain_text("兰山区")
     expect(page.locator(".ac-short")).to_have_text("尚未配齐：蒙阴县（缺 2 人）、平邑县（缺 1 人）")
@@ -152,8 +152,11 @@ def test_act002_reporter_registers_a_case_and_rectifies_it(writable_server, page
     expect(row).to_contain_text("逾期 6 天")
     row.get_by_role("button", name="改为已整改").click()
     expect(page.locator(f"#{ids.AC_RF_STATUS_RESULT}")).to_have_text("案件已改为“已整改”")
-    expect(page.locator("table.ac-cases tbody tr", has_text="临沂测试机械有限公司")).to_have_attribute(
-        "data-status", "已整改")
+    # The page shows 5月31日 (the demo's last report): rectified today, the case was still open then.
+    row = page.locator("table.ac-cases tbody tr", has_text="临沂测试机械有限公司")
+    expect(row.locator(".ac-now")).to_have_text("现为“已整改”")
+    expect(row).to_have_attribute("data-status", "督促整改")
+    expect(row.get_by_role("button")).to_have_count(0)  # nothing left to move it to
     with db_session(url) as s:
         case = s.scalar(select(RefusalCase).where(RefusalCase.enterprise == "临沂测试机械有限公司"))
         assert case is not None and case.status == "已整改" and case.created_by == "demo-lanshan"

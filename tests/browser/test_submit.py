@@ -127,10 +127,11 @@ def test_brw050_reporter_submits_through_the_grid_admin_returns_reporter_sees_co
     _switch_user(page, base, "demo-admin")
     page.goto(base + "/review")
     wait_for_dash(page)
-    expect(page.locator(".rv-count")).to_contain_text("下面是最早提交的 20 份")  # the new one is not among them
+    expect(page.locator(".rv-count")).to_contain_text("待审核")
     page.click("#rv-unit")
     page.get_by_role("option", name="兰山区（371302）").click()
     wait_for_dash(page)
+    page.locator(f'#rv-grid .ag-row[row-id="{report_id}"] [col-id="unit"]').click()  # opens its card
     card = page.locator(f'.rv-item[data-report-id="{report_id}"]')
     expect(card).to_contain_text("兰山区（371302） 截至 2017年6月7日 第 1 版")
     card.locator(".rv-return").click()

@@ -20,7 +20,7 @@ from db.models import AuditEvent, Report, ReportLine, Unit
 from db.submission import review
 from db.submission.xlsx_template import workbook_bytes
 from domain.measures import MEASURES
-from tests.http_helpers import UPDATE, callback_key, demo_app, login, post_callback
+from tests.http_helpers import UPDATE, callback_body, callback_key, demo_app, login, post_callback
 
 LANSHAN, LUOZHUANG = "371302", "371311"
 
@@ -103,7 +103,8 @@ def decide_body(app, report_id: int, action: str, comment: str = "", campaign_id
     clicked = accept if action == "accept" else ret
     return json.dumps({
         "output": key(app, "decide", "rv-"),
-        "outputs": [{"id": ids.RV_RESULT, "property": "children"}, {"id": ids.RV_QUEUE, "property": "children"}],
+        "outputs": [{"id": ids.RV_RESULT, "property": "children"}, {"id": ids.RV_QUEUE, "property": "children"},
+                    {"id": ids.RV_DETAIL, "property": "children"}],
         "inputs": [[{"id": accept, "property": "n_clicks", "value": 1 if action == "accept" else None}],
                    [{"id": ret, "property": "n_clicks", "value": 1 if action == "return" else None}]],
         "state": [[{"id": comment_id, "property": "value", "value": comment}],
@@ -217,7 +218,9 @@ def test_sub003_anonymous_requests_to_every_callback_are_401(app, engine, campai
 def test_sub004_a_leader_is_refused_every_callback_with_403_and_an_audit_row(app, engine, campaign):
     c = signed_in(app, "demo-leader")
     keys = [k for k, cb in app.callback_map.items() if "callback" in cb and ("su-" in k or "rv-" in k)]
-    assert len(keys) == 7  # submit: reload, preview_form, preview_upload, invalidate, confirm; review: 2
+    # submit: reload, preview_form, preview_upload, invalidate, confirm; review: reload, show, select_all,
+    # count_selected, ask_batch, accept_selected, decide
+    assert len(keys) == 12
     # (the size check of an upload runs in the browser: a clientside callback, no server endpoint)
     before, refused = report_count(engine), len(audits(engine, "forbidden", "demo-leader"))
     day = dt.date(2017, 6, 9)
@@ -225,7 +228,10 @@ def test_sub004_a_leader_is_refused_every_callback_with_403_and_an_audit_row(app
               reload_body(app, campaign["id"], LUOZHUANG, day),
               upload_body(app, campaign["id"], LUOZHUANG, day, b"x"), body(app, "invalidate", {}),
               body(app, "reload", {f"{ids.RV_CAMPAIGN}.value": campaign["id"]}, "rv-"),
-              decide_body(app, 1, "accept", campaign_id=campaign["id"])]
+              decide_body(app, 1, "accept", campaign_id=campaign["id"]),
+              *[callback_body(app, callback_key(app, name, "rv-"), {})
+                for name in ("show", "select_all", "count_selected", "ask_batch")],
+              batch_body(app, [{"id": 1}], campaign["id"])]
     for b in bodies:
         assert post_callback(c, b).status_code == 403
     assert len(audits(engine, "forbidden", "demo-leader")) == refused + len(bodies)
@@ -360,7 +366,8 @@ def test_rev001_admin_returns_with_a_comment_and_the_reporter_sees_it(app, engin
     comment = "区域行覆盖职工数与备案回执不符，请核实"
     r = post_callback(admin, decide_body(app, item["report_id"], "return", comment, campaign["id"]))
     assert "已退回报表" in text(shown(r, ids.RV_RESULT))
-    assert f'"data-report-id": "{item["report_id"]}"' not in text(shown(r, ids.RV_QUEUE))
+    assert f'"id": {item["report_id"]}, "unit"' not in text(shown(r, ids.RV_QUEUE))  # not a grid row any more
+    assert f'"data-report-id": "{item["report_id"]}"' not in text(shown(r, ids.RV_DETAIL))
     with read_session(engine) as s:
         assert review.history_status(s, [item["report_id"]])[item["report_id"]]["status"] == "returned"
     reporter = signed_in(app, "demo-lanshan")
@@ -379,3 +386,36 @@ def test_rev002_a_reporter_cannot_review(app, engine, campaign):
     with read_session(engine) as s:
         assert review.history_status(s, [item["report_id"]])[item["report_id"]]["status"] == "pending"
     assert "decide" in audits(engine, "forbidden", "demo-lanshan")[-1].detail
+
+
+def batch_body(app, rows: list, campaign_id: int) -> str:
+    return callback_body(app, callback_key(app, "accept_selected", "rv-"), {
+        f"{ids.RV_CONFIRM}.submit_n_clicks": 1, f"{ids.RV_GRID}.selectedRows": rows,
+        f"{ids.RV_CAMPAIGN}.value": campaign_id, f"{ids.RV_UNIT}.value": None}, changed=f"{ids.RV_CONFIRM}.submit_n_clicks")
+
+
+def test_rev002_batch_approval_checks_every_report_and_the_role(app, engine, campaign):
+    """通过所选: three at once, each audited; one already decided refuses the lot; a reporter's forged
+    request is refused (403) and changes nothing."""
+    with read_session(engine) as s:
+        queue = review.review_queue(s, campaign["id"])
+    three = [i["report_id"] for i in queue[:3]]
+    reporter = signed_in(app, "demo-lanshan")
+    r = post_callback(reporter, batch_body(app, [{"id": i} for i in three], campaign["id"]))
+    assert r.status_code == 403
+    admin = signed_in(app, "demo-admin")
+    with read_session(engine) as s:
+        decided = s.scalar(select(func.max(review.ReportReview.report_id)))
+    r = post_callback(admin, batch_body(app, [{"id": three[0]}, {"id": decided}], campaign["id"]))
+    assert "所选 2 份报表均未通过" in text(shown(r, ids.RV_RESULT))
+    with read_session(engine) as s:
+        assert [i["report_id"] for i in review.review_queue(s, campaign["id"])][:3] == three
+    r = post_callback(admin, batch_body(app, [{"id": i, "unit": "x"} for i in three] + ["forged"], campaign["id"]))
+    assert "已通过 3 份报表" in text(shown(r, ids.RV_RESULT))
+    queue_json = text(shown(r, ids.RV_QUEUE))
+    assert all(f'"id": {i}, "unit"' not in queue_json for i in three)
+    with read_session(engine) as s:
+        assert {review.history_status(s, three)[i]["status"] for i in three} == {"accepted"}
+        details = s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "report.accept",
+                                                           AuditEvent.actor == "demo-admin")).all()
+    assert all(any(f"报表编号 {i}）" in d for d in details) for i in three)

@@ -298,8 +298,10 @@ def test_cpg010_filters_and_pages_render(app, engine, demo):
     assert demo["cases"][0]["title"] in detail and ids.CS_F_SAVE not in detail  # no edit form for a leader
     assert "典型不存在" in route(c, app, "/case/999999")
     assert "无权访问" in route(c, app, "/cases/new")
-    summaries = route(c, app, "/summaries")
-    assert "已报送书面总结" in summaries and "未报送（需催报）" in summaries
+    summaries = route(c, app, "/summaries")  # as of the demo's last report, 5月31日: 10 days to go
+    assert "距 6月10日 报送截止还有 10 天" in summaries and "尚未报送：" in summaries
+    summaries = route(c, app, "/summaries", "?date=2017-06-12")
+    assert "已报送书面总结" in summaries and "逾期未报送（需催报）" in summaries and "已过 2 天" in summaries
     reporter = signed_in(app, "demo-lanshan")
     own = next(x for x in demo["cases"] if x["unit_code"] == "371302")
     other = next(x for x in demo["cases"] if x["unit_code"] == "371311")

@@ -203,15 +203,30 @@ def test_cas012_summary_status_every_unit(preset_engine, campaign_id, tmp_path):
         status = summaries.summary_status(s, campaign_id)
         assert len(status) == 23
         assert status["371302"] == {"submitted": True, "at": dt.datetime(2017, 6, 9, 10, 0), "files": 2,
-                                    "late": False, "written": 1, "media": 1, "last_at": dt.datetime(2017, 6, 9, 10, 5)}
+                                    "late": False, "written": 1, "media": 1, "last_at": dt.datetime(2017, 6, 9, 10, 5),
+                                    "state": "on_time"}
         assert status["371323"]["late"] is True and status["371323"]["submitted"] is True
         assert status["KF01"] == {"submitted": False, "at": None, "files": 1, "late": False, "written": 0,
-                                  "media": 1, "last_at": dt.datetime(2017, 6, 1, 8, 0)}
+                                  "media": 1, "last_at": dt.datetime(2017, 6, 1, 8, 0), "state": "overdue"}
         assert status["371311"]["files"] == 0
         chase = summaries.missing_summaries(status, DEADLINE, D(2017, 6, 10))
         assert len(chase["missing"]) == 21 and "KF01" in chase["missing"] and "371302" not in chase["missing"]
         assert [f["name"] for f in summaries.summary_files(s, campaign_id, "371302")] == ["总结.docx", "仪式.jpg"]
         assert s.scalar(select(func.count()).select_from(SummaryFile)) == 4
+
+        # As of a date: files uploaded later do not count, and before 6月10日 a missing summary is not due.
+        april = summaries.summary_status(s, campaign_id, D(2017, 4, 14))
+        assert all(v["files"] == 0 and v["state"] == "pending" for v in april.values())
+        assert summaries.summary_files(s, campaign_id, as_of=D(2017, 4, 14)) == []
+        june9 = summaries.summary_status(s, campaign_id, D(2017, 6, 9))  # 10:00 that day counts
+        assert (june9["371302"]["state"], june9["371302"]["files"]) == ("on_time", 2)
+        assert (june9["371323"]["submitted"], june9["371323"]["state"]) == (False, "pending")
+        june11 = summaries.summary_status(s, campaign_id, D(2017, 6, 11))
+        assert (june11["371323"]["state"], june11["KF01"]["state"]) == ("overdue", "overdue")
+        june12 = summaries.summary_status(s, campaign_id, D(2017, 6, 12))
+        assert (june12["371323"]["state"], june12["371323"]["late"]) == ("late", True)
+        assert [f["name"] for f in summaries.summary_files(s, campaign_id, as_of=D(2017, 6, 11))] == [
+            "总结.docx", "仪式.jpg", "仪式.jpg"]  # 兰山区's two, 开发区's photo; not 沂水县's of 6月12日
     assert len(_audits(engine, "summary.upload")) == 4 and len(_audits(engine, "file.upload")) == 4
 
 

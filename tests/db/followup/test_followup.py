@@ -205,3 +205,47 @@ def test_actdb006_demo_story_and_reset(engine):
         assert (s.scalar(select(func.count(WorkLog.id))), s.scalar(select(func.count(RefusalEvent.id)))) == counts
         assert s.scalar(select(func.count(RefusalCase.id))) == 15
         assert s.scalar(select(func.count(EvalDimension.id))) == 6
+
+
+def test_actdb007_everything_as_of_a_date(preset_engine, cid):
+    """Rosters, logs, evaluations and refusal cases as they stood on the as-of date (hand-counted)."""
+    eng = preset_engine
+    fields = {"enterprise": "临沂乙公司", "kind": "拒绝协商", "occurred_on": "2017-04-10", "description": "不答复要约",
+              "intervention": "", "deadline": "2017-04-20"}
+    with write_session(eng) as s:
+        first = instructors_db.add_instructor(s, cid, "371302", "王建国", "13812345678", "2017-03-01", actor="a", now=NOW)
+        instructors_db.add_instructor(s, cid, "371302", "李秀英", "13912345678", "2017-04-15", actor="a", now=NOW)
+        instructors_db.remove_instructor(s, first, "2017-05-01", actor="a", now=NOW)
+        for day in ("2017-04-10", "2017-04-14", "2017-04-15"):
+            instructors_db.add_work_log(s, cid, "371302", day, "宣传指导", actor="a", now=NOW)
+        evaluation_db.save_scheme(s, cid, [{"name": "工作管理", "weight": 1, "scale_max": 10}], actor="a", now=NOW)
+        dim = evaluation_db.dimensions(s, cid)[0]["id"]
+        for day in ("2017-04-01", "2017-05-01"):
+            evaluation_db.add_evaluation(s, cid, "371302", day, {dim: 8}, actor="a", now=NOW)
+        case = supervision_db.add_refusal(s, cid, "371302", fields, actor="a", now=dt.datetime(2017, 4, 10, 9))
+        supervision_db.add_refusal(s, cid, "371302", {**fields, "occurred_on": "2017-05-02", "deadline": "2017-05-20"},
+                                   actor="a", now=dt.datetime(2017, 5, 2, 9))
+        supervision_db.set_refusal_status(s, case, "已整改", actor="a", now=dt.datetime(2017, 4, 25, 16))
+    with read_session(eng) as s:
+        april14 = instructors_db.roster(s, cid, "371302", D(2017, 4, 14))
+        assert [(p["name"], p["left_on"], p["active_now"]) for p in april14] == [("王建国", None, False)]
+        may = instructors_db.roster(s, cid, "371302", D(2017, 5, 1))
+        assert [(p["name"], p["left_on"]) for p in may] == [("李秀英", None), ("王建国", D(2017, 5, 1))]
+        assert [w["log_date"] for w in instructors_db.work_logs(s, cid, "371302", as_of=D(2017, 4, 14))] == [
+            D(2017, 4, 14), D(2017, 4, 10)]
+        assert len(instructors_db.work_logs(s, cid, "371302", limit=None)) == 3
+        assert [e["eval_date"] for e in evaluation_db.evaluations(s, cid, as_of=D(2017, 4, 14))] == [D(2017, 4, 1)]
+        # 4月14日: one case, still 督促整改, not yet overdue (deadline 4月20日); 4月21日: overdue by 1 day;
+        # 4月25日 (rectified at 16:00 that day): closed; 5月31日: the second case is overdue, the first closed.
+        at14 = supervision_db.refusal_cases(s, cid, as_of=D(2017, 4, 14))
+        assert [(c["status"], c["current_status"]) for c in at14] == [("督促整改", "已整改")]
+        assert rules.refusal_counts(at14, D(2017, 4, 14))["371302"] == {
+            "督促整改": 1, "已整改": 0, "追究责任": 0, "媒体曝光": 0, "open": 1, "overdue": 0, "total": 1}
+        at21 = supervision_db.refusal_cases(s, cid, as_of=D(2017, 4, 21))
+        assert rules.days_overdue(at21[0]["status"], at21[0]["deadline"], D(2017, 4, 21)) == 1
+        assert [c["status"] for c in supervision_db.refusal_cases(s, cid, as_of=D(2017, 4, 25))] == ["已整改"]
+        assert len(supervision_db.refusal_events(s, [case], D(2017, 4, 24))[case]) == 1
+        late = rules.refusal_counts(supervision_db.refusal_cases(s, cid, as_of=D(2017, 5, 31)), D(2017, 5, 31))
+        assert (late["371302"]["total"], late["371302"]["open"], late["371302"]["overdue"]) == (2, 1, 1)
+        panel = overview_db.overview_inputs(s, cid, D(2017, 4, 14))["refusals"]["371302"]
+        assert (panel["total"], panel["open"], panel["overdue"]) == (1, 1, 0)

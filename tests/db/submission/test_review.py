@@ -314,3 +314,42 @@ def test_rev013_queues_and_statuses_are_per_campaign(preset_engine, campaign_id)
     assert status(e, other, APR7) == {LANSHAN: "pending"}
     with read_session(e) as s:
         assert s.scalar(select(func.count(Report.id))) == 2
+
+
+def test_rev020_batch_accept_all_or_nothing(preset_engine, campaign_id):
+    """Three pending reports accepted at once, each audited; a batch with one bad report accepts none
+    and says which one failed."""
+    eng = preset_engine
+    a = put(eng, campaign_id, LANSHAN, APR7, T0)
+    b = put(eng, campaign_id, LUOZHUANG, APR7, T0 + dt.timedelta(minutes=1))
+    c = put(eng, campaign_id, HEDONG, APR7, T0 + dt.timedelta(minutes=2))
+    old = put(eng, campaign_id, LANSHAN, APR14, T0 + dt.timedelta(days=7))
+    newer = put(eng, campaign_id, LANSHAN, APR14, T0 + dt.timedelta(days=7, hours=1), scale=2, reason="更正覆盖人数")
+
+    # One superseded version among them: nothing is accepted, the message names it.
+    with pytest.raises(ReviewError) as refused, write_session(eng) as s:
+        review.accept_many(s, [a, b, old, c], "admin", ip="10.0.0.9")
+    assert "兰山区 2017年4月14日 的报表第 1 版已被第 2 版更正" in refused.value.message
+    assert "所选 4 份报表均未通过" in refused.value.message
+    with read_session(eng) as s:
+        assert s.scalar(select(func.count(ReportReview.id))) == 0
+        assert s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "report.accept")) == 0
+    for bad, message in (([], "请先勾选要通过的报表"), ([a, "7"], "报表编号无效：7"), ([a, True], "报表编号无效"),
+                         ([a, 999999], "报表（编号 999999）不存在")):
+        with pytest.raises(ReviewError, match=message), write_session(eng) as s:
+            review.accept_many(s, bad, "admin")
+
+    # The three (a duplicate counts once): accepted, audited one by one, no longer queued.
+    with write_session(eng) as s:
+        done = review.accept_many(s, [a, b, c, a], "admin", ip="10.0.0.9", now=dt.datetime(2017, 4, 15, 9))
+    assert [r.report_id for r in done] == [a, b, c]
+    with read_session(eng) as s:
+        assert [i["report_id"] for i in review.review_queue(s, campaign_id)] == [newer]
+        audits = s.scalars(select(AuditEvent).where(AuditEvent.action == "report.accept").order_by(AuditEvent.id)).all()
+        assert [(e.actor, e.ip) for e in audits] == [("admin", "10.0.0.9")] * 3
+        assert [f"报表编号 {i}）" in e.detail for e, i in zip(audits, (a, b, c), strict=True)] == [True] * 3
+    # Accepting one of them again refuses the whole batch.
+    with pytest.raises(ReviewError, match="不能重复审核"), write_session(eng) as s:
+        review.accept_many(s, [newer, b], "admin")
+    with read_session(eng) as s:
+        assert [i["report_id"] for i in review.review_queue(s, campaign_id)] == [newer]
