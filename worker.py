@@ -32,6 +32,20 @@ celery_app = dash_app._background_manager.handle  # the Celery app CeleryManager
 log = logging.getLogger(__name__)
 
 
+# A map (MapLibre: WebGL context, shaders, the white-bg style) and a bar with Chinese text: what an export draws.
+_SQUARE = {"type": "Polygon", "coordinates": [[[118.0, 35.0], [118.5, 35.0], [118.5, 35.5], [118.0, 35.5], [118.0, 35.0]]]}
+WARM_FIGURE = {
+    "data": [
+        {"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": "1", "properties": {}, "geometry": _SQUARE}]},
+         "locations": ["1"], "z": [1], "showscale": False},
+        {"type": "bar", "x": ["兰山区"], "y": [1], "xaxis": "x", "yaxis": "y"},
+    ],
+    "layout": {"map": {"style": "white-bg", "center": {"lon": 118.25, "lat": 35.25}, "zoom": 6,
+                       "domain": {"x": [0, 0.5]}}, "xaxis": {"domain": [0.6, 1]}},
+}
+
+
 def warm_renderer() -> float:
     """Start this process's browser and render once; the seconds it took."""
     from dashboard.exports.render import renderer
@@ -39,7 +53,7 @@ def warm_renderer() -> float:
     began = time.perf_counter()
     r = renderer()
     r.start()
-    r.png({"data": [{"type": "bar", "x": ["兰山区"], "y": [1]}], "layout": {}}, 300, 200, scale=1)
+    r.png(WARM_FIGURE, 300, 200, scale=1)
     r.pdf("<!doctype html><meta charset='utf-8'><p>预热</p>")
     return time.perf_counter() - began
 

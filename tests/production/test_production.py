@@ -215,6 +215,18 @@ def _post_report(stack: Stack, body: dict) -> dict:
         return json.loads(r.read())
 
 
+def _memory(master_pid: int) -> str:
+    """RSS, and USS (what the process alone holds: the rest is shared copy-on-write), of gunicorn's processes."""
+    import psutil
+
+    master = psutil.Process(master_pid)
+    out = []
+    for label, proc in [("master", master)] + [("worker", p) for p in master.children()]:
+        info = proc.memory_full_info()
+        out.append(f"{label} {proc.pid} RSS {info.rss / 2**20:.0f} MB USS {info.uss / 2**20:.0f} MB")
+    return "; ".join(out)
+
+
 def _kpi(page, key: str) -> str:
     return " ".join((page.locator(f'[data-kpi="{key}"]').text_content() or "").split())
 
@@ -272,7 +284,7 @@ def test_prd001_signin_live_update_and_pdf_export_through_celery(stack, page, tm
         workers = set(re.findall(r"Booting worker with pid: (\d+)", stack.log("gunicorn")))
         assert len(workers) == 2, workers
         print(f"\nPDF: {pages} pages, {path.stat().st_size / 1024:.0f} KB; Celery export task: {tasks[-1]:.2f} s; "
-              f"gunicorn workers {sorted(workers)}")
+              f"memory: {_memory(stack.procs['gunicorn'].pid)}")
     except BaseException:
         print(stack.dump_logs())
         raise
