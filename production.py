@@ -46,6 +46,10 @@ def warnings(env: Mapping[str, str]) -> list[str]:
         out.append("警告：未设置 REDIS_URL：缓存和未登录请求的计数在每个进程内各自保存，不共享。"
                    " / Warning: REDIS_URL is unset: the cache and the counts of anonymous refusals are kept "
                    "per process, not shared.")
+    if not env.get("CELERY_BROKER_URL"):
+        out.append("警告：未设置 CELERY_BROKER_URL：每次导出在网页进程派生的新进程里运行，每次都要冷启动 Chromium。"
+                   " / Warning: CELERY_BROKER_URL is unset: each export runs in a new process forked from a web "
+                   "worker, starting Chromium cold every time.")
     return out
 
 

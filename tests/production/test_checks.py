@@ -27,11 +27,14 @@ def test_prc001_the_secret_must_be_set_and_long_enough():
     assert production.secret_problem({"SECRET_KEY": KEY}) is None
 
 
-def test_prc002_warnings_for_sqlite_and_no_redis_only():
-    assert len(production.warnings({})) == 2
-    both = production.warnings({"DATABASE_URL": "sqlite:///x.db"})
-    assert any("SQLite" in w for w in both) and any("REDIS_URL" in w for w in both)
-    assert production.warnings({"DATABASE_URL": "postgresql://db/x", "REDIS_URL": "redis://127.0.0.1:6379/1"}) == []
+def test_prc002_warnings_for_sqlite_no_redis_and_no_broker_only():
+    assert len(production.warnings({})) == 3
+    every = production.warnings({"DATABASE_URL": "sqlite:///x.db"})
+    assert [w for w in every if "SQLite" in w] and [w for w in every if "REDIS_URL" in w] \
+        and [w for w in every if "CELERY_BROKER_URL" in w]
+    redis = "redis://127.0.0.1:6379/1"
+    assert production.warnings({"DATABASE_URL": "postgresql://db/x", "REDIS_URL": redis,
+                                "CELERY_BROKER_URL": redis}) == []
 
 
 def test_prc003_the_worker_needs_a_broker():
