@@ -14,7 +14,7 @@ from pathlib import Path
 from dash import Dash
 from flask import Flask
 
-from dashboard import context
+from dashboard import cache, context
 from dashboard.http import inputs, limits
 from dashboard.http.auth import init_auth
 from db.cases.files import return_freed_memory_to_os
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Dash:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16),
         "LIVE_INTERVAL_MS": int(os.environ.get("LIVE_INTERVAL_MS", "5000")),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") != "0",
+        "REDIS_URL": os.environ.get("REDIS_URL"),  # the shared cache (dashboard/cache.py); local memory without
         "TESTING": False,
     }
     settings.update(config or {})
@@ -60,6 +61,7 @@ def create_app(config: dict | None = None) -> Dash:
     from dashboard.pages.shell import layout
 
     routes.register(server)
+    cache.install(app)  # shared results of the data-heavy callbacks, declared with cache.share(...)
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
