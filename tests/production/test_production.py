@@ -186,11 +186,18 @@ def stack(tmp_path_factory):
         yield stack
     finally:
         stack.stop()
+        if stack.logs and any(_trouble(stack.log(name)) for name in stack.logs):
+            print(stack.dump_logs())  # shown with a failure or error of the test or its teardown
         client.flushdb()
         client.close()
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def _trouble(log: str) -> bool:
+    """A traceback, or a 5xx in gunicorn's access log ('"GET /x HTTP/1.1" 500 ...')."""
+    return "Traceback" in log or re.search(r'HTTP/1\.[01]" 5\d\d ', log) is not None
 
 
 def _next_report(db_url: str) -> tuple[int, dict]:
