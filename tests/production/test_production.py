@@ -8,8 +8,8 @@ open overview shows the new figure without a reload; the leader takes a snapshot
 exports it as PDF, which the Celery worker renders (its Chromium warm) and the browser downloads.
 
 Skips when PostgreSQL or Redis is not reachable; with CI=true that is a failure instead.
-TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test) and TEST_REDIS_URL (default
-redis://127.0.0.1:6379/14: a database number this test owns, flushed) say where they are.
+TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test) and TEST_PRODUCTION_REDIS_URL
+(default redis://127.0.0.1:6379/15: a database number this test owns, flushed) say where they are.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ from tests.browser.conftest import BROWSER_TIMEOUT_MS, IN_CI, db_session, defaul
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Its own database number: the shared cache's tests flush TEST_REDIS_URL's (14), which would wipe this
+# test's broker queue and results if both ran at once (two checkouts on one machine).
+REDIS = os.environ.get("TEST_PRODUCTION_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNIT = "371302"  # 兰山区: reports every week of the demo
 REPORT_DATE = "2017-06-05"  # after the demo's last report, before the 6月10日 deadline
 STEP = 7  # added to every cell of the unit's last report: keeps every validation rule
