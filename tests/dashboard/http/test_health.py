@@ -59,9 +59,8 @@ def test_hlz003_a_dead_database_is_503_quickly_even_with_a_session_cookie(tmp_pa
     assert "127.0.0.1" not in r.get_data(as_text=True)  # no URL, no error text
 
 
-@pytest.mark.parametrize("url", [DEAD_REDIS, "not-a-redis-url"])
-def test_hlz004_an_unreachable_or_malformed_redis_is_503(tmp_path, url):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", "TESTING": True, "REDIS_URL": url})
+def test_hlz004_an_unreachable_redis_is_503(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", "TESTING": True, "REDIS_URL": DEAD_REDIS})
     r = app.server.test_client().get("/healthz")
     assert r.status_code == 503
     assert r.get_json() == {"status": "unavailable", "database": "ok", "cache": "unreachable"}
