@@ -21,6 +21,7 @@ from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
+CONNECTION_LIMIT = 2000  # open connections `python app.py` accepts (waitress)
 # Modules under callbacks/ whose register(app) wires their callbacks.
 CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "followup")
 
@@ -57,7 +58,7 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from dashboard.http import routes
+    from dashboard.http import routes, static
     from dashboard.pages.shell import layout
 
     routes.register(server)
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Dash:
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
+    static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     limits.install(app)  # body limits per route, checked before anything reads a body
     inputs.know_callbacks(app)  # callbacks the server runs; a POST for any other is refused at the door
     return app
@@ -88,7 +90,10 @@ def serve() -> None:
     settle_heap()
     cap = app.server.config["MAX_CONTENT_LENGTH"]  # waitress would otherwise spool up to 1 GiB
     print(f"集中要约行动监测：http://{host}:{port}/", flush=True)
-    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap)
+    # Each open browser keeps up to six connections; waitress's default limit (100) would stop accepting
+    # at about twenty viewers, and select() cannot watch more than 1024 sockets: poll() can.
+    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap,
+                   connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True)
 
 
 if __name__ == "__main__":
