@@ -18,10 +18,13 @@ endif
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv dev run test lint bench clean
+.PHONY: help venv dev run serve worker test lint bench clean
 
 help:
 	@echo "make run    启动仪表盘 / serve the dashboard on http://127.0.0.1:$${PORT:-8050}"
+	@echo "make serve  生产模式：gunicorn 多进程 / production: gunicorn, WORKERS=$${WORKERS:-2} on $${HOST:-127.0.0.1}:$${PORT:-8050}"
+	@echo "            (需要 SECRET_KEY；建议 DATABASE_URL=postgresql://…、REDIS_URL、CELERY_BROKER_URL)"
+	@echo "make worker 生产模式的导出 worker（Celery，保持 Chromium 预热）/ the Celery export worker"
 	@echo "make test   运行测试 / run the tests"
 	@echo "make lint   ruff, lint-imports (imports only run downhill)"
 	@echo "make bench  benchmarks/run.py"
@@ -54,6 +57,18 @@ run: venv
 	$(PY) -m db init
 	$(PY) -m db demo --if-empty
 	$(PY) app.py
+
+# Production mode (README: 生产模式 / production mode). gunicorn.conf.py refuses to start without a
+# fixed SECRET_KEY and reads WORKERS, THREADS, HOST, PORT. No demo data here: only migrations and the preset.
+serve: venv
+	$(PY) -c 'import production; production.check_or_exit(warn=False)'  # before migrating
+	$(PY) -m db init
+	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:application
+
+# The export worker: same SECRET_KEY and DATABASE_URL as the web processes, and CELERY_BROKER_URL.
+worker: venv
+	@bash scripts/ensure-chromium.sh || true  # exports need Chromium and CJK fonts; says how to install if missing
+	exec $(VENV)/bin/celery -A worker worker --concurrency $${WORKER_CONCURRENCY:-1} --loglevel $${LOG_LEVEL:-info}
 
 test: dev
 	@bash scripts/ensure-chromium.sh

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = f"sqlite:///{ROOT / 'instance' / 'jizhong.db'}"
@@ -77,3 +78,22 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
+
+
+PROBE_TIMEOUT_S = 2  # libpq rounds a connect_timeout under 2 s up to 2 s
+
+
+def probe_engine(engine: Engine, timeout_s: int = PROBE_TIMEOUT_S) -> Engine:
+    """An engine on the same database for health checks: no pool (a fresh connection each time, so a
+    busy pool never delays the answer and a fork shares nothing), and a short connect timeout (a
+    database that does not answer is reported in seconds, not after the TCP timeout)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return create_engine(url, poolclass=NullPool, connect_args={"timeout": timeout_s})
+    return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": max(2, int(timeout_s))})
+
+
+def ping(engine: Engine) -> None:
+    """`SELECT 1` on a new connection; raises (SQLAlchemyError, OSError) when the database is unreachable."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

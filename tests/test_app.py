@@ -71,7 +71,7 @@ def test_app004_forged_callback_inputs_do_not_break_the_server(client, campaign,
     assert r.status_code in (200, 204, 400)  # 400: a value no browser sends (an object for a dropdown)
 
 
-def test_aut001_anonymous_reaches_only_login_and_static(app):
+def test_aut001_anonymous_reaches_only_login_health_and_static(app):
     c = app.server.test_client()
     r = c.get("/")
     assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=/")
@@ -82,6 +82,9 @@ def test_aut001_anonymous_reaches_only_login_and_static(app):
     assert forged.status_code == 401 and "未登录" in forged.get_json()["error"]
     assert c.get("/login").status_code == 200
     assert c.get("/assets/style.css").status_code == 200
+    # The one deliberate exception besides /login: the health check, which says only ok / unreachable.
+    health = c.get("/healthz")
+    assert health.status_code == 200 and set(health.get_json()) == {"status", "database", "cache"}
 
 
 def test_aut002_callbacks_need_the_csrf_token(app):

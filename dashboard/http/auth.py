@@ -1,6 +1,6 @@
 """Login, sessions, CSRF and security headers for the Flask server under Dash.
 
-- Anonymous users reach only /login and static files. Pages redirect to the login page; Dash's
+- Anonymous users reach only /login, /healthz and static files. Pages redirect to the login page; Dash's
   JSON endpoints, the GeoJSON and the API answer 401. Callbacks are public HTTP endpoints, so
   the check runs on the server for every request, not in the layout.
 - CSRF: every state-changing request needs the token (Flask-WTF). The login form carries it as a
@@ -25,7 +25,9 @@ from dashboard.context import client_ip
 from dashboard.http import denials, limits
 from db.accounts import auth
 
-PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico"})  # exactly these: "/login-x" is not public
+# Exactly these: "/login-x" is not public. /healthz is public on purpose (load balancers probe it
+# without signing in) and says only whether the database and the cache answer (dashboard/http/health.py).
+PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico", "/healthz"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 JSON_PREFIXES = ("/_dash-", "/api/", "/geo/")
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads

@@ -1,4 +1,5 @@
-"""Plain HTTP routes beside Dash: the district boundaries as a cacheable GeoJSON file.
+"""Plain HTTP routes beside Dash: the district boundaries as a cacheable GeoJSON file (and the
+registration of the other Flask-side routes: files, API, Excel template, health check).
 
 The map figure refers to this URL instead of embedding the geometry, so the first page load
 stays small, the browser caches the shapes, and recolouring never resends them.
@@ -13,7 +14,7 @@ from flask import Flask, Response, request
 
 from dashboard import geo
 from dashboard.data import session
-from dashboard.http import api, inputs
+from dashboard.http import api, health, inputs
 from dashboard.http import files as files_routes
 from dashboard.http import xlsx as xlsx_routes
 from db import queries
@@ -33,6 +34,7 @@ def register(server: Flask) -> None:
     files_routes.register(server)  # /files/<id>[/thumb], POST /summaries/upload
     api.register(server)  # POST /api/v1/reports (bearer token), GET /api/v1/openapi.json
     xlsx_routes.register(server)  # GET /submit/template.xlsx (the attachment, prefilled)
+    health.register(server)  # GET /healthz: database and cache reachable? (public, says nothing else)
 
     @server.get(GEOJSON_URL)
     def districts_geojson():

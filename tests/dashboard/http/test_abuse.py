@@ -28,8 +28,8 @@ def app(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path", ["/login-anything", "/loginx", "/login/", "/login/../x", "/login/x",
-                                  "/_favicon.ico-x"])
-def test_abu001_only_login_itself_is_public(app, path):
+                                  "/_favicon.ico-x", "/healthz-x", "/healthz/", "/healthzx", "/healthz/x"])
+def test_abu001_only_login_and_healthz_themselves_are_public(app, path):
     c = app.server.test_client()
     r = c.get(path)
     assert r.status_code in (302, 404), r.status_code
