@@ -46,6 +46,7 @@ LOCAL_ENTRIES = 256  # the local cache's bound (about 100 KB compressed-or-less 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 LOCK_TIMEOUT_S = 30  # a computation that takes longer lets the next request compute too
 WAIT_STEP_S = 0.02
+REDIS_TIMEOUT_S = 1.0
 GZIP_LEVEL = 6  # once per entry, like flask-compress's default for each response
 
 
@@ -56,7 +57,9 @@ def config_for(settings: dict) -> dict:
         return dict(settings["SHARED_CACHE"])
     if settings.get("REDIS_URL"):
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings["REDIS_URL"],
-                "CACHE_KEY_PREFIX": "jizhong:", "CACHE_DEFAULT_TIMEOUT": ENTRY_TIMEOUT_S}
+                "CACHE_KEY_PREFIX": "jizhong:", "CACHE_DEFAULT_TIMEOUT": ENTRY_TIMEOUT_S,
+                # a Redis that stops answering costs a request one second, not a hung thread
+                "CACHE_OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_S, "socket_timeout": REDIS_TIMEOUT_S}}
     return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": LOCAL_ENTRIES, "CACHE_DEFAULT_TIMEOUT": ENTRY_TIMEOUT_S}
 
 

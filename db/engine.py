@@ -31,6 +31,9 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
+CONNECT_TIMEOUT_S = 10
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
@@ -40,6 +43,8 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
         _configure_sqlite(engine)
         return engine
+    # A database host that does not answer fails a request after CONNECT_TIMEOUT_S instead of hanging it.
+    kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -1,7 +1,7 @@
 """Tidiness of the product code: no module over 600 lines, no ticket numbers ("issue 6") in code.
 
-The product is app.py, worker.py and the packages cli, callbacks, dashboard, db and domain; db/migrations is
-left out (migrations are history, written once). Each allow-list names the files that break a rule today:
+The product is the entry points (app.py, worker.py, wsgi.py, production.py, gunicorn.conf.py) and the
+packages cli, callbacks, dashboard, db and domain; db/migrations is left out (migrations are history, written once). Each allow-list names the files that break a rule today:
 it may only shrink. A listed file that now keeps the rule fails the test too, so the list is emptied as the
 files are cleaned, never left stale.
 """
@@ -26,7 +26,7 @@ WITH_TICKET_NUMBERS: dict[str, int] = {}
 
 
 def product_modules() -> dict[str, Path]:
-    paths = [ROOT / "app.py", ROOT / "worker.py"]
+    paths = [ROOT / name for name in ("app.py", "worker.py", "wsgi.py", "production.py", "gunicorn.conf.py")]
     for package in PACKAGES:
         paths += sorted((ROOT / package).rglob("*.py"))
     out = {}

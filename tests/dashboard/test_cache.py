@@ -157,7 +157,7 @@ def test_helpers():
         '{"index":1,"type":"t"}.value'
     assert cache.first_output({"outputs": "nonsense"}) is None
     assert cache.config_for({})["CACHE_TYPE"] == "SimpleCache"
-    assert cache.config_for({"REDIS_URL": "redis://h:1/2"})["CACHE_TYPE"] == "RedisCache"
+    assert cache.config_for({"REDIS_URL": "redis://h:1/2"})["CACHE_OPTIONS"]["socket_timeout"] == 1.0
     assert cache.config_for({"SHARED_CACHE": {"CACHE_TYPE": "NullCache"}}) == {"CACHE_TYPE": "NullCache"}
 
 
