@@ -258,7 +258,8 @@ def recolor_patch(
     """Patch for a figure from `district_map`: new values and labels, geometry and names untouched.
 
     Sends locations, z, customdata and hovertemplate of both traces (and whether the grey trace
-    has a legend entry), and the classes (colour scale, range, colour bar) of trace 0.
+    has a legend entry), and the classes (colour scale, range, colour bar) of trace 0. Give `fmt`:
+    the colour bar prints the class ranges with it.
     """
     mapped = _map_rows(rows)
     hover = _hovertemplate(metric_label)

@@ -268,11 +268,13 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
     # legend. Names whose lines end close together are pushed apart so they never overprint.
     plot_px = height - margin["t"] - margin["b"] - 30  # less the date ticks
     placed = spread_labels([y for _, y, _, _ in ends], END_LABEL_PX * top / plot_px, 0.0, top)
-    layout["annotations"] = [
+    annotations = [
         {"x": x, "y": y, "xref": "x", "yref": "y", "text": f"<b>{_esc(name)}</b>", "showarrow": False,
          "xanchor": "left", "yanchor": "middle", "xshift": 8, "font": {"color": colour, "size": 15}}
         for (x, _, name, colour), y in zip(ends, placed, strict=True)
     ]
+    if annotations:
+        layout["annotations"] = annotations
     return _figure(traces, layout)
 
 
