@@ -163,7 +163,7 @@ def name_labels(geojson: dict, mapped: list[dict]) -> dict:
 
     Text only, Chinese only (digits and Latin letters would make MapLibre ask a glyph server);
     no hover and no clicks of its own, so a click on a name still reaches the county under it."""
-    points = _label_points(geojson)
+    points = _label_points(geojson, {r["adcode"]: str(r["name"]) for r in mapped})
     named = [r for r in mapped if r["adcode"] in points]
     return {
         "type": "scattermap",
@@ -430,16 +430,17 @@ def _split(mapped: list[dict], scale: Classes) -> tuple[dict, dict]:
     return values, blanks
 
 
-_LABEL_POINTS: dict[int, tuple[dict, dict]] = {}
+_LABEL_POINTS: dict[tuple, tuple[dict, dict]] = {}
 
 
-def _label_points(geojson: dict) -> dict[str, tuple[float, float]]:
-    """label_points, once per GeoJSON object (dashboard.geo.city_geojson hands out one shared dict)."""
-    hit = _LABEL_POINTS.get(id(geojson))
+def _label_points(geojson: dict, names: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """label_points, once per GeoJSON object and names (dashboard.geo.city_geojson hands out one shared dict)."""
+    key = (id(geojson), tuple(sorted(names.items())))
+    hit = _LABEL_POINTS.get(key)
     if hit is None or hit[0] is not geojson:
         if len(_LABEL_POINTS) > 16:
             _LABEL_POINTS.clear()
-        hit = _LABEL_POINTS[id(geojson)] = (geojson, label_points(geojson))
+        hit = _LABEL_POINTS[key] = (geojson, label_points(geojson, names, size_px=NAME_SIZE))
     return hit[1]
 
 

@@ -278,7 +278,7 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
     return _figure(traces, layout)
 
 
-END_LABEL_PX = 19  # one line of a 15 px label, with a little air
+END_LABEL_PX = 23  # one line of a 15 px label as the browser boxes it (21 px), with a little air
 
 
 def spread_labels(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
