@@ -35,8 +35,9 @@ COVERAGE_TARGETS = {"ent_coverage": ("target_ents", "baseline_ents", "家"),
                     "worker_coverage": ("target_workers", "baseline_workers", "人")}
 
 
-def target_line(key: str, now: dict) -> str | None:
-    """The target a coverage card is measured against: "目标 35.0%（19,660 家）", or None without one.
+def target_line(key: str, now: dict) -> tuple[str, str] | None:
+    """The target a coverage card is measured against, short for the card and in full for its
+    tooltip: ("目标 35.0%", "目标 19,660 家，占辖区 56,170 家的 35.0%"), or None without one.
 
     A leader otherwise reads 企业覆盖率 37.5% beside 达目标 107.1% and cannot tell how both hold."""
     if key not in COVERAGE_TARGETS:
@@ -45,7 +46,8 @@ def target_line(key: str, now: dict) -> str | None:
     target, baseline = now.get(target_col) or 0, now.get(baseline_col) or 0
     if target <= 0 or baseline <= 0:
         return None
-    return f"目标 {pct(target / baseline)}（{thousands(target)} {unit}）"
+    share = pct(target / baseline)
+    return f"目标 {share}", f"目标 {thousands(target)} {unit}，占辖区 {thousands(baseline)} {unit}的 {share}"
 
 
 def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[html.Div]:
@@ -59,7 +61,8 @@ def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[h
                         _delta(t["change"], t["tone"], since) if t["change"] else None, t["key"])
         goal = target_line(t["key"], now)
         if goal:
-            card.children.insert(2, html.Div(goal, className="kpi-target", **{"data-kpi-target": t["key"]}))
+            card.children.insert(2, html.Div(goal[0], title=goal[1], className="kpi-target",
+                                             **{"data-kpi-target": t["key"]}))
         cards.append(card)
     return cards
 

@@ -142,11 +142,12 @@ def district_map(
         # assets/map_fit.js refits the view to these bounds in the real graph size (phones included).
         meta={"bounds": list(bounds(geojson)), "right_px": COLORBAR_PX},
         showlegend=True,  # 未报送 (a grey swatch, when a county has no figure) and one entry per case stage
+        # Top left: the city's north-west corner is empty there; at the bottom it covered 郯城县.
         legend={
             "x": 0.01,
-            "y": 0.01,
+            "y": 0.99,
             "xanchor": "left",
-            "yanchor": "bottom",
+            "yanchor": "top",
             "bgcolor": "rgba(255,255,255,0.8)",
         },
     )
