@@ -226,3 +226,18 @@ def test_leg007_action_table_scrolls_on_a_phone_instead_of_clipping(live_server,
     )
     assert edges["lastRight"] <= edges["wrapRight"] + 1, edges
     assert abs(edges["firstLeft"] - edges["wrapLeft"]) <= 2, edges
+
+
+def test_leg008_snapshot_map_names_its_counties_too(live_server, demo_db_url, page, requests_seen):
+    """A snapshot is shown in meetings: its map carries the names, fitted like the overview's."""
+    from db import snapshots
+
+    with db_session(demo_db_url) as s:
+        first = snapshots.listing(s)[0]
+    _open(page, live_server, f"/snapshot/{first['id']}", PROJECTOR)
+    wait_for_map(page, "sn-map")
+    page.locator('[id="sn-map"]').scroll_into_view_if_needed()
+    wait_for_map(page, "sn-map")
+    assert_eventually(lambda: page.evaluate(_MAP_TEXT_JS, "sn-map"), _county_names(demo_db_url),
+                      message="not every county name was drawn on the snapshot's map")
+    assert not [u for u in requests_seen if ".pbf" in u or "glyph" in u]
