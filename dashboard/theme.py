@@ -9,6 +9,9 @@ from __future__ import annotations
 COLORSCALE = "Cividis"
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 FONT_SIZE = 15
+# The smallest text any figure may draw: what still reads from the back of a meeting room on a
+# 1280x720 projector (tick labels, legends, notes, values).
+MIN_FONT_SIZE = 14
 NO_DATA = "#c8c8c8"  # units without a figure
 LAGGING = "#D55E00"  # Okabe-Ito vermillion: units flagged as lagging
 CITY = "#000000"

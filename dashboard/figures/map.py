@@ -362,7 +362,7 @@ def offmap_bar(
         # Every bar prints its value; ticks in a column this narrow only ran into each other.
         "showticklabels": False,
         "title": {"text": _escape(f"{metric_label}（{unit}）" if unit else metric_label),
-                  "font": {"size": 13, "color": "#555555"}, "standoff": 2},
+                  "font": {"size": theme.MIN_FONT_SIZE, "color": "#555555"}, "standoff": 2},
     }
     if fmt:
         xaxis["tickformat"] = fmt
@@ -465,7 +465,7 @@ def _hovertemplate(metric_label: str) -> str:
 
 def _colorbar(metric_label: str, scale: Classes) -> dict:
     """One tick per class, naming its range; the title says what the colours are."""
-    caption = f"<br><span style=\"font-size:12px\">{scale.caption}</span>" if scale.caption else ""
+    caption = f"<br><span style=\"font-size:{theme.MIN_FONT_SIZE}px\">{scale.caption}</span>" if scale.caption else ""
     return {
         "title": {"text": f"{_escape(metric_label)}{caption}", "side": "top"},
         "x": 1,
