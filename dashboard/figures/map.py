@@ -23,7 +23,6 @@ from __future__ import annotations
 import html
 from typing import Final
 
-import plotly.graph_objects as go
 from dash import Patch
 
 from dashboard import theme
@@ -32,9 +31,7 @@ from dashboard.figures.textfit import common_unit, strip_unit, text_px
 from dashboard.geo import bounds, center_zoom, label_points
 
 # The shared look lives in dashboard.theme; re-exported here so map callers need one import.
-# The same explicit stops as dashboard.figures.overview: plotly.js's own "Cividis" differs slightly from
-# plotly.py's, and a unit must have one colour on the map and in the ranking.
-COLORSCALE: Final = [list(p) for p in go.bar.Marker(colorscale=theme.COLORSCALE).colorscale]
+COLORSCALE: Final = theme.COLORSCALE
 FONT_FAMILY: Final = theme.FONT_FAMILY
 GRAPH_CONFIG: Final = theme.GRAPH_CONFIG  # dcc.Graph(config=...): no plotly logo
 NO_DATA_COLOR: Final = theme.NO_DATA

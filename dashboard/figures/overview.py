@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.io as pio
 
-from dashboard.figures import map as map_figure
 from dashboard.figures.scale import classes
 from dashboard.figures.textfit import common_unit, strip_unit, text_px
 from dashboard.theme import (
@@ -48,8 +47,6 @@ HIGHLIGHT_DASHES = ("solid", "dash", "dot")
 TEXT_ON = {"single": "#ffffff", "regional": "#222222", "industry": "#ffffff"}  # legible on KIND_COLOURS
 DATE_TICKS = "%-m月%-d日"
 GRID = "#e6e6e6"
-# The colour scale as plotly's validator expands it (the ranking must match what go.Bar drew).
-SCALE = map_figure.COLORSCALE  # one set of stops for the map, its side bars and the ranking
 
 Figure = dict  # {"data": [trace dicts], "layout": {...}}
 

@@ -18,9 +18,11 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from dashboard.theme import CLASS_PALETTE
+
 # ColorBrewer YlGnBu without its two darkest steps: a lightness ramp (readable with any colour
 # vision), and every step light enough for the dark county names printed on it.
-PALETTE: Final = ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0")
+PALETTE: Final = CLASS_PALETTE
 MAX_CLASSES: Final = len(PALETTE)
 CAPTION: Final = "按分位数分档<br>每档单位数相近"
 
