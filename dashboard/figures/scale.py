@@ -5,7 +5,7 @@ their values sat close together (33%–42% coverage against one outlier). The va
 present are cut into up to five classes at their quantiles instead, so each colour holds about
 the same number of units and neighbouring values still separate. Breaks are rounded to what the
 axis format prints (whole percent or points, whole days), so a legend entry "38%–42%" says exactly which
-values carry that colour: a value belongs to the class whose lower edge it reaches.
+values carry that colour (each class is labelled by the smallest and largest value in it).
 
 Every builder computes the classes from the same rows (all units, mapped or not), so a unit has
 one colour on the map, in the side bars and in the ranking.
@@ -76,18 +76,31 @@ def classes(values: list[float | None], fmt: str | None, *, reverse: bool = Fals
     lo, hi = present[0], present[-1]
     n = len(present)
     wanted = min(MAX_CLASSES, len(set(present)))
+    distinct = sorted(set(present))
     breaks: list[float] = []
     for i in range(1, wanted):
         # The break sits between two neighbouring sorted values, rounded to what the reader sees.
         q = present[min(n - 1, max(1, round(i * n / wanted)))]
         b = round(round(q / step) * step, 10)
+        floor = breaks[-1] if breaks else lo
+        if b <= floor:
+            # Many equal values (eleven units at 0 days): the break moves up to the next value present.
+            above = [v for v in distinct if v > floor]
+            if not above:
+                break
+            b = round(math.ceil(round(above[0] / step, 6)) * step, 10)
         if lo < b <= hi and (not breaks or b > breaks[-1]):
             breaks.append(b)
     edges = (lo, *breaks, hi)
     k = len(breaks) + 1
     colours = _spread(palette, k)
-    labels = tuple(_range_text(edges[i], edges[i + 1], fmt, first=i == 0, last=i == k - 1, step=step)
-                   for i in range(k))
+    # Each class is labelled by the values actually in it (smallest to largest), not by its limits:
+    # "0" and "92 天" say more than "0–92" and "92".
+    members: list[list[float]] = [[] for _ in range(k)]
+    scale = Classes(edges, colours, ("",) * k)
+    for v in present:
+        members[scale.index(v)].append(v)
+    labels = tuple(_range_text(m[0], m[-1], fmt, step=step) if m else "—" for m in members)
     return Classes(edges, colours, labels)
 
 
@@ -105,13 +118,10 @@ def tick_text(value: float, fmt: str | None) -> str:
 # --- internals ---------------------------------------------------------------------------
 
 
-def _range_text(a: float, b: float, fmt: str | None, *, first: bool, last: bool, step: float) -> str:
-    # The outer edges are the smallest and largest values: floor / ceil them to the printed step,
-    # so the range printed still contains them.
-    if first:
-        a = math.floor(round(a / step, 6)) * step
-    if last:
-        b = math.ceil(round(b / step, 6)) * step
+def _range_text(a: float, b: float, fmt: str | None, *, step: float) -> str:
+    # Floor the smallest and ceil the largest to the printed step, so the range printed holds them.
+    a = math.floor(round(a / step, 6)) * step
+    b = math.ceil(round(b / step, 6)) * step
     left, right = tick_text(a, fmt), tick_text(b, fmt)
     if left == right:
         return left

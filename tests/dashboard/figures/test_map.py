@@ -130,7 +130,8 @@ def test_map012_classes_separate_close_values():
     scale = classes(values, ".0%")
     assert scale.count == 5
     assert len({scale.colour(v) for v in values[1:]}) >= 4
-    assert scale.labels[0] == "16–35%" and scale.labels[-1].endswith("42%")
+    # Each class named by the values in it, smallest to largest.
+    assert scale.labels == ("16–33%", "35–37%", "38–39%", "40–41%", "42%")
     # The printed edges are the class limits: a value on an edge belongs to the class it starts.
     for i, (lo, hi) in enumerate(zip(scale.edges, scale.edges[1:])):
         assert lo <= hi
@@ -139,6 +140,9 @@ def test_map012_classes_separate_close_values():
     assert classes([], ".0%").count == 1 and classes([0.3, 0.3], ".0%").count == 1
     days = classes([0, 3, 7, 7, 14, 30], ",d")
     assert all(float(e).is_integer() for e in days.edges)
+    # Eleven units at 0 days and one at 92: two colours, not one class "0–92".
+    stale = classes([0] * 11 + [92], ",d", reverse=True)
+    assert stale.labels == ("0", "92") and stale.colour(0) != stale.colour(92)
 
 
 def test_map003_payload_size(fig):
