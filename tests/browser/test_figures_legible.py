@@ -138,10 +138,10 @@ def test_leg003_colour_bar_names_its_classes(live_server, page):
         }""",
         ids.MAP,
     )
-    assert "企业覆盖率" in bar["title"] and "分位数" in bar["title"], bar
-    # Up to five classes, each a range of whole percents, lowest first.
+    assert "企业覆盖率" in bar["title"] and "自然分档" in bar["title"], bar
+    # Up to five classes, each named by the whole percents in it, lowest first.
     assert 2 <= len(bar["ticks"]) <= 5 and all("%" in t for t in bar["ticks"]), bar
-    # On the demo, the eleven counties between 33% and 45% fall into at least three colours.
+    # On the demo, the twelve counties (33%–45% and one at 16%) take at least four colours.
     colours = page.evaluate(
         """(graphId) => {
             const gd = document.querySelector(`[id="${graphId}"] .js-plotly-plot`);

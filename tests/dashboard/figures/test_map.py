@@ -82,7 +82,7 @@ def test_map001_one_choroplethmap_on_white_bg(fig):
     assert (colored["zmin"], colored["zmax"], colored["zauto"]) == (-0.5, 4.5, False)
     # The colour bar names each class's range and says how the classes were cut.
     assert colored["colorbar"]["title"]["text"].startswith("备案率")
-    assert "分位数" in colored["colorbar"]["title"]["text"]
+    assert "自然分档" in colored["colorbar"]["title"]["text"]
     assert colored["colorbar"]["tickvals"] == [0, 1, 2, 3, 4]
     assert colored["colorbar"]["ticktext"] == list(scale.labels)
     layout = fig["layout"]
@@ -124,23 +124,24 @@ def test_map011_every_county_named_inside_its_boundary(geojson, fig):
 
 
 def test_map012_classes_separate_close_values():
-    """Eleven counties between 33% and 42% and one at 16%: a 0–50% scale made them look alike;
-    the classes give the eleven four different colours."""
+    """Eleven counties between 33% and 42% and one at 16%: a 0–50% scale made them look alike.
+    Natural breaks give the outlier a class of its own and the eleven four different colours."""
     values = [0.16, 0.33, 0.35, 0.36, 0.37, 0.38, 0.39, 0.40, 0.41, 0.41, 0.42, 0.42]
     scale = classes(values, ".0%")
     assert scale.count == 5
-    assert len({scale.colour(v) for v in values[1:]}) >= 4
-    # Each class named by the values in it, smallest to largest.
-    assert scale.labels == ("16–33%", "35–37%", "38–39%", "40–41%", "42%")
-    # The printed edges are the class limits: a value on an edge belongs to the class it starts.
-    for i, (lo, hi) in enumerate(zip(scale.edges, scale.edges[1:])):
-        assert lo <= hi
-        assert scale.index(lo) == i or i == 0
+    assert scale.index(0.16) == 0 and {scale.index(v) for v in values[1:]} == {1, 2, 3, 4}
+    # Each class named by the values in it, smallest to largest, as the reader sees them.
+    assert scale.labels == ("16%", "33%", "35–37%", "38–40%", "41–42%")
+    # An outlier at the top of a tight cluster stands alone too (备案率: 兰陵县 31% against 80%–100%).
+    filing = classes([0.31, 0.80, 0.83, 0.88, 0.89, 0.90, 0.91, 0.913, 0.918, 0.924, 0.939, 1.0], ".0%")
+    assert filing.labels[0] == "31%" and filing.labels[-1] == "100%"
+    # A value is classed as it prints: 0.4049 is "40%", in the class that says 40.
+    assert scale.index(0.4049) == scale.index(0.40) and scale.index(0.4051) == scale.index(0.41)
     assert classes(values, ".0%", reverse=True).colours == tuple(reversed(scale.colours))
     assert classes([], ".0%").count == 1 and classes([0.3, 0.3], ".0%").count == 1
     days = classes([0, 3, 7, 7, 14, 30], ",d")
     assert all(float(e).is_integer() for e in days.edges)
-    # Eleven units at 0 days and one at 92: two colours, not one class "0–92".
+    # Eleven units at 0 days and one at 92: two colours, never a class "0–92"; equal values never part.
     stale = classes([0] * 11 + [92], ",d", reverse=True)
     assert stale.labels == ("0", "92") and stale.colour(0) != stale.colour(92)
 
