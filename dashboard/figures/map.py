@@ -48,7 +48,7 @@ MAP_VIEWPORT: Final = (600, 450)
 # The colour bar sits inside the map's right edge with a rotated title, so a longer metric
 # label never changes the margins (which would shift the map on every recolour). The view is
 # fitted to the width left of it.
-COLORBAR_PX: Final = 120
+COLORBAR_PX: Final = 132
 
 _NO_DATA_SCALE: Final = [[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]]
 

@@ -24,7 +24,7 @@ from dashboard.theme import CLASS_PALETTE
 # vision), and every step light enough for the dark county names printed on it.
 PALETTE: Final = CLASS_PALETTE
 MAX_CLASSES: Final = len(PALETTE)
-CAPTION: Final = "按数值自然分档<br>档内相近、档间拉开"
+CAPTION: Final = "按数值自然分档<br>档内数值相近"
 
 
 @dataclass(frozen=True)
