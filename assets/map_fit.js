@@ -1,4 +1,4 @@
-/* Fit the district map to the city's bounds in the graph's real size, once per rendered map and on
+/* Fit each district map to the city's bounds in the graph's real size, once per rendered map and on
  * window resize. The server can only fit to a nominal size; on a phone that cut counties off.
  * Bounds come from the figure (layout.meta.bounds); nothing is fetched. */
 (function () {
@@ -21,8 +21,9 @@
     });
     window.addEventListener('resize', function () { if (document.body.contains(gd)) fit(gd); });
   }
+  // Every district map (the overview's, a snapshot's, a unit page's): the figure says it is one by
+  // carrying layout.meta.bounds; other graphs are hooked but never refitted.
   new MutationObserver(function () {
-    var gd = document.querySelector('#ov-map .js-plotly-plot');
-    if (gd) hook(gd);
+    document.querySelectorAll('.js-plotly-plot').forEach(hook);
   }).observe(document.documentElement, {childList: true, subtree: true});
 })();

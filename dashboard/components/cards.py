@@ -7,7 +7,7 @@ import datetime as dt
 from dash import dcc, html
 
 from dashboard.labels import RULE_TAGS, short_date
-from domain.format import pct
+from domain.format import pct, thousands
 from domain.kpis import SINCE, tiles
 from domain.lagging import Lagging, sentence
 from domain.metrics import label
@@ -30,14 +30,41 @@ def kpi_card(title: str, value: str, lines: list[str], delta: html.Div | None, k
     )
 
 
+# The coverage cards and the targets they are measured against: (card, target, baseline, what).
+COVERAGE_TARGETS = {"ent_coverage": ("target_ents", "baseline_ents", "家"),
+                    "worker_coverage": ("target_workers", "baseline_workers", "人")}
+
+
+def target_line(key: str, now: dict) -> tuple[str, str] | None:
+    """The target a coverage card is measured against, short for the card and in full for its
+    tooltip: ("目标 35.0%", "目标 19,660 家，占辖区 56,170 家的 35.0%"), or None without one.
+
+    A leader otherwise reads 企业覆盖率 37.5% beside 达目标 107.1% and cannot tell how both hold."""
+    if key not in COVERAGE_TARGETS:
+        return None
+    target_col, baseline_col, unit = COVERAGE_TARGETS[key]
+    target, baseline = now.get(target_col) or 0, now.get(baseline_col) or 0
+    if target <= 0 or baseline <= 0:
+        return None
+    share = pct(target / baseline)
+    return f"目标 {share}", f"目标 {thousands(target)} {unit}，占辖区 {thousands(baseline)} {unit}的 {share}"
+
+
 def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[html.Div]:
-    """Seven cards (domain.kpis.tiles): three stages and four rates, each with its weekly change."""
+    """Seven cards (domain.kpis.tiles): three stages and four rates, each with its weekly change.
+
+    The coverage cards also name their target (`target_line`), in bold under the value."""
     since = short_date(prev_date) if prev_date else "上周"
-    return [
-        kpi_card(t["title"], t["value"], t["lines"], _delta(t["change"], t["tone"], since) if t["change"] else None,
-                 t["key"])
-        for t in tiles(now, prev)
-    ]
+    cards = []
+    for t in tiles(now, prev):
+        card = kpi_card(t["title"], t["value"], t["lines"],
+                        _delta(t["change"], t["tone"], since) if t["change"] else None, t["key"])
+        goal = target_line(t["key"], now)
+        if goal:
+            card.children.insert(2, html.Div(goal[0], title=goal[1], className="kpi-target",
+                                             **{"data-kpi-target": t["key"]}))
+        cards.append(card)
+    return cards
 
 
 def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | None) -> html.Div:
@@ -54,6 +81,7 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
         when = f"行动已于 {short_date(end)} 结束"
     due = f"距 {short_date(deadline)} 报送截止还有 {left} 天" if left >= 0 else f"已过 {short_date(deadline)} 报送截止"
     actual = min(progress or 0.0, 1.0)
+    reached = f"全市{label('target_progress')} {pct(progress)}" + ("（已超过目标）" if (progress or 0) > 1 else "")
     return html.Div(
         [
             html.Div(
@@ -61,7 +89,7 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
                     html.Span(when, className="tb-strong"),
                     html.Span(f"截至 {short_date(as_of)}"),
                     html.Span(f"应达进度 {pct(expected)}"),
-                    html.Span(f"全市{label('target_progress')} {pct(progress)}", className="tb-strong"),
+                    html.Span(reached, className="tb-strong"),
                     html.Span(due, className="tb-due" if 0 <= left <= 10 else ""),
                 ],
                 className="tb-text",
@@ -73,6 +101,15 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
                              title=f"应达进度 {pct(expected)}"),
                 ],
                 className="tb-track",
+            ),
+            # What the bar and the mark are: the track alone said nothing to a room.
+            html.Div(
+                [
+                    html.Span([html.Span(className="tb-key-fill"), "条形：全市签约覆盖企业达目标（满格为 100%）"],
+                              className="tb-key"),
+                    html.Span([html.Span(className="tb-key-pace"), "竖线：按时间应达进度"], className="tb-key"),
+                ],
+                className="tb-legend",
             ),
         ],
         className="timebar card",

@@ -191,7 +191,7 @@ def _map(doc: dict, png: bytes | None) -> str:
         f'<td class="n">{escape(r["value_text"])}</td></tr>' for r in offmap
     )
     side = (f'<h3>开发区及市直单位（无行政边界）</h3><table><tbody>{rows}</tbody></table>' if offmap else "")
-    side += '<p class="muted">地图与上表同一色标，颜色越浅表示越好；表中<span class="lag">橙色</span>为落后单位。</p>'
+    side += '<p class="muted">地图与上表同一色标，颜色越深表示越好；表中<span class="lag">橙色</span>为落后单位。</p>'
     return f'<div class="row"><div>{_img(png, "map", "地图")}</div><div class="col side">{side}</div></div>'
 
 

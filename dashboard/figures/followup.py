@@ -1,5 +1,6 @@
 """Pure figure builders for 实效评价: radar of a unit against the city, one small radar per
-unit, and a dimension's score rate over time. Plain dicts like dashboard/figures/overview.py (no go.Figure,
+unit (or, legible on a projector, one grid of every unit's rates), and a dimension's score rate
+over time. Plain dicts like dashboard/figures/overview.py (no go.Figure,
 no Dash, no SQL). Rates arrive on 0–1 and are drawn as 得分率 in per cent.
 """
 
@@ -8,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from dashboard.theme import CITY, LAGGING, NO_DATA, base_layout
+from dashboard.figures.scale import PALETTE
+from dashboard.theme import CITY, LAGGING, MIN_FONT_SIZE, NO_DATA, base_layout
 
 UNIT_COLOUR = "#0072B2"  # Okabe-Ito blue, as the theme's single-enterprise colour
 OTHER_COLOUR = "#b9c4cf"
 CITY_LABEL = "全市平均"
 COLS = 4
-CELL_PX = 250
+CELL_PX = 280
+GRID_ROW_PX = 34  # score_grid: one unit per row
 
 Figure = dict
 
@@ -44,9 +47,9 @@ def _alpha(hex_colour: str, a: float) -> str:
 def _polar(n: int, domain: dict | None = None) -> dict:
     """A polar subplot whose radial ticks run between the first two spokes (not over a label)."""
     polar = {
-        "radialaxis": {"range": [0, 100], "ticksuffix": "%", "tickfont": {"size": 10}, "angle": 90 - 180 / max(n, 1),
+        "radialaxis": {"range": [0, 100], "ticksuffix": "%", "tickfont": {"size": MIN_FONT_SIZE}, "angle": 90 - 180 / max(n, 1),
                        "gridcolor": "#e0e0e0", "dtick": 25},
-        "angularaxis": {"tickfont": {"size": 12}, "gridcolor": "#e0e0e0", "direction": "clockwise"},
+        "angularaxis": {"tickfont": {"size": MIN_FONT_SIZE}, "gridcolor": "#e0e0e0", "direction": "clockwise"},
         "bgcolor": "rgba(0,0,0,0)",
     }
     if domain:
@@ -93,7 +96,7 @@ def small_multiples(names: Sequence[str], units: Sequence[tuple[str, str, Sequen
         y_top = 1 - row / rows
         domain = {"x": [col / COLS + gap_x, (col + 1) / COLS - gap_x], "y": [y_top - 1 / rows + gap_bottom, y_top - gap_top]}
         polar = _polar(len(names), domain)
-        polar["angularaxis"]["tickfont"] = {"size": 9}
+        polar["angularaxis"]["tickfont"] = {"size": MIN_FONT_SIZE}
         polar["radialaxis"].update(showticklabels=False, showline=False)
         layout_extra[key] = polar
         colour = LAGGING if code == highlight else UNIT_COLOUR
@@ -102,10 +105,49 @@ def small_multiples(names: Sequence[str], units: Sequence[tuple[str, str, Sequen
         weak = (f" <span style='color:{LAGGING}'>最弱：{weakest}</span>" if weakest
                 else f" <span style='color:{NO_DATA}'>—</span>")
         notes.append({"text": f"<b>{name}</b>{weak}", "x": (col + 0.5) / COLS, "y": y_top, "xref": "paper",
-                      "yref": "paper", "showarrow": False, "xanchor": "center", "yanchor": "top", "font": {"size": 12}})
+                      "yref": "paper", "showarrow": False, "xanchor": "center", "yanchor": "top",
+                      "font": {"size": MIN_FONT_SIZE}})
     return {"data": data, "layout": base_layout(
         height=rows * CELL_PX + 30, annotations=notes, margin={"l": 10, "r": 10, "t": 10, "b": 10},
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}, **layout_extra)}
+
+
+def score_grid(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[float | None], str | None]],
+                city_rates: Sequence[float | None], highlight: str | None = None) -> Figure:
+    """Every unit's score rate per dimension as one table-like grid: a row per unit (the city's
+    average on top), a column per dimension, the rate printed in each cell, the weakest dimension
+    of each unit marked ▼ in the warning colour. Takes what `small_multiples` takes.
+
+    Sixteen small radars put 9 px labels on a projector; this grid reads at 14 px and compares
+    units column by column. customdata of every cell is the unit's code (the city's row: "")."""
+    if not names or not units:
+        return empty("尚无实效评价数据")
+    rows = [("", CITY_LABEL, list(city_rates), None), *units]
+    labels = [f"<b>{CITY_LABEL}</b>" if not code else
+              (f"<span style='color:{LAGGING}'><b>{name}</b></span>" if code == highlight else name)
+              for code, name, _, _ in rows]
+    z = [[None if r is None else round(100 * r, 1) for r in rates] for _, _, rates, _ in rows]
+    text = [[("—" if v is None else f"{v:.0f}%") if dim != weakest else
+             f"<span style='color:{LAGGING}'>▼</span><b>{'—' if v is None else f'{v:.0f}%'}</b>"
+             for dim, v in zip(names, row, strict=True)]
+            for row, (_, _, _, weakest) in zip(z, rows, strict=True)]
+    cells = {
+        "type": "heatmap", "x": list(names), "y": labels, "z": z, "text": text, "texttemplate": "%{text}",
+        "textfont": {"size": MIN_FONT_SIZE + 1, "color": "#1a1a1a"},
+        "colorscale": [[i / (len(PALETTE) - 1), c] for i, c in enumerate(PALETTE)], "zmin": 0, "zmax": 100,
+        "xgap": 2, "ygap": 2, "showscale": False, "hoverongaps": False,
+        "customdata": [[code] * len(names) for code, _, _, _ in rows],
+        "hovertemplate": "%{y} · %{x}：%{z:.1f}%<extra></extra>",
+    }
+    note = {"text": f"<span style='color:{LAGGING}'><b>▼</b></span> 该单位按权重失分最多的维度（最弱维度）；"
+                    "颜色越深得分率越高", "x": 0, "y": 0, "xref": "paper", "yref": "paper", "yshift": -8,
+            "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": MIN_FONT_SIZE, "color": "#555"}}
+    return {"data": [cells], "layout": base_layout(
+        height=GRID_ROW_PX * len(rows) + 100, margin={"l": 10, "r": 10, "t": 40, "b": 40}, annotations=[note],
+        xaxis={"side": "top", "tickfont": {"size": MIN_FONT_SIZE + 1}, "fixedrange": True, "showgrid": False},
+        yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True, "showgrid": False,
+               "tickfont": {"size": MIN_FONT_SIZE + 1}, "ticksuffix": " "},
+        plot_bgcolor="#ffffff")}
 
 
 def rate_over_time(dimension: str, series: dict[str, list[tuple[dt.date, float]]], names: dict[str, str],

@@ -8,9 +8,14 @@ rank_text — one per unit, in display order. Units with an adcode go on the map
 (development zones, city-level systems) go in `offmap_bar`, on the same colour scale.
 
 The map has two `choroplethmap` traces over the same GeoJSON:
-  trace 0 — every unit with a boundary, coloured by value (a None value is not drawn by it);
+  trace 0 — every unit with a boundary, coloured by its class (dashboard.figures.scale: up to five
+            quantile classes; z is the class index, the colour bar names each class's range);
   trace 1 — the units whose value is None, in grey, so they are never dropped from the map.
-Recolouring (`recolor_patch`) rewrites the small arrays of both traces and never the geometry.
+With `cases`, trace 2 holds the typical-case markers and the traces after it one legend entry per
+stage shown. The last trace prints the county names at each county's label point: a projector and a
+PDF have no hover. MapLibre draws CJK text with the page's own font and fetches glyph files only
+for Latin letters and digits, so the names must stay pure Chinese (see PITFALLS: offline maps).
+Recolouring (`recolor_patch`) rewrites the small arrays of traces 0 and 1 and never the geometry.
 """
 
 from __future__ import annotations
@@ -18,29 +23,32 @@ from __future__ import annotations
 import html
 from typing import Final
 
-import plotly.graph_objects as go
 from dash import Patch
 
 from dashboard import theme
-from dashboard.geo import bounds, center_zoom
+from dashboard.figures.scale import Classes, classes
+from dashboard.figures.textfit import common_unit, strip_unit, text_px
+from dashboard.geo import bounds, center_zoom, label_points
 
 # The shared look lives in dashboard.theme; re-exported here so map callers need one import.
-# The same explicit stops as dashboard.figures.overview: plotly.js's own "Cividis" differs slightly from
-# plotly.py's, and a unit must have one colour on the map and in the ranking.
-COLORSCALE: Final = [list(p) for p in go.bar.Marker(colorscale=theme.COLORSCALE).colorscale]
+COLORSCALE: Final = theme.COLORSCALE
 FONT_FAMILY: Final = theme.FONT_FAMILY
 GRAPH_CONFIG: Final = theme.GRAPH_CONFIG  # dcc.Graph(config=...): no plotly logo
 NO_DATA_COLOR: Final = theme.NO_DATA
 NO_DATA_TEXT: Final = "未报送"
 TEXT_COLOR: Final = theme.base_layout()["font"]["color"]
-BORDER_COLOR: Final = "#ffffff"
+# Grey, not white: the lightest class is pale, and a white edge would lose it against the white map.
+BORDER_COLOR: Final = "#8a8a8a"
+NAME_COLOR: Final = "#1a1a1a"  # dark on every class colour (all of them are light to mid)
+NAME_SIZE: Final = 14
+NAMES_TRACE: Final = "县区名称"
 MAP_UIREVISION: Final = "district-map"  # constant: new data keeps the user's pan/zoom
 # Nominal graph size (px) the initial view is fitted to (dcc.Graph is 450 px high by default).
 MAP_VIEWPORT: Final = (600, 450)
 # The colour bar sits inside the map's right edge with a rotated title, so a longer metric
 # label never changes the margins (which would shift the map on every recolour). The view is
 # fitted to the width left of it.
-COLORBAR_PX: Final = 90
+COLORBAR_PX: Final = 132
 
 _NO_DATA_SCALE: Final = [[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]]
 
@@ -56,20 +64,24 @@ def district_map(
     reverse: bool = False,
     geojson_url: str | None = None,
     cases: list[dict] | None = None,
+    names: bool = True,
 ) -> dict:
-    """Choropleth of the units that have a boundary, plus markers of typical cases when `cases` is given.
+    """Choropleth of the units that have a boundary, their names, and markers of typical cases when
+    `cases` is given.
 
     With `geojson_url` the traces refer to that URL (the browser fetches and caches the shapes)
-    instead of carrying the geometry; `geojson` is still used to check features against rows
-    and to fit the view.
+    instead of carrying the geometry; `geojson` is still used to check features against rows,
+    to fit the view and to place the names.
 
-    `fmt` is a d3-format string for the colour bar ticks (".0%" for rates, ",d" for counts).
-    `reverse` flips the colour scale, for metrics where lower is better, so "good" always
-    looks the same.
+    `fmt` is the metric's d3 format (".0%" for rates, ",d" for counts): it rounds the class breaks
+    and prints the colour bar's class ranges. `reverse` flips the palette, for metrics where lower
+    is better, so "good" always looks the same. `zmin`/`zmax` are accepted for the callers' sake;
+    the colours follow the classes of the values present (dashboard.figures.scale).
     Every feature must have a row and every mapped row a feature, otherwise ValueError:
     a unit silently missing from the map is worse than a loud error.
     `cases` (from db.cases.typical.case_locations: id, title, unit_code, unit_name, lon, lat, stage, stage_label)
-    adds trace 2, after the two choropleth traces, so `recolor_patch` (data[0], data[1]) is unaffected.
+    adds trace 2, after the two choropleth traces, so `recolor_patch` (data[0], data[1]) is unaffected,
+    and one legend entry per stage after it. `names=False` leaves the county names out.
     """
     mapped = _map_rows(rows)
     feature_ids = [str(f.get("id")) for f in geojson.get("features", [])]
@@ -80,7 +92,8 @@ def district_map(
         raise ValueError(f"地图边界与数据行不一致：无数据行的边界 {missing_rows}，无边界的数据行 {missing_shapes}")
 
     hover = _hovertemplate(metric_label)
-    values, blanks = _split(mapped)
+    scale = _classes(rows, fmt, reverse)
+    values, blanks = _split(mapped, scale)
     width, height = MAP_VIEWPORT
     center, zoom = center_zoom(geojson, width - COLORBAR_PX, height)
     # Move the view east by half the colour bar so the counties sit centred left of it.
@@ -96,13 +109,10 @@ def district_map(
         "featureidkey": "id",
         **values,
         "hovertemplate": hover,
-        "colorscale": COLORSCALE,
-        "reversescale": reverse,
+        **_class_colours(scale),
         "zauto": False,
-        "zmin": zmin,
-        "zmax": zmax,
         "marker": {"line": {"color": BORDER_COLOR, "width": 1}},
-        "colorbar": _colorbar(metric_label, fmt),
+        "colorbar": _colorbar(metric_label, scale),
         "showlegend": False,
     }
     grey = {
@@ -121,36 +131,64 @@ def district_map(
         "marker": {"line": {"color": BORDER_COLOR, "width": 1}},
     }
     layout = theme.base_layout(
-        # white-bg: no tiles, no sprite, no glyphs, so MapLibre fetches nothing. No text
-        # layers on this map for the same reason (text needs glyphs from a server).
+        # white-bg: no tiles, no sprite, no glyphs. The names trace is Chinese only, which MapLibre
+        # draws with the local font: nothing is fetched.
         map={"style": "white-bg", "center": center, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         uirevision=MAP_UIREVISION,
         # assets/map_fit.js refits the view to these bounds in the real graph size (phones included).
         meta={"bounds": list(bounds(geojson)), "right_px": COLORBAR_PX},
-        showlegend=True,  # only trace 1 (未报送) has a legend entry: a grey swatch
+        showlegend=True,  # 未报送 (a grey swatch, when a county has no figure) and one entry per case stage
+        # Top left: the city's north-west corner is empty there; at the bottom it covered 郯城县.
         legend={
             "x": 0.01,
-            "y": 0.01,
+            "y": 0.99,
             "xanchor": "left",
-            "yanchor": "bottom",
+            "yanchor": "top",
             "bgcolor": "rgba(255,255,255,0.8)",
         },
     )
     data = [colored, grey]
     if cases is not None:  # even when empty, so a later campaign's cases can be patched in
-        data.append(case_markers(cases))
+        data += [case_markers(cases), *case_legend(cases)]
+    if names:
+        data.append(name_labels(geojson, mapped))
     return {"data": data, "layout": layout}
 
 
+def name_labels(geojson: dict, mapped: list[dict]) -> dict:
+    """The county names, printed at each county's label point (dashboard.geo.label_points).
+
+    Text only, Chinese only (digits and Latin letters would make MapLibre ask a glyph server);
+    no hover and no clicks of its own, so a click on a name still reaches the county under it."""
+    points = _label_points(geojson, {r["adcode"]: str(r["name"]) for r in mapped})
+    named = [r for r in mapped if r["adcode"] in points]
+    return {
+        "type": "scattermap",
+        "name": NAMES_TRACE,
+        "mode": "text",
+        "lon": [points[r["adcode"]][0] for r in named],
+        "lat": [points[r["adcode"]][1] for r in named],
+        "text": [_escape(str(r["name"])) for r in named],
+        "textposition": "middle center",
+        "textfont": {"size": NAME_SIZE, "color": NAME_COLOR, "family": FONT_FAMILY},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
 CASE_MARKERS_NAME: Final = "典型"
-CASE_STAGE_COLORS: Final = {"cultivating": "#0072B2", "selected": "#D55E00", "follow_up": "#CC79A7"}
+# Okabe-Ito vermillion and reddish purple, and a dark violet: all three stand out on the map's
+# yellow-green-blue classes.
+CASE_STAGE_COLORS: Final = {"cultivating": "#5E3C99", "selected": "#D55E00", "follow_up": "#CC79A7"}
+CASE_STAGE_ORDER: Final = tuple(CASE_STAGE_COLORS)
 
 
 def case_markers(cases: list[dict]) -> dict:
     """A scattermap trace of typical cases: circles only (other symbols and any text would make
     MapLibre fetch sprites or glyphs from the internet); the hover shows title, unit and stage.
-    customdata[0] is the unit code, so a click drills down like a click on the county."""
+    customdata[0] is the unit code, so a click drills down like a click on the county.
+    Its colours are explained by `case_legend`, so this trace has no legend entry of its own."""
     return {
         "type": "scattermap",
         "name": CASE_MARKERS_NAME,
@@ -168,15 +206,41 @@ def case_markers(cases: list[dict]) -> dict:
             "color": [CASE_STAGE_COLORS.get(c["stage"], "#444444") for c in cases],
             "opacity": 0.9,
         },
-        "showlegend": True,
+        "showlegend": False,
     }
 
 
+def case_legend(cases: list[dict]) -> list[dict]:
+    """One legend entry per case stage ("典型·培育中", in the stage's colour): a point-less trace each.
+
+    Always one per stage in CASE_STAGE_ORDER (so a patch can switch them on and off); the entries of
+    stages no case is at are hidden from the legend."""
+    labels = {c["stage"]: c.get("stage_label") or c["stage"] for c in cases}
+    return [
+        {
+            "type": "scattermap",
+            "name": f"{CASE_MARKERS_NAME}·{_escape(labels.get(stage, stage))}",
+            "mode": "markers",
+            "lon": [None],
+            "lat": [None],
+            "marker": {"size": 10, "color": colour},
+            "hoverinfo": "skip",
+            "showlegend": stage in labels,
+            "legendgroup": "cases",
+        }
+        for stage, colour in CASE_STAGE_COLORS.items()
+    ]
+
+
 def case_patch(patch: Patch, cases: list[dict]) -> Patch:
-    """Put another set of case markers into trace 2 of a `district_map(..., cases=[...])` figure."""
+    """Put another set of case markers into trace 2 of a `district_map(..., cases=[...])` figure,
+    and show the legend entries (traces 3 to 5) of the stages now present."""
     trace = case_markers(cases)
     for key in ("lon", "lat", "customdata", "marker"):
         patch["data"][2][key] = trace[key]
+    for i, entry in enumerate(case_legend(cases), start=3):
+        patch["data"][i]["name"] = entry["name"]
+        patch["data"][i]["showlegend"] = entry["showlegend"]
     return patch
 
 
@@ -189,15 +253,16 @@ def recolor_patch(
     *,
     reverse: bool = False,
 ) -> Patch:
-    """Patch for a figure from `district_map`: new values and labels, geometry untouched.
+    """Patch for a figure from `district_map`: new values and labels, geometry and names untouched.
 
     Sends locations, z, customdata and hovertemplate of both traces (and whether the grey trace
-    has a legend entry), and the colour range, scale direction and colour bar title (and tick
-    format, when `fmt` is given) of trace 0.
+    has a legend entry), and the classes (colour scale, range, colour bar) of trace 0. Give `fmt`:
+    the colour bar prints the class ranges with it.
     """
     mapped = _map_rows(rows)
     hover = _hovertemplate(metric_label)
-    values, blanks = _split(mapped)
+    scale = _classes(rows, fmt, reverse)
+    values, blanks = _split(mapped, scale)
     patch = Patch()
     for index, arrays in ((0, values), (1, blanks)):
         for key, array in arrays.items():
@@ -205,12 +270,9 @@ def recolor_patch(
         patch["data"][index]["hovertemplate"] = hover
     patch["data"][1]["showlegend"] = bool(blanks["locations"])
     patch["data"][0]["name"] = metric_label
-    patch["data"][0]["zmin"] = zmin
-    patch["data"][0]["zmax"] = zmax
-    patch["data"][0]["reversescale"] = reverse
-    patch["data"][0]["colorbar"]["title"]["text"] = metric_label
-    if fmt is not None:
-        patch["data"][0]["colorbar"]["tickformat"] = fmt
+    for key, value in _class_colours(scale).items():
+        patch["data"][0][key] = value
+    patch["data"][0]["colorbar"] = _colorbar(metric_label, scale)
     return patch
 
 
@@ -225,38 +287,38 @@ def offmap_bar(
 ) -> dict:
     """Horizontal bars for the units without a boundary, coloured exactly like the map.
 
-    Same colour scale, direction (`reverse`) and cmin/cmax as the map, and no colour bar of
-    its own (the map's serves).
+    Same colour classes and direction (`reverse`) as the map, computed from the same rows, and no
+    colour bar of its own (the map's serves).
     A unit with value None keeps its row: an empty grey bar labelled 未报送.
     `fmt` (d3-format) formats the x axis ticks.
     """
+    scale = _classes(rows, fmt, reverse)
     units = [r for r in rows if not _has_boundary(r)]
     names = [r["name"] for r in units]
-    hover = f"%{{y}}<br>{_escape(metric_label)}：%{{text}}<br>排名：%{{customdata[1]}}<extra></extra>"
+    hover = f"%{{y}}<br>{_escape(metric_label)}：%{{customdata[2]}}<br>排名：%{{customdata[1]}}<extra></extra>"
     have = [r for r in units if r.get("value") is not None]
     none = [r for r in units if r.get("value") is None]
+    # Values print beside the bars without their shared unit ("超前 18.2", unit in the axis title), in a
+    # right margin as wide as the longest; a negative bar's value goes right of the zero line, never
+    # over the unit names left of the bars.
+    unit = common_unit([r.get("value_text") or "" for r in have])
+    shown = [strip_unit(r.get("value_text") or "", unit) for r in have]
+    negative = [(r, t) for r, t in zip(have, shown, strict=True) if r["value"] < 0]
     bars = {
         "type": "bar",
         "orientation": "h",
         "name": metric_label,
         "y": [r["name"] for r in have],
         "x": [r["value"] for r in have],
-        "text": [r.get("value_text") or "" for r in have],
-        "customdata": [[r["code"], _rank(r)] for r in have],  # code first: a click drills down
-        "textposition": "outside",
+        "text": shown,
+        "customdata": [[r["code"], _rank(r), r.get("value_text") or ""] for r in have],  # code first: a click drills down
+        "textposition": ["outside" if r["value"] >= 0 else "none" for r in have],
         "cliponaxis": False,
         # An explicit colour: otherwise plotly.js tries to read one from the numeric marker.color.
         "textfont": {"color": TEXT_COLOR},
         "hovertemplate": hover,
-        "marker": {
-            "color": [r["value"] for r in have],
-            "colorscale": COLORSCALE,
-            "reversescale": reverse,
-            "cauto": False,
-            "cmin": zmin,
-            "cmax": zmax,
-            "showscale": False,
-        },
+        # Each bar in its class colour, the same as its county would have on the map.
+        "marker": {"color": [scale.colour(r["value"]) for r in have], "line": {"color": BORDER_COLOR, "width": 1}},
     }
     blank = {
         "type": "bar",
@@ -266,30 +328,48 @@ def offmap_bar(
         # A zero-length bar: nothing is claimed, but the row and its label stay.
         "x": [0] * len(none),
         "text": [NO_DATA_TEXT] * len(none),
-        "customdata": [[r["code"], _rank(r)] for r in none],
+        "customdata": [[r["code"], _rank(r), NO_DATA_TEXT] for r in none],
         "textposition": "outside",
         "cliponaxis": False,
         "textfont": {"color": "#8c8c8c"},
         "hovertemplate": hover,
         "marker": {"color": NO_DATA_COLOR},
     }
-    top = max([zmax, *(r["value"] for r in have)])
+    negative_text = {
+        "type": "scatter",
+        "mode": "text",
+        "name": "负值",
+        "y": [r["name"] for r, _ in negative],
+        "x": [0] * len(negative),
+        "text": [f" {t}" for _, t in negative],
+        "textposition": "middle right",
+        "textfont": {"color": TEXT_COLOR},
+        "cliponaxis": False,
+        "hoverinfo": "skip",
+    }
+    values = [r["value"] for r in have]
+    lo, hi = min([0.0, *values]), max([0.0, *values])
+    span = (hi - lo) or 1.0
     xaxis = {
-        "range": [min(zmin, 0), top * 1.25 if top > 0 else 1],
-        "showgrid": True,
-        "gridcolor": "#eeeeee",
+        "range": [lo - 0.02 * span if lo < 0 else 0, hi + 0.02 * span],
+        "showgrid": False,
         "zeroline": True,
         "zerolinecolor": "#bbbbbb",
         "fixedrange": True,
-        "nticks": 4,
-        "tickangle": 0,  # narrow column: never rotate the ticks vertical
+        # Every bar prints its value; ticks in a column this narrow only ran into each other.
+        "showticklabels": False,
+        "title": {"text": _escape(f"{metric_label}（{unit}）" if unit else metric_label),
+                  "font": {"size": theme.MIN_FONT_SIZE, "color": "#555555"}, "standoff": 2},
     }
     if fmt:
         xaxis["tickformat"] = fmt
     layout = theme.base_layout(
         barmode="overlay",
-        height=60 + 30 * max(len(units), 1),
-        margin={"l": 8, "r": 64, "t": 8, "b": 32},
+        height=84 + 30 * max(len(units), 1),
+        # Both margins sized to their text: with automargin, plotly.js caps the names' margin on a
+        # narrow column and cut the longest names off at the left.
+        margin={"l": 14 + max([text_px(str(n)) for n in names] + [0]),
+                "r": 10 + max([text_px(t) for t in [*shown, NO_DATA_TEXT]]), "t": 8, "b": 30},
         showlegend=False,
         xaxis=xaxis,
         yaxis={
@@ -297,11 +377,12 @@ def offmap_bar(
             "categoryorder": "array",
             "categoryarray": names,
             "autorange": "reversed",  # first row at the top, as in the tables
-            "automargin": True,
+            "automargin": False,
             "fixedrange": True,
+            "ticksuffix": " ",
         },
     )
-    return {"data": [bars, blank], "layout": layout}
+    return {"data": [bars, blank, negative_text], "layout": layout}
 
 
 # --- internals ---------------------------------------------------------------------------
@@ -321,11 +402,21 @@ def _map_rows(rows: list[dict]) -> list[dict]:
     return mapped
 
 
-def _split(mapped: list[dict]) -> tuple[dict, dict]:
-    """Arrays for trace 0 (all mapped units, z None where missing) and trace 1 (missing only)."""
+def _classes(rows: list[dict], fmt: str | None, reverse: bool) -> Classes:
+    """The colour classes of every unit's value (mapped or not), so map, side bars and ranking agree."""
+    return classes([r.get("value") for r in rows], fmt, reverse=reverse)
+
+
+def _class_colours(scale: Classes) -> dict:
+    """Trace 0's stepped colour scale over z = class index."""
+    return {"colorscale": scale.colorscale(), "reversescale": False, "zmin": -0.5, "zmax": scale.count - 0.5}
+
+
+def _split(mapped: list[dict], scale: Classes) -> tuple[dict, dict]:
+    """Arrays for trace 0 (all mapped units, z = class index, None where missing) and trace 1 (missing only)."""
     values = {
         "locations": [r["adcode"] for r in mapped],
-        "z": [r.get("value") for r in mapped],
+        "z": [None if r.get("value") is None else scale.index(r["value"]) for r in mapped],
         "customdata": [_custom(r) for r in mapped],
     }
     none = [r for r in mapped if r.get("value") is None]
@@ -335,6 +426,20 @@ def _split(mapped: list[dict]) -> tuple[dict, dict]:
         "customdata": [_custom(r) for r in none],
     }
     return values, blanks
+
+
+_LABEL_POINTS: dict[tuple, tuple[dict, dict]] = {}
+
+
+def _label_points(geojson: dict, names: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """label_points, once per GeoJSON object and names (dashboard.geo.city_geojson hands out one shared dict)."""
+    key = (id(geojson), tuple(sorted(names.items())))
+    hit = _LABEL_POINTS.get(key)
+    if hit is None or hit[0] is not geojson:
+        if len(_LABEL_POINTS) > 16:
+            _LABEL_POINTS.clear()
+        hit = _LABEL_POINTS[key] = (geojson, label_points(geojson, names, size_px=NAME_SIZE))
+    return hit[1]
 
 
 def _custom(row: dict) -> list[str]:
@@ -355,23 +460,26 @@ def _hovertemplate(metric_label: str) -> str:
     )
 
 
-def _colorbar(metric_label: str, fmt: str) -> dict:
-    bar = {
-        "title": {"text": metric_label, "side": "right"},
+def _colorbar(metric_label: str, scale: Classes) -> dict:
+    """One tick per class, naming its range; the title says what the colours are."""
+    caption = f"<br><span style=\"font-size:{theme.MIN_FONT_SIZE}px\">{scale.caption}</span>" if scale.caption else ""
+    return {
+        "title": {"text": f"{_escape(metric_label)}{caption}", "side": "top"},
         "x": 1,
         "xref": "paper",
         "xanchor": "right",
         "xpad": 8,
         "y": 0.5,
         "yanchor": "middle",
-        "thickness": 14,
-        "len": 0.7,
+        "thickness": 16,
+        "len": 0.6,
         "outlinewidth": 0,
-        "bgcolor": "rgba(255,255,255,0.8)",  # readable when the user pans a county under it
+        "tickmode": "array",
+        "tickvals": list(range(scale.count)),
+        "ticktext": list(scale.labels),
+        "ticks": "",
+        "bgcolor": "rgba(255,255,255,0.85)",  # readable when the user pans a county under it
     }
-    if fmt:
-        bar["tickformat"] = fmt
-    return bar
 
 
 def _escape(text: str) -> str:

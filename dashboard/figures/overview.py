@@ -21,7 +21,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.io as pio
 
-from dashboard.figures import map as map_figure
+from dashboard.figures.scale import classes
+from dashboard.figures.textfit import common_unit, strip_unit, text_px
 from dashboard.theme import (
     KIND_COLOURS,
     LAGGING,
@@ -46,8 +47,6 @@ HIGHLIGHT_DASHES = ("solid", "dash", "dot")
 TEXT_ON = {"single": "#ffffff", "regional": "#222222", "industry": "#ffffff"}  # legible on KIND_COLOURS
 DATE_TICKS = "%-m月%-d日"
 GRID = "#e6e6e6"
-# The colour scale as plotly's validator expands it (the ranking must match what go.Bar drew).
-SCALE = map_figure.COLORSCALE  # one set of stops for the map, its side bars and the ranking
 
 Figure = dict  # {"data": [trace dicts], "layout": {...}}
 
@@ -114,7 +113,7 @@ def empty_figure(message: str = NO_REPORTS, title: str | None = None) -> Figure:
 
 def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, reverse: bool = False,
                 lagging_codes: set[str] = frozenset(), title: str | None = None) -> Figure:
-    """All units best first (rank 1 at the top), coloured on the map's scale; unranked units last, grey.
+    """All units best first (rank 1 at the top), in the map's colour classes; unranked units last, grey.
 
     `rows` are domain.ranking.metric_rows; customdata of every bar is the unit's code.
     """
@@ -123,6 +122,7 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     ranked = sorted((r for r in rows if r.get("rank") is not None), key=lambda r: r["rank"])  # stable: ties keep order
     unranked = [r for r in rows if r.get("rank") is None]
     values = [float(r["value"]) for r in ranked]
+    scale = classes([r.get("value") for r in rows], None, reverse=bool(reverse))
     zmin, zmax = float(zmin), float(zmax)
     lo = min(0.0, zmin, *values)
     hi = max(0.0, zmax, *values)
@@ -131,18 +131,22 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     def hover(r: dict) -> str:
         return f"<b>{_esc(r['name'])}</b><br>{_esc(metric_label)}：{_esc(r['value_text'])}<br>排名：{_esc(r['rank_text'])}"
 
+    # "超前 45.1 个百分点" on every bar is long: the shared unit moves to the axis title and the bars
+    # keep "超前 45.1", so the values fit beside the bars even on a phone.
+    unit = common_unit([r["value_text"] for r in ranked])
+    shown = {id(r): strip_unit(r["value_text"], unit) for r in ranked}
     ranked_codes = [str(r["code"]) for r in ranked]
     unranked_codes = [str(r["code"]) for r in unranked]
     # A negative bar's value is written right of the zero line, not past its end, where it would run
     # into the unit names on a narrow card ("落后 48.3 个百分点" is long).
     bars = {
         "type": "bar", "name": metric_label, "orientation": "h", "y": ranked_codes, "x": values,
-        "customdata": list(ranked_codes), "text": [r["value_text"] for r in ranked],
+        "customdata": list(ranked_codes), "text": [shown[id(r)] for r in ranked],
         "textposition": ["outside" if v >= 0 else "none" for v in values], "constraintext": "none",
         "cliponaxis": False, "hovertext": [hover(r) for r in ranked],
         "hovertemplate": "%{hovertext}<extra></extra>",
-        "marker": {"color": list(values), "colorscale": SCALE, "reversescale": bool(reverse),
-                   "cauto": False, "cmin": zmin, "cmax": zmax, "showscale": False},
+        # The class colours of the map (dashboard.figures.scale, from the same rows).
+        "marker": {"color": [scale.colour(v) for v in values], "line": {"color": "#8a8a8a", "width": 1}},
     }
     # A pale band across the whole axis: the row is visibly "no figure", not a short bar.
     blanks = {
@@ -156,7 +160,7 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     negative = [r for r in ranked if r["value"] < 0]
     negative_text = {
         "type": "scatter", "name": "负值", "y": [str(r["code"]) for r in negative], "x": [0] * len(negative),
-        "mode": "text", "text": [f"  {r['value_text']}" for r in negative], "textposition": "middle right",
+        "mode": "text", "text": [f"  {shown[id(r)]}" for r in negative], "textposition": "middle right",
         "cliponaxis": False, "hoverinfo": "skip", "showlegend": False,
     }
     order = ranked_codes + unranked_codes
@@ -167,11 +171,16 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     ]
     layout = _layout(
         "ranking", title, barmode="overlay", showlegend=False, hovermode="closest", bargap=0.25,
-        height=ROW_PX * len(order) + 40 + (36 if title else 0),
-        margin={"l": 10, "r": 10, "t": 36 if title else 8, "b": 8},
+        height=ROW_PX * len(order) + 68 + (36 if title else 0),
+        # The values are printed past the bars' ends, in a right margin as wide as the longest of them
+        # (in pixels, whatever the chart's width), so none is cut off at the card's edge.
+        margin={"l": 10, "r": 12 + max([text_px(t) for t in shown.values()] + [0]), "t": 36 if title else 8,
+                "b": 36},
         # Every bar carries its value as text, so the value axis needs no ticks: only the zero line.
-        xaxis={"range": [lo - (0.02 * span if lo < 0 else 0), hi + 0.3 * span], "showticklabels": False,
-               "showgrid": False, "zeroline": True, "zerolinecolor": "#999999", "fixedrange": True},
+        xaxis={"range": [lo - (0.02 * span if lo < 0 else 0), hi + 0.02 * span], "showticklabels": False,
+               "showgrid": False, "zeroline": True, "zerolinecolor": "#999999", "fixedrange": True,
+               "title": {"text": _esc(f"{metric_label}（{unit}）" if unit else metric_label),
+                         "font": {"size": 14, "color": "#555555"}, "standoff": 4}},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(order), "tickmode": "array",
                "tickvals": list(order), "ticktext": labels, "autorange": "reversed", "automargin": True,
                "fixedrange": True, "ticksuffix": " "},
@@ -230,28 +239,60 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
         traces.append({"type": "scatter", "name": PACE_LABEL, "x": [_iso(d) for d in xs], "y": ys, "mode": "lines",
                        "text": [pct(y) for y in ys], "line": {"color": PACE, "width": 2.5, "dash": "dash"},
                        "hovertemplate": f"{PACE_LABEL} %{{text}}<extra></extra>"})
+    ends: list[tuple[str, float, str, str]] = []  # (x, y, name, colour) of each highlighted line's last point
     for i, code in enumerate(sorted(c for c in points if c in highlight)):
         x, y, hover, name = series(code)
         colour = HIGHLIGHT_COLOURS[i % len(HIGHLIGHT_COLOURS)]
         dash = HIGHLIGHT_DASHES[(i // len(HIGHLIGHT_COLOURS)) % len(HIGHLIGHT_DASHES)]
-        # The name also at the line's last point: on a projector the eye should not have to hop to the legend.
         traces.append({"type": "scatter", "name": name, "x": x, "y": y, "customdata": [code] * len(x),
-                       "hovertext": hover, "text": [""] * (len(x) - 1) + [f" {_esc(name)}"],
-                       "textposition": "middle right", "textfont": {"color": colour}, "cliponaxis": False,
-                       "mode": "lines+markers+text", "line": {"color": colour, "width": 3.5, "dash": dash},
+                       "hovertext": hover, "mode": "lines+markers",
+                       "line": {"color": colour, "width": 3.5, "dash": dash},
                        "marker": {"size": 7}, "hovertemplate": "%{hovertext}<extra></extra>"})
+        ends.append((x[-1], y[-1], name, colour))
     days = [_day(unit[i][0]) for unit in points.values() for i in (0, -1)] + [_day(d) for d in xs]
     first, last = min(days), max(days)
     end = last + max((last - first) * 0.15, dt.timedelta(days=3))  # room for the end labels
+    top = max([1.0, *ys, *(v for t in traces for v in t["y"] if v is not None)]) * 1.06
+    height, margin = 460, {"l": 10, "r": 10, "t": 80 if title else 50, "b": 10}
     layout = _layout(
-        "progress", title, hovermode="closest", height=460,
-        margin={"l": 10, "r": 10, "t": 80 if title else 50, "b": 10},
+        "progress", title, hovermode="closest", height=height, margin=margin,
         legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         xaxis={**_date_axis(), "range": [first.isoformat(), end.isoformat()]},
-        yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": GRID,
+        yaxis={"tickformat": ".0%", "range": [0, top], "showgrid": True, "gridcolor": GRID,
                "title": {"text": metric_label("target_progress")}},
     )
+    # The name also at the line's last point: on a projector the eye should not have to hop to the
+    # legend. Names whose lines end close together are pushed apart so they never overprint.
+    plot_px = height - margin["t"] - margin["b"] - 30  # less the date ticks
+    placed = spread_labels([y for _, y, _, _ in ends], END_LABEL_PX * top / plot_px, 0.0, top)
+    annotations = [
+        {"x": x, "y": y, "xref": "x", "yref": "y", "text": f"<b>{_esc(name)}</b>", "showarrow": False,
+         "xanchor": "left", "yanchor": "middle", "xshift": 8, "font": {"color": colour, "size": 15}}
+        for (x, _, name, colour), y in zip(ends, placed, strict=True)
+    ]
+    if annotations:
+        layout["annotations"] = annotations
     return _figure(traces, layout)
+
+
+END_LABEL_PX = 23  # one line of a 15 px label as the browser boxes it (21 px), with a little air
+
+
+def spread_labels(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Label positions near `ys`, at least `gap` apart, kept within [lo, hi] where there is room.
+
+    Bottom to top, each label is pushed up off the one below; if that ran over the top, top to
+    bottom each is pushed down under the one above. The labels keep the order of their lines' ends."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    out = list(ys)
+    below = None
+    for i in order:
+        out[i] = below = max(out[i], lo) if below is None else max(out[i], below + gap)
+    if below is not None and below > hi:
+        above = None
+        for i in reversed(order):
+            out[i] = above = min(out[i], hi) if above is None else min(out[i], above - gap)
+    return out
 
 
 # ---------------------------------------------------------------- composition by line kind

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.components.cards import kpi_cards, lagging_list, time_bar
+from dashboard.components.cards import kpi_cards, lagging_list, target_line, time_bar
 from dashboard.components.tables import attachment_table, history_table
 from domain.lagging import Lagging, Reason
 from domain.measures import MEASURES
@@ -46,6 +46,25 @@ def test_cmp003_time_bar_day_and_deadline():
     assert "60.8%" in text and "48.9%" in text
     after = _text(time_bar(CAMPAIGN, D(2017, 6, 12), 1.0, 1.07))
     assert "行动已于 5月31日 结束" in after and "已过 6月10日 报送截止" in after
+
+
+def test_cmp020_coverage_cards_name_their_target():
+    """企业覆盖率 37.5% beside 达目标 107.1%: the card says the target is 35.0% of the enterprises."""
+    cards = kpi_cards(_city(target_ents=19669, baseline_ents=56170, target_workers=0, baseline_workers=2566000),
+                      None, None)
+    targets = {c.children[1].to_plotly_json()["props"]["data-kpi"]: c.children[2] for c in cards
+               if getattr(c.children[2], "className", "") == "kpi-target"}
+    assert list(targets) == ["ent_coverage"]  # no worker target in this data: no line
+    line = targets["ent_coverage"]
+    assert line.children == "目标 35.0%" and line.title == "目标 19,669 家，占辖区 56,170 家的 35.0%"
+    assert target_line("sign_rate", _city()) is None
+
+
+def test_cmp021_time_bar_explains_its_marks():
+    text = _text(time_bar(CAMPAIGN, D(2017, 6, 12), 1.0, 1.07))
+    assert "tb-legend" in text and "条形：全市签约覆盖企业达目标（满格为 100%）" in text and "竖线：按时间应达进度" in text
+    assert "107.0%（已超过目标）" in text
+    assert "已超过目标" not in _text(time_bar(CAMPAIGN, D(2017, 4, 14), 45 / 92, 0.608))
 
 
 def test_cmp004_lagging_list_links_keep_the_query():

@@ -12,8 +12,9 @@ import pytest
 from plotly.io.json import to_json_plotly
 
 from dashboard.figures import overview as figures
+from dashboard.figures.scale import classes
+from dashboard.figures.textfit import text_px
 from dashboard.theme import (
-    COLORSCALE,
     KIND_COLOURS,
     LAGGING,
     NO_DATA,
@@ -95,15 +96,14 @@ def test_fig010_ranking_best_first_unranked_last():
     assert list(fig["layout"]["yaxis"]["ticktext"]) == ["罗庄区", "兰山区", "费县", "兰陵县"]
 
 
-def test_fig011_ranking_colours_on_the_shared_scale_and_range():
+def test_fig011_ranking_colours_are_the_maps_classes():
     fig = figures.ranking_bar(ROWS, "备案率", 0.0, 0.9)
     marker = fig["data"][0]["marker"]
-    # the scale as plotly expands the theme's name (what go.Bar drew)
-    assert [tuple(p) for p in marker["colorscale"]] == list(go.Bar(marker={"colorscale": COLORSCALE}).marker.colorscale)
-    assert (marker["cmin"], marker["cmax"], marker["cauto"]) == (0.0, 0.9, False)
-    assert list(marker["color"]) == [0.81, 0.55, 0.12]
-    assert marker["reversescale"] is False
-    assert figures.ranking_bar(ROWS, "未报送天数", 0, 14, reverse=True)["data"][0]["marker"]["reversescale"] is True
+    scale = classes([r["value"] for r in ROWS], None)
+    assert list(marker["color"]) == [scale.colour(v) for v in (0.81, 0.55, 0.12)]
+    assert len(set(marker["color"])) == 3  # three values, three classes
+    flipped = figures.ranking_bar(ROWS, "未报送天数", 0, 14, reverse=True)["data"][0]["marker"]["color"]
+    assert list(flipped) == list(reversed(marker["color"]))
 
 
 def test_fig012_unranked_rows_are_grey_and_say_why():
@@ -141,9 +141,21 @@ def test_fig015_negative_values_are_labelled_right_of_zero():
     bars, _, labels = fig["data"]
     assert list(bars["textposition"]) == ["outside", "none"]  # no long text running into the names
     assert list(labels["y"]) == ["B"] and list(labels["x"]) == [0]
-    assert [t.strip() for t in labels["text"]] == ["落后 30.0 个百分点"]
+    # The shared unit moves to the axis title, so the values fit beside the bars on a phone.
+    assert [t.strip() for t in labels["text"]] == ["落后 30.0"] and list(bars["text"]) == ["超前 10.0", "落后 30.0"]
+    assert fig["layout"]["xaxis"]["title"]["text"] == "进度差（个百分点）"
+    assert "落后 30.0 个百分点" in bars["hovertext"][1]
     low, high = fig["layout"]["xaxis"]["range"]
-    assert low <= -0.3 and high > 0.3
+    assert low <= -0.3 and high >= 0.3
+    # The right margin holds the longest value printed past a bar's end.
+    assert fig["layout"]["margin"]["r"] >= text_px("超前 10.0")
+
+
+def test_fig016_values_keep_their_text_when_units_differ():
+    rows = [row("A", "甲", 0.5, "50.0%", 1, 2), row("B", "乙", 0.2, "20.0%", 2, 2)]
+    fig = figures.ranking_bar(rows, "备案率", 0, 1)
+    assert list(fig["data"][0]["text"]) == ["50.0%", "20.0%"]
+    assert fig["layout"]["xaxis"]["title"]["text"] == "备案率"
 
 
 # ---------------------------------------------------------------- progress of all units
@@ -205,7 +217,32 @@ def test_fig023_a_single_report_date_still_has_a_date_range():
     fig = figures.progress_lines(df, TARGETS, [], {"371324"}, NAMES)
     first, last = fig["layout"]["xaxis"]["range"]
     assert pd.Timestamp(first) == pd.Timestamp(D1) and pd.Timestamp(last) > pd.Timestamp(D1)
-    assert fig["data"][0]["text"][-1].strip() == "兰陵县"  # named at its last point
+    (label,) = fig["layout"]["annotations"]  # named at its last point
+    assert label["text"] == "<b>兰陵县</b>" and label["x"] == D1.isoformat() and label["y"] == 10 / 200
+
+
+def test_fig025_end_labels_never_overprint():
+    """Lines ending close together (平邑县 114%, 兰陵县 108% on the demo) get their names pushed apart."""
+    df = pd.DataFrame([trend_row(D1, c, n, signed_ents=s) for c, n, s in
+                       (("371324", "兰陵县", 100), ("371302", "兰山区", 150), ("371311", "罗庄区", 52))])
+    fig = figures.progress_lines(df, TARGETS, PACE_POINTS, {"371324", "371302", "371311"}, NAMES)
+    labels = fig["layout"]["annotations"]
+    assert sorted(a["text"] for a in labels) == ["<b>兰山区</b>", "<b>兰陵县</b>", "<b>罗庄区</b>"]
+    low, high = fig["layout"]["yaxis"]["range"]
+    plot_px = fig["layout"]["height"] - fig["layout"]["margin"]["t"] - fig["layout"]["margin"]["b"] - 30
+    ys = sorted(a["y"] for a in labels)
+    gaps_px = [(b - a) / (high - low) * plot_px for a, b in zip(ys, ys[1:])]
+    assert min(gaps_px) >= figures.END_LABEL_PX - 1e-6  # all three ended at 50–52%
+    assert all(low <= y <= high for y in ys)
+
+
+def test_fig026_spread_labels_keeps_order_and_bounds():
+    assert figures.spread_labels([0.5, 0.1, 0.9], 0.05, 0, 1) == [0.5, 0.1, 0.9]  # far apart: unchanged
+    out = figures.spread_labels([0.5, 0.5, 0.5], 0.1, 0, 1)
+    assert sorted(out) == pytest.approx([0.5, 0.6, 0.7])
+    top = figures.spread_labels([1.0, 0.99, 0.98], 0.1, 0, 1)
+    assert max(top) <= 1 and sorted(top) == pytest.approx([0.8, 0.9, 1.0])
+    assert top.index(max(top)) == 0  # the highest line keeps the highest label
 
 
 def test_fig024_progress_groups_rows_in_any_order():
