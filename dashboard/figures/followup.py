@@ -10,12 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from dashboard.figures.scale import PALETTE
-from dashboard.theme import CITY, LAGGING, MIN_FONT_SIZE, NO_DATA, base_layout
+from dashboard.theme import CITY, LAGGING, MIN_FONT_SIZE, base_layout
 
 UNIT_COLOUR = "#0072B2"  # Okabe-Ito blue, as the theme's single-enterprise colour
 OTHER_COLOUR = "#b9c4cf"
 CITY_LABEL = "全市平均"
-COLS = 4
 CELL_PX = 280
 GRID_ROW_PX = 34  # score_grid: one unit per row
 
@@ -79,44 +78,11 @@ def radar(names: Sequence[str], unit_label: str, unit_rates: Sequence[float | No
         legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.05})}
 
 
-def small_multiples(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[float | None], str | None]],
-                    city_rates: Sequence[float | None], highlight: str | None = None) -> Figure:
-    """One small radar per unit (code, name, rates, weakest name) with the city dashed behind it.
-
-    The weakest dimension is named under each unit's title; `highlight` draws that unit in the
-    warning colour."""
-    if not names or not units:
-        return empty("尚无实效评价数据")
-    rows = (len(units) + COLS - 1) // COLS
-    data, layout_extra, notes = [], {}, []
-    gap_x, gap_top, gap_bottom = 0.05, 0.26 / rows, 0.08 / rows
-    for k, (code, name, rates, weakest) in enumerate(units):
-        row, col = divmod(k, COLS)
-        key = "polar" if k == 0 else f"polar{k + 1}"
-        y_top = 1 - row / rows
-        domain = {"x": [col / COLS + gap_x, (col + 1) / COLS - gap_x], "y": [y_top - 1 / rows + gap_bottom, y_top - gap_top]}
-        polar = _polar(len(names), domain)
-        polar["angularaxis"]["tickfont"] = {"size": MIN_FONT_SIZE}
-        polar["radialaxis"].update(showticklabels=False, showline=False)
-        layout_extra[key] = polar
-        colour = LAGGING if code == highlight else UNIT_COLOUR
-        data.append(_trace(names, city_rates, CITY_LABEL, CITY, subplot=key, dash="dot", fill=False, show_legend=k == 0))
-        data.append({**_trace(names, rates, name, colour, subplot=key, show_legend=False), "customdata": [code] * (len(names) + 1)})
-        weak = (f" <span style='color:{LAGGING}'>最弱：{weakest}</span>" if weakest
-                else f" <span style='color:{NO_DATA}'>—</span>")
-        notes.append({"text": f"<b>{name}</b>{weak}", "x": (col + 0.5) / COLS, "y": y_top, "xref": "paper",
-                      "yref": "paper", "showarrow": False, "xanchor": "center", "yanchor": "top",
-                      "font": {"size": MIN_FONT_SIZE}})
-    return {"data": data, "layout": base_layout(
-        height=rows * CELL_PX + 30, annotations=notes, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}, **layout_extra)}
-
-
 def score_grid(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[float | None], str | None]],
                 city_rates: Sequence[float | None], highlight: str | None = None) -> Figure:
     """Every unit's score rate per dimension as one table-like grid: a row per unit (the city's
     average on top), a column per dimension, the rate printed in each cell, the weakest dimension
-    of each unit marked ▼ in the warning colour. Takes what `small_multiples` takes.
+    of each unit marked ▼ in the warning colour. Each unit is (code, name, rates, weakest name).
 
     Sixteen small radars put 9 px labels on a projector; this grid reads at 14 px and compares
     units column by column. customdata of every cell is the unit's code (the city's row: "")."""

@@ -99,10 +99,11 @@ def body_view(v: dict) -> list:
     tdim = trend_dimension(dims, v["trend_dim"])
     series = rules.period_means(v["evals"], tdim["id"]) if tdim else {}
     parts += [
-        html.Section([html.H3("各单位实效评价雷达图（虚线为全市平均，得分率）"),
+        # One grid instead of sixteen small radars: it reads on a projector and compares units column by column.
+        html.Section([html.H3("各单位各维度得分率（首行为全市平均）"),
                       html.P("得分率 = 得分 ÷ 满分；每个单位取每个评价对象（本单位或企业）最近一次评价的平均。"
                              "最弱维度为按权重失分最多的维度。", className="muted"),
-                      graph(ids.AC_EV_SMALL, action_figures.small_multiples(names, cells, city_rates, unit), 700)],
+                      graph(ids.AC_EV_SMALL, action_figures.score_grid(names, cells, city_rates, unit))],
                      className="card"),
         html.Section([html.H3("各单位得分率"), html.Div(scores_table(units, dims, profiles, city, unit),
                                                      className="table-scroll")], className="card"),

@@ -124,11 +124,11 @@ def test_acp004_figures_are_plain_dicts():
     assert city["name"] == "全市平均" and city["line"]["dash"] == "dash"
     assert fig["layout"]["polar"]["radialaxis"]["angle"] == 30  # between the first two of three spokes
     json.dumps(fig)
-    small = action_figures.small_multiples(["甲", "乙"], [("A", "甲县", [0.5, 0.5], "乙"), ("B", "乙县", [1, 1], None)],
-                                           [0.7, 0.7], highlight="B")
-    assert "polar" in small["layout"] and "polar2" in small["layout"] and len(small["data"]) == 4
-    assert small["data"][3]["line"]["color"] == action_figures.LAGGING
-    assert "最弱：乙" in small["layout"]["annotations"][0]["text"]
+    grid = action_figures.score_grid(["甲", "乙"], [("A", "甲县", [0.5, 0.5], "乙"), ("B", "乙县", [1, 1], None)],
+                                     [0.7, 0.7], highlight="B")
+    assert grid["data"][0]["z"] == [[70.0, 70.0], [50.0, 50.0], [100.0, 100.0]]  # the city first, then each unit
+    assert "▼" in grid["data"][0]["text"][1][1] and "▼" not in grid["data"][0]["text"][1][0]  # 甲县's weakest: 乙
+    assert action_figures.LAGGING in grid["data"][0]["y"][2]  # the highlighted unit's name
     trend = action_figures.rate_over_time("满意度评价", {"": [(D(2017, 3, 1), 0.6)], "A": [(D(2017, 3, 1), 0.8)]},
                                           {"A": "甲县"}, "A")
     assert [t["name"] for t in trend["data"]] == ["全市平均", "甲县"] and trend["data"][1]["y"] == [80.0]

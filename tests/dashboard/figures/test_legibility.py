@@ -30,7 +30,6 @@ def _figures() -> list[dict]:
         mf.district_map(geojson, rows, "备案率", ".0%", 0, 1, cases=[]),
         mf.offmap_bar(rows, "备案率", 0, 1, ".0%"),
         followup.radar(DIMS, "兰山区", CITY, CITY),
-        followup.small_multiples(DIMS, UNITS, CITY, highlight="U03"),
         followup.score_grid(DIMS, UNITS, CITY, highlight="U03"),
         followup.rate_over_time("满意度评价", {"": [], "U01": []}, {}),
     ]
