@@ -36,18 +36,27 @@ def _latest_versions(campaign_id: int):
     )
 
 
-def _current_report_ids(campaign_id: int, as_of: dt.date):
-    """One report id per unit: its latest report dated <= as_of, current version."""
+def _current_report_ids(campaign_id: int, as_of: dt.date, within=None):
+    """One report id per unit: its latest report dated <= as_of, current version.
+    `within`: a one-column select of unit ids to restrict to (a subtree, db/hierarchy.py)."""
     latest_date = (
         select(Report.unit_id, func.max(Report.report_date).label("report_date"))
         .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
         .group_by(Report.unit_id)
-        .subquery("latest_date")
     )
-    lv = _latest_versions(campaign_id)
+    if within is not None:
+        latest_date = latest_date.where(Report.unit_id.in_(within))
+    latest_date = latest_date.subquery("latest_date")
+    # The highest version of the one report date that counts (not of every date of the unit).
+    lv = (
+        select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
+        .join(latest_date, and_(latest_date.c.unit_id == Report.unit_id, latest_date.c.report_date == Report.report_date))
+        .where(Report.campaign_id == campaign_id)
+        .group_by(Report.unit_id, Report.report_date)
+        .subquery("latest_versions")
+    )
     return (
         select(Report.id.label("report_id"), Report.unit_id, Report.report_date)
-        .join(latest_date, and_(latest_date.c.unit_id == Report.unit_id, latest_date.c.report_date == Report.report_date))
         .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date, lv.c.version == Report.version))
         .where(Report.campaign_id == campaign_id)
         .subquery("current_reports")
@@ -63,9 +72,10 @@ def _rate_columns(c) -> list:
     return [_ratio(c[m.numerator], c[m.denominator]).label(m.key) for m in CATALOGUE if m.is_ratio]
 
 
-def _unit_totals(campaign_id: int, as_of: dt.date) -> Select:
-    """Per unit of the campaign: baseline, targets, last report date and the nine summed measures."""
-    cur = _current_report_ids(campaign_id, as_of)
+def _unit_totals(campaign_id: int, as_of: dt.date, within=None) -> Select:
+    """Per unit of the campaign: baseline, targets, last report date and the nine summed measures.
+    `within`: a one-column select of unit ids to restrict to (a subtree, db/hierarchy.py)."""
+    cur = _current_report_ids(campaign_id, as_of, within)
     identity = (Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, UnitCampaign.baseline_ents,
                 UnitCampaign.baseline_workers, UnitCampaign.target_ents, UnitCampaign.target_workers)
     sums = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
@@ -75,7 +85,7 @@ def _unit_totals(campaign_id: int, as_of: dt.date) -> Select:
         .join(Unit, Unit.id == UnitCampaign.unit_id)
         .outerjoin(cur, cur.c.unit_id == Unit.id)
         .outerjoin(ReportLine, ReportLine.report_id == cur.c.report_id)
-        .where(UnitCampaign.campaign_id == campaign_id)
+        .where(UnitCampaign.campaign_id == campaign_id, *([Unit.id.in_(within)] if within is not None else []))
         .group_by(Unit.id, *identity)
     )
 
