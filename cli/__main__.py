@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="生成演示数据：2017年行动3—5月各单位每周累计报送（确定性、标记为演示）")
     demo.add_argument("--reset", action="store_true", help="先删除演示行动及其报送再重新生成（正式数据不受影响）")
     demo.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有任何报送时生成")
+    demo.add_argument("--scale", choices=("city", "province", "nation"), default="city",
+                      help="city：临沂市（默认）；province：山东省 16 市 136 县区；nation：全国（需单独的数据库）")
     sub.add_parser("status", help="显示数据库位置、行动和报送数量")
 
     user = sub.add_parser(
@@ -100,16 +102,20 @@ def cmd_init(engine, preset_path: str) -> str:
     return f"数据库已就绪：新增单位 {added} 个；行动：{'、'.join(names) or '无'}"
 
 
-def cmd_demo(engine, reset: bool, if_empty: bool) -> str:
+def cmd_demo(engine, reset: bool, if_empty: bool, scale: str = "city") -> str:
     from db import queries
     from db.demo import build_demo
+    from db.demo.scale import build_scale_demo
 
-    cmd_init(engine, str(DEFAULT_PRESET))
+    if scale == "city":
+        cmd_init(engine, str(DEFAULT_PRESET))
+    else:
+        upgrade(engine)  # no 临沂 preset: the province or nation tree replaces it
     if if_empty and not reset:
         with read_session(engine) as s:
             if any(c["reports"] for c in queries.campaigns(s)):
                 return "数据库中已有报送数据，未生成演示数据。"
-    summary = build_demo(engine, reset=reset)
+    summary = build_demo(engine, reset=reset) if scale == "city" else build_scale_demo(engine, scale, reset=reset)
     with engine.begin() as conn:  # fresh statistics: PostgreSQL's planner is lost right after a bulk load
         conn.exec_driver_sql("ANALYZE")
     return str(summary)
@@ -221,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             print(cmd_init(engine, args.preset))
         elif args.command == "demo":
-            print(cmd_demo(engine, args.reset, args.if_empty))
+            print(cmd_demo(engine, args.reset, args.if_empty, args.scale))
             print(cmd_demo_accounts(engine))  # so `make run` shows a newcomer how to log in
         elif args.command == "create-user":
             print(cmd_create_user(engine, args.name, args.role, args.unit, _read_password()))

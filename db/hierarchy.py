@@ -24,7 +24,7 @@ Entry points (all take a Session and return plain values or DataFrames):
     area_totals(session, campaign, as_of, area_id)    one dict, the keys of queries.city_metrics
     child_metrics(session, campaign, as_of, area_id)  one row per child, the columns of
                                                       queries.unit_metrics plus id, level, units,
-                                                      units_reported
+                                                      units_reported, stalest_report_date
     area_line_totals(session, campaign, as_of, area_id)  the attachment's three rows for the area
 """
 
@@ -124,6 +124,7 @@ def _rolled(campaign_id: int, as_of: dt.date, area_id: int | None, *, per_child:
             func.count(per_unit.c.code).label("units"),
             func.count(per_unit.c.last_report_date).label("units_reported"),
             func.max(per_unit.c.last_report_date).label("last_report_date"),
+            func.min(per_unit.c.last_report_date).label("stalest_report_date"),
         )
         .select_from(tree)
         .join(Unit, Unit.id == tree.c.unit_id)
@@ -142,7 +143,7 @@ def area_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     row = session.execute(select(rolled, *_rate_columns(rolled.c))).mappings().first()
     if row is None:
         return {**dict.fromkeys(_SUMMED, 0), "units": 0, "units_reported": 0, **dict.fromkeys(RATES)}
-    out = {k: v for k, v in row.items() if k not in ("top_id", "last_report_date")}
+    out = {k: v for k, v in row.items() if k not in ("top_id", "last_report_date", "stalest_report_date")}
     return {k: (int(v) if k not in RATES and v is not None else v) for k, v in out.items()}
 
 
@@ -156,14 +157,16 @@ def child_metrics(session: Session, campaign_id: int, as_of: dt.date, area_id: i
         select(
             Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level,
             *[rolled.c[col] for col in ("baseline_ents", "baseline_workers", "target_ents", "target_workers")],
-            rolled.c.last_report_date, *[rolled.c[m] for m in MEASURES], rolled.c.units, rolled.c.units_reported,
+            rolled.c.last_report_date, rolled.c.stalest_report_date, *[rolled.c[m] for m in MEASURES],
+            rolled.c.units, rolled.c.units_reported,
             *_rate_columns(rolled.c),
         )
         .join(rolled, rolled.c.top_id == Unit.id)
         .order_by(Unit.sort_order, Unit.code)
     )
     df = _frame(session, stmt)
-    df["last_report_date"] = [_date(v) for v in df["last_report_date"]]
+    for col in ("last_report_date", "stalest_report_date"):
+        df[col] = [_date(v) for v in df[col]]
     df["adcode"] = [a if isinstance(a, str) and a else None for a in df["adcode"]]
     for col in (*_SUMMED, "units", "units_reported"):
         df[col] = df[col].astype(int)

@@ -145,11 +145,12 @@ def test_hie002_children_rows_carry_their_subtree_totals(tree):
         assert row["baseline_ents"] == BASELINE_ENTS[code], code
     assert p1.loc["C2", "last_report_date"] is None and p1.loc["C2", "sign_rate"] is None
     assert p1.loc["C1", "last_report_date"] == D(2017, 4, 14)
+    assert p1.loc["C1", "stalest_report_date"] == D(2017, 4, 10)  # K2 has not reported since
     assert nation.loc["P1", "level"] == "province" and nation.loc["P1", "adcode"] == "110000"
-    # Same columns as today's unit_metrics (ranking, map and lagging take either), plus four.
+    # Same columns as today's unit_metrics (ranking, map and lagging take either), plus five.
     columns = set(nation.reset_index().columns)
     assert set(flat.columns) <= columns
-    assert columns - set(flat.columns) == {"id", "level", "units", "units_reported"}
+    assert columns - set(flat.columns) == {"id", "level", "units", "units_reported", "stalest_report_date"}
 
 
 def test_hie003_county_children_equal_unit_metrics(tree):
