@@ -46,6 +46,11 @@ def _schema_engine(base: str):
     return admin, schema, make_engine(f"{base}{sep}options={quote(f'-csearch_path={schema}')}")
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify to a display width (a Chinese character takes two columns)."""
+    return text + " " * max(0, width - sum(2 if ord(c) > 0x2E7F else 1 for c in text))
+
+
 def _timed(fn, runs: int) -> tuple[float, float]:
     for _ in range(2):
         fn()
@@ -102,7 +107,7 @@ def main() -> int:
                     ("subtree CTE alone", lambda a=area: hierarchy.subtree_unit_count(s, a.id)),
                 ):
                     p50, p95 = _timed(fn, args.runs)
-                    print(f"{label:<14}| {units:>5} | {kids:>8} | {name:<19}| {p50:>7.1f} | {p95:>7.1f}")
+                    print(f"{_pad(label, 14)}| {units:>5} | {kids:>8} | {name:<19}| {p50:>7.1f} | {p95:>7.1f}")
     finally:
         for admin, engine, schema in cleanup:
             engine.dispose()

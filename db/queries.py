@@ -38,25 +38,37 @@ def _latest_versions(campaign_id: int):
 
 def _current_report_ids(campaign_id: int, as_of: dt.date, within=None):
     """One report id per unit: its latest report dated <= as_of, current version.
-    `within`: a one-column select of unit ids to restrict to (a subtree, db/hierarchy.py)."""
+
+    `within`: a one-column select of unit ids to restrict to (a subtree, db/hierarchy.py). Then each
+    unit's report is picked by a correlated LIMIT 1 on the (campaign, unit, date, version) index:
+    one short index scan per unit, and a row estimate the planner gets right. (The self-join below
+    is estimated at a handful of rows; at 3,000 units PostgreSQL then nests loops over it and one
+    national roll-up took 17 s instead of tens of milliseconds.)"""
+    if within is not None:
+        latest = (
+            select(Report.id)
+            .where(Report.campaign_id == campaign_id, Report.unit_id == Unit.id, Report.report_date <= as_of)
+            .order_by(Report.report_date.desc(), Report.version.desc())
+            .limit(1)
+            .correlate(Unit)
+            .scalar_subquery()
+        )
+        picked = select(latest.label("report_id")).select_from(Unit).where(Unit.id.in_(within)).subquery("picked")
+        return (
+            select(Report.id.label("report_id"), Report.unit_id, Report.report_date)
+            .join(picked, picked.c.report_id == Report.id)
+            .subquery("current_reports")
+        )
     latest_date = (
         select(Report.unit_id, func.max(Report.report_date).label("report_date"))
         .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
         .group_by(Report.unit_id)
+        .subquery("latest_date")
     )
-    if within is not None:
-        latest_date = latest_date.where(Report.unit_id.in_(within))
-    latest_date = latest_date.subquery("latest_date")
-    # The highest version of the one report date that counts (not of every date of the unit).
-    lv = (
-        select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
-        .join(latest_date, and_(latest_date.c.unit_id == Report.unit_id, latest_date.c.report_date == Report.report_date))
-        .where(Report.campaign_id == campaign_id)
-        .group_by(Report.unit_id, Report.report_date)
-        .subquery("latest_versions")
-    )
+    lv = _latest_versions(campaign_id)
     return (
         select(Report.id.label("report_id"), Report.unit_id, Report.report_date)
+        .join(latest_date, and_(latest_date.c.unit_id == Report.unit_id, latest_date.c.report_date == Report.report_date))
         .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date, lv.c.version == Report.version))
         .where(Report.campaign_id == campaign_id)
         .subquery("current_reports")
