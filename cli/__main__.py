@@ -21,7 +21,7 @@ from db.models import ApiToken, Unit
 
 # Modules that add their own commands: add_commands(sub) registers sub-parsers that set
 # `run=callable(engine, args) -> int` (the exit code) with set_defaults; they print their own output.
-COMMAND_MODULES: tuple[str, ...] = ("cli.snapshot", "cli.submission")
+COMMAND_MODULES: tuple[str, ...] = ("cli.snapshot", "cli.submission", "cli.geo")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -357,5 +357,7 @@ def data_version(session: Session) -> str:
 
 
 def boundary_adcodes(session: Session) -> list[str]:
-    """Adcodes of the units drawn on the map, sorted."""
-    return list(session.scalars(select(Unit.adcode).where(Unit.adcode.is_not(None)).order_by(Unit.adcode)))
+    """Adcodes of the county-level units drawn on the city map, sorted (areas above have their own
+    prepared boundaries, dashboard/geo_areas.py)."""
+    return list(session.scalars(select(Unit.adcode).where(Unit.adcode.is_not(None), Unit.level == "county")
+                                .order_by(Unit.adcode)))
