@@ -1,6 +1,7 @@
 """Benchmark the national demo build and the roll-up SQL of db/hierarchy.py on PostgreSQL.
 
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test python benchmarks/hierarchy.py [--runs 20]
+    python benchmarks/hierarchy.py --sqlite      # the same on a temporary SQLite file
 
 Builds `demo --scale province` and `demo --scale nation` each in a fresh schema of the database at
 TEST_POSTGRES_URL (or --database-url), ANALYZEs, then times, for 全国, 山东省, 临沂市 and 兰山区:
@@ -16,8 +17,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -63,8 +66,12 @@ def _timed(fn, runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
 
 
-def _build(base: str, scale: str) -> tuple[object, object, str, float, str]:
-    admin, schema, engine = _schema_engine(base)
+def _build(base: str | None, scale: str) -> tuple[object, object, str, float, str]:
+    if base is None:  # SQLite: a temporary file, removed with its directory at the end
+        folder = tempfile.mkdtemp(prefix="bench-hierarchy-")
+        admin, schema, engine = None, folder, make_engine(f"sqlite:///{folder}/{scale}.db")
+    else:
+        admin, schema, engine = _schema_engine(base)
     started = time.perf_counter()
     upgrade(engine)
     summary = build_scale_demo(engine, scale)
@@ -77,11 +84,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database-url", default=os.environ.get("TEST_POSTGRES_URL"))
+    parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file instead")
     args = parser.parse_args()
-    if not args.database_url:
-        print("需要 PostgreSQL：设置 TEST_POSTGRES_URL 或 --database-url")
+    if not args.database_url and not args.sqlite:
+        print("需要 PostgreSQL：设置 TEST_POSTGRES_URL 或 --database-url（或用 --sqlite）")
         return 0
-    base = database_url(args.database_url)
+    base = None if args.sqlite else database_url(args.database_url)
     cleanup = []
     try:
         admin, engine, schema, seconds, line = _build(base, "province")
@@ -91,7 +99,7 @@ def main() -> int:
         cleanup.append((admin, engine, schema))
         print(f"demo --scale nation:   {seconds:.1f} s (migrate + build + ANALYZE) · {line}")
         load = os.getloadavg()[0]
-        print(f"\nroll-ups on the nation demo, as of {AS_OF}, {args.runs} runs after 2 warm-ups · "
+        print(f"\n{'SQLite' if base is None else 'PostgreSQL'} roll-ups on the nation demo, as of {AS_OF}, {args.runs} runs after 2 warm-ups · "
               f"load average {load:.1f} on {os.cpu_count()} CPUs\n")
         print(f"{'area':<14}| {'units':>5} | {'children':>8} | {'query':<19}| {'p50 ms':>7} | {'p95 ms':>7}")
         print("-" * 14 + "+-" + "-" * 5 + "-+-" + "-" * 8 + "-+-" + "-" * 19 + "+-" + "-" * 7 + "-+-" + "-" * 7)
@@ -111,6 +119,9 @@ def main() -> int:
     finally:
         for admin, engine, schema in cleanup:
             engine.dispose()
+            if admin is None:
+                shutil.rmtree(schema, ignore_errors=True)
+                continue
             with admin.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             admin.dispose()
