@@ -14,13 +14,14 @@ from pathlib import Path
 from dash import Dash
 from flask import Flask
 
-from dashboard import context
+from dashboard import cache, context
 from dashboard.http import inputs, limits
 from dashboard.http.auth import init_auth
 from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
 
 ROOT = Path(__file__).resolve().parent
+CONNECTION_LIMIT = 2000  # open connections `python app.py` accepts (waitress)
 # Modules under callbacks/ whose register(app) wires their callbacks.
 CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "followup")
 
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Dash:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(16),
         "LIVE_INTERVAL_MS": int(os.environ.get("LIVE_INTERVAL_MS", "5000")),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "1") != "0",
+        "REDIS_URL": os.environ.get("REDIS_URL"),  # the shared cache (dashboard/cache.py); local memory without
         "TESTING": False,
     }
     settings.update(config or {})
@@ -56,14 +58,16 @@ def create_app(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from dashboard.http import routes
+    from dashboard.http import routes, static
     from dashboard.pages.shell import layout
 
     routes.register(server)
+    cache.install(app)  # shared results of the data-heavy callbacks, declared with cache.share(...)
     app.layout = layout(settings["LIVE_INTERVAL_MS"])
     server.config["CSP_SCRIPT_HASHES"] = app.csp_hashes()  # Dash's inline bootstrap script
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
+    static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     limits.install(app)  # body limits per route, checked before anything reads a body
     inputs.know_callbacks(app)  # callbacks the server runs; a POST for any other is refused at the door
     return app
@@ -86,7 +90,10 @@ def serve() -> None:
     settle_heap()
     cap = app.server.config["MAX_CONTENT_LENGTH"]  # waitress would otherwise spool up to 1 GiB
     print(f"集中要约行动监测：http://{host}:{port}/", flush=True)
-    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap)
+    # Each open browser keeps up to six connections; waitress's default limit (100) would stop accepting
+    # at about twenty viewers, and select() cannot watch more than 1024 sockets: poll() can.
+    waitress_serve(app.server, host=host, port=port, threads=8, max_request_body_size=cap,
+                   connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True)
 
 
 if __name__ == "__main__":

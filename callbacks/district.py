@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids
+from dashboard import cache, ids
 from dashboard.pages import district_code
 from dashboard.pages.district import body
 from dashboard.state import parse
@@ -24,3 +24,5 @@ def register(app) -> None:
         if code is None:
             raise PreventUpdate
         return body(code, parse(search))
+
+    cache.share(app, Output(ids.D_BODY, "children"))

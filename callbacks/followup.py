@@ -10,7 +10,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids
+from dashboard import cache, ids
 from dashboard.components.followup_forms import page_unit
 from dashboard.http.auth import require_role
 from dashboard.pages import evaluation, instructors, supervision
@@ -47,6 +47,8 @@ def _register_panel(app) -> None:
     @require_role(*VIEWERS)
     def refresh_panel(campaign, date_value, _version):
         return flow.panel(campaign, date_value)
+
+    cache.share(app, Output(ids.AC_PANEL, "children"))
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -93,6 +95,9 @@ def _register_bodies(app) -> None:
     def supervision_body(search, _version, _saved):
         state = parse(search)
         return supervision.body(state.campaign, state.date, page_unit(search), search)
+
+    for body in (ids.AC_IN_BODY, ids.AC_EV_BODY, ids.AC_SV_BODY):  # per scope: a reporter's unit is in the key
+        cache.share(app, Output(body, "children"))
 
 
 def _register_instructors(app) -> None:

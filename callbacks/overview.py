@@ -7,7 +7,7 @@ from dataclasses import replace
 from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids
+from dashboard import cache, ids
 from dashboard.figures import map as map_figure
 from dashboard.pages.overview import (
     PART_KEYS,
@@ -69,6 +69,8 @@ def _register_url_state(app) -> None:
         return (picker["min_date_allowed"], picker["max_date_allowed"], picker["disabled_days"], picker["placeholder"],
                 picker["initial_visible_month"], keep, badge)
 
+    cache.share(app, Output(ids.AS_OF, "min_date_allowed"))
+
 
 def _register_data(app) -> None:
     @app.callback(
@@ -94,6 +96,8 @@ def _register_data(app) -> None:
             return no_update, no_update, no_update, no_update, view["composition"]
         return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"]
 
+    cache.share(app, Output(ids.TIME_BAR, "children"))
+
     @app.callback(
         Output(ids.MAP, "figure"),
         Output(ids.OFFMAP, "figure"),
@@ -117,6 +121,8 @@ def _register_data(app) -> None:
         if ctx.triggered_id != ids.METRIC:  # another campaign, or new cases: move the 典型 markers too
             map_figure.case_patch(patch, snap.cases)
         return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
+
+    cache.share(app, Output(ids.MAP, "figure"))
 
 
 def _register_drill_down(app) -> None:

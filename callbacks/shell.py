@@ -7,9 +7,9 @@ import datetime as dt
 from dash import ClientsideFunction, Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, labels
+from dashboard import cache, ids, labels
 from dashboard.context import session
-from dashboard.pages import document_title, render
+from dashboard.pages import document_title, render, shared_page
 from db import queries
 
 
@@ -18,6 +18,8 @@ def register(app) -> None:
                   Input(ids.URL, "pathname"), State(ids.URL, "search"))
     def route(pathname, search):
         return render(pathname, search), document_title(pathname, _unit_name)
+
+    cache.share(app, Output(ids.PAGE, "children"), when=shared_page)
 
     # document.title follows the page (assets/page_title.js: the CSP forbids inline scripts).
     app.clientside_callback(ClientsideFunction("jizhong_page", "setTitle"),

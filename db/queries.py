@@ -15,7 +15,7 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -342,18 +342,17 @@ DATA_ACTIONS = ("report.", "case.", "summary.", "file.", "instructor.", "worklog
 def data_version(session: Session) -> str:
     """A cheap fingerprint that changes whenever the data behind a dashboard changes: a report or campaign
     is added (reports are append-only; the demo writes them without audit events), or any audited write
-    (review, case, work log, refusal, settings ...) happens. Open pages poll it to refresh."""
-    row = session.execute(
-        select(
-            select(func.count(Report.id)).scalar_subquery(),
-            select(func.max(Report.id)).scalar_subquery(),
-            select(func.count(Campaign.id)).scalar_subquery(),
-            select(func.max(AuditEvent.id))
-            .where(or_(*(AuditEvent.action.startswith(prefix) for prefix in DATA_ACTIONS)))
-            .scalar_subquery(),
-        )
-    ).one()
-    return ":".join(str(v or 0) for v in row)
+    (review, case, work log, refusal, settings ...) happens. Open pages poll it to refresh, and the shared
+    cache keys on it, so it runs on nearly every request: it is plain SQL text, which SQLAlchemy does not
+    walk for a cache key on every execution as it does a Core statement (a third of a cached answer's time)."""
+    return ":".join(str(v or 0) for v in session.execute(_DATA_VERSION_SQL).one())
+
+
+_DATA_VERSION_SQL = text(
+    f"SELECT (SELECT count(id) FROM {Report.__tablename__}), (SELECT max(id) FROM {Report.__tablename__}), "
+    f"(SELECT count(id) FROM {Campaign.__tablename__}), (SELECT max(id) FROM {AuditEvent.__tablename__} WHERE "
+    + " OR ".join(f"action LIKE '{prefix}%'" for prefix in DATA_ACTIONS) + ")"
+)
 
 
 def boundary_adcodes(session: Session) -> list[str]:

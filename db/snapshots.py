@@ -3,8 +3,9 @@
 `freeze` reads everything the overview shows for a campaign, an as-of date and a metric from
 db/queries.py (KPIs with last week's, the attachment's three rows, every unit incl. those off the
 map, the city's cumulative trend), applies the lagging rules of domain/lagging.py and the
-rankings of domain/ranking.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists,
-and returns one JSON-able document. `create` stores it in an append-only row and audits
+rankings of domain/ranking.py (pure modules), adds the 典型 highlights when db/cases/typical.py exists
+and the overview's 各单位工作落实 panel (db/followup, domain/followup.panel_rows), and returns one
+JSON-able document. `create` stores it in an append-only row and audits
 `snapshot.create`. Exports (dashboard/exports/) read only this document, never the live tables:
 a file made months later carries the same figures as the one handed out at the meeting.
 """
@@ -85,6 +86,40 @@ def _highlights(session: Session, campaign_id: int) -> list[dict]:
         logging.getLogger(__name__).warning("典型案例未能读取，快照不含典型：%s", exc)
         return []
     return [{k: _plain(v) for k, v in dict(h).items()} for h in found]
+
+
+def _json(value):
+    """`_plain` all the way down (dicts, lists and tuples of numpy values and dates); dict keys as strings."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return _plain(value)
+
+
+def _followup(session: Session, campaign_id: int, as_of: dt.date) -> dict | None:
+    """The overview's 各单位工作落实 panel as of `as_of` (专职指导员, 工作日志, 实效评价, 拒绝协商案件, 典型 counts):
+    {"days", "dims": [{"id", "name"}], "rows": domain.followup.panel_rows}; None when it cannot be read."""
+    from db.followup.overview import overview_inputs
+    from domain import followup as rules
+
+    try:
+        with session.begin_nested():  # a failure must not abort the snapshot's transaction (PostgreSQL)
+            data = overview_inputs(session, campaign_id, as_of)
+            try:
+                case_counts = importlib.import_module("db.cases.typical").case_counts
+            except (ModuleNotFoundError, AttributeError):
+                case_counts = None
+            cases = case_counts(session, campaign_id) if case_counts else None
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning("工作落实情况未能读取，快照不含这一部分：%s", exc)
+        return None
+    dims = data["dims"]
+    rows = rules.panel_rows(data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
+                            {d["id"]: d["weight"] for d in dims}, [d["id"] for d in dims], data["refusals"],
+                            cases, None, as_of)
+    return {"days": rules.INACTIVE_DAYS, "dims": [{"id": d["id"], "name": d["name"]} for d in dims],
+            "rows": _json(rows)}
 
 
 def _current_signatures(session: Session, campaign_id: int, code: str, as_of: dt.date) -> dict:
@@ -185,6 +220,7 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
         },
         "thresholds": {**{k: v for k, v in asdict(th).items() if k != "pace"}, "pace": pace},
         "highlights": _highlights(session, campaign_id),
+        "followup": _followup(session, campaign_id, as_of),
     }
 
 

@@ -15,4 +15,6 @@ def test_bch001_benchmark_script_runs_and_writes_its_numbers(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     numbers = json.loads(out.read_text())
     assert "router / (overview page)" in r.stdout
-    assert numbers  # measured something
+    assert numbers["timings_ms"]  # measured something
+    assert set(numbers["shared_hits_ms"]) == {"router / (overview page)", "update_data", "update_metric ent_coverage",
+                                              "router /district/371324"}

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from dashboard import theme
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
 from dashboard.labels import date_cn
-from domain.format import pct, thousands
+from domain.format import half_up, pct, thousands
 from domain.kpis import SINCE, tiles
-from domain.measures import MEASURE_LABELS, MEASURES
+from domain.lagging import RULE_LABELS
+from domain.measures import LINE_KINDS, MEASURE_LABELS, MEASURES
 from domain.metrics import BY_KEY, METRICS, RATES, label
 from domain.ranking import colour_range
 
@@ -170,11 +173,56 @@ def offmap_figure_of(doc: dict) -> dict:
     return {"data": fig["data"], "layout": _font(dict(fig["layout"]))}
 
 
-def ranking_figure_of(doc: dict) -> dict:
-    spec = metric_spec(doc)
+def ranking_figure_of(doc: dict, metric: str | None = None) -> dict:
+    """The overview's ranking bars of `metric` (default: the snapshot's), lagging units named in the lagging colour.
+    Sized by the caller: the page's fixed height is dropped."""
+    spec = metric_spec(doc, metric)
     lag = {x["code"] for x in doc["lagging"]}
     fig = figures.ranking_bar(spec["rows"], spec["label"], spec["zmin"], spec["zmax"], spec["reverse"], lag)
-    return {"data": fig["data"], "layout": _font(dict(fig["layout"]))}
+    layout = dict(fig["layout"])
+    layout.pop("height", None)
+    return {"data": fig["data"], "layout": _font(layout)}
+
+
+def composition_figure_of(doc: dict, part: str) -> dict:
+    """The overview's composition bars (单独开展企业 / 区域 / 行业 per stage) of one part ("ents", "workers", "copies")."""
+    fig = figures.composition(pd.DataFrame(doc["lines"]), part)
+    layout = dict(fig["layout"])
+    layout.pop("height", None)
+    return {"data": fig["data"], "layout": _font(layout)}
+
+
+def line_table(doc: dict) -> list[dict]:
+    """The attachment's three rows (单独开展企业, 区域, 行业) and their sum ("合计"), measures as stored."""
+    by_kind = {line["kind"]: line for line in doc["lines"]}
+    rows = [by_kind[k] for k in LINE_KINDS if k in by_kind]
+    total = {"kind": "total", "label": "合计",
+             **{m: sum(int(r.get(m) or 0) for r in rows) for m in MEASURES}}
+    return [*rows, total]
+
+
+def lagging_units(doc: dict) -> list[dict]:
+    """Lagging units in order of severity, each with its reasons and its unit row (key figures)."""
+    units = {u["code"]: u for u in doc["units"]}
+    return [{**x, "unit": units.get(x["code"], {})} for x in doc["lagging"]]
+
+
+def rule_lines(doc: dict) -> list[str]:
+    """How a unit comes to be called lagging, with the snapshot's own thresholds (domain.lagging.Thresholds)."""
+    th = doc.get("thresholds") or {}
+    lines = [
+        ("pace", f"{label('target_progress')}低于应达进度 {th.get('pace_gap_points', 10):g} 个百分点以上（且落后于全市）"),
+        ("filing", f"{label('filing_rate')}低于全市 {th.get('filing_gap_points', 15):g} 个百分点以上"),
+        ("stale", f"{th.get('stale_days', 10)} 天以上未报送"),
+        ("coverage", "按目前进度预计期末覆盖率达不到目标（且落后于全市）"),
+    ]
+    return [f"{RULE_LABELS[rule]}：{text}" for rule, text in lines]
+
+
+def key_figures(unit: dict) -> list[tuple[str, str]]:
+    """A unit's few headline figures, as the page writes them: (label, text)."""
+    out = [(BY_KEY[k].header, BY_KEY[k].text(unit.get(k))) for k in ("target_progress", "ent_coverage", "filing_rate")]
+    return [*out, ("最近报送", cell(unit.get("last_report_date"), "date"))]
 
 
 def progress_series(doc: dict) -> tuple[list[str], list[float], list[float]]:
@@ -185,13 +233,18 @@ def progress_series(doc: dict) -> tuple[list[str], list[float], list[float]]:
     return [f"{d.month}月{d.day}日" for d in dates], progress, list(doc["trend"]["expected"])
 
 
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
 def progress_figure_of(doc: dict) -> dict:
+    """The city's progress against the expected pace: weekly date ticks ("3月1日"), a percent axis."""
     labels, progress, expected = progress_series(doc)
     x = doc["trend"]["dates"]
     layout = theme.base_layout(
-        margin={"l": 60, "r": 20, "t": 40, "b": 40}, showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": 1.05, "yanchor": "bottom"},
-        xaxis={"tickformat": "%-m月%-d日", "showgrid": True, "gridcolor": "#e6e6e6"},
+        margin={"l": 70, "r": 30, "t": 50, "b": 50}, showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        xaxis={"tickformat": "%-m月%-d日", "showgrid": True, "gridcolor": "#e6e6e6",
+               "tick0": doc["campaign"]["window_start"], "dtick": WEEK_MS},
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": "#e6e6e6"},
     )
     return {"data": [
@@ -200,3 +253,70 @@ def progress_figure_of(doc: dict) -> dict:
         {"type": "scatter", "name": "应达进度", "x": x, "y": expected, "mode": "lines",
          "line": {"color": theme.PACE, "width": 2, "dash": "dash"}},
     ], "layout": _font(layout)}
+
+
+# ---------------------------------------------------------------- 工作落实 (follow-up panel)
+
+FOLLOWUP_HEADERS = ("单位", "典型", "指导员（在岗/应配）", "近期工作日志", "实效评价", "拒绝协商案件")
+
+
+def _followup_cells(row: dict, dims: dict[int, str], days: int) -> list[tuple[str, bool]]:
+    """(text, needs attention) per column of FOLLOWUP_HEADERS, as the overview's panel writes them."""
+    cases = row.get("cases")
+    if cases is None:
+        case = ("—", False)
+    else:
+        text = f"{cases['total']} 个" + (f" / 目标 {cases['target']}" if cases.get("target") else "")
+        case = (text + (f"（市级 {cases['city_level']}）" if cases.get("city_level") else ""), cases["total"] == 0)
+    if row["required"] is None:
+        staff = ((f"{row['staffed']} 人（未定编）" if row["staffed"] else "未定编"), False)
+    else:
+        staff = (f"{row['staffed']}/{row['required']}" + (f"，缺 {row['gap']}" if row["gap"] else ""), row["gap"] > 0)
+    if row["required"] is None and not row["staffed"]:
+        activity = ("—", False)
+    elif row["inactive"]:
+        last = day(row.get("last_log"))
+        activity = (f"{days} 天无记录" + (f"（末次 {last.month}月{last.day}日）" if last else "（从未记录）"), True)
+    else:
+        activity = (f"近 {days} 天 {row['recent_logs']} 条", False)
+    if row.get("score") is None:
+        evaluation = ("未评价", False)
+    else:
+        weakest = dims.get(row.get("weakest"))
+        evaluation = (f"{half_up(row['score'], 1)} 分" + (f" · 弱项 {weakest}" if weakest else ""), False)
+    if not row["open"]:
+        refusal = ("无未结案件", False)
+    else:
+        refusal = (f"{row['open']} 起未结" + (f"，{row['overdue']} 起逾期" if row["overdue"] else ""), row["overdue"] > 0)
+    return [(row["name"], False), case, staff, activity, evaluation, refusal]
+
+
+def followup_table(doc: dict) -> list[list[tuple[str, bool]]]:
+    """The 各单位工作落实 table: per unit, cells (text, needs attention); [] when the snapshot has none."""
+    f = doc.get("followup")
+    if not f or not f.get("rows"):
+        return []
+    dims = {d["id"]: d["name"] for d in f["dims"]}
+    return [_followup_cells(r, dims, f["days"]) for r in f["rows"]]
+
+
+def followup_attention(doc: dict) -> list[tuple[str, list[str]]]:
+    """What needs doing, unit by unit: (heading, entries) for 指导员, 工作日志, 监督检查, 典型 and 实效评价."""
+    f = doc.get("followup")
+    if not f or not f.get("rows"):
+        return []
+    rows, days = f["rows"], f["days"]
+    dims = {d["id"]: d["name"] for d in f["dims"]}
+    scored = sorted((r for r in rows if r.get("score") is not None), key=lambda r: r["score"])
+    tracked = [r for r in rows if r["required"] is not None or r["staffed"]]
+    return [
+        ("专职指导员缺编", [f"{r['name']} 缺 {r['gap']} 人" for r in rows if r["gap"]]),
+        (f"{days} 天无工作日志", [r["name"] for r in tracked if r["inactive"]]),
+        ("拒绝协商案件逾期未整改", [f"{r['name']} {r['overdue']} 起" for r in rows if r["overdue"]]),
+        ("典型未达年度培育目标", [f"{r['name']} 差 {r['cases']['gap']} 个" for r in rows
+                            if r.get("cases") and r["cases"].get("gap")]),
+        ("实效评价得分最低", [f"{r['name']} {half_up(r['score'], 1)} 分" + (f"（弱项 {dims[r['weakest']]}）"
+                                                                        if r.get("weakest") in dims else "")
+                           for r in scored[:4]]),
+        ("尚未评价", [r["name"] for r in rows if r.get("score") is None]),
+    ]

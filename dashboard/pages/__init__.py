@@ -42,6 +42,10 @@ ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/evaluation", "evaluation", None),  # 实效评价
     (r"/supervision", "supervision", None),  # 监督检查
 ]
+# Pages whose body depends only on the data, the URL, the date and the viewer's role (and a reporter's
+# unit): the router's answer for them is shared between viewers (dashboard/cache.py). Pages with forms
+# that carry per-user state (submit, review, admin, snapshots, case editing) are never shared.
+SHARED_PAGES = frozenset({"overview", "district", "cases", "summaries", "instructors", "evaluation", "supervision"})
 _COMPILED = [(re.compile(rf"^{pattern.rstrip('/')}/?$"), module, roles) for pattern, module, roles in ROUTES]
 _DISTRICT = re.compile(r"^/district/([^/]+)/?$")
 
@@ -63,6 +67,19 @@ def render(pathname: str | None, search: str | None):
             break  # an id no database row can have (40 digits), or a code with control characters
         return module.layout(state, **groups)
     return html.Div([html.H2(labels.NOT_FOUND), html.A(labels.BACK, href="/")], className="card")
+
+
+def page_module(pathname: str | None) -> str | None:
+    """The page module a path routes to (None: not found)."""
+    path = pathname or "/"
+    return next((module for pattern, module, _roles in _COMPILED if pattern.match(path)), None)
+
+
+def shared_page(body: dict) -> bool:
+    """For the shared cache: whether a router request (Input url.pathname) renders a shareable page."""
+    pathname = next((x.get("value") for x in body.get("inputs") or [] if isinstance(x, dict)
+                     and x.get("property") == "pathname"), None)
+    return isinstance(pathname, str) and page_module(pathname) in SHARED_PAGES
 
 
 def _plausible(name: str, value: str | None) -> bool:

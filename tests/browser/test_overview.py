@@ -415,3 +415,15 @@ def test_brw012_back_from_a_fresh_overview_leaves_the_app(live_server, page):
         assert urlsplit(fresh.url).netloc == "", f"Back from a freshly opened overview stayed in the app: {fresh.url}"
     finally:
         fresh.close()
+
+
+def test_brw060_a_ranking_bar_drills_down_like_the_map(live_server, page):
+    """Click the third bar of 单位排名: its unit's page opens, with the metric of the overview kept."""
+    open_overview(page, live_server, "?metric=filing_rate")
+    wait_for_graph(page, ids.RANKING)
+    codes = page.evaluate(f"""() => document.querySelector('#{ids.RANKING} .js-plotly-plot').data[0].customdata""")
+    bar = page.locator(f"#{ids.RANKING} .barlayer .point").nth(2)
+    bar.click(force=True)  # plotly's drag layer lies over the bars; the click still reaches the point
+    page.wait_for_url(lambda url: path_of(url).startswith("/district/"))
+    assert path_of(page.url) == f"/district/{codes[2]}"
+    assert query_of(page.url).get("metric") == ["filing_rate"]
