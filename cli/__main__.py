@@ -18,6 +18,7 @@ from db.admin.presets import DEFAULT_PRESET, ensure_campaign, load_units, read_p
 from db.engine import database_url, make_engine, read_session, write_session
 from db.migrate import upgrade
 from db.models import ApiToken, Unit
+from domain.errors import UserError
 
 # Modules that add their own commands: add_commands(sub) registers sub-parsers that set
 # `run=callable(engine, args) -> int` (the exit code) with set_defaults; they print their own output.
@@ -244,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(cmd_status(engine))
     except auth.AuthError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except UserError as exc:  # e.g. a scale demo refused on a database that holds another tree
         print(exc.message, file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # e.g. at the password prompt
