@@ -7,7 +7,7 @@ its units are roots, the city is the implicit root, and every function here trea
 The tree is `unit.parent_id` (indexed). A subtree is walked by a recursive CTE that carries, for
 every unit below an area, the child of the area it descends from (`top_id`), so that one query
 returns either the area's totals or one row per child with the child's subtree totals. It is
-always in step with parent_id (nothing derived to maintain) and takes a few milliseconds at 3,300
+always in step with parent_id (nothing derived to maintain) and takes a few milliseconds at 3,569
 units (benchmarks/hierarchy.py). UNION, not UNION ALL: a cycle, which the unit admin refuses
 anyway, cannot make it loop.
 
@@ -26,6 +26,10 @@ Entry points (all take a Session and return plain values or DataFrames):
                                                       queries.unit_metrics plus id, level, units,
                                                       units_reported, stalest_report_date
     area_line_totals(session, campaign, as_of, area_id)  the attachment's three rows for the area
+    subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
+    subtree_unit_count(session, area_id)    units in the area's subtree
+The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
+own adcode (临沂: the preset's "city" 371300) to `area_id=None`.
 """
 
 from __future__ import annotations
