@@ -18,10 +18,11 @@ from db.admin.presets import DEFAULT_PRESET, ensure_campaign, load_units, read_p
 from db.engine import database_url, make_engine, read_session, write_session
 from db.migrate import upgrade
 from db.models import ApiToken, Unit
+from domain.errors import UserError
 
 # Modules that add their own commands: add_commands(sub) registers sub-parsers that set
 # `run=callable(engine, args) -> int` (the exit code) with set_defaults; they print their own output.
-COMMAND_MODULES: tuple[str, ...] = ("cli.snapshot", "cli.submission")
+COMMAND_MODULES: tuple[str, ...] = ("cli.snapshot", "cli.submission", "cli.geo")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="生成演示数据：2017年行动3—5月各单位每周累计报送（确定性、标记为演示）")
     demo.add_argument("--reset", action="store_true", help="先删除演示行动及其报送再重新生成（正式数据不受影响）")
     demo.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有任何报送时生成")
+    demo.add_argument("--scale", choices=("city", "province", "nation"), default="city",
+                      help="city：临沂市（默认）；province：山东省 16 市 136 县区；nation：全国（需单独的数据库）")
     sub.add_parser("status", help="显示数据库位置、行动和报送数量")
 
     user = sub.add_parser(
@@ -100,16 +103,20 @@ def cmd_init(engine, preset_path: str) -> str:
     return f"数据库已就绪：新增单位 {added} 个；行动：{'、'.join(names) or '无'}"
 
 
-def cmd_demo(engine, reset: bool, if_empty: bool) -> str:
+def cmd_demo(engine, reset: bool, if_empty: bool, scale: str = "city") -> str:
     from db import queries
     from db.demo import build_demo
+    from db.demo.scale import build_scale_demo
 
-    cmd_init(engine, str(DEFAULT_PRESET))
+    if scale == "city":
+        cmd_init(engine, str(DEFAULT_PRESET))
+    else:
+        upgrade(engine)  # no 临沂 preset: the province or nation tree replaces it
     if if_empty and not reset:
         with read_session(engine) as s:
             if any(c["reports"] for c in queries.campaigns(s)):
                 return "数据库中已有报送数据，未生成演示数据。"
-    summary = build_demo(engine, reset=reset)
+    summary = build_demo(engine, reset=reset) if scale == "city" else build_scale_demo(engine, scale, reset=reset)
     with engine.begin() as conn:  # fresh statistics: PostgreSQL's planner is lost right after a bulk load
         conn.exec_driver_sql("ANALYZE")
     return str(summary)
@@ -221,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             print(cmd_init(engine, args.preset))
         elif args.command == "demo":
-            print(cmd_demo(engine, args.reset, args.if_empty))
+            print(cmd_demo(engine, args.reset, args.if_empty, args.scale))
             print(cmd_demo_accounts(engine))  # so `make run` shows a newcomer how to log in
         elif args.command == "create-user":
             print(cmd_create_user(engine, args.name, args.role, args.unit, _read_password()))
@@ -238,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(cmd_status(engine))
     except auth.AuthError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except UserError as exc:  # e.g. a scale demo refused on a database that holds another tree
         print(exc.message, file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # e.g. at the password prompt

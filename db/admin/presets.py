@@ -31,6 +31,7 @@ def load_units(session: Session, preset: dict) -> int:
             kind=spec["kind"],
             adcode=spec.get("adcode"),
             sort_order=spec.get("sort_order", 0),
+            level=spec.get("level", "county"),  # a city preset's units are county-level roots
         )
         session.add(unit)
         existing[unit.code] = unit

@@ -17,7 +17,7 @@ import json
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,13 +25,14 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.common import AdminError
 from db.models import Unit
+from domain.hierarchy import LEVEL_LABELS, LEVELS, level_from_label, resolve_levels, tree_problems
 from domain.inputs import refusal
 
 # --- units -----------------------------------------------------------------------------------------
 
-UNIT_KINDS = ("县区", "开发区", "旅游区", "市直系统")
+UNIT_KINDS = ("县区", "开发区", "旅游区", "市直系统", "全国", "省", "市", "省直系统", "产业系统")
 UNIT_COLUMNS = {"code": "代码", "name": "名称", "kind": "类型", "parent": "上级代码", "adcode": "行政区划代码",
-                "sort_order": "排序"}
+                "sort_order": "排序", "level": "层级"}
 _CODE = re.compile(r"^[0-9A-Za-z_\-]{1,32}$")
 _ADCODE = re.compile(r"^[0-9]{6}$")
 MAX_SORT_ORDER = 1_000_000
@@ -45,6 +46,7 @@ class UnitSpec:
     parent: str | None
     adcode: str | None
     sort_order: int
+    level: str | None = None  # nation/province/city/county; None: kept, or the tier below the parent's
     where: str = ""  # "第 3 行" / "第 3 个单位": for error messages
 
 
@@ -68,8 +70,9 @@ def check_unit_fields(raw: dict, where: str, columns: dict[str, str] = UNIT_COLU
 
     code, name, kind = _text(raw.get("code")), _text(raw.get("name")), _text(raw.get("kind"))
     parent, adcode = _text(raw.get("parent")) or None, _text(raw.get("adcode")) or None
+    level_text = _text(raw.get("level"))
     for field, value in (("code", code), ("name", name), ("kind", kind), ("parent", parent), ("adcode", adcode),
-                         ("sort_order", _text(raw.get("sort_order")))):
+                         ("sort_order", _text(raw.get("sort_order"))), ("level", level_text)):
         message = refusal(columns[field], value or "")
         if message is not None:  # control characters: neither the database nor a workbook can hold them
             problems.append(f"{where}{message}")
@@ -89,6 +92,9 @@ def check_unit_fields(raw: dict, where: str, columns: dict[str, str] = UNIT_COLU
         bad("adcode", f"应为 6 位数字（如 371302）或留空：{adcode}")
     if parent is not None and parent == code:
         bad("parent", f"不能是单位自己：{parent}")
+    level = level_from_label(level_text) if level_text else None
+    if level_text and level is None:
+        bad("level", f"应为 {'、'.join(LEVEL_LABELS[v] for v in LEVELS)} 之一或留空：{level_text[:20]}")
     order_raw = raw.get("sort_order")
     order = 0
     if _text(order_raw):
@@ -100,7 +106,7 @@ def check_unit_fields(raw: dict, where: str, columns: dict[str, str] = UNIT_COLU
             bad("sort_order", f"应为非负整数：{_text(order_raw)[:20]}（最大 {MAX_SORT_ORDER}）")
     if problems:
         return None, problems
-    return UnitSpec(code, name, kind, parent, adcode, order, where), []
+    return UnitSpec(code, name, kind, parent, adcode, order, level, where), []
 
 
 def check_unit_list(specs: Sequence[UnitSpec], existing: dict[str, dict], columns: dict[str, str] = UNIT_COLUMNS,
@@ -120,26 +126,30 @@ def check_unit_list(specs: Sequence[UnitSpec], existing: dict[str, dict], column
         if adcode:
             adcodes.setdefault(adcode, []).append(code)
     for spec in specs:
-        if spec.parent is not None and spec.parent not in parents:
-            problems.append(f"{spec.where}“{columns['parent']}”{spec.parent} 既不在文件中，也不是已有单位")
         if spec.adcode and len(adcodes.get(spec.adcode, [])) > 1:
             others = "、".join(c for c in adcodes[spec.adcode] if c != spec.code)
             problems.append(f"{spec.where}“{columns['adcode']}”{spec.adcode} 已用于单位 {others}（地图上每个区划只能对应一个单位）")
-    for spec in specs:  # a cycle through parents (A -> B -> A) would loop every tree walk
-        node, steps = spec.parent, 0
-        while node is not None and steps <= len(parents):
-            if node == spec.code:
-                problems.append(f"{spec.where}“{columns['parent']}”形成循环：{spec.code} 最终成为自己的上级")
-                break
-            node, steps = parents.get(node), steps + 1
+    # The tree as a whole (unknown parents, cycles, tiers), including stored units a change would strand.
+    levels = unit_levels(specs, existing)
+    where = {s.code: s.where for s in specs}
+    on_map = {code for code, adcode in merged_adcodes.items() if adcode}
+    for code, text in tree_problems(parents, levels, on_map).items():
+        prefix = where[code] if code in where else f"已有单位 {code} 的"
+        problems.append(f"{prefix}“{columns['parent']}”{text}")
     return problems
 
 
+def unit_levels(specs: Sequence[UnitSpec], existing: dict[str, dict]) -> dict[str, str]:
+    """The tier of every unit once `specs` are applied over `existing` (see resolve_levels)."""
+    return resolve_levels({s.code: (s.parent, s.level) for s in specs},
+                          {code: u.get("level") or "county" for code, u in existing.items()})
+
+
 def existing_units(session: Session) -> dict[str, dict]:
-    """Stored units by code: id, name, kind, parent (code), adcode, sort_order."""
+    """Stored units by code: id, name, kind, parent (code), adcode, sort_order, level."""
     parent = Unit.__table__.alias("parent")
     stmt = (select(Unit.id, Unit.code, Unit.name, Unit.kind, parent.c.code.label("parent"), Unit.adcode,
-                   Unit.sort_order)
+                   Unit.sort_order, Unit.level)
             .outerjoin(parent, parent.c.id == Unit.parent_id).order_by(Unit.sort_order, Unit.code))
     return {row.code: dict(row._mapping) for row in session.execute(stmt)}
 
@@ -165,11 +175,14 @@ def save_unit(session: Session, unit_id: int | None, fields: dict, *, actor: str
                 other["parent"] = spec.code
     elif spec.code in stored:
         raise AdminError(f"单位代码 {spec.code} 已被“{stored[spec.code]['name']}”使用")
+    if spec.level is None and unit is not None:
+        spec = replace(spec, level=unit.level)  # a form without the field keeps the unit's tier
     problems = check_unit_list([spec], stored, labels)
     if problems:
         raise AdminError(problems)
+    level = unit_levels([spec], stored)[spec.code]
     parent_id = session.scalar(select(Unit.id).where(Unit.code == spec.parent)) if spec.parent else None
-    changes = _apply_spec(session, unit, spec, parent_id)
+    changes = _apply_spec(session, unit, spec, parent_id, level)
     unit = unit or session.scalar(select(Unit).where(Unit.code == spec.code))
     if unit_id is None:
         audit(session, actor, "unit.create", f"新增单位 {spec.code} {spec.name}（{spec.kind}）", ip=ip)
@@ -178,11 +191,11 @@ def save_unit(session: Session, unit_id: int | None, fields: dict, *, actor: str
     return unit, changes
 
 
-def _apply_spec(session: Session, unit: Unit | None, spec: UnitSpec, parent_id: int | None) -> list[str]:
-    """Write one spec onto `unit` (None: a new unit). Returns what changed, in Chinese."""
+def _apply_spec(session: Session, unit: Unit | None, spec: UnitSpec, parent_id: int | None, level: str) -> list[str]:
+    """Write one spec onto `unit` (None: a new unit) at tier `level`. Returns what changed, in Chinese."""
     if unit is None:
         session.add(Unit(code=spec.code, name=spec.name, kind=spec.kind, adcode=spec.adcode,
-                         sort_order=spec.sort_order, parent_id=parent_id))
+                         sort_order=spec.sort_order, parent_id=parent_id, level=level))
         session.flush()
         return ["新增"]
     old_parent = session.scalar(select(Unit.code).where(Unit.id == unit.parent_id)) if unit.parent_id else None
@@ -191,10 +204,13 @@ def _apply_spec(session: Session, unit: Unit | None, spec: UnitSpec, parent_id: 
         ("code", "代码", unit.code, spec.code), ("name", "名称", unit.name, spec.name),
         ("kind", "类型", unit.kind, spec.kind), ("parent_id", "上级", old_parent, spec.parent),
         ("adcode", "行政区划代码", unit.adcode, spec.adcode), ("sort_order", "排序", unit.sort_order, spec.sort_order),
+        ("level", "层级", unit.level, level),
     ):
         if old != new:
+            if attr == "level":
+                old, new = LEVEL_LABELS.get(old, old), LEVEL_LABELS[new]
             changes.append(f"{label} {old if old not in (None, '') else '（无）'} → {new if new not in (None, '') else '（无）'}")
-            setattr(unit, attr, parent_id if attr == "parent_id" else new)
+            setattr(unit, attr, parent_id if attr == "parent_id" else level if attr == "level" else new)
     session.flush()
     return changes
 
@@ -202,12 +218,12 @@ def _apply_spec(session: Session, unit: Unit | None, spec: UnitSpec, parent_id: 
 # --- unit import from a file -----------------------------------------------------------------------
 
 MAX_IMPORT_BYTES = 2_000_000
-MAX_IMPORT_ROWS = 2_000
+MAX_IMPORT_ROWS = 5_000  # a whole country is about 3,300 units
 MAX_XLSX_UNPACKED = 50_000_000  # the sum of the zip entries' uncompressed sizes (zip-bomb guard)
 JSON_KEYS = {"code": "code", "name": "name", "kind": "kind", "parent": "parent", "adcode": "adcode",
-             "sort_order": "sort_order"}
+             "sort_order": "sort_order", "level": "level"}
 _HEADER_ALIASES = {"代码": "code", "单位代码": "code", "名称": "name", "单位名称": "name", "类型": "kind",
-                   "上级代码": "parent", "行政区划代码": "adcode", "排序": "sort_order"}
+                   "上级代码": "parent", "行政区划代码": "adcode", "排序": "sort_order", "层级": "level"}
 
 
 def parse_unit_file(filename: str, content: bytes) -> list[UnitSpec]:
@@ -307,7 +323,7 @@ def _table_rows(cells: list[list[object]]) -> list[tuple[int, dict]]:
         return []
     header = [_HEADER_ALIASES.get(_text(h)) for h in cells[0]]
     missing = [label for field, label in UNIT_COLUMNS.items()
-               if field not in header and field not in ("parent", "adcode", "sort_order")]
+               if field not in header and field not in ("parent", "adcode", "sort_order", "level")]
     if missing:
         raise AdminError(f"第 1 行（表头）缺少列：{'、'.join(missing)}（应有 代码、名称、类型、上级代码、行政区划代码）")
     rows = []
@@ -337,6 +353,7 @@ def plan_import(session: Session, specs: Sequence[UnitSpec]) -> ImportPlan:
     if problems:
         raise AdminError(problems)
     added, changed, unchanged = [], [], 0
+    levels = unit_levels(specs, stored)
     for spec in specs:
         old = stored.get(spec.code)
         if old is None:
@@ -347,6 +364,8 @@ def plan_import(session: Session, specs: Sequence[UnitSpec]) -> ImportPlan:
                  for key, label in (("name", "名称"), ("kind", "类型"), ("parent", "上级"), ("adcode", "行政区划代码"),
                                     ("sort_order", "排序"))
                  if old[key] != getattr(spec, key)]
+        if old["level"] != levels[spec.code]:
+            diffs.append(f"层级 {LEVEL_LABELS[old['level']]} → {LEVEL_LABELS[levels[spec.code]]}")
         if diffs:
             changed.append((spec, diffs))
         else:
@@ -360,12 +379,13 @@ def apply_import(session: Session, specs: Sequence[UnitSpec], *, filename: str, 
     plan = plan_import(session, specs)
     if plan.empty:
         return plan
+    levels = unit_levels(specs, existing_units(session))
     for spec in plan.added:  # parents set afterwards: a file may list a child before its parent
-        _apply_spec(session, None, spec, None)
+        _apply_spec(session, None, spec, None, levels[spec.code])
     ids = {code: uid for code, uid in session.execute(select(Unit.code, Unit.id))}
     for spec, _ in plan.changed:
         unit = session.get(Unit, ids[spec.code])
-        _apply_spec(session, unit, spec, ids.get(spec.parent) if spec.parent else None)
+        _apply_spec(session, unit, spec, ids.get(spec.parent) if spec.parent else None, levels[spec.code])
     for spec in plan.added:
         if spec.parent:
             session.get(Unit, ids[spec.code]).parent_id = ids[spec.parent]

@@ -35,6 +35,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))  # required for reporters
+    # The area a leader or admin oversees (a nation/province/city unit); NULL: the whole installation.
+    # Stored since migration 0009; scopes are not enforced from it yet.
+    area_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, reset by a success
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

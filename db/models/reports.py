@@ -47,7 +47,13 @@ class Campaign(Base):
 
 
 class Unit(Base):
-    """A reporting unit: 县区, 开发区, 旅游区 or 市直系统. Loaded from a preset file."""
+    """A unit of the hierarchy 全国 → 省 → 市 → 县区 (see db/hierarchy.py), or an off-map unit
+    (开发区, 旅游区, 市直系统 …) attached at any level. Loaded from a preset file or /admin/units.
+
+    `level` is the unit's tier (nation / province / city / county); a child is always at a lower
+    tier than its parent. Units without a parent are the roots: in a one-city installation (临沂)
+    the city itself is the implicit root and its units are county-level roots.
+    """
 
     __tablename__ = "unit"
 
@@ -55,11 +61,16 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    adcode: Mapped[str | None] = mapped_column(String(12))  # only units with a boundary
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    adcode: Mapped[str | None] = mapped_column(String(12), unique=True, index=True)  # only units with a boundary
+    level: Mapped[str] = mapped_column(String(10), default="county", server_default="county")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint("level IN ('nation', 'province', 'city', 'county')", name="ck_unit_level"),
+    )
 
 
 class UnitCampaign(Base):

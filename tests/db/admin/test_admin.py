@@ -164,7 +164,7 @@ def test_aop008_save_unit_creates_and_edits_with_audit(preset_engine):
 
 @pytest.mark.parametrize("fields,message", [
     ({"code": "371302", "name": "重复", "kind": "县区"}, "单位代码 371302 已被“兰山区”使用"),
-    ({"code": "X1", "name": "甲", "kind": "乡镇"}, "“类型”应为 县区、开发区、旅游区、市直系统 之一：乡镇"),
+    ({"code": "X1", "name": "甲", "kind": "乡镇"}, "“类型”应为 县区、开发区、旅游区、市直系统、全国、省、市、省直系统、产业系统 之一：乡镇"),
     ({"code": "X1", "name": "甲", "kind": "县区", "adcode": "371302"}, "“行政区划代码”371302 已用于单位 371302"),
     ({"code": "X1", "name": "甲", "kind": "县区", "adcode": "3713"}, "应为 6 位数字"),
     ({"code": "X1", "name": "甲", "kind": "县区", "parent": "NOPE"}, "“上级代码”NOPE 既不在文件中，也不是已有单位"),
@@ -224,7 +224,7 @@ def test_aop012_csv_errors_name_row_and_column_and_nothing_is_written(preset_eng
         parse_unit_file("bad.csv", bad.encode("gb18030"))  # Excel's Chinese CSV: GBK
     assert err.value.messages == [
         "第 3 行“代码”为空",
-        "第 4 行“类型”应为 县区、开发区、旅游区、市直系统 之一：街道",
+        "第 4 行“类型”应为 县区、开发区、旅游区、市直系统、全国、省、市、省直系统、产业系统 之一：街道",
         "第 4 行“行政区划代码”应为 6 位数字（如 371302）或留空：37010",
     ]
     dup = CSV_OK + "370102,又一个历下区,县区,,\n"
@@ -243,7 +243,7 @@ def test_aop013_json_in_the_preset_shape_and_xlsx(preset_engine):
         {"code": "370112", "name": "历城区", "kind": "区", "adcode": None, "parent": None, "sort_order": 2}]}
     with pytest.raises(AdminError) as err:
         parse_unit_file("jinan.json", json.dumps(payload, ensure_ascii=False).encode())
-    assert err.value.messages == ["第 2 个单位（units[1]）“kind”应为 县区、开发区、旅游区、市直系统 之一：区"]
+    assert err.value.messages == ["第 2 个单位（units[1]）“kind”应为 县区、开发区、旅游区、市直系统、全国、省、市、省直系统、产业系统 之一：区"]
     payload["units"][1]["kind"] = "县区"
     assert [s.code for s in parse_unit_file("jinan.json", json.dumps(payload).encode())] == ["370102", "370112"]
 

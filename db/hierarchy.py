@@ -1,0 +1,199 @@
+"""The unit tree (全国 → 省 → 市 → 县区) and roll-ups of the campaign figures up it, in SQL.
+
+An *area* is any unit that has children (a nation, province or city unit), or the implicit root
+(`area_id=None`): the whole installation. A one-city installation such as 临沂 stores no city unit;
+its units are roots, the city is the implicit root, and every function here treats `None` as it.
+
+The tree is `unit.parent_id` (indexed). A subtree is walked by a recursive CTE that carries, for
+every unit below an area, the child of the area it descends from (`top_id`), so that one query
+returns either the area's totals or one row per child with the child's subtree totals. It is
+always in step with parent_id (nothing derived to maintain) and takes a few milliseconds at 3,569
+units (benchmarks/hierarchy.py). UNION, not UNION ALL: a cycle, which the unit admin refuses
+anyway, cannot make it loop.
+
+Figures are those of db/queries.py: each unit at its latest report on or before `as_of`, current
+version, the three rows summed. Summing over a subtree keeps the notice's rule that 单独开展企业
+are counted once: that row already excludes enterprises covered by 区域/行业 bargaining (within the
+unit that reports them), units do not overlap, so the sums of the three rows stay disjoint at
+every level and nothing is subtracted or deduplicated on the way up.
+
+Entry points (all take a Session and return plain values or DataFrames):
+    area(session, key)                      an Area by unit id, adcode or code (None: the root)
+    ancestors(session, area_id)             root-first path for breadcrumbs (全国 › 山东省 › 临沂市)
+    children(session, area_id)              the child units, in display order
+    area_totals(session, campaign, as_of, area_id)    one dict, the keys of queries.city_metrics
+    child_metrics(session, campaign, as_of, area_id)  one row per child, the columns of
+                                                      queries.unit_metrics plus id, level, units,
+                                                      units_reported, stalest_report_date
+    area_line_totals(session, campaign, as_of, area_id)  the attachment's three rows for the area
+    subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
+    subtree_unit_count(session, area_id)    units in the area's subtree
+The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
+own adcode (临沂: the preset's "city" 371300) to `area_id=None`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import and_, func, literal, select
+from sqlalchemy.orm import Session
+
+from db.models import ReportLine, Unit
+from db.queries import _current_report_ids, _date, _frame, _rate_columns, _unit_totals
+from domain.measures import LINE_KINDS, MEASURES
+from domain.metrics import RATES
+
+_SUMMED = (*MEASURES, "baseline_ents", "baseline_workers", "target_ents", "target_workers")
+
+
+@dataclass(frozen=True)
+class Area:
+    id: int | None  # None: the implicit root (the whole installation)
+    code: str
+    name: str
+    kind: str
+    level: str
+    adcode: str | None
+    parent_id: int | None
+
+
+def _area(row) -> Area:
+    return Area(row.id, row.code, row.name, row.kind, row.level, row.adcode, row.parent_id)
+
+
+_COLUMNS = (Unit.id, Unit.code, Unit.name, Unit.kind, Unit.level, Unit.adcode, Unit.parent_id)
+
+
+def area(session: Session, key: int | str | None) -> Area | None:
+    """The unit with this id (int), adcode or code (str); None for an unknown key. `key=None` is the
+    root and returns None too: callers name the root themselves (for 临沂, the preset's city)."""
+    if key is None:
+        return None
+    if isinstance(key, int):
+        cond = Unit.id == key
+    else:
+        cond = (Unit.adcode == key) | (Unit.code == key)
+    rows = session.execute(select(*_COLUMNS).where(cond).order_by(Unit.adcode.is_(None))).all()
+    return _area(rows[0]) if rows else None  # an adcode wins over another unit's code
+
+
+def ancestors(session: Session, area_id: int | None) -> list[Area]:
+    """The area and everything above it, root first (the implicit root is not included)."""
+    if area_id is None:
+        return []
+    up = select(*_COLUMNS, literal(0).label("depth")).where(Unit.id == area_id).cte("up", recursive=True)
+    parent = Unit.__table__.alias("parent")
+    up = up.union(
+        select(parent.c.id, parent.c.code, parent.c.name, parent.c.kind, parent.c.level, parent.c.adcode,
+               parent.c.parent_id, up.c.depth + 1)
+        .join(up, parent.c.id == up.c.parent_id)
+    )
+    rows = session.execute(select(up).order_by(up.c.depth.desc())).all()
+    return [_area(r) for r in rows]
+
+
+def children(session: Session, area_id: int | None) -> list[Area]:
+    """The units directly under the area (the roots for `None`), in display order."""
+    cond = Unit.parent_id.is_(None) if area_id is None else Unit.parent_id == area_id
+    return [_area(r) for r in session.execute(select(*_COLUMNS).where(cond).order_by(Unit.sort_order, Unit.code))]
+
+
+def subtree(area_id: int | None, *, per_child: bool):
+    """CTE (top_id, unit_id): every unit of the area's subtree, with `top_id` the child of the area
+    it descends from (per_child) or the area itself. For the root, every unit."""
+    unit = Unit.__table__
+    if per_child:
+        seed_cond = unit.c.parent_id.is_(None) if area_id is None else unit.c.parent_id == area_id
+    else:
+        seed_cond = unit.c.parent_id.is_(None) if area_id is None else unit.c.id == area_id
+    top = literal(0) if (area_id is None and not per_child) else unit.c.id
+    tree = select(top.label("top_id"), unit.c.id.label("unit_id")).where(seed_cond).cte("subtree", recursive=True)
+    below = unit.alias("below")
+    return tree.union(select(tree.c.top_id, below.c.id).join(below, below.c.parent_id == tree.c.unit_id))
+
+
+def _rolled(campaign_id: int, as_of: dt.date, area_id: int | None, *, per_child: bool):
+    """Per top_id: the nine measures, baselines and targets summed over the subtree's units of the
+    campaign, their count, how many have reported by as_of, and the latest report date."""
+    tree = subtree(area_id, per_child=per_child)
+    within = select(tree.c.unit_id)
+    per_unit = _unit_totals(campaign_id, as_of, within).subquery("unit_totals")
+    return (
+        select(
+            tree.c.top_id,
+            *[func.coalesce(func.sum(per_unit.c[col]), 0).label(col) for col in _SUMMED],
+            func.count(per_unit.c.code).label("units"),
+            func.count(per_unit.c.last_report_date).label("units_reported"),
+            func.max(per_unit.c.last_report_date).label("last_report_date"),
+            func.min(per_unit.c.last_report_date).label("stalest_report_date"),
+        )
+        .select_from(tree)
+        .join(Unit, Unit.id == tree.c.unit_id)
+        .join(per_unit, per_unit.c.code == Unit.code)
+        .group_by(tree.c.top_id)
+        .subquery("rolled")
+    )
+
+
+def area_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> dict:
+    """The area's nine measures, baselines, targets, rates (of the sums), `units` (units of the
+    campaign in the subtree) and `units_reported` (of those, how many have a report by as_of).
+    For the root, the same numbers as queries.city_metrics. An area without units of the campaign
+    gives zeros and no rates."""
+    rolled = _rolled(campaign_id, as_of, area_id, per_child=False)
+    row = session.execute(select(rolled, *_rate_columns(rolled.c))).mappings().first()
+    if row is None:
+        return {**dict.fromkeys(_SUMMED, 0), "units": 0, "units_reported": 0, **dict.fromkeys(RATES)}
+    out = {k: v for k, v in row.items() if k not in ("top_id", "last_report_date", "stalest_report_date")}
+    return {k: (int(v) if k not in RATES and v is not None else v) for k, v in out.items()}
+
+
+def child_metrics(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> pd.DataFrame:
+    """One row per child of the area that has units of the campaign in its subtree, with the
+    child's subtree totals: the columns of queries.unit_metrics (so ranking, map and lagging take
+    them as they are) plus `id`, `level`, `units` and `units_reported`. `last_report_date` is the
+    latest report anywhere in the child's subtree. For a county-level child it is the unit's own row."""
+    rolled = _rolled(campaign_id, as_of, area_id, per_child=True)
+    stmt = (
+        select(
+            Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level,
+            *[rolled.c[col] for col in ("baseline_ents", "baseline_workers", "target_ents", "target_workers")],
+            rolled.c.last_report_date, rolled.c.stalest_report_date, *[rolled.c[m] for m in MEASURES],
+            rolled.c.units, rolled.c.units_reported,
+            *_rate_columns(rolled.c),
+        )
+        .join(rolled, rolled.c.top_id == Unit.id)
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    df = _frame(session, stmt)
+    for col in ("last_report_date", "stalest_report_date"):
+        df[col] = [_date(v) for v in df[col]]
+    df["adcode"] = [a if isinstance(a, str) and a else None for a in df["adcode"]]
+    for col in (*_SUMMED, "units", "units_reported"):
+        df[col] = df[col].astype(int)
+    for r in RATES:
+        df[r] = df[r].astype(object).where(df[r].notna(), None)
+    return df
+
+
+def area_line_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> pd.DataFrame:
+    """The attachment's three rows (单独开展企业 / 区域 / 行业) summed over the area's subtree, in
+    LINE_KINDS order, zeros where nothing was reported (like queries.line_totals)."""
+    tree = subtree(area_id, per_child=False)
+    cur = _current_report_ids(campaign_id, as_of, select(tree.c.unit_id))
+    stmt = (
+        select(ReportLine.kind, *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES])
+        .join(cur, and_(cur.c.report_id == ReportLine.report_id))
+        .group_by(ReportLine.kind)
+    )
+    df = _frame(session, stmt).set_index("kind").reindex(list(LINE_KINDS)).fillna(0)
+    return df.astype(int).reset_index()
+
+
+def subtree_unit_count(session: Session, area_id: int | None) -> int:
+    """How many units the area's subtree holds, the area itself included."""
+    tree = subtree(area_id, per_child=False)
+    return session.scalar(select(func.count()).select_from(tree)) or 0
