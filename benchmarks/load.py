@@ -76,6 +76,7 @@ MAX_VIEWERS = 200
 MAX_DURATION_S = 3600
 BROWSER_CONNECTIONS = 6  # what a browser opens to one host over HTTP/1.1
 LEADER = "demo-leader"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 SECRET_KEY = "load-benchmark-fixed-secret-key"  # every server process must accept every session
 UPDATE = "/_dash-update-component"
 API_REPORTS = "/api/v1/reports"
@@ -437,12 +438,21 @@ def start_server(mode: str, db_url: str, port: int, args, log: Path) -> subproce
            "PORT": str(port), "HOST": "127.0.0.1", "LIVE_INTERVAL_MS": str(int(args.live_interval * 1000))}
     if mode == "sqlite":
         cmd = [sys.executable, "app.py"]
-    else:
-        cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
-               *(["--threads", str(args.threads)] if args.threads > 1 else []), "wsgi:application"]
+    else:  # production mode as `make serve` runs it (gunicorn.conf.py), with its cache on Redis
+        if args.redis_url:
+            env["REDIS_URL"] = args.redis_url
+        cmd = [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(args.workers),
+               "--bind", f"127.0.0.1:{port}", *(["--threads", str(args.threads)] if args.threads else []),
+               "wsgi:application"]
     print(f"starting: {' '.join(cmd)}  (log: {log})", flush=True)
     with log.open("wb") as out:  # the child keeps its own descriptor
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
 
 
 def wait_for_server(base: str, proc: subprocess.Popen | None, log: Path | None, timeout: float = 120) -> None:
@@ -540,7 +550,11 @@ def parse_args(argv=None):
     p.add_argument("--database-url", help=f"postgres mode: the server to make a schema on (default TEST_POSTGRES_URL "
                    f"or {DEFAULT_POSTGRES}); --url mode: the server's database, for the writer")
     p.add_argument("--workers", type=int, default=2, help="postgres mode: gunicorn workers (default 2)")
-    p.add_argument("--threads", type=int, default=1, help="postgres mode: gunicorn threads per worker (default 1: sync)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="postgres mode: gunicorn threads per worker (default: gunicorn.conf.py's THREADS, 4)")
+    p.add_argument("--redis-url", default=DEFAULT_REDIS,
+                   help=f"postgres mode: REDIS_URL of the server's shared cache, flushed before and after "
+                        f"(default {DEFAULT_REDIS}; empty: each worker caches on its own)")
     p.add_argument("--viewers", type=int, default=50, help=f"signed-in viewers (default 50, at most {MAX_VIEWERS})")
     p.add_argument("--duration", type=float, default=120, help="seconds of live mode (default 120)")
     p.add_argument("--live-interval", type=float, default=5, help="seconds between polls (default 5, LIVE_INTERVAL_MS)")
@@ -555,7 +569,7 @@ def parse_args(argv=None):
         p.error(f"--duration must be between 1 and {MAX_DURATION_S} s")
     if args.url and not re.match(r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/?$", args.url):
         p.error("--url must be a loopback address (http://127.0.0.1:PORT)")
-    if args.live_interval <= 0 or args.write_every < 0 or args.workers < 1 or args.threads < 1:
+    if args.live_interval <= 0 or args.write_every < 0 or args.workers < 1 or args.threads < 0:
         p.error("intervals must be positive, workers and threads at least 1")
     return args
 
@@ -575,6 +589,8 @@ def main(argv=None) -> int:
             print(f"demo database built in {time.perf_counter() - t0:.1f} s", flush=True)
             port = free_port()
             log = Path(tempfile.mkdtemp(prefix="jizhong-load-")) / "server.log"
+            if args.start == "postgres" and args.redis_url:
+                flush_redis(args.redis_url)
             proc = start_server(args.start, db_url, port, args, log)
             base = f"http://127.0.0.1:{port}"
         else:
@@ -591,6 +607,8 @@ def main(argv=None) -> int:
         if args.url and units:
             revoke_tokens(db_url, units)
         cleanup()
+        if args.start == "postgres" and args.redis_url:
+            flush_redis(args.redis_url)
         if log is not None:
             for f in log.parent.iterdir():
                 f.unlink()
@@ -603,9 +621,9 @@ def run(args, base: str, pid: int | None, units: list[dict], deadline, names: di
     password = next(a.password for a in DEMO_ACCOUNTS if a.username == LEADER)
     mode = f"--start {args.start}" if args.start else f"--url {base}"
     if args.start == "postgres":
-        mode += f" (gunicorn --workers {args.workers}{f' --threads {args.threads}' if args.threads > 1 else ''}"
-        # gunicorn reads ./gunicorn.conf.py by itself when there is one; the flags above win over it.
-        mode += ", and gunicorn.conf.py)" if (ROOT / "gunicorn.conf.py").exists() else ")"
+        mode += (f" (gunicorn -c gunicorn.conf.py --workers {args.workers}"
+                 f"{f' --threads {args.threads}' if args.threads else ''}; "
+                 f"{'cache on ' + args.redis_url if args.redis_url else 'a local cache per worker'})")
     elif args.start == "sqlite":
         mode += " (python app.py: waitress, 1 process, 8 threads)"
     rec = Recorder()
