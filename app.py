@@ -70,7 +70,17 @@ def create_app(config: dict | None = None) -> Dash:
     static.install(app)  # bundles, plotly.js, assets: compressed once, cached by the browser by version
     limits.install(app)  # body limits per route, checked before anything reads a body
     inputs.know_callbacks(app)  # callbacks the server runs; a POST for any other is refused at the door
+    register_bundles(app)
     return app
+
+
+def register_bundles(app: Dash) -> None:
+    """Dash registers the bundles it may serve on a process's first request (`_setup_server`), and a
+    second thread's first request skips that while the first is still at it: under gunicorn's threaded
+    workers react-dom was answered 500 ("dash is not a registered library"). Do it here, once (in the
+    master, with the app preloaded, so every worker inherits it)."""
+    with app.server.test_request_context("/"):
+        app._setup_server()
 
 
 def settle_heap() -> None:

@@ -161,3 +161,18 @@ def test_aut007_change_password(app):
     assert login(fresh, "pw-tester", "first-password-1").status_code == 401
     assert login(fresh, "pw-tester", "second-password-2").status_code == 302
     assert app.server.test_client().get("/account/password").status_code == 302  # anonymous: to the login page
+
+
+def test_app010_bundles_are_registered_before_the_first_request(tmp_path):
+    """Dash fills its registry of servable bundles on a process's first request; a second thread's
+    first request skips that while the first is still filling it and got 500 for react-dom under
+    gunicorn's threaded workers. create_app fills it, so no request ever finds it empty."""
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "TESTING": True})
+    assert {"deps/react-dom@18.3.1.min.js", "dcc/dash_core_components.js", "dcc/async-graph.js"} <= \
+        app.registered_paths["dash"]
+    app._got_first_request["setup_server"] = True  # as a concurrent first request leaves it
+    c = app.server.test_client()
+    for path in ("deps/react-dom@18.3.1.min.js", "dcc/dash_core_components.js", "dcc/async-graph.js"):
+        assert c.get(f"/_dash-component-suites/dash/{path}").status_code == 200, path

@@ -398,6 +398,9 @@ def live_server(demo_db_url) -> Iterator[str]:
 # ------------------------------------------------------------------------------------ browser side
 
 
+_SHARED_PLAYWRIGHT: dict = {"pw": None, "users": 0}
+
+
 @pytest.fixture(scope="session")
 def _playwright():
     try:
@@ -409,8 +412,19 @@ def _playwright():
             f"{CHROMIUM} not found: apt-get install chromium chromium-driver fonts-noto-cjk "
             "(or set CHROMIUM_PATH); never `playwright install`"
         )
-    with sync_playwright() as pw:
-        yield pw
+    # One Playwright per test process: tests/production imports these fixtures, and pytest then keeps
+    # a second session fixture of the same name; a second sync_playwright() in one process is refused
+    # ("Sync API inside the asyncio loop"), so both share this one and the last user stops it.
+    if _SHARED_PLAYWRIGHT["pw"] is None:
+        _SHARED_PLAYWRIGHT["pw"] = sync_playwright().start()
+    _SHARED_PLAYWRIGHT["users"] += 1
+    try:
+        yield _SHARED_PLAYWRIGHT["pw"]
+    finally:
+        _SHARED_PLAYWRIGHT["users"] -= 1
+        if _SHARED_PLAYWRIGHT["users"] == 0:
+            _SHARED_PLAYWRIGHT["pw"].stop()
+            _SHARED_PLAYWRIGHT["pw"] = None
 
 
 @pytest.fixture(scope="session")
