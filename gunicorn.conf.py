@@ -29,7 +29,11 @@ worker_class = "gthread"
 threads = int(os.environ.get("THREADS", "4"))
 timeout = int(os.environ.get("TIMEOUT", "60"))  # a worker silent this long is restarted
 graceful_timeout = 30  # on TERM: finish the requests under way, at most this long
-keepalive = 5
+# Idle keep-alive longer than the live poll (5 s): with 5 s, a poll reused a connection just as the
+# server closed it (4 connection errors in 1,100 polls in benchmarks/load.py). Each open page holds a
+# connection or two; worker_connections bounds them per worker.
+keepalive = int(os.environ.get("KEEPALIVE", "65"))
+worker_connections = 1000
 preload_app = True
 accesslog = "-"
 errorlog = "-"
