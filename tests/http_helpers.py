@@ -15,8 +15,8 @@ UPDATE = "/_dash-update-component"
 PASSWORD = {name: password for name, password, *_ in DEMO_ACCOUNTS}
 
 
-def demo_app(directory):
-    """An app on its own SQLite demo database (with the demo accounts) in `directory`."""
+def demo_database(directory) -> str:
+    """The URL of a SQLite demo database (migrated, demo campaign, demo accounts) in `directory`."""
     url = f"sqlite:///{directory / 'app.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -24,8 +24,15 @@ def demo_app(directory):
     with write_session(engine) as s:
         ensure_demo_accounts(s)
     engine.dispose()
+    return url
+
+
+def demo_app(directory, **config):
+    """An app on its own SQLite demo database (with the demo accounts) in `directory`; `config` is
+    added to the app's settings."""
     # The test client speaks http://localhost: Secure cookies would not come back over it.
-    return create_app({"DATABASE_URL": url, "TESTING": True, "SESSION_COOKIE_SECURE": False})
+    return create_app({"DATABASE_URL": demo_database(directory), "TESTING": True, "SESSION_COOKIE_SECURE": False,
+                       **config})
 
 
 def form_token(c, path: str = "/login") -> str:

@@ -21,13 +21,13 @@ import random
 import time
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from db.admin import presets
-from db.demo.common import GIVEN, SURNAMES, DemoError, append_only_lifted
+from db.demo.common import GIVEN, SURNAMES, DemoError, delete_demo_campaign
 from db.engine import write_session
-from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
+from db.models import Campaign, Report, Unit, UnitCampaign
 from db.submission import store
 from domain.measures import INDUSTRY, LINE_KINDS, MEASURES, REGIONAL, SINGLE, STAGES, measure
 from domain.metrics import label as metric_label
@@ -202,20 +202,11 @@ def _delete_demo(session: Session) -> None:
     back with everything else. Cheaper and safer than downgrading the schema, which would also
     wipe real campaigns.
     """
-    campaign = session.scalar(select(Campaign).where(Campaign.name == DEMO_NAME))
-    if campaign is None:
-        return
-    if not campaign.is_demo:
-        raise DemoError(f"“{DEMO_NAME}”不是演示行动，拒绝删除")
-    for ext in reversed(_extensions()):
-        ext.delete(session, campaign.id)
-    report_ids = select(Report.id).where(Report.campaign_id == campaign.id).scalar_subquery()
-    with append_only_lifted(session, ("report", "report_line")):
-        session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
-        session.execute(delete(Report).where(Report.campaign_id == campaign.id))
-    session.execute(delete(UnitCampaign).where(UnitCampaign.campaign_id == campaign.id))
-    session.execute(delete(Campaign).where(Campaign.id == campaign.id))
-    session.expunge_all()
+    def extensions_first(campaign_id: int) -> None:
+        for ext in reversed(_extensions()):
+            ext.delete(session, campaign_id)
+
+    delete_demo_campaign(session, DEMO_NAME, before=extensions_first)
 
 
 # --- simulation --------------------------------------------------------------------------------

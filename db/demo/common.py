@@ -1,15 +1,16 @@
 """What the demo and its extensions (db.demo.DEMO_EXTENSIONS) share: the name pool of clerks and
-instructors, the DemoError, and lifting the append-only triggers for a reset. Extensions import it
+instructors, the DemoError, lifting the append-only triggers for a reset, and deleting a demo campaign. Extensions import it
 from here, not from db.demo, which loads them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
+from db.models import Campaign, Report, ReportLine, UnitCampaign
 from domain.errors import UserError
 
 SURNAMES = "王张刘李孙徐杜颜庄陈杨赵周吴高马朱胡郭宋厉丁魏彭"
@@ -62,3 +63,22 @@ def append_only_lifted(session: Session, tables: tuple[str, ...]) -> Iterator[No
             conn.exec_driver_sql(sql)
     else:
         raise DemoError(f"不支持在 {dialect} 数据库上重建演示数据")
+
+
+def delete_demo_campaign(session: Session, name: str, before: Callable[[int], None] | None = None) -> None:
+    """Delete the demo campaign called `name`, its baselines and its reports (units and accounts stay);
+    refuse a real campaign of that name. `before(campaign_id)` runs first: what refers to the campaign."""
+    campaign = session.scalar(select(Campaign).where(Campaign.name == name))
+    if campaign is None:
+        return
+    if not campaign.is_demo:
+        raise DemoError(f"“{name}”不是演示行动，拒绝删除")
+    if before is not None:
+        before(campaign.id)
+    report_ids = select(Report.id).where(Report.campaign_id == campaign.id).scalar_subquery()
+    with append_only_lifted(session, ("report", "report_line")):
+        session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
+        session.execute(delete(Report).where(Report.campaign_id == campaign.id))
+    session.execute(delete(UnitCampaign).where(UnitCampaign.campaign_id == campaign.id))
+    session.execute(delete(Campaign).where(Campaign.id == campaign.id))
+    session.expunge_all()

@@ -30,12 +30,12 @@ import time
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.accounts import auth
 from db.demo import DEMO_CREATED_AT, NORMAL, Profile, _contracts, _figures, _name, _report_dates, _schedule
-from db.demo.common import DemoError, append_only_lifted
+from db.demo.common import DemoError, delete_demo_campaign
 from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign, User
 from domain.divisions import NATION_ADCODE, Division, divisions, subtree
@@ -259,15 +259,4 @@ def _accounts(session: Session, scale: str, ids: dict[str, tuple[int, _Spec]]) -
 
 def _delete(session: Session, scale: str) -> None:
     """Delete the scale demo's campaign, baselines and reports (units and accounts stay)."""
-    campaign = session.scalar(select(Campaign).where(Campaign.name == NAMES[scale]))
-    if campaign is None:
-        return
-    if not campaign.is_demo:
-        raise DemoError(f"“{campaign.name}”不是演示行动，拒绝删除")
-    report_ids = select(Report.id).where(Report.campaign_id == campaign.id).scalar_subquery()
-    with append_only_lifted(session, ("report", "report_line")):
-        session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
-        session.execute(delete(Report).where(Report.campaign_id == campaign.id))
-    session.execute(delete(UnitCampaign).where(UnitCampaign.campaign_id == campaign.id))
-    session.execute(delete(Campaign).where(Campaign.id == campaign.id))
-    session.expunge_all()
+    delete_demo_campaign(session, NAMES[scale])

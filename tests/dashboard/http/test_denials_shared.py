@@ -16,11 +16,9 @@ from sqlalchemy import select
 
 from app import create_app
 from dashboard.http import denials
-from db.accounts.auth import ensure_demo_accounts
-from db.demo import build_demo
-from db.engine import make_engine, read_session, write_session
-from db.migrate import upgrade
+from db.engine import make_engine, read_session
 from db.models import AuditEvent
+from tests.http_helpers import demo_database
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -53,14 +51,7 @@ def prefix(redis_client, monkeypatch):
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('denials') / 'app.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    build_demo(engine)
-    with write_session(engine) as s:
-        ensure_demo_accounts(s)
-    engine.dispose()
-    return url
+    return demo_database(tmp_path_factory.mktemp("denials"))
 
 
 def two_workers(db_url: str, redis_url: str = REDIS):

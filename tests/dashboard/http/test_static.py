@@ -13,11 +13,7 @@ import plotly
 import pytest
 
 from dashboard.http import static
-from db.accounts.auth import ensure_demo_accounts
-from db.demo import build_demo
-from db.engine import make_engine, write_session
-from db.migrate import upgrade
-from tests.http_helpers import callback_body, callback_key, login, post_callback
+from tests.http_helpers import callback_body, callback_key, demo_app, login, post_callback
 
 YEAR = "public, max-age=31536000, immutable"
 PLOTLY_URL = "/_dash-component-suites/plotly/package_data/plotly.min.js"
@@ -28,17 +24,7 @@ ASSETS = Path(__file__).resolve().parents[3] / "assets"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     directory = tmp_path_factory.mktemp("static")
-    url = f"sqlite:///{directory / 'app.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    build_demo(engine)
-    with write_session(engine) as s:
-        ensure_demo_accounts(s)
-    engine.dispose()
-    from app import create_app
-
-    return create_app({"DATABASE_URL": url, "TESTING": True, "SESSION_COOKIE_SECURE": False,
-                       "STATIC_CACHE_DIR": str(directory / "static-cache")})
+    return demo_app(directory, STATIC_CACHE_DIR=str(directory / "static-cache"))
 
 
 @pytest.fixture(scope="module")
