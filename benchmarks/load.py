@@ -695,21 +695,14 @@ def run(args, base: str, pid: int | None, units: list[dict], deadline, names: di
     return 1 if results["errors"] else 0
 
 
-def table(head: list[str], rows: list[tuple]) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = lambda cells: " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
-                                    for i, (c, w) in enumerate(zip(cells, widths)))
-    print("\n" + line(head) + "\n" + "-+-".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
-
-
 def fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.0f}" if x >= 100 else f"{x:.1f}"
 
 
 def report(args, mode, rec: Recorder, writer, end_rows, monitor, elapsed, load_before, load_after, client_cpu,
            server_cpu) -> dict:
+    from benchmarks.run import table  # one table printer for every benchmark
+
     cpus = os.cpu_count()
     print(f"\n{mode} · {args.viewers} viewers, live poll every {args.live_interval:g} s, "
           f"{f'a submission every {args.write_every:g} s' if writer else 'no writer'}, {elapsed:.0f} s · "

@@ -96,3 +96,21 @@ def callback_body(app, key: str, values: dict[str, object], changed: str | None 
     changed = changed or (prop_id(cb["inputs"][0]) if cb["inputs"] else "")
     return json.dumps({"output": key, "outputs": outputs, "inputs": inputs, "state": state,
                        "changedPropIds": [changed] if changed else []}, ensure_ascii=False)
+
+
+def reachable_redis(url: str):
+    """A client of the redis-server at `url` (PING answered within a second); else skip the test, or fail
+    it with CI=true, where a missing redis-server must never pass silently."""
+    import os
+
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"redis-server is not reachable at {url}: {exc}")
+        pytest.skip(f"redis-server is not reachable at {url}")
+    return client

@@ -50,29 +50,37 @@ _COMPILED = [(re.compile(rf"^{pattern.rstrip('/')}/?$"), module, roles) for patt
 _DISTRICT = re.compile(r"^/district/([^/]+)/?$")
 
 
+def _route(pathname: str | None):
+    """The first route a path matches: (match, page module name, roles), or None."""
+    path = pathname or "/"
+    for pattern, module_name, roles in _COMPILED:
+        match = pattern.match(path)
+        if match is not None:
+            return match, module_name, roles
+    return None
+
+
 def render(pathname: str | None, search: str | None):
     from dashboard.http.auth import has_role
 
     state = parse(search)
-    path = pathname or "/"
-    for pattern, module_name, roles in _COMPILED:
-        match = pattern.match(path)
-        if match is None:
-            continue
+    route = _route(pathname)
+    if route is not None:
+        match, module_name, roles = route
         module = importlib.import_module(f"dashboard.pages.{module_name}")
         if roles is not None and not has_role(*roles):
             return getattr(module, "forbidden", forbidden)()  # a page may explain itself
         groups = match.groupdict()
-        if not all(_plausible(name, value) for name, value in groups.items()):
-            break  # an id no database row can have (40 digits), or a code with control characters
-        return module.layout(state, **groups)
+        # an id no database row can have (40 digits), or a code with control characters: not found
+        if all(_plausible(name, value) for name, value in groups.items()):
+            return module.layout(state, **groups)
     return html.Div([html.H2(labels.NOT_FOUND), html.A(labels.BACK, href="/")], className="card")
 
 
 def page_module(pathname: str | None) -> str | None:
     """The page module a path routes to (None: not found)."""
-    path = pathname or "/"
-    return next((module for pattern, module, _roles in _COMPILED if pattern.match(path)), None)
+    route = _route(pathname)
+    return route[1] if route else None
 
 
 def shared_page(body: dict) -> bool:
@@ -104,16 +112,14 @@ PAGE_TITLES = {
 def document_title(pathname: str | None, unit_name=None) -> str:
     """"总览 · 工资集体协商“集中要约”行动监测", "兰山区 · …": what the tab, history and bookmarks show.
     `unit_name(code)` names a district page's unit (None when unknown)."""
-    path = pathname or "/"
     heading = labels.NOT_FOUND
-    for pattern, module_name, _roles in _COMPILED:
-        match = pattern.match(path)
-        if match is not None:
-            heading = PAGE_TITLES.get(module_name, labels.APP_TITLE)
-            code = match.groupdict().get("code")
-            if code and unit_name is not None:
-                heading = unit_name(code) or heading
-            break
+    route = _route(pathname)
+    if route is not None:
+        match, module_name, _roles = route
+        heading = PAGE_TITLES.get(module_name, labels.APP_TITLE)
+        code = match.groupdict().get("code")
+        if code and unit_name is not None:
+            heading = unit_name(code) or heading
     return f"{heading} · {labels.APP_TITLE}"
 
 

@@ -15,10 +15,9 @@ from db import queries
 from db.engine import make_engine, read_session
 from db.queries import default_as_of, default_campaign
 from domain.format import thousands
-from tests.http_helpers import callback_body, callback_key, demo_app, login, post_callback
+from tests.http_helpers import callback_body, callback_key, demo_app, login, post_callback, reachable_redis
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="module")
@@ -166,15 +165,7 @@ def test_helpers():
 
 @pytest.fixture
 def redis_db():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if IN_CI:
-            pytest.fail(f"redis-server is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"redis-server is not reachable at {REDIS_URL}")
+    client = reachable_redis(REDIS_URL)
     client.flushdb()
     yield client
     client.flushdb()

@@ -18,23 +18,14 @@ from app import create_app
 from dashboard.http import denials
 from db.engine import make_engine, read_session
 from db.models import AuditEvent
-from tests.http_helpers import demo_database
+from tests.http_helpers import demo_database, reachable_redis
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="module")
 def redis_client():
-    import redis
-
-    client = redis.Redis.from_url(REDIS, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if IN_CI:
-            pytest.fail(f"no redis-server at {REDIS}: {exc}")
-        pytest.skip(f"no redis-server at {REDIS}")
+    client = reachable_redis(REDIS)
     yield client
     client.close()
 
