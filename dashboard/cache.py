@@ -32,9 +32,9 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, request
 from flask_caching import Cache
-from flask_login import current_user
 
 from dashboard import context, ids
+from dashboard import scope as user_scope
 from db import clock, queries
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,8 @@ def first_output(body: dict) -> str | None:
 
 
 def scope() -> str:
-    """What the signed-in user may see: the role, and a reporter's unit."""
-    role = getattr(current_user, "role", None) or "-"
-    unit = getattr(current_user, "unit_code", None) if role == "reporter" else None
-    return f"{role}:{unit or ''}"
+    """What the signed-in user may see: the role, a reporter's unit, a leader's or admin's area."""
+    return user_scope.cache_key()
 
 
 def request_key(shared: Shared, body: dict, version: str) -> str:

@@ -37,8 +37,9 @@ TOKEN_ROUTES = {("POST", "/api/v1/reports"), ("GET", "/api/v1/openapi.json")}  #
 class SessionUser(UserMixin):
     """What a request knows about its user: loaded from the database on every request."""
 
-    def __init__(self, user_id: int, username: str, role: str, unit_code: str | None):
+    def __init__(self, user_id: int, username: str, role: str, unit_code: str | None, area_unit_id: int | None = None):
         self.id, self.username, self.role, self.unit_code = user_id, username, role, unit_code
+        self.area_unit_id = area_unit_id  # a leader's or admin's area (None: the whole installation)
 
     @property
     def role_label(self) -> str:
@@ -80,7 +81,7 @@ def _load_user(user_id: str) -> SessionUser | None:
         user = auth.get_user(s, int(user_id))
         if user is None or not user.is_active or not _session_current(auth.sessions_revoked_at(s, user.id)):
             return None
-        return SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user))
+        return SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user), user.area_unit_id)
 
 
 LOGIN_AT = "login_at"  # in the signed session cookie: when this session signed in (ISO, microseconds)
@@ -200,7 +201,7 @@ def login():
             if wait or verified is None:
                 return _throttled_page(max(wait, 1), username)  # audited; context.write() commits it
             user = auth.record_login(s, username, verified, ip=client_ip())
-            signed_in = SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user))
+            signed_in = SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user), user.area_unit_id)
     except auth.AccountLocked as exc:
         return _login_page(str(exc), 429, username)
     except auth.AuthError as exc:
