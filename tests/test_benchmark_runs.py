@@ -18,3 +18,13 @@ def test_bch001_benchmark_script_runs_and_writes_its_numbers(tmp_path):
     assert numbers["timings_ms"]  # measured something
     assert set(numbers["shared_hits_ms"]) == {"router / (overview page)", "update_data", "update_metric ent_coverage",
                                               "router /district/371324"}
+
+
+def test_bch002_naive_comparison_runs_and_prints_both_actions():
+    r = subprocess.run([sys.executable, "benchmarks/naive.py", "--runs", "2"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = [line.split("|") for line in r.stdout.splitlines() if line.count("|") == 4]
+    measured = {(a.strip(), b.strip()) for a, b, *_ in rows[1:]}
+    assert measured == {(action, app) for action in ("first load", "date change")
+                        for app in ("naive", "ours, computed", "ours, shared")}

@@ -1,0 +1,196 @@
+"""This product against a naive Dash app on the same database: first load and a date change.
+
+    python benchmarks/naive.py [--runs 20] [--database-url URL]
+
+The naive app is what a BI-minded first version looks like, written here in full so that the
+comparison is reproducible: one callback reads every report line of the campaign with pandas,
+picks the current versions and each unit's latest report in pandas, computes totals and rates in
+pandas, and rebuilds every figure with plotly.express (the map with the same boundaries, the
+ranking, the progress lines over every report date, the composition, the KPI numbers) on every
+change. It shows the same things as the overview, without the lagging rules.
+
+Both apps run in this process on the same database (a fresh demo: temporary SQLite, or a fresh
+PostgreSQL schema, as benchmarks/run.py builds it) and are driven through the Flask test client:
+- first load: naive = its one callback with the defaults; ours = the router for `/` (the page with
+  every figure in it).
+- date change: naive = its callback with a date; ours = `update_data` + `update_metric` with it.
+"ours, computed" has the shared cache off (every request computes); "ours, shared" has it on, as
+served: after one viewer computed an answer, every other viewer of the same view gets it from the
+cache. Times are wall milliseconds per request (p50 and p95 of --runs after 3 warm-ups).
+A measuring tool: prints the numbers and exits 0.
+"""
+# ruff: noqa: E402
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd
+import plotly.express as px
+from dash import Dash, Input, Output, dcc, html
+from sqlalchemy import func, select
+
+from app import create_app, settle_heap
+from benchmarks.run import find_props, request_body, setup_database, sign_in, table, timed
+from dashboard import geo, ids
+from db.engine import make_engine, read_session
+from db.models import Report
+from domain.measures import MEASURES
+from domain.metrics import DEFAULT_METRIC
+
+NAIVE_METRICS = {  # numerator, denominator: the catalogue's main rates, written out again as a naive app would
+    "ent_coverage": ("signed_ents", "baseline_ents"),
+    "worker_coverage": ("signed_workers", "baseline_workers"),
+    "target_progress": ("signed_ents", "target_ents"),
+}
+
+
+def naive_app(url: str) -> Dash:
+    engine = make_engine(url)
+    app = Dash(__name__, serve_locally=True)
+    app.layout = html.Div([dcc.Input(id="campaign"), dcc.Input(id="date"), dcc.Input(id="metric"),
+                           html.Div(id="kpis"), dcc.Graph(id="map"), dcc.Graph(id="ranking"),
+                           dcc.Graph(id="progress"), dcc.Graph(id="composition")])
+
+    @app.callback(Output("kpis", "children"), Output("map", "figure"), Output("ranking", "figure"),
+                  Output("progress", "figure"), Output("composition", "figure"),
+                  Input("campaign", "value"), Input("date", "value"), Input("metric", "value"))
+    def update(campaign, date, metric):
+        lines = pd.read_sql(
+            "SELECT r.id, r.unit_id, r.report_date, r.version, l.kind, "
+            + ", ".join(f"l.{m}" for m in MEASURES)
+            + f" FROM report r JOIN report_line l ON l.report_id = r.id WHERE r.campaign_id = {int(campaign)}",
+            engine, parse_dates=["report_date"])
+        units = pd.read_sql("SELECT u.id AS unit_id, u.code, u.name, u.adcode, uc.baseline_ents, uc.baseline_workers, "
+                            "uc.target_ents, uc.target_workers FROM unit u JOIN unit_campaign uc ON uc.unit_id = u.id "
+                            f"WHERE uc.campaign_id = {int(campaign)}", engine)
+        as_of = pd.Timestamp(date) if date else lines["report_date"].max()
+        current = lines[lines["version"] == lines.groupby(["unit_id", "report_date"])["version"].transform("max")]
+
+        def totals_at(day):
+            upto = current[current["report_date"] <= day]
+            latest = upto[upto["report_date"] == upto.groupby("unit_id")["report_date"].transform("max")]
+            per_unit = latest.groupby("unit_id")[list(MEASURES)].sum().reset_index()
+            merged = units.merge(per_unit, on="unit_id", how="left")
+            merged[list(MEASURES)] = merged[list(MEASURES)].fillna(0)
+            return merged
+
+        now = totals_at(as_of)
+        for key, (num, den) in NAIVE_METRICS.items():
+            now[key] = now[num] / now[den].where(now[den] > 0)
+        metric = metric if metric in NAIVE_METRICS else "ent_coverage"
+        city = now[list(MEASURES) + ["baseline_ents", "target_ents"]].sum()
+        kpis = [html.Div(f"{m}: {int(city[m]):,}") for m in MEASURES]
+        kpis.append(html.Div(f"目标进度 {city['signed_ents'] / max(city['target_ents'], 1):.1%}"))
+        shapes = geo.city_geojson(tuple(sorted(a for a in now["adcode"] if isinstance(a, str) and a)))
+        the_map = px.choropleth_map(now[now["adcode"].notna()], geojson=shapes, locations="adcode",
+                                    featureidkey="properties.adcode", color=metric, hover_name="name",
+                                    map_style="white-bg", zoom=6.5, center={"lat": 35.3, "lon": 118.4})
+        ranking = px.bar(now.sort_values(metric), x=metric, y="name", orientation="h")
+        days = sorted(d for d in current["report_date"].unique() if d <= as_of)
+        trend = pd.concat([totals_at(d).assign(day=d) for d in days]) if days else now.assign(day=as_of)
+        trend["progress"] = trend["signed_ents"] / trend["target_ents"].where(trend["target_ents"] > 0)
+        progress = px.line(trend, x="day", y="progress", color="name")
+        latest = current[current["report_date"] <= as_of]
+        latest = latest[latest["report_date"] == latest.groupby("unit_id")["report_date"].transform("max")]
+        composition = px.bar(latest.groupby("kind")[["offer_ents", "signed_ents", "filed_ents"]].sum().reset_index(),
+                             x="kind", y=["offer_ents", "signed_ents", "filed_ents"], barmode="group")
+        return kpis, the_map, ranking, progress, composition
+
+    app.server.config["ENGINE"] = engine
+    return app
+
+
+def naive_body(campaign: int, date: str | None, changed: str) -> bytes:
+    outs = [{"id": i, "property": p} for i, p in (("kpis", "children"), ("map", "figure"), ("ranking", "figure"),
+                                                   ("progress", "figure"), ("composition", "figure"))]
+    key = "..kpis.children...map.figure...ranking.figure...progress.figure...composition.figure.."
+    return json.dumps({"output": key, "outputs": outs, "changedPropIds": [changed],
+                       "inputs": [{"id": "campaign", "property": "value", "value": campaign},
+                                  {"id": "date", "property": "value", "value": date},
+                                  {"id": "metric", "property": "value", "value": DEFAULT_METRIC}]}).encode()
+
+
+def timed_naive(client, body: bytes, runs: int) -> list[float]:
+    import time
+
+    out = []
+    for i in range(3 + runs):
+        started = time.perf_counter()
+        r = client.post("/_dash-update-component", data=body, content_type="application/json")
+        if r.status_code != 200:
+            raise SystemExit(f"naive app answered {r.status_code}: {r.get_data(as_text=True)[:300]}")
+        if i >= 3:
+            out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[94] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    url, cleanup, setup, campaign = setup_database(args.database_url, True)
+    try:
+        day = None
+        naive = naive_app(url)
+        nclient = naive.server.test_client()
+        results = {}
+        results[("first load", "naive")] = timed_naive(nclient, naive_body(campaign, None, "campaign.value"), args.runs)
+        for shared in (False, True):
+            config = {"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False}
+            if not shared:
+                config["SHARED_CACHE"] = {"CACHE_TYPE": "NullCache"}
+            app = create_app(config)
+            settle_heap()
+            client = app.server.test_client()
+            sign_in(client)
+            layout = client.get("/_dash-layout").get_json()
+            if day is None:  # a week before the last report date: a real date change
+                with read_session(app.server.extensions["jizhong_engine"]) as s:
+                    last = s.scalar(select(func.max(Report.report_date)).where(Report.campaign_id == campaign))
+                day = (last - dt.timedelta(days=7)).isoformat()
+            values = {
+                f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,
+                f"{ids.AS_OF}.date": None, f"{ids.METRIC}.value": DEFAULT_METRIC, f"{ids.COMPOSITION_PART}.value": "ents",
+                f"{ids.DATA_VERSION}.data": find_props(layout, ids.DATA_VERSION)["data"],
+            }
+            dated = {**values, f"{ids.AS_OF}.date": day}
+            who = "ours, shared" if shared else "ours, computed"
+            router = request_body(app, f"{ids.PAGE}.children", values, [f"{ids.URL}.pathname"])
+            results[("first load", who)] = timed(client, router, args.runs, 200)[0]
+            data = request_body(app, f"{ids.KPIS}.children", dated, [f"{ids.AS_OF}.date"])
+            metric = request_body(app, f"{ids.MAP}.figure", dated, [f"{ids.AS_OF}.date"])
+            a, b = timed(client, data, args.runs, 200)[0], timed(client, metric, args.runs, 200)[0]
+            results[("date change", who)] = [x + y for x, y in zip(a, b, strict=True)]
+            app.server.extensions["jizhong_engine"].dispose()
+        results[("date change", "naive")] = timed_naive(nclient, naive_body(campaign, day, "date.value"), args.runs)
+        naive.server.config["ENGINE"].dispose()
+    finally:
+        cleanup()
+    rows = []
+    for action in ("first load", "date change"):
+        base = statistics.median(results[(action, "naive")])
+        for who in ("naive", "ours, computed", "ours, shared"):
+            t = results[(action, who)]
+            rows.append((action, who, f"{statistics.median(t):,.1f}", f"{p95(t):,.1f}",
+                         "1×" if who == "naive" else f"{base / statistics.median(t):,.1f}×"))
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"\n{backend} · demo: {setup['demo_reports']} reports · {args.runs} runs each after 3 warm-ups")
+    table(["action", "app", "p50 ms", "p95 ms", "faster than naive (p50)"], rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
