@@ -13,6 +13,7 @@ import pandas as pd
 from dashboard import theme
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
+from dashboard.figures.static_map import static_map
 from dashboard.labels import date_cn
 from domain.format import half_up, pct, thousands
 from domain.kpis import SINCE, tiles
@@ -149,21 +150,17 @@ FONT_FAMILY = "WenQuanYi Micro Hei, " + theme.FONT_FAMILY
 
 
 def map_figure_of(doc: dict, width: int, height: int) -> dict:
-    """The choropleth of the snapshot's metric (geometry embedded: the renderer has no server to ask)."""
+    """The choropleth of the snapshot's metric, drawn as SVG (dashboard.figures.static_map: the web map's
+    MapLibre needs software WebGL in the renderer, ~3 s a picture), fitted to the picture's size."""
     from dashboard import geo
 
     spec = metric_spec(doc)
     adcodes = tuple(sorted(r["adcode"] for r in spec["rows"] if r.get("adcode")))
-    fig = map_figure.district_map(geo.city_geojson(adcodes), spec["rows"], spec["label"], spec["fmt"],
+    shapes = geo.city_geojson(adcodes)
+    fig = map_figure.district_map(shapes, spec["rows"], spec["label"], spec["fmt"],
                                   spec["zmin"], spec["zmax"], reverse=spec["reverse"])
-    layout = dict(fig["layout"])
-    layout.pop("uirevision", None)
-    # Fit the view to the picture's size (the page's map_fit.js does this in a browser).
-    center, zoom = geo.center_zoom(geo.city_geojson(adcodes), width - map_figure.COLORBAR_PX, height)
-    deg_per_px = 360 / (512 * 2**zoom)
-    center = {"lon": center["lon"] + map_figure.COLORBAR_PX / 2 * deg_per_px, "lat": center["lat"]}
-    layout["map"] = {**layout["map"], "center": center, "zoom": zoom}
-    return {"data": fig["data"], "layout": _font(layout)}
+    picture = static_map(fig, shapes, width, height)
+    return {"data": picture["data"], "layout": _font(picture["layout"])}
 
 
 def offmap_figure_of(doc: dict) -> dict:
