@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--formats", default="pdf,pptx,xlsx,csv")
+    parser.add_argument("--out", metavar="DIR", help="also write each export into this directory, to look at")
     args = parser.parse_args(argv)
 
     from dashboard.exports import export, render
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             export(doc, fmt)
             warm_runs.append(time.perf_counter() - t0)
         warm = statistics.median(warm_runs)
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            (Path(args.out) / f"snapshot.{fmt}").write_bytes(data)
         ok = cold <= TARGET_S and warm <= TARGET_S
         failed |= not ok
         print(f"{fmt:6} | {cold:7.2f} | {warm:24.2f} | {len(data) / 1024:6.0f} KB | {'ok' if ok else 'SLOW'}")
