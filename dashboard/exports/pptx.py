@@ -210,7 +210,7 @@ def _progress(prs, doc):
     _, progress, expected = content.progress_series(doc)
     data = CategoryChartData(number_format="0%")
     data.categories = [dt.date.fromisoformat(d) for d in doc["trend"]["dates"]]
-    data.add_series(f"全市{label('target_progress')}", progress)
+    data.add_series(f"{content.area_word(doc)}{label('target_progress')}", progress)
     data.add_series("应达进度", expected)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE, LEFT, TOP, FULL_W, BODY_H, data)
     chart = frame.chart
