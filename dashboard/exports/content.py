@@ -70,6 +70,13 @@ def area_title(doc: dict) -> str:
     return area["name"] if area else ""
 
 
+def campaign_line(doc: dict) -> str:
+    """The campaign's name, and for an area's snapshot the area's path: "…行动 · 全国 › 山东省"."""
+    area = doc.get("area")
+    name = doc["filters"]["campaign_name"]
+    return f"{name} · {' › '.join(area['path'])}" if area else name
+
+
 def day(value) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
 
