@@ -8,7 +8,7 @@ A background job has no request, so no signed-in user: the role check and the au
 The ticket is bound to its creator: a request that runs an export with a ticket another user got
 (or by a user whose role may not export) is refused with 403 before any job starts.
 
-Scope (issue 13): a snapshot is of an area; a user bound to an area (dashboard/scope.py) takes,
+Scope: a snapshot is of an area; a user bound to an area (dashboard/scope.py) takes,
 lists, opens, compares and exports only snapshots of areas in that subtree. Every check is here, on
 the server: a forged area or snapshot id gets the same answer as a missing one, and a refusal is audited.
 """

@@ -213,6 +213,8 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
         area = hierarchy.area(session, area_id)
         if area is None:
             raise SnapshotError(f"区域 {area_id} 不存在")
+        if not hierarchy.children(session, area.id):
+            raise SnapshotError(f"{area.name}没有下级单位，不是可生成快照的区域（省、市）")
     th = thresholds or Thresholds()
     start, end = campaign["window_start"], campaign["window_end"]
     dates = queries.report_dates(session, campaign_id)

@@ -4,7 +4,7 @@ Everything on `/snapshot/<id>` comes from the stored document (db/snapshots.py),
 tables: it shows what the meeting saw, under a "数据截至 …" stamp. Leaders and admins get the
 生成快照 form and the export buttons; the callbacks check the role again (callbacks/snapshots.py).
 
-Snapshots are of an area (issue 13): `/snapshots?campaign=…&date=…&metric=…&area=<adcode or code>` (the
+Snapshots are of an area: `/snapshots?campaign=…&date=…&metric=…&area=<adcode or code>` (the
 overview's 生成快照 link) offers to freeze that area; without `area`, the top of the user's scope.
 A user bound to an area lists, opens, compares and exports only snapshots of areas in that subtree
 (dashboard/scope.py); another area's snapshot is "not found", as if it did not exist.
@@ -77,6 +77,8 @@ def area_choice(s, key: str | None) -> tuple[hierarchy.Area | None, str | None]:
         return (hierarchy.area(s, top) if top is not None else None), None
     if not scope.area_visible(s, found.id):
         return None, f"无权为“{found.name}”生成快照：不在您的管辖范围内"
+    if not hierarchy.children(s, found.id):
+        return None, f"{found.name}没有下级单位，不是可生成快照的区域（省、市）"
     return found, None
 
 
@@ -245,6 +247,12 @@ def _unit_table(doc: dict) -> html.Table:
                       className="table sn-units")
 
 
+def _overview_path(doc: dict) -> str:
+    """The live overview of the snapshot's area: /area/<adcode> for an area with one, / for the root."""
+    area = doc.get("area")
+    return f"/area/{area['adcode']}" if area and area.get("adcode") else "/"
+
+
 def view(doc: dict) -> html.Div:
     spec = content.metric_spec(doc)
     # The root's counties come from the app's cached GeoJSON route; an area's children are embedded.
@@ -266,8 +274,8 @@ def view(doc: dict) -> html.Div:
             html.P(doc["note"], className="sn-note-text") if doc.get("note") else None,
             html.P(f"快照编号 {doc['id']} · 数据版本 {doc['data_version']} · 只读：后续报送和更正不会改变本快照",
                    className="muted"),
-            html.Div([html.A("在总览中打开当前数据", href="/" + compose(PageState(doc["filters"]["campaign_id"], None,
-                                                                          doc["filters"]["metric"])))]),
+            html.Div([html.A("在总览中打开当前数据", href=_overview_path(doc) + compose(
+                PageState(doc["filters"]["campaign_id"], None, doc["filters"]["metric"])))]),
         ], className="card sn-head"),
     ]
     if has_role(*CAN_CREATE):

@@ -143,6 +143,7 @@ def test_scp006_the_form_takes_the_area_from_the_url(world):
     assert "山东省 · " in _page(app, c, "/snapshots")  # default: the top of the scope
     refused = _page(app, c, "/snapshots", "?area=320000")
     assert "无权为“江苏省”生成快照" in refused and ids.SN_CREATE not in refused
+    assert "兰山区没有下级单位" in _page(app, c, "/snapshots", "?area=371302")
 
 
 def test_scp007_compare_within_the_scope(world):

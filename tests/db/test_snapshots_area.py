@@ -115,3 +115,9 @@ def test_sna005_unknown_area_is_refused(tree):  # noqa: F811
     engine, cid, _ = tree
     with read_session(engine) as s, pytest.raises(snapshots.SnapshotError, match="区域 9999 不存在"):
         snapshots.freeze(s, cid, AS_OF, "ent_coverage", area_id=9999)
+
+
+def test_sna006_a_county_is_not_an_area(tree):  # noqa: F811
+    engine, cid, ids = tree
+    with read_session(engine) as s, pytest.raises(snapshots.SnapshotError, match="一县没有下级单位"):
+        snapshots.freeze(s, cid, AS_OF, "ent_coverage", area_id=ids["K1"])

@@ -142,3 +142,18 @@ def test_axl005_shandong_pdf_renders(shandong, tmp_path):
     assert content.campaign_line(doc).replace(" ", "") in text and "全省签约覆盖企业" in text
     table = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
     assert "济南市" in table and "全省合计" in table
+
+
+@needs_browser
+def test_axl006_shandong_slides_list_the_cities(shandong):
+    from pptx import Presentation
+
+    doc, _, _ = shandong
+    deck = Presentation(io.BytesIO(export(doc, "pptx")))
+    text = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                    if shape.has_text_frame)
+    tables = " ".join(cell.text for slide in deck.slides for shape in slide.shapes if shape.has_table
+                      for row in shape.table.rows for cell in row.cells)
+    assert content.campaign_line(doc) in text
+    assert all(city in tables for city in ("济南市", "临沂市", "菏泽市", "全省合计"))
+    assert "兰山区" not in tables  # the children (cities), not the counties
