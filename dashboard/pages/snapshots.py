@@ -114,13 +114,15 @@ def create_form(ctx, state: PageState, area: hierarchy.Area | None = None) -> ht
 def snapshot_rows(items: list[dict]) -> html.Div:
     if not items:
         return html.P("还没有快照。", className="muted")
-    head = html.Thead(html.Tr([html.Th(h) for h in ("编号", "标题", "区域", "数据截至", "行动", "指标", "生成时间",
-                                                     "生成人")]))
+    # The 区域 column only where snapshots of areas exist (a one-city installation has none).
+    areas = any(s.get("area_name") for s in items)
+    head = html.Thead(html.Tr([html.Th(h) for h in ("编号", "标题", *(("区域",) if areas else ()), "数据截至", "行动",
+                                                     "指标", "生成时间", "生成人")]))
     body = html.Tbody([
         html.Tr([
             html.Td(s["id"]),
             html.Td(dcc.Link(s["title"], href=f"/snapshot/{s['id']}", className="sn-link")),
-            html.Td(s.get("area_name") or "全部"),
+            *([html.Td(s.get("area_name") or "全部")] if areas else []),
             html.Td(labels.date_cn(s["as_of"])),
             html.Td(s["campaign_name"] + (f"（{labels.DEMO}）" if s["is_demo"] and labels.DEMO not in s["campaign_name"]
                                           else "")),
