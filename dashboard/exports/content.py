@@ -64,12 +64,6 @@ def area_word(doc: dict) -> str:
     return AREA_WORDS.get(area.get("level"), area.get("name") or "全部")
 
 
-def area_title(doc: dict) -> str:
-    """"山东省" for a snapshot of an area, "" for the root's."""
-    area = doc.get("area")
-    return area["name"] if area else ""
-
-
 def campaign_line(doc: dict) -> str:
     """The campaign's name, and for an area's snapshot the area's path: "…行动 · 全国 › 山东省"."""
     area = doc.get("area")
