@@ -7,12 +7,17 @@ A background job has no request, so no signed-in user: the role check and the au
 (snapshot id, format, who); the job refuses a ticket it did not get from there, or an old one.
 The ticket is bound to its creator: a request that runs an export with a ticket another user got
 (or by a user whose role may not export) is refused with 403 before any job starts.
+
+Scope: a snapshot is of an area; a user bound to an area (dashboard/scope.py) takes,
+lists, opens, compares and exports only snapshots of areas in that subtree. Every check is here, on
+the server: a forged area or snapshot id gets the same answer as a missing one, and a refusal is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
@@ -21,7 +26,7 @@ from flask import Response, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from dashboard import context, ids
+from dashboard import context, ids, scope
 from dashboard.context import client_ip, session
 from dashboard.data import thresholds
 from dashboard.http.auth import require_role
@@ -50,23 +55,43 @@ def background_manager(settings: dict, root: Path):
     return DiskcacheManager(diskcache.Cache(str(directory)))
 
 
-def _filters(data: dict | None) -> tuple[int, dt.date, str]:
-    """(campaign id, as-of date, metric) from the form's store, checked (a callback is a public endpoint)."""
+class OutOfScope(snapshots.SnapshotError):
+    """The area or snapshot is outside the signed-in user's scope (message in Chinese)."""
+
+
+def _filters(data: dict | None) -> tuple[int, dt.date, str, int | None]:
+    """(campaign id, as-of date, metric, area id) from the form's store, checked (a callback is a public
+    endpoint): the area must be None or an id, and inside the user's scope."""
     from dashboard.state import coerce
 
     data = data if isinstance(data, dict) else {}
     state = coerce(data.get("campaign"), data.get("date"), data.get("metric"))
+    area_id = data.get("area")
+    if area_id is not None and (not isinstance(area_id, int) or isinstance(area_id, bool)):
+        raise snapshots.SnapshotError("快照的区域无效")
     with session() as s:
+        if not scope.area_visible(s, area_id):
+            raise OutOfScope("无权为该区域生成快照：不在您的管辖范围内")
         campaign_id, as_of = snapshots.default_view(s, state.campaign)
-    return campaign_id, state.date or as_of, state.metric
+    return campaign_id, state.date or as_of, state.metric, area_id
+
+
+def _refused(what: str) -> None:
+    with context.write() as s:
+        auth.audit(s, current_user.username, "forbidden", f"{request.path} → {what}", ip=client_ip())
 
 
 def take_snapshot(filters: dict | None, title: str | None, note: str | None) -> int:
     """Freeze the live view with these filters (as the signed-in user); returns the new id."""
-    campaign_id, as_of, metric = _filters(filters)
+    try:
+        campaign_id, as_of, metric, area_id = _filters(filters)
+    except OutOfScope:
+        _refused(f"快照区域 {(filters or {}).get('area')}")
+        raise
     with context.write() as s:
         row = snapshots.create(s, campaign_id=campaign_id, as_of=as_of, metric=metric, title=title or "",
-                               note=note or "", actor=current_user.username, ip=client_ip(), thresholds=thresholds(campaign_id))
+                               note=note or "", actor=current_user.username, ip=client_ip(),
+                               thresholds=thresholds(campaign_id), area_id=area_id)
         return row.id
 
 
@@ -93,7 +118,7 @@ def _register_snapshots(app) -> None:
         from dashboard.pages.snapshots import options, snapshot_rows
 
         with session() as s:
-            items = snapshots.listing(s)
+            items = snapshots.listing(s, within=scope.top_area_id())
         return snapshot_rows(items), options(items), options(items)
 
     @app.callback(
@@ -116,7 +141,7 @@ def _register_snapshots(app) -> None:
         except snapshots.SnapshotError as exc:
             return _message(str(exc), ok=False), no_update
         with session() as s:
-            rows = snapshot_rows(snapshots.listing(s))
+            rows = snapshot_rows(snapshots.listing(s, within=scope.top_area_id()))
         return html.Div(["已生成快照 ", dcc.Link(f"#{sid}「{(title or '').strip()}」", href=f"/snapshot/{sid}",
                                                  id="sn-new-link"), "，可在快照页导出。"], className="ok"), rows
 
@@ -197,8 +222,12 @@ def _register_exports(app) -> None:
         try:
             if isinstance(snapshot_id, int) and not isinstance(snapshot_id, bool):
                 with session() as s:
-                    if snapshots.get(s, snapshot_id) is None:
-                        return no_update, _message(f"快照 {snapshot_id} 不存在", ok=False)
+                    exists, area_id = snapshots.area_of(s, snapshot_id)
+                    visible = exists and scope.area_visible(s, area_id)
+                if not visible:  # outside the scope: answered like a missing one, and audited
+                    if exists:
+                        _refused(f"导出快照 {snapshot_id}（不在管辖范围内）")
+                    return no_update, _message(f"快照 {snapshot_id} 不存在", ok=False)
                 sid = snapshot_id
             else:  # the live view: every exported file is traced to a snapshot
                 sid = take_snapshot(filters, (title or "").strip() or "导出时自动生成", note)
@@ -257,12 +286,11 @@ def export_job(db_url: str, snapshot_id: int, fmt: str, progress) -> tuple:
 
 
 def _register_compare(app) -> None:
-    @app.callback(Output(ids.SN_OVERVIEW_LINK, "href"), Input(ids.URL, "search"))
-    def overview_link(search):
-        """The overview's 生成快照 link carries the filters the URL holds now (they change without a re-render)."""
-        from dashboard.state import compose, parse
-
-        return "/snapshots" + compose(parse(search))
+    @app.callback(Output(ids.SN_OVERVIEW_LINK, "href"), Input(ids.URL, "search"), State(ids.URL, "pathname"))
+    def overview_link(search, pathname):
+        """The overview's 生成快照 link carries the filters the URL holds now (they change without a
+        re-render) and, on /area/<adcode>, the area."""
+        return snapshots_href(search, pathname)
 
     @app.callback(
         Output(ids.SN_COMPARE_RESULT, "children"),
@@ -274,8 +302,29 @@ def _register_compare(app) -> None:
 
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in (a_id, b_id)):
             return html.P("请选择两次快照。", className="muted")
+        top = scope.top_area_id()
         with session() as s:
-            a, b = snapshots.get(s, a_id), snapshots.get(s, b_id)
+            a, b = snapshots.get(s, a_id, within=top), snapshots.get(s, b_id, within=top)
         if a is None or b is None:
             return html.P("快照不存在。", className="muted")
         return compare_view(a, b)
+
+
+_AREA_PATH = re.compile(r"^/area/([0-9A-Za-z_-]{1,32})/?$")
+
+
+def snapshots_href(search: str | None, pathname: str | None) -> str:
+    """"/snapshots?campaign=1&date=…&metric=…&area=370000": the filters of the URL, and the area of an
+    /area/<adcode> path (or an `area=` already in the query string)."""
+    from urllib.parse import parse_qs, urlencode
+
+    from dashboard.state import compose, parse
+
+    href = "/snapshots" + compose(parse(search))
+    match = _AREA_PATH.match(pathname or "") if isinstance(pathname, str) else None
+    given = parse_qs((search or "").lstrip("?")).get("area") if isinstance(search, str) else None
+    area = match.group(1) if match else (given[-1] if given else None)
+    if not area:
+        return href
+    return href + ("&" if "?" in href else "?") + urlencode({"area": area})
+

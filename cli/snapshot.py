@@ -1,4 +1,4 @@
-"""CLI: `python -m db snapshot --title T [--note N]` and `python -m db export --snapshot ID --format F -o FILE`.
+"""CLI: `python -m db snapshot --title T [--note N] [--area 370000]` and `python -m db export --snapshot ID --format F -o FILE`.
 
 For a nightly or pre-meeting job. `snapshot` prints the new snapshot's id as its last line (so a
 script can capture it with `| tail -1`); `export` writes the file from the stored snapshot, which
@@ -32,6 +32,7 @@ def add_commands(sub) -> None:
     snap.add_argument("--note", default="", metavar="备注", help="备注（可选）")
     snap.add_argument("--campaign", type=int, metavar="行动编号", help="默认：最新的有报送数据的行动")
     snap.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="数据截至日期，默认与总览相同")
+    snap.add_argument("--area", metavar="区域", help="区域的行政区划代码或单位代码（如 370000 山东省），默认：整个系统")
     snap.add_argument("--metric", default="ent_coverage", metavar="指标",
                       help="地图和排名的指标：ent_coverage、worker_coverage、sign_rate、filing_rate、pace、stale_days")
     snap.set_defaults(run=run_snapshot)
@@ -50,7 +51,7 @@ def _actor() -> str:
 
 
 def run_snapshot(engine, args) -> int:
-    from db import snapshots
+    from db import hierarchy, snapshots
     from domain.metrics import METRICS
 
     if args.metric not in METRICS:
@@ -59,14 +60,21 @@ def run_snapshot(engine, args) -> int:
     upgrade(engine)
     try:
         with write_session(engine) as s:
+            area = None
+            if args.area:
+                area = hierarchy.area(s, args.area.strip())
+                if area is None:
+                    raise snapshots.SnapshotError(f"区域 {args.area} 不存在：应为某个省、市单位的行政区划代码或单位代码")
             campaign_id, as_of = snapshots.default_view(s, args.campaign)
             row = snapshots.create(s, campaign_id=campaign_id, as_of=args.date or as_of, metric=args.metric,
-                                   title=args.title, note=args.note, actor=_actor())
+                                   title=args.title, note=args.note, actor=_actor(),
+                                   area_id=area.id if area else None)
             sid, as_of = row.id, row.as_of
     except snapshots.SnapshotError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"已生成快照「{args.title.strip()}」：行动 {campaign_id}，数据截至 {as_of}")
+    where = f"，区域 {area.name}" if area else ""
+    print(f"已生成快照「{args.title.strip()}」：行动 {campaign_id}{where}，数据截至 {as_of}")
     print(sid)
     return 0
 

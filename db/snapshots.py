@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from db import queries
+from db import hierarchy, queries
 from db.accounts import auth
-from db.models import Campaign
+from db.models import Campaign, Unit
 from db.models.snapshots import Snapshot
 from domain.errors import UserError
 from domain.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
@@ -138,31 +138,116 @@ def _lines(frame) -> list[dict]:
     ]
 
 
+def _area_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int):
+    """queries.trend's columns for the area's subtree: each unit's standing per date, summed per date."""
+    tree = hierarchy.subtree(area_id, per_child=False)
+    codes = set(session.scalars(select(Unit.code).join(tree, tree.c.unit_id == Unit.id)))
+    per_unit = queries.trend(session, campaign_id, as_of, by_unit=True)
+    mine = per_unit[per_unit["code"].isin(codes)]
+    return mine.groupby("date", sort=True)[list(MEASURES)].sum().reset_index()
+
+
+def _area_doc(session: Session, area: hierarchy.Area) -> dict:
+    path = [a.name for a in hierarchy.ancestors(session, area.id)]
+    return {"id": area.id, "code": area.code, "name": area.name, "level": area.level, "adcode": area.adcode,
+            "path": path}
+
+
+def _child_rows(session: Session, campaign_id: int, as_of: dt.date, area_id: int) -> list[dict]:
+    """The child's own children (its counties and off-map units) with their figures, for the spreadsheet."""
+    return [{k: _plain(v) for k, v in row.items()}
+            for row in hierarchy.child_metrics(session, campaign_id, as_of, area_id).to_dict("records")]
+
+
+def _leaves(session: Session, campaign_id: int, as_of: dt.date, area_id: int) -> list[dict]:
+    """Every unit of the area's subtree without children of its own (the county-level units and the
+    off-map units), with its figures and the names of the areas above it ("nation", "province",
+    "city", by level; None where the tree has no such level above the unit)."""
+    tree = hierarchy.subtree(area_id, per_child=False)
+    within = select(tree.c.unit_id)
+    leaf, kid = Unit.__table__.alias("leaf"), Unit.__table__.alias("leaf_kid")  # aliases: no auto-correlation
+    leaf_ids = select(leaf.c.id).where(leaf.c.id.in_(within),
+                                       ~select(kid.c.id).where(kid.c.parent_id == leaf.c.id).exists())
+    totals = queries._unit_totals(campaign_id, as_of, leaf_ids).subquery("leaf_totals")
+    stmt = (select(totals, Unit.id, Unit.parent_id, Unit.level, *queries._rate_columns(totals.c))
+            .join(Unit, Unit.code == totals.c.code).order_by(totals.c.sort_order, totals.c.code))
+    rows = [dict(r) for r in session.execute(stmt).mappings()]
+    # The areas above the leaves, by id: a handful (a province's 16 cities), read in one query.
+    uppers = {a.id: a for a in hierarchy.ancestors(session, area_id)}
+    uppers.update({a.id: a for a in _subtree_areas(session, area_id)})
+    out = []
+    for row in rows:
+        names, up = {}, uppers.get(row["parent_id"])
+        while up is not None:
+            names.setdefault(up.level, up.name)
+            up = uppers.get(up.parent_id)
+        leaf = {k: _plain(v) for k, v in row.items() if k not in ("id", "parent_id")}
+        leaf["last_report_date"] = _plain(queries._date(row["last_report_date"]))
+        leaf.update({"nation": names.get("nation"), "province": names.get("province"), "city": names.get("city")})
+        out.append(leaf)
+    return out
+
+
+def _subtree_areas(session: Session, area_id: int) -> list[hierarchy.Area]:
+    """The units of the area's subtree that have children (the areas below it)."""
+    tree = hierarchy.subtree(area_id, per_child=False)
+    kid = Unit.__table__.alias("kid")
+    stmt = (select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.level, Unit.adcode, Unit.parent_id)
+            .join(tree, tree.c.unit_id == Unit.id)
+            .where(select(kid.c.id).where(kid.c.parent_id == Unit.id).exists()))
+    return [hierarchy.Area(*r) for r in session.execute(stmt)]
+
+
 def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, thresholds=None,
-           title: str = "", note: str = "", created_by: str = "", created_at: dt.datetime | None = None) -> dict:
-    """The overview of `campaign_id` as of `as_of`, as one JSON-able document (see the module doc)."""
+           title: str = "", note: str = "", created_by: str = "", created_at: dt.datetime | None = None,
+           area_id: int | None = None) -> dict:
+    """The overview of `campaign_id` as of `as_of`, as one JSON-able document (see the module doc).
+    `area_id`: the area (None: the installation's root, the document as it always was)."""
     campaign = queries.campaign(session, campaign_id)
     if campaign is None:
         raise SnapshotError(f"行动 {campaign_id} 不存在")
     if metric not in METRICS:
         raise SnapshotError(f"未知的指标 {metric}")
+    area = None
+    if area_id is not None:
+        area = hierarchy.area(session, area_id)
+        if area is None:
+            raise SnapshotError(f"区域 {area_id} 不存在")
+        if not hierarchy.children(session, area.id):
+            raise SnapshotError(f"{area.name}没有下级单位，不是可生成快照的区域（省、市）")
     th = thresholds or Thresholds()
     start, end = campaign["window_start"], campaign["window_end"]
-    units = queries.unit_metrics(session, campaign_id, as_of)
-    city = queries.city_metrics(session, campaign_id, as_of)
     dates = queries.report_dates(session, campaign_id)
     prev_date = as_of - dt.timedelta(days=7)
-    prev = queries.city_metrics(session, campaign_id, prev_date) if dates and prev_date >= dates[0] else None
+    has_prev = bool(dates) and prev_date >= dates[0]
+    if area is None:
+        units = queries.unit_metrics(session, campaign_id, as_of)
+        city = queries.city_metrics(session, campaign_id, as_of)
+        prev = queries.city_metrics(session, campaign_id, prev_date) if has_prev else None
+        trend = queries.trend(session, campaign_id, as_of)
+    else:
+        units = hierarchy.child_metrics(session, campaign_id, as_of, area.id)
+        city = hierarchy.area_totals(session, campaign_id, as_of, area.id)
+        prev = hierarchy.area_totals(session, campaign_id, prev_date, area.id) if has_prev else None
+        trend = _area_trend(session, campaign_id, as_of, area.id)
     lagging = evaluate(units, city, as_of, start, end, th)
     lag_codes = {x.code for x in lagging}
-    trend = queries.trend(session, campaign_id, as_of)
 
     unit_docs = []
     for row in units.to_dict("records"):
         code = row["code"]
         doc = {k: _plain(v) for k, v in row.items()}
-        doc["lines"] = _lines(queries.line_totals(session, campaign_id, as_of, code))
-        doc.update(_current_signatures(session, campaign_id, code, as_of))
+        if area is None:
+            doc["lines"] = _lines(queries.line_totals(session, campaign_id, as_of, code))
+            doc.update(_current_signatures(session, campaign_id, code, as_of))
+        else:
+            doc["lines"] = _lines(hierarchy.area_line_totals(session, campaign_id, as_of, row["id"]))
+            grandchildren = _child_rows(session, campaign_id, as_of, row["id"])
+            if grandchildren:
+                doc["children"] = grandchildren
+                doc.update({"leader": "", "filled_by": "", "filled_on": None})
+            else:
+                doc.update(_current_signatures(session, campaign_id, code, as_of))
         doc["lagging"] = code in lag_codes
         unit_docs.append(doc)
 
@@ -171,7 +256,9 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
         for key in METRICS
     }
     pace = th.pace if isinstance(th.pace, str) else [[_iso(d), f] for d, f in th.pace]
-    return {
+    lines = (queries.line_totals(session, campaign_id, as_of) if area is None
+             else hierarchy.area_line_totals(session, campaign_id, as_of, area.id))
+    out = {
         "schema": SCHEMA,
         "title": title,
         "note": note,
@@ -194,7 +281,7 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
             "prev": {k: _plain(v) for k, v in prev.items()} if prev else None,
             "prev_date": prev_date.isoformat() if prev else None,
         },
-        "lines": _lines(queries.line_totals(session, campaign_id, as_of)),
+        "lines": _lines(lines),
         "units": unit_docs,
         "rankings": rankings,
         "lagging": [
@@ -219,9 +306,14 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
             "expected": [expected_fraction(d, start, end, th.pace) for d in trend["date"]],
         },
         "thresholds": {**{k: v for k, v in asdict(th).items() if k != "pace"}, "pace": pace},
-        "highlights": _highlights(session, campaign_id),
-        "followup": _followup(session, campaign_id, as_of),
+        # 典型 and 工作落实 are the installation's (per county-level unit): not part of an area's snapshot.
+        "highlights": _highlights(session, campaign_id) if area is None else [],
+        "followup": _followup(session, campaign_id, as_of) if area is None else None,
     }
+    if area is not None:
+        out["area"] = _area_doc(session, area)
+        out["leaves"] = _leaves(session, campaign_id, as_of, area.id)
+    return out
 
 
 def _encode(document: dict) -> str:
@@ -229,8 +321,10 @@ def _encode(document: dict) -> str:
 
 
 def create(session: Session, *, campaign_id: int, as_of: dt.date, metric: str, title: str, note: str = "",
-           actor: str, ip: str = "", thresholds=None, now: dt.datetime | None = None) -> Snapshot:
-    """Freeze the view and store it (one append-only row), audited as `snapshot.create`."""
+           actor: str, ip: str = "", thresholds=None, now: dt.datetime | None = None,
+           area_id: int | None = None) -> Snapshot:
+    """Freeze the view of the area (None: the root) and store it (one append-only row), audited as
+    `snapshot.create`. Whether the actor may see the area is the caller's check (dashboard/scope.py)."""
     # From a form: anything may arrive in a forged callback (a number for the title, say).
     title, note = (title.strip() if isinstance(title, str) else ""), (note.strip() if isinstance(note, str) else "")
     if not title:
@@ -241,14 +335,16 @@ def create(session: Session, *, campaign_id: int, as_of: dt.date, metric: str, t
         raise SnapshotError(f"备注不能超过 {NOTE_MAX} 个字（现有 {len(note)} 个）")
     now = (now or dt.datetime.now()).replace(microsecond=0)
     document = freeze(session, campaign_id, as_of, metric, thresholds=thresholds, title=title, note=note,
-                      created_by=actor, created_at=now)
+                      created_by=actor, created_at=now, area_id=area_id)
     text = _encode(document)
-    row = Snapshot(campaign_id=campaign_id, as_of=as_of, metric=metric, title=title, note=note, created_at=now,
+    row = Snapshot(campaign_id=campaign_id, area_id=area_id, as_of=as_of, metric=metric, title=title, note=note, created_at=now,
                    created_by=(actor or "")[:50], data_version=document["data_version"], document=text,
                    sha256=hashlib.sha256(text.encode()).hexdigest())
     session.add(row)
     session.flush()
-    auth.audit(session, actor, "snapshot.create", f"快照 {row.id}「{title}」 行动 {campaign_id} 截至 {as_of}", ip=ip)
+    where = f" 区域 {document['area']['name']}" if area_id is not None else ""
+    auth.audit(session, actor, "snapshot.create", f"快照 {row.id}「{title}」 行动 {campaign_id}{where} 截至 {as_of}",
+               ip=ip)
     return row
 
 
@@ -271,23 +367,47 @@ def document(row: Snapshot) -> dict:
     return doc
 
 
-def get(session: Session, snapshot_id: int) -> dict | None:
-    """The stored document of one snapshot (with its id), or None."""
-    row = session.get(Snapshot, snapshot_id)
+ROOT = object()  # `within=ROOT` (the default): no scope, every snapshot
+
+
+def _within(stmt, within):
+    """Only snapshots of areas inside the subtree of `within` (a unit id); None: the whole installation."""
+    if within is ROOT or within is None:
+        return stmt
+    tree = hierarchy.subtree(within, per_child=False)
+    return stmt.where(Snapshot.area_id.in_(select(tree.c.unit_id)))
+
+
+def get(session: Session, snapshot_id: int, *, within=ROOT) -> dict | None:
+    """The stored document of one snapshot (with its id), or None; with `within` (the top of the
+    user's scope, a unit id), None too for a snapshot of an area outside that subtree."""
+    if within is ROOT or within is None:
+        row = session.get(Snapshot, snapshot_id)
+    else:
+        row = session.scalars(_within(select(Snapshot).where(Snapshot.id == snapshot_id), within)).first()
     return document(row) if row else None
 
 
-def listing(session: Session, limit: int = 200) -> list[dict]:
-    """Snapshots, newest first: id, title, note, campaign, as_of, metric, created_at, created_by."""
+def area_of(session: Session, snapshot_id: int) -> tuple[bool, int | None]:
+    """(exists, area id) of a snapshot, without reading its document."""
+    row = session.execute(select(Snapshot.area_id).where(Snapshot.id == snapshot_id)).first()
+    return (row is not None, row[0] if row else None)
+
+
+def listing(session: Session, limit: int = 200, *, within=ROOT) -> list[dict]:
+    """Snapshots, newest first: id, title, note, campaign, area (id, name), as_of, metric, created_at,
+    created_by. `within`: only those of areas in that unit's subtree (a bound leader's scope)."""
+    area = Unit.__table__.alias("snapshot_area")
     stmt = (
         select(Snapshot.id, Snapshot.title, Snapshot.note, Snapshot.campaign_id, Campaign.name.label("campaign_name"),
-               Campaign.is_demo, Snapshot.as_of, Snapshot.metric, Snapshot.created_at, Snapshot.created_by,
-               Snapshot.data_version)
+               Campaign.is_demo, Snapshot.area_id, area.c.name.label("area_name"), Snapshot.as_of, Snapshot.metric,
+               Snapshot.created_at, Snapshot.created_by, Snapshot.data_version)
         .join(Campaign, Campaign.id == Snapshot.campaign_id)
+        .outerjoin(area, area.c.id == Snapshot.area_id)
         .order_by(Snapshot.created_at.desc(), Snapshot.id.desc())
         .limit(limit)
     )
-    return [dict(r) for r in session.execute(stmt).mappings()]
+    return [dict(r) for r in session.execute(_within(stmt, within)).mappings()]
 
 
 # ---------------------------------------------------------------- compare (pure)

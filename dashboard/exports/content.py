@@ -2,6 +2,11 @@
 
 One place decides the sections, the KPI lines, the per-unit table's columns and how each figure is
 written (domain.format), so the PDF, the slides, the spreadsheet, the CSV and the page agree.
+
+A snapshot of an area (`doc["area"]`, db/snapshots.py) reads the same: its rows are the area's
+children, its totals are the area's ("全省合计" instead of "全市合计", `area_word`), and its map is
+the children's boundaries (dashboard/geo_areas.py). A snapshot of the root has no "area" and every
+text stays as it always was.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from domain.metrics import BY_KEY, METRICS, RATES, label
 from domain.ranking import colour_range
 
 STAMP = "数据截至"
+# What an area's totals are called, by its level ("全省合计", "较全省"); the root is the city ("全市").
+AREA_WORDS = {"nation": "全国", "province": "全省", "city": "全市"}
 
 # The per-unit table: (key, header, kind). kind: text, date, count, rate, flag.
 UNIT_COLUMNS = (
@@ -48,6 +55,21 @@ FLAT_COLUMNS = (
     ("lagging", "是否落后"),
     ("lagging_reasons", "落后原因"),
 )
+
+
+def area_word(doc: dict) -> str:
+    """"全市" for the root (the city installation) and a city, "全省" for a province, "全国"; else the area's name."""
+    area = doc.get("area")
+    if not area:
+        return "全市"
+    return AREA_WORDS.get(area.get("level"), area.get("name") or "全部")
+
+
+def campaign_line(doc: dict) -> str:
+    """The campaign's name, and for an area's snapshot the area's path: "…行动 · 全国 › 山东省"."""
+    area = doc.get("area")
+    name = doc["filters"]["campaign_name"]
+    return f"{name} · {' › '.join(area['path'])}" if area else name
 
 
 def day(value) -> dt.date | None:
@@ -82,7 +104,7 @@ def unit_table(doc: dict) -> tuple[list[str], list[list[str]]]:
 
 def city_row(doc: dict) -> list[str]:
     now = doc["kpis"]["now"]
-    values = {**now, "name": "全市合计", "kind": "", "last_report_date": None, "lagging": False}
+    values = {**now, "name": f"{area_word(doc)}合计", "kind": "", "last_report_date": None, "lagging": False}
     row = [cell(values.get(k), kind) for k, _, kind in UNIT_COLUMNS]
     row[2] = f"{now['units_reported']}/{now['units']} 报送"
     return row
@@ -123,7 +145,7 @@ def summary_lines(doc: dict) -> list[str]:
         when = f"行动第 {min(max((as_of - start).days + 1, 0), total)} 天（共 {total} 天）"
     return [
         doc["filters"]["campaign_name"],
-        f"{when}；应达进度 {pct(doc['expected'])}，全市{label('target_progress')} {pct(now['target_progress'])}",
+        f"{when}；应达进度 {pct(doc['expected'])}，{area_word(doc)}{label('target_progress')} {pct(now['target_progress'])}",
         f"{now['units_reported']} 个单位已报送（共 {now['units']} 个）；落后单位 {len(doc['lagging'])} 个",
     ]
 
@@ -149,17 +171,32 @@ def _font(layout: dict) -> dict:
 FONT_FAMILY = "WenQuanYi Micro Hei, " + theme.FONT_FAMILY
 
 
+def children_geojson(doc: dict) -> dict:
+    """The boundaries of the rows on the map: the city's counties (dashboard/geo.py) for the root, the
+    children of the area from the per-area set (dashboard/geo_areas.py) for an area's snapshot."""
+    from dashboard import geo
+
+    spec_rows = doc["rankings"][doc["filters"]["metric"]]
+    adcodes = tuple(sorted(r["adcode"] for r in spec_rows if r.get("adcode")))
+    area = doc.get("area")
+    if not area:
+        return geo.city_geojson(adcodes)
+    from dashboard import geo_areas
+
+    found = geo_areas.children_geojson(area["adcode"]) if area.get("adcode") else None
+    wanted = set(adcodes)
+    return {"type": "FeatureCollection",
+            "features": [f for f in (found or {}).get("features", []) if f["id"] in wanted]}
+
+
 def map_figure_of(doc: dict, width: int, height: int) -> dict:
     """The choropleth of the snapshot's metric, drawn as SVG (dashboard.figures.static_map: the web map's
     MapLibre needs software WebGL in the renderer, ~3 s a picture), fitted to the picture's size."""
-    from dashboard import geo
-
     spec = metric_spec(doc)
-    adcodes = tuple(sorted(r["adcode"] for r in spec["rows"] if r.get("adcode")))
-    shapes = geo.city_geojson(adcodes)
+    shapes = children_geojson(doc)
     fig = map_figure.district_map(shapes, spec["rows"], spec["label"], spec["fmt"],
                                   spec["zmin"], spec["zmax"], reverse=spec["reverse"])
-    picture = static_map(fig, shapes, width, height)
+    picture = static_map(fig, shapes, width, height)  # an area without boundaries: an empty picture, not an error
     return {"data": picture["data"], "layout": _font(picture["layout"])}
 
 
@@ -207,11 +244,12 @@ def lagging_units(doc: dict) -> list[dict]:
 def rule_lines(doc: dict) -> list[str]:
     """How a unit comes to be called lagging, with the snapshot's own thresholds (domain.lagging.Thresholds)."""
     th = doc.get("thresholds") or {}
+    w = area_word(doc)
     lines = [
-        ("pace", f"{label('target_progress')}低于应达进度 {th.get('pace_gap_points', 10):g} 个百分点以上（且落后于全市）"),
-        ("filing", f"{label('filing_rate')}低于全市 {th.get('filing_gap_points', 15):g} 个百分点以上"),
+        ("pace", f"{label('target_progress')}低于应达进度 {th.get('pace_gap_points', 10):g} 个百分点以上（且落后于{w}）"),
+        ("filing", f"{label('filing_rate')}低于{w} {th.get('filing_gap_points', 15):g} 个百分点以上"),
         ("stale", f"{th.get('stale_days', 10)} 天以上未报送"),
-        ("coverage", "按目前进度预计期末覆盖率达不到目标（且落后于全市）"),
+        ("coverage", f"按目前进度预计期末覆盖率达不到目标（且落后于{w}）"),
     ]
     return [f"{RULE_LABELS[rule]}：{text}" for rule, text in lines]
 
@@ -245,7 +283,7 @@ def progress_figure_of(doc: dict) -> dict:
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "showgrid": True, "gridcolor": "#e6e6e6"},
     )
     return {"data": [
-        {"type": "scatter", "name": f"全市{label('target_progress')}", "x": x, "y": progress, "mode": "lines+markers",
+        {"type": "scatter", "name": f"{area_word(doc)}{label('target_progress')}", "x": x, "y": progress, "mode": "lines+markers",
          "line": {"color": theme.STAGE_COLOURS["signed"], "width": 3}},
         {"type": "scatter", "name": "应达进度", "x": x, "y": expected, "mode": "lines",
          "line": {"color": theme.PACE, "width": 2, "dash": "dash"}},

@@ -157,7 +157,7 @@ def _context(doc: dict) -> tuple[str, str]:
     """The band's right-hand text and the footer's source line."""
     as_of = date_cn(content.day(doc["filters"]["as_of"]))
     ctx = f"{doc['title'] or '会议快照'} · {content.STAMP} {as_of}"
-    return ctx, f"{doc['filters']['campaign_name']} · 快照编号 {doc.get('id', '—')} · {content.stamp(doc)}"
+    return ctx, f"{content.campaign_line(doc)} · 快照编号 {doc.get('id', '—')} · {content.stamp(doc)}"
 
 
 # ---------------------------------------------------------------- pages
@@ -360,7 +360,7 @@ def build_html(doc: dict, images: dict[str, bytes]) -> str:
     for n, p in enumerate(all_pages, start=1):
         if p["cls"] == "cover":
             band = (f'<div class="band"><h1>{escape(p["title"])}</h1>'
-                    f'<div class="campaign">{escape(doc["filters"]["campaign_name"])}</div>'
+                    f'<div class="campaign">{escape(content.campaign_line(doc))}</div>'
                     f'<div class="stamp">{escape(content.stamp(doc))}</div></div>')
         else:
             band = f'<div class="band"><h2>{escape(p["title"])}</h2><div class="ctx">{escape(p["ctx"])}</div></div>'

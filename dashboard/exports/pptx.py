@@ -185,7 +185,7 @@ def _cover(prs, doc):
     band.line.fill.background()
     _text(slide, LEFT, Emu(182880), FULL_W, Emu(822960), [(doc["title"] or "会议快照", 36, WHITE)])
     _text(slide, LEFT, Emu(1005840), FULL_W, Emu(914400),
-          [(doc["filters"]["campaign_name"], 20, RGBColor(0xDB, 0xE6, 0xF2)),
+          [(content.campaign_line(doc), 20, RGBColor(0xDB, 0xE6, 0xF2)),
            (content.stamp(doc), 16, RGBColor(0xFF, 0xD9, 0xC2))])
     facts = "；".join(content.summary_lines(doc)[1:])
     note = " ".join((doc.get("note") or "").split())
@@ -210,7 +210,7 @@ def _progress(prs, doc):
     _, progress, expected = content.progress_series(doc)
     data = CategoryChartData(number_format="0%")
     data.categories = [dt.date.fromisoformat(d) for d in doc["trend"]["dates"]]
-    data.add_series(f"全市{label('target_progress')}", progress)
+    data.add_series(f"{content.area_word(doc)}{label('target_progress')}", progress)
     data.add_series("应达进度", expected)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE, LEFT, TOP, FULL_W, BODY_H, data)
     chart = frame.chart

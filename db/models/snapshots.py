@@ -1,4 +1,4 @@
-"""The snapshot table (migration 0006): a frozen dashboard view, append-only."""
+"""The snapshot table (migrations 0006, 0010): a frozen dashboard view of one area, append-only."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class Snapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # The area whose overview was frozen (a nation/province/city unit); None: the installation's root.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True, default=None)
     as_of: Mapped[dt.date] = mapped_column(Date)
     metric: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))

@@ -61,3 +61,30 @@ def test_cli002_errors_in_chinese(demo_url, tmp_path):
     blank = _cli(demo_url, "snapshot", "--title", " ")
     assert blank.returncode == 1 and "请填写快照标题" in blank.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_cli004_snapshot_of_an_area(tmp_path):
+    from db.demo.scale import build_scale_demo
+    from db.models.snapshots import Snapshot
+
+    url = f"sqlite:///{tmp_path / 'province.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    build_scale_demo(engine, "province")
+    engine.dispose()
+    made = _cli(url, "snapshot", "--title", "全省调度会", "--area", "370000")
+    assert made.returncode == 0, made.stderr
+    assert "区域 山东省" in made.stdout
+    sid = int(made.stdout.strip().splitlines()[-1])
+    out = tmp_path / "p.xlsx"
+    assert _cli(url, "export", "--snapshot", str(sid), "--format", "xlsx", "-o", str(out)).returncode == 0
+    from openpyxl import load_workbook
+
+    assert {"各市汇总", "临沂市", "全部县区"} <= set(load_workbook(out).sheetnames)
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        row = s.get(Snapshot, sid)
+        assert row.area_id is not None and '"name":"山东省"' in row.document
+    engine.dispose()
+    bad = _cli(url, "snapshot", "--title", "x", "--area", "999999")
+    assert bad.returncode == 1 and "区域 999999 不存在" in bad.stderr and "Traceback" not in bad.stderr
