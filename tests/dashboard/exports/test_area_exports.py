@@ -124,7 +124,10 @@ def test_axl004_shandong_map_shows_its_cities(shandong):
     shapes = content.children_geojson(doc)
     assert len(shapes["features"]) == 16
     assert {f["properties"]["name"] for f in shapes["features"]} >= {"济南市", "临沂市", "菏泽市"}
-    assert 5 < fig["layout"]["map"]["zoom"] < 8  # a province, not a city (about 9) nor China (about 3)
+    x0, x1 = fig["layout"]["xaxis"]["range"]  # a province (山东: 114.8°–122.7° E), not a city nor China
+    assert 112 < x0 < 115 and 122 < x1 < 130 and x1 - x0 < 15
+    names = next(t for t in fig["data"] if t.get("mode") == "text")
+    assert {"济南市", "临沂市", "菏泽市"} <= set(names["text"])
 
 
 @needs_browser
