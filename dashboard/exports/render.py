@@ -122,6 +122,11 @@ class Renderer:
         opts = {"format": "png", "width": width, "height": height, "scale": scale}
         return self._run(self._kaleido.calc_fig(figure, opts=opts))
 
+    def svg(self, figure: dict, width: int, height: int) -> bytes:
+        """A plotly figure as SVG bytes: vector, for the PDF (no rasterising, sharp on any projector)."""
+        opts = {"format": "svg", "width": width, "height": height}
+        return self._run(self._kaleido.calc_fig(figure, opts=opts))
+
     def pdf(self, html: str) -> bytes:
         """Print an HTML document to PDF (the document's @page rule sets size and margins)."""
         return self._run(self._print(html))
