@@ -1,20 +1,40 @@
-"""What the signed-in user may see: the top of their scope in the unit tree.
+"""What the signed-in user may see and manage: the subtree of the unit tree below their area.
 
 A leader or admin is bound to an area (app_user.area_unit_id: a nation, province or city unit) and
-sees only its subtree; `None` is the whole installation (today's 临沂 city installation: every
-account). A reporter is bound to one unit (current_user.unit_code) and, for viewing, to the whole
-installation as before.
+sees and manages only its subtree; `None` is the whole installation (today's 临沂 city installation:
+every account). A reporter is bound to one unit (current_user.unit_code) for writing and, for
+viewing, to the whole installation as before.
 
+Every check runs on the server (pages, callbacks, routes, the API, exports). The subtree is the
+recursive CTE of db/hierarchy.py over the indexed unit.parent_id: one SQL query, never a Python
+walk over units. The set of visible codes is fetched at most once per request (kept on flask.g).
+
+Questions (all answer "everything" for an unbound user):
     top_area_id()              the area at the top of the signed-in user's scope (None: everything)
+    bound()                    is the user bound to an area (so that lists must be filtered)?
     area_visible(s, area_id)   may the user see this area (None: the installation's root)?
     unit_visible(s, code)      may the user see this unit (a county page, a file, a report)?
+    file_visible(s, file_id)   is a stored file attached (case photo, summary file) to a visible unit?
     cache_key()                the part of a shared-cache key that says what the user may see
 
-Every check runs on the server; pages, callbacks, routes and exports call these.
+Filters, for queries and lists:
+    visible_units()            a one-column select of the visible unit ids, for `Unit.id.in_(...)` and
+                               for db query functions' `within=` parameter; None when unbound
+    visible_codes(s)           frozenset of visible unit codes (once per request); None when unbound
+    only_visible(s, rows, key="code")   the rows (dicts, or a DataFrame) whose unit code is visible
+
+Refusals (audited as `forbidden`, like auth.require_role, then 403):
+    require_unit(s, code)      abort(403) unless unit_visible
+    require_area(s, area_id)   abort(403) unless area_visible
+    refuse(detail)             audit and abort(403)
+
+For pages that show the forbidden page instead of a bare 403, test `unit_visible` and return
+`dashboard.pages.forbidden()` after `audit_refusal(detail)`.
 """
 
 from __future__ import annotations
 
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,11 +42,40 @@ from sqlalchemy.orm import Session
 from db import hierarchy
 from db.models import Unit
 
+_CODES = "_scope_visible_codes"  # flask.g: (top area id, frozenset of codes)
+
 
 def top_area_id() -> int | None:
     if getattr(current_user, "role", None) in ("leader", "admin"):
         return getattr(current_user, "area_unit_id", None)
     return None
+
+
+def bound() -> bool:
+    return top_area_id() is not None
+
+
+def visible_units():
+    """Select of the unit ids in the user's subtree (the area itself included); None: every unit."""
+    top = top_area_id()
+    if top is None:
+        return None
+    tree = hierarchy.subtree(top, per_child=False)
+    return select(tree.c.unit_id)
+
+
+def visible_codes(s: Session) -> frozenset[str] | None:
+    """Codes of every visible unit, fetched once per request; None: every unit."""
+    top = top_area_id()
+    if top is None:
+        return None
+    cached = g.get(_CODES) if has_request_context() else None
+    if cached is not None and cached[0] == top:
+        return cached[1]
+    codes = frozenset(s.scalars(select(Unit.code).where(Unit.id.in_(visible_units()))))
+    if has_request_context():
+        setattr(g, _CODES, (top, codes))
+    return codes
 
 
 def _in_subtree(s: Session, top: int, unit_id: int) -> bool:
@@ -43,12 +92,63 @@ def area_visible(s: Session, area_id: int | None) -> bool:
     return _in_subtree(s, top, area_id)
 
 
-def unit_visible(s: Session, code: str) -> bool:
-    top = top_area_id()
-    if top is None:
+def unit_visible(s: Session, code: str | None) -> bool:
+    if top_area_id() is None:
         return True
-    unit_id = s.scalar(select(Unit.id).where(Unit.code == code))
-    return unit_id is not None and _in_subtree(s, top, unit_id)
+    if not isinstance(code, str) or not code:
+        return False
+    codes = visible_codes(s)
+    return code in codes
+
+
+def file_visible(s: Session, file_id: int) -> bool:
+    """For a bound user: the file shows with a case or a summary of a visible unit."""
+    within = visible_units()
+    if within is None:
+        return True
+    from db.models.cases import CasePhoto, SummaryFile, TypicalCase
+
+    case = (select(CasePhoto.file_id).join(TypicalCase, TypicalCase.id == CasePhoto.case_id)
+            .where(CasePhoto.file_id == file_id, TypicalCase.unit_id.in_(within)))
+    summary = select(SummaryFile.file_id).where(SummaryFile.file_id == file_id, SummaryFile.unit_id.in_(within))
+    return s.scalar(case.union(summary).limit(1)) is not None
+
+
+def only_visible(s: Session, rows, key: str = "code"):
+    """The rows (a list of dicts/objects or a DataFrame) whose unit code (column/key `key`) is visible."""
+    codes = visible_codes(s)
+    if codes is None:
+        return rows
+    if hasattr(rows, "loc") and hasattr(rows, "columns"):  # a DataFrame
+        if rows.empty or key not in rows.columns:
+            return rows
+        return rows[rows[key].isin(codes)].reset_index(drop=True)
+    return [r for r in rows if (r.get(key) if isinstance(r, dict) else getattr(r, key, None)) in codes]
+
+
+def audit_refusal(detail: str) -> None:
+    from dashboard import context
+    from db.accounts import auth
+
+    who = current_user.username if getattr(current_user, "is_authenticated", False) else ""
+    path = request.path if has_request_context() else ""
+    with context.write() as s:
+        auth.audit(s, who, "forbidden", f"{path} → 范围外：{detail}"[:1000], ip=context.client_ip())
+
+
+def refuse(detail: str):
+    audit_refusal(detail)
+    abort(403)
+
+
+def require_unit(s: Session, code: str | None) -> None:
+    if not unit_visible(s, code):
+        refuse(f"单位 {str(code)[:40]}")
+
+
+def require_area(s: Session, area_id: int | None) -> None:
+    if not area_visible(s, area_id):
+        refuse(f"区域 {area_id}")
 
 
 def cache_key() -> str:

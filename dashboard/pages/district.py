@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.cards import lagging_list
 from dashboard.components.followup_panel import district_section  # staffing, radar and refusals of this unit
 from dashboard.components.graph import graph
@@ -89,6 +89,12 @@ def body(code: str, state: PageState):
 def layout(state: PageState, code: str):
     with session() as s:
         unit = queries.unit(s, code)
+        visible = scope.unit_visible(s, code)
+    if not visible:  # another area's unit: the same page as an unknown role gets, and audited
+        from dashboard.pages import forbidden
+
+        scope.audit_refusal(f"单位 {code}")
+        return forbidden()
     title = unit["name"] if unit else code
     return html.Div(
         [
