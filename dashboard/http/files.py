@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, flash, redirect, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from dashboard import context
+from dashboard import context, scope
 from dashboard.context import client_ip, session
 from dashboard.http.auth import has_role, require_role
 from db.accounts.auth import ROLES
@@ -51,6 +51,9 @@ def _send(file_id: int, thumb: bool):
     with session() as s:
         row = files.get(s, file_id)
         hidden = row is not None and not has_role("admin") and not cases.file_in_use(s, file_id)
+        outside = row is not None and not scope.file_visible(s, file_id)  # another area's case or summary
+    if outside:
+        scope.refuse(f"文件 #{file_id}")
     if row is None or hidden:  # a photo removed from its case is kept for the audit trail, for admins only
         return _not_found()
     name = row.thumb_name if thumb else row.storage_name
