@@ -26,6 +26,7 @@ Filters, for queries and lists:
 Refusals (audited as `forbidden`, like auth.require_role, then 403):
     require_unit(s, code)      abort(403) unless unit_visible
     require_area(s, area_id)   abort(403) unless area_visible
+    require_reports(s, ids)    abort(403) if a report belongs to a unit outside the area
     refuse(detail)             audit and abort(403)
 
 For pages that show the forbidden page instead of a bare 403, test `unit_visible` and return
@@ -144,6 +145,20 @@ def refuse(detail: str):
 def require_unit(s: Session, code: str | None) -> None:
     if not unit_visible(s, code):
         refuse(f"单位 {str(code)[:40]}")
+
+
+def require_reports(s: Session, report_ids) -> None:
+    """abort(403) if any of these reports belongs to a unit outside the user's area. Call it in a
+    read session before the write transaction (the refusal writes its audit entry)."""
+    within = visible_units()
+    ids = [i for i in report_ids if isinstance(i, int) and not isinstance(i, bool)] if report_ids else []
+    if within is None or not ids:
+        return
+    from db.models import Report
+
+    outside = s.scalar(select(Report.id).where(Report.id.in_(ids), Report.unit_id.not_in(within)).limit(1))
+    if outside is not None:
+        refuse(f"报表 #{outside}")
 
 
 def require_area(s: Session, area_id: int | None) -> None:
