@@ -27,6 +27,8 @@ Refusals (audited as `forbidden`, like auth.require_role, then 403):
     require_unit(s, code)      abort(403) unless unit_visible
     require_area(s, area_id)   abort(403) unless area_visible
     require_reports(s, ids)    abort(403) if a report belongs to a unit outside the area
+    require_user(s, user_id)   abort(403) unless the account is one of the area's (manageable_users())
+    require_token(s, token_id) abort(403) unless the API token's unit is visible
     refuse(detail)             audit and abort(403)
 
 For pages that show the forbidden page instead of a bare 403, test `unit_visible` and return
@@ -159,6 +161,42 @@ def require_reports(s: Session, report_ids) -> None:
     outside = s.scalar(select(Report.id).where(Report.id.in_(ids), Report.unit_id.not_in(within)).limit(1))
     if outside is not None:
         refuse(f"报表 #{outside}")
+
+
+def manageable_users():
+    """Select of the account ids an admin bound to an area may manage: reporters of its units and
+    leaders/admins bound inside it (never an unbound account: that one sees the whole installation);
+    None when unbound."""
+    within = visible_units()
+    if within is None:
+        return None
+    from db.models import User
+
+    return select(User.id).where((User.unit_id.in_(within)) | (User.area_unit_id.in_(within)))
+
+
+def require_user(s: Session, user_id: object) -> None:
+    """abort(403) unless the account is one the user may manage (see manageable_users)."""
+    users = manageable_users()
+    if users is None:
+        return
+    from db.models import User
+
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or \
+            s.scalar(users.where(User.id == user_id)) is None:
+        refuse(f"账户 #{str(user_id)[:20]}")
+
+
+def require_token(s: Session, token_id: object) -> None:
+    """abort(403) unless the API token belongs to a visible unit."""
+    within = visible_units()
+    if within is None:
+        return
+    from db.models import ApiToken
+
+    if not isinstance(token_id, int) or isinstance(token_id, bool) or s.scalar(
+            select(ApiToken.id).where(ApiToken.id == token_id, ApiToken.unit_id.in_(within))) is None:
+        refuse(f"令牌 #{str(token_id)[:20]}")
 
 
 def require_area(s: Session, area_id: int | None) -> None:

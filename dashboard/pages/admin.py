@@ -15,7 +15,7 @@ import datetime as dt
 
 from dash import dcc, html
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
@@ -303,7 +303,7 @@ def layout(state=None):
         return forbidden()
     with session() as s:
         users, tokens, events = _tables(s)
-        units = unit_choices(s)
+        units = unit_choices(s, scope.visible_units())
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),
@@ -333,7 +333,10 @@ def layout(state=None):
 
 
 def _tables(s) -> tuple[list[dict], list[dict], list[dict]]:
-    return list_users(s), auth.list_tokens(s), auth.audit_log(s, AUDIT_LIMIT)
+    # An admin bound to an area: its accounts, its units' tokens, its accounts' audit events.
+    users = scope.manageable_users()
+    return (list_users(s, users), auth.list_tokens(s, within=scope.visible_units()),
+            auth.audit_log(s, AUDIT_LIMIT, users=users))
 
 
 def tables() -> tuple:

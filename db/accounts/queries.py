@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from db.models import Campaign, Report, Unit, UnitCampaign, User
 
 
-def list_users(session: Session) -> list[dict]:
-    """Every account, oldest first, with its unit (None for leaders and admins)."""
+def list_users(session: Session, within=None) -> list[dict]:
+    """Every account, oldest first, with its unit (None for leaders and admins). `within`: a
+    one-column select of user ids to restrict to (an area admin's accounts, dashboard/scope.py)."""
     stmt = (
         select(
             User.id,
@@ -29,6 +30,8 @@ def list_users(session: Session) -> list[dict]:
         .outerjoin(Unit, Unit.id == User.unit_id)
         .order_by(User.created_at, User.id)
     )
+    if within is not None:
+        stmt = stmt.where(User.id.in_(within))
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
@@ -36,9 +39,12 @@ def user_id(session: Session, username: str) -> int | None:
     return session.scalar(select(User.id).where(User.username == username))
 
 
-def unit_choices(session: Session) -> list[dict]:
-    """Units in their preset order: code, name, kind (for the unit dropdowns)."""
+def unit_choices(session: Session, within=None) -> list[dict]:
+    """Units in their preset order: code, name, kind (for the unit dropdowns). `within`: a one-column
+    select of unit ids to restrict to (an area, dashboard/scope.py)."""
     stmt = select(Unit.code, Unit.name, Unit.kind).order_by(Unit.sort_order, Unit.code)
+    if within is not None:
+        stmt = stmt.where(Unit.id.in_(within))
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
