@@ -75,8 +75,9 @@ def admin_campaigns(session: Session) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
-def admin_units(session: Session) -> list[dict]:
-    """Every unit in its sort order with its parent's code, and how many accounts and reports use it."""
+def admin_units(session: Session, within=None) -> list[dict]:
+    """Every unit in its sort order with its parent's code, and how many accounts and reports use it.
+    `within`: a one-column select of unit ids to restrict to (an area, dashboard/scope.py)."""
     parent = Unit.__table__.alias("parent")
     users = select(User.unit_id, func.count().label("users")).group_by(User.unit_id).subquery()
     reports = select(Report.unit_id, func.count().label("reports")).group_by(Report.unit_id).subquery()
@@ -89,6 +90,8 @@ def admin_units(session: Session) -> list[dict]:
         .outerjoin(reports, reports.c.unit_id == Unit.id)
         .order_by(Unit.sort_order, Unit.code)
     )
+    if within is not None:
+        stmt = stmt.where(Unit.id.in_(within))
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
