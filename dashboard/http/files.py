@@ -112,7 +112,7 @@ def _upload_page(error: str = "", status: int = 200, *, campaign: int | None = N
     lim = limits()
     with session() as s:
         all_campaigns = queries.campaigns(s)
-        units = cases.units(s)
+        units = scope.only_visible(s, cases.units(s))  # an admin bound to an area: its units
     names = {u["code"]: u["name"] for u in units}
     if campaign is None and all_campaigns:
         campaign = all_campaigns[0]["id"]
@@ -125,6 +125,15 @@ def _upload_page(error: str = "", status: int = 200, *, campaign: int | None = N
         video_limit=files.size_text(lim.video),
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+def _in_area(unit: str) -> bool:
+    """An admin bound to an area uploads only for its units (a refusal is audited)."""
+    with session() as s:
+        visible = scope.unit_visible(s, unit)
+    if not visible:
+        scope.audit_refusal(f"单位 {unit[:40]}")
+    return visible
 
 
 def _bad_text(unit: str, uploads) -> str | None:
@@ -158,6 +167,8 @@ def upload_summary():
         problem = "请选择单位"
     elif not summaries.can_upload_summary(current_user.role, current_user.unit_code, unit):
         problem = "只能为本单位上传总结材料"
+    elif not _in_area(unit):
+        problem = "只能为本辖区的单位上传总结材料"
     elif kind not in SUMMARY_KINDS:
         problem = "请选择材料类别：书面总结 或 图片/影像资料"
     elif not uploads:
