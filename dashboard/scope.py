@@ -33,6 +33,16 @@ Refusals (audited as `forbidden`, like auth.require_role, then 403):
 
 For pages that show the forbidden page instead of a bare 403, test `unit_visible` and return
 `dashboard.pages.forbidden()` after `audit_refusal(detail)`.
+
+Rules for callers:
+- Call a refusal (`require_*`, `refuse`) before opening a write transaction, never inside one: the
+  refusal writes its own audit row (SQLite has one writer).
+- db query functions take an optional `within=` (a one-column select of unit ids): pass
+  `visible_units()`; None keeps today's behaviour (the whole installation).
+- Area pages and exports (`/area/<adcode>`, snapshots, XLSX/PDF of an area): resolve the area, then
+  `require_area(s, area_id)` (None, the installation's root, is refused to a bound user: map `/` to
+  `top_area_id()` instead); list units with `within=visible_units()` or `only_visible(...)`.
+- The shared response cache keys on `cache_key()`: two users with the same role and area share.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
 from db.accounts import auth
-from db.accounts.queries import list_users, unit_choices
+from db.accounts.queries import audit_log_of, list_users, unit_choices
 
 TITLE = "系统管理"
 FORBIDDEN = "无权访问：仅管理员可用"
@@ -335,8 +335,10 @@ def layout(state=None):
 def _tables(s) -> tuple[list[dict], list[dict], list[dict]]:
     # An admin bound to an area: its accounts, its units' tokens, its accounts' audit events.
     users = scope.manageable_users()
-    return (list_users(s, users), auth.list_tokens(s, within=scope.visible_units()),
-            auth.audit_log(s, AUDIT_LIMIT, users=users))
+    if users is None:
+        return list_users(s), auth.list_tokens(s), auth.audit_log(s, AUDIT_LIMIT)
+    return (list_users(s, users), scope.only_visible(s, auth.list_tokens(s), "unit_code"),
+            audit_log_of(s, users, AUDIT_LIMIT))
 
 
 def tables() -> tuple:

@@ -72,8 +72,8 @@ def body(code: str, state: PageState):
             html.Div(
                 [
                     lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
-                    html.Div([html.H3("与全市比较" if top is None else "与本辖区比较"), compare_table(compare)],
-                             className="card"),
+                    html.Div([html.H3("与全市比较" if top is None else "与本辖区比较"),
+                              compare_table(compare, "全市" if top is None else "本辖区")], className="card"),
                 ],
                 className="grid-2",
             ),

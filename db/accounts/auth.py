@@ -506,9 +506,8 @@ def revoke_token(session: Session, token_id: int, actor: str, ip: str = "") -> A
     return row
 
 
-def list_tokens(session: Session, unit_code: str | None = None, within=None) -> list[dict]:
-    """Every token (revoked ones too), newest first, without hashes. `within`: a one-column select
-    of unit ids to restrict to (an area admin's units, dashboard/scope.py)."""
+def list_tokens(session: Session, unit_code: str | None = None) -> list[dict]:
+    """Every token (revoked ones too), newest first, without hashes."""
     stmt = (
         select(ApiToken, Unit.code, Unit.name)
         .join(Unit, Unit.id == ApiToken.unit_id)
@@ -516,8 +515,6 @@ def list_tokens(session: Session, unit_code: str | None = None, within=None) -> 
     )
     if unit_code is not None:
         stmt = stmt.where(Unit.code == unit_code)
-    if within is not None:
-        stmt = stmt.where(Unit.id.in_(within))
     return [
         {
             "id": t.id,
@@ -548,13 +545,9 @@ def audit(
     return event
 
 
-def audit_log(session: Session, limit: int = 200, users=None) -> list[dict]:
-    """The latest `limit` events, newest first. `users`: a one-column select of account ids: only
-    their events (an area admin's accounts, dashboard/scope.py)."""
-    stmt = select(AuditEvent)
-    if users is not None:
-        stmt = stmt.where(AuditEvent.actor.in_(select(User.username).where(User.id.in_(users))))
-    rows = session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+def audit_log(session: Session, limit: int = 200) -> list[dict]:
+    """The latest `limit` events, newest first."""
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     return [
         {"id": e.id, "at": e.at, "actor": e.actor, "ip": e.ip, "action": e.action, "detail": e.detail} for e in rows
     ]

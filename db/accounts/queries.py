@@ -35,6 +35,17 @@ def list_users(session: Session, within=None) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
+def audit_log_of(session: Session, users, limit: int = 200) -> list[dict]:
+    """As auth.audit_log, only the events of these accounts (`users`: a one-column select of account
+    ids, an area admin's accounts, dashboard/scope.py)."""
+    from db.models import AuditEvent
+
+    stmt = (select(AuditEvent).where(AuditEvent.actor.in_(select(User.username).where(User.id.in_(users))))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return [{"id": e.id, "at": e.at, "actor": e.actor, "ip": e.ip, "action": e.action, "detail": e.detail}
+            for e in session.scalars(stmt)]
+
+
 def user_id(session: Session, username: str) -> int | None:
     return session.scalar(select(User.id).where(User.username == username))
 
