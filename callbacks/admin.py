@@ -11,7 +11,7 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import context, ids
+from dashboard import context, ids, scope
 from dashboard.context import actor
 from dashboard.http.auth import require_role
 from dashboard.pages import admin as page
@@ -67,12 +67,27 @@ def _register_new_users(app) -> None:
             return page.result(False, problem), no_update, "", ""
         try:
             auth.check_password_policy(password)
+            if unit:
+                with context.read() as s:
+                    scope.require_unit(s, unit)  # an area admin: reporters of its units only
             hashed = auth.hash_password(password)  # argon2 before the write transaction, never in it
             with context.write() as s:
-                auth.create_user(s, username, password, role, unit, **actor(), password_hash=hashed)
+                created = auth.create_user(s, username, password, role, unit, **actor(), password_hash=hashed)
+                _bind_to_area(created)
         except auth.AuthError as exc:
             return page.result(False, exc.message), no_update, "", ""
         return page.result(True, f"已创建用户 {username}（{auth.ROLE_LABELS[role]}）"), "", "", ""
+
+
+def _bind_to_area(user: User) -> None:
+    """An admin bound to an area makes leaders and admins of that area, never of the whole
+    installation (an area above their own); a reporter is bound to its unit only."""
+    top = scope.top_area_id()
+    if top is not None:
+        if user.role == "reporter":
+            user.area_unit_id = None
+        elif user.area_unit_id is None:  # a reporter made leader/admin: the admin's own area
+            user.area_unit_id = top
 
 
 def _register_tokens(app) -> None:
@@ -87,6 +102,8 @@ def _register_tokens(app) -> None:
     def create_token(_clicks, unit, label):
         if not unit:
             return page.result(False, "请选择令牌所属的单位")
+        with context.read() as s:
+            scope.require_unit(s, str(unit))  # an area admin: tokens of its units only
         try:
             with context.write() as s:
                 token = auth.create_token(s, str(unit), label=label or "", **actor())
@@ -105,6 +122,8 @@ def _register_tokens(app) -> None:
         if not ctx.triggered_id or not ctx.triggered[0]["value"]:
             raise PreventUpdate
         token_id = ctx.triggered_id["index"]
+        with context.read() as s:
+            scope.require_token(s, token_id)
         try:
             with context.write() as s:
                 auth.revoke_token(s, int(token_id), **actor())
@@ -127,6 +146,8 @@ def _register_user_actions(app) -> None:
         user_id, op = ctx.triggered_id.get("index"), ctx.triggered_id.get("op")
         if op not in USER_OPS or not isinstance(user_id, int):
             return page.result(False, f"无效的操作：{op}")
+        with context.read() as s:
+            scope.require_user(s, user_id)  # an area admin: accounts of its area only
         new = auth.random_password() if op == "reset" else None  # argon2 before the write transaction
         try:
             with context.write() as s:
@@ -161,12 +182,19 @@ def _register_user_actions(app) -> None:
     def change_role(_clicks, username, role, unit):
         if not username or not role:
             return page.result(False, "请选择用户和新角色")
+        with context.read() as s:
+            known = accounts_queries.user_id(s, str(username))
+            if known is not None:
+                scope.require_user(s, known)  # an area admin: accounts of its area only
+            if unit and role == "reporter":
+                scope.require_unit(s, str(unit))
         try:
             with context.write() as s:
                 user_id = accounts_queries.user_id(s, str(username))
-                if user_id is None:
+                if user_id is None or user_id != known:
                     raise auth.AuthError(f"用户 {username} 不存在")
                 user = auth.set_user_role(s, user_id, str(role), str(unit) if unit else None, **actor())
+                _bind_to_area(user)
                 label = auth.ROLE_LABELS[user.role]
         except auth.AuthError as exc:
             return page.result(False, exc.message)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from dashboard import cache, ids
+from dashboard import cache, ids, scope
+from dashboard.data import session
 from dashboard.pages import district_code
 from dashboard.pages.district import body
 from dashboard.state import parse
@@ -23,6 +24,8 @@ def register(app) -> None:
         code = district_code(pathname)
         if code is None:
             raise PreventUpdate
+        with session() as s:
+            scope.require_unit(s, code)  # 403 for another area's unit, whatever the page showed
         return body(code, parse(search))
 
     cache.share(app, Output(ids.D_BODY, "children"))

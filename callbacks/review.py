@@ -12,7 +12,7 @@ from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
-from dashboard import context, ids
+from dashboard import context, ids, scope
 from dashboard.components import submission as view
 from dashboard.context import client_ip
 from dashboard.http.auth import require_role
@@ -66,6 +66,8 @@ def register(app) -> None:
         row_id = str(cell.get("rowId") or "") if isinstance(cell, dict) else ""
         if campaign_id is None or not row_id.isdigit() or cell.get("colId") == "ag-Grid-SelectionColumn":
             raise PreventUpdate
+        with context.read() as s:
+            scope.require_reports(s, [int(row_id)])
         return page.load_detail(campaign_id, int(row_id))
 
     @app.callback(
@@ -118,6 +120,8 @@ def register(app) -> None:
         if not confirmed:
             raise PreventUpdate
         wanted = page.selected_ids(rows)
+        with context.read() as s:
+            scope.require_reports(s, wanted)  # another area's report: 403, audited
         try:
             with context.write() as s:
                 done = review.accept_many(s, wanted, current_user.username, ip=client_ip())
@@ -145,6 +149,8 @@ def register(app) -> None:
         report_id = ctx.triggered_id.get("index")
         if not isinstance(report_id, int) or isinstance(report_id, bool):
             return view.result(False, f"报表编号无效：{str(report_id)[:20]}"), no_update, no_update
+        with context.read() as s:
+            scope.require_reports(s, [report_id])  # another area's report: 403, audited
         try:
             with context.write() as s:
                 if ctx.triggered_id.get("type") == ids.RV_ACCEPT:

@@ -7,7 +7,7 @@ import datetime as dt
 from dash import ClientsideFunction, Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from dashboard import cache, ids, labels
+from dashboard import cache, ids, labels, scope
 from dashboard.context import session
 from dashboard.pages import document_title, render, shared_page
 from db import queries
@@ -43,5 +43,5 @@ def register(app) -> None:
 
 def _unit_name(code: str) -> str | None:
     with session() as s:
-        unit = queries.unit(s, code)
+        unit = queries.unit(s, code) if scope.unit_visible(s, code) else None  # no name outside one's area
     return unit["name"] if unit else None

@@ -31,8 +31,10 @@ def scope(s, campaign_id: int | None, date: dt.date | None, unit: str | None) ->
     ctx = resolve(s, campaign_id, date)
     if ctx.campaign is None:
         return None
+    from dashboard import scope as user_scope
+
     cid = ctx.campaign["id"]
-    units = followup_db.units(s, cid)
+    units = user_scope.only_visible(s, followup_db.units(s, cid))  # a leader or admin bound to an area: its units
     return Scope(ctx.campaign, cid, ctx.as_of or dt.date.today(), units, unit if any(u["code"] == unit for u in units) else None)
 
 
@@ -40,7 +42,13 @@ def can_edit_unit(code: str) -> bool:
     """Whether the signed-in user may enter data for this unit (the server checks again on write)."""
     from flask_login import current_user
 
+    from dashboard import context
+    from dashboard import scope as user_scope
+
     role = getattr(current_user, "role", None)
+    if role == "admin" and user_scope.bound():  # an admin bound to an area: its units only
+        with context.read() as s:
+            return user_scope.unit_visible(s, code)
     return role == "admin" or (role == "reporter" and current_user.unit_code == code)
 
 

@@ -75,9 +75,9 @@ def history_table(history: pd.DataFrame) -> html.Div:
     return html.Div(html.Table([html.Thead(head), html.Tbody(rows)], className="history"), className="table-scroll")
 
 
-def compare_table(rows: list[tuple[str, str, str, str]]) -> html.Table:
-    """(metric, unit value, city value, rank) rows."""
-    head = html.Tr([html.Th(h) for h in ("指标", "本单位", "全市", "排名")])
+def compare_table(rows: list[tuple[str, str, str, str]], area: str = "全市") -> html.Table:
+    """(metric, unit value, city value, rank) rows; `area` heads the comparison column."""
+    head = html.Tr([html.Th(h) for h in ("指标", "本单位", area, "排名")])
     return html.Table(
         [html.Thead(head), html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])], className="compare"
     )

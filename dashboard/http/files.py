@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, flash, redirect, render_template
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from dashboard import context
+from dashboard import context, scope
 from dashboard.context import client_ip, session
 from dashboard.http.auth import has_role, require_role
 from db.accounts.auth import ROLES
@@ -51,6 +51,9 @@ def _send(file_id: int, thumb: bool):
     with session() as s:
         row = files.get(s, file_id)
         hidden = row is not None and not has_role("admin") and not cases.file_in_use(s, file_id)
+        outside = row is not None and not scope.file_visible(s, file_id)  # another area's case or summary
+    if outside:
+        scope.refuse(f"文件 #{file_id}")
     if row is None or hidden:  # a photo removed from its case is kept for the audit trail, for admins only
         return _not_found()
     name = row.thumb_name if thumb else row.storage_name
@@ -109,7 +112,7 @@ def _upload_page(error: str = "", status: int = 200, *, campaign: int | None = N
     lim = limits()
     with session() as s:
         all_campaigns = queries.campaigns(s)
-        units = cases.units(s)
+        units = scope.only_visible(s, cases.units(s))  # an admin bound to an area: its units
     names = {u["code"]: u["name"] for u in units}
     if campaign is None and all_campaigns:
         campaign = all_campaigns[0]["id"]
@@ -122,6 +125,15 @@ def _upload_page(error: str = "", status: int = 200, *, campaign: int | None = N
         video_limit=files.size_text(lim.video),
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+def _in_area(unit: str) -> bool:
+    """An admin bound to an area uploads only for its units (a refusal is audited)."""
+    with session() as s:
+        visible = scope.unit_visible(s, unit)
+    if not visible:
+        scope.audit_refusal(f"单位 {unit[:40]}")
+    return visible
 
 
 def _bad_text(unit: str, uploads) -> str | None:
@@ -155,6 +167,8 @@ def upload_summary():
         problem = "请选择单位"
     elif not summaries.can_upload_summary(current_user.role, current_user.unit_code, unit):
         problem = "只能为本单位上传总结材料"
+    elif not _in_area(unit):
+        problem = "只能为本辖区的单位上传总结材料"
     elif kind not in SUMMARY_KINDS:
         problem = "请选择材料类别：书面总结 或 图片/影像资料"
     elif not uploads:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Flask, Response, abort, request
 from flask_login import current_user
 
-from dashboard import context
+from dashboard import context, scope
 from dashboard.context import client_ip, session
 from dashboard.http.auth import require_role
 from db.accounts import auth
@@ -49,6 +49,10 @@ def template_download():
     raw = (request.args.get("campaign") or "").strip()
     if raw and not raw.isdigit():
         return _error("行动编号应为数字", 400)
+    with session() as s:
+        visible = scope.unit_visible(s, unit)
+    if not visible:  # a leader or admin bound to an area: only its units
+        _forbidden(unit)
     with session() as s:
         campaign_id = int(raw) if raw else default_campaign_id(s)
         try:

@@ -15,12 +15,12 @@ import datetime as dt
 
 from dash import dcc, html
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
 from db.accounts import auth
-from db.accounts.queries import list_users, unit_choices
+from db.accounts.queries import audit_log_of, list_users, unit_choices
 
 TITLE = "系统管理"
 FORBIDDEN = "无权访问：仅管理员可用"
@@ -303,7 +303,7 @@ def layout(state=None):
         return forbidden()
     with session() as s:
         users, tokens, events = _tables(s)
-        units = unit_choices(s)
+        units = unit_choices(s, scope.visible_units())
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),
@@ -333,7 +333,12 @@ def layout(state=None):
 
 
 def _tables(s) -> tuple[list[dict], list[dict], list[dict]]:
-    return list_users(s), auth.list_tokens(s), auth.audit_log(s, AUDIT_LIMIT)
+    # An admin bound to an area: its accounts, its units' tokens, its accounts' audit events.
+    users = scope.manageable_users()
+    if users is None:
+        return list_users(s), auth.list_tokens(s), auth.audit_log(s, AUDIT_LIMIT)
+    return (list_users(s, users), scope.only_visible(s, auth.list_tokens(s), "unit_code"),
+            audit_log_of(s, users, AUDIT_LIMIT))
 
 
 def tables() -> tuple:

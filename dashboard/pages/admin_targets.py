@@ -9,7 +9,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import html
 
-from dashboard import ids
+from dashboard import ids, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav
@@ -64,7 +64,7 @@ def layout(state=None):
     with session() as s:
         campaigns = admin_campaigns(s)
         chosen = campaigns[0]["id"] if campaigns else None
-        rows = target_rows(s, chosen) if chosen else []
+        rows = scope.only_visible(s, target_rows(s, chosen)) if chosen else []  # an area admin: its units
     grid = dag.AgGrid(
         id=ids.AD_TGT_GRID,
         columnDefs=grid_columns(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import ids, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav, table
@@ -83,7 +83,7 @@ def layout(state=None):
     from dashboard.data import session
 
     with session() as s:
-        units = admin_units(s)
+        units = admin_units(s, scope.visible_units())  # an area admin: its subtree only
     kinds = [{"label": k, "value": k} for k in UNIT_KINDS]
     return html.Div(
         [

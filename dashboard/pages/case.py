@@ -10,7 +10,7 @@ from __future__ import annotations
 from dash import dcc, html
 from flask_login import current_user
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
@@ -146,7 +146,7 @@ def layout(state, case_id: str | None = None, **_):
 
     limits = files.limits_from(current_app.config)
     with session() as s:
-        units = db_cases.units(s)
+        units = scope.only_visible(s, db_cases.units(s))  # a leader or admin bound to an area: its units
         if case_id is None:  # /cases/new
             if not has_role("reporter", "admin"):
                 return html.Div([html.H2(labels.FORBIDDEN), _back()], className="card notice forbidden")
@@ -156,6 +156,10 @@ def layout(state, case_id: str | None = None, **_):
             return html.Div([_back(), html.P(f"行动：{chosen['name']}", className="muted"),
                              form(None, units, chosen["id"], limits), html.Div(id=ids.CS_DETAIL, hidden=True)])
         case = db_cases.get_case(s, int(case_id))
+        outside = case is not None and not scope.unit_visible(s, case["unit_code"])
+    if outside:  # another area's case: forbidden, audited
+        scope.audit_refusal(f"典型 #{case_id}（{case['unit_code']}）")
+        return html.Div([html.H2(labels.FORBIDDEN), _back()], className="card notice forbidden")
     if case is None:
         return html.Div([html.H2(NOT_FOUND), _back()], className="card notice")
     editable = current_user.is_authenticated and db_cases.can_edit_case(

@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 from flask_login import current_user
 
-from dashboard import context
+from dashboard import context, scope
 from dashboard.context import actor, session
 from dashboard.pages import case as case_page
 from dashboard.pages import cases as cases_page
@@ -60,13 +60,25 @@ def case_id_or_none(value) -> int | None:
     return as_id(value) if isinstance(value, int) else None  # out of a database integer's range: none
 
 
+def _require_case(case_id: int | None) -> None:
+    """403 (audited) for a case of a unit outside the user's area (a leader or admin bound to one)."""
+    if case_id is None or not scope.bound():
+        return
+    with session() as s:
+        unit = db_cases.case_unit_code(s, case_id)
+        if unit is not None:
+            scope.require_unit(s, unit)
+
+
 def _may_edit(case_id: int) -> bool:
+    _require_case(case_id)
     with session() as s:
         unit = db_cases.case_unit_code(s, case_id)
     return unit is not None and db_cases.can_edit_case(current_user.role, current_user.unit_code, unit)
 
 
 def detail(case_id: int):
+    _require_case(case_id)
     with session() as s:
         case = db_cases.get_case(s, case_id)
     if case is None:
@@ -98,6 +110,10 @@ def chosen_photos(filenames) -> str:
 def save(case_id, campaign_id, unit, form: dict, contents, filenames) -> tuple:
     """保存: (result, the upload's contents, the URL path to go to) after creating or updating the case."""
     case_id = case_id_or_none(case_id)
+    _require_case(case_id)
+    if scope.bound():
+        with session() as s:
+            scope.require_unit(s, unit if isinstance(unit, str) else None)  # a new case outside the area
     try:
         with session() as s:
             unit = saving.check_save(s, case_id=case_id, campaign_id=campaign_id, unit=unit,
@@ -137,6 +153,7 @@ def remove_photo(case_id, file_id):
 
 def mark(case_id) -> tuple:
     """标记/取消市级典型 (admins): toggles the mark; (result, the button's new text, the refreshed detail)."""
+    _require_case(case_id_or_none(case_id))
     try:
         with context.write() as s:
             case = db_cases.get_case(s, case_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
@@ -111,9 +111,11 @@ def target_table(rows: list[dict]) -> html.Table:
 
 def content(s, campaign_id: int, unit=None, level=None, stage=None, city_only=False) -> dict:
     """Everything the filters change: counts text, gallery, photo wall; and the target table."""
-    found = db_cases.list_cases(s, campaign_id, unit=unit or None, level=level or None, stage=stage or None,
-                                city_level=True if city_only else None)
-    counts = db_cases.case_counts(s, campaign_id)
+    found = scope.only_visible(s, db_cases.list_cases(
+        s, campaign_id, unit=unit or None, level=level or None, stage=stage or None,
+        city_level=True if city_only else None), "unit_code")  # a leader or admin bound to an area: its units
+    codes = scope.visible_codes(s)
+    counts = {k: v for k, v in db_cases.case_counts(s, campaign_id).items() if codes is None or k in codes}
     names = {u["code"]: u["name"] for u in db_cases.units(s)}
     photos = sum(len(c["photos"]) for c in found)
     return {
@@ -133,7 +135,7 @@ def layout(state, **_):
         chosen, all_campaigns = campaign_choice(s, state.campaign)
         if chosen is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = db_cases.units(s)
+        units = scope.only_visible(s, db_cases.units(s))
         view = content(s, chosen["id"])
     new_link = (dcc.Link(labels.CASE_NEW, href=f"/cases/new?campaign={chosen['id']}", className="btn cs-new")
                 if has_role("reporter", "admin") else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.cards import lagging_list
 from dashboard.components.followup_panel import district_section  # staffing, radar and refusals of this unit
 from dashboard.components.graph import graph
@@ -15,10 +15,12 @@ from dashboard.figures import overview as figures
 from dashboard.pages.overview import lagging_units, pace_points
 from dashboard.pages.review import district_status  # review status of the shown report
 from dashboard.state import PageState, compose
-from db import queries
+from db import hierarchy, queries
 from domain.lagging import expected_fraction
 from domain.metrics import METRICS
 from domain.ranking import metric_rows
+
+OUTSIDE = "该单位不在您的辖区内。您的账户只能查看本辖区的单位。"
 
 
 def _city_value(metric: str, city: dict, expected: float) -> str:
@@ -40,8 +42,10 @@ def body(code: str, state: PageState):
         if ctx.as_of is None:
             return html.Div(labels.NO_REPORTS, className="card notice")
         cid, as_of = ctx.campaign["id"], ctx.as_of
-        units = queries.unit_metrics(s, cid, as_of)
-        city = queries.city_metrics(s, cid, as_of)
+        # A leader or admin bound to an area compares and ranks within it: nothing of other areas shows.
+        top = scope.top_area_id()
+        units = scope.only_visible(s, queries.unit_metrics(s, cid, as_of))
+        city = queries.city_metrics(s, cid, as_of) if top is None else hierarchy.area_totals(s, cid, as_of, top)
         lines = queries.line_totals(s, cid, as_of, code)
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
@@ -68,7 +72,8 @@ def body(code: str, state: PageState):
             html.Div(
                 [
                     lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
-                    html.Div([html.H3("与全市比较"), compare_table(compare)], className="card"),
+                    html.Div([html.H3("与全市比较" if top is None else "与本辖区比较"),
+                              compare_table(compare, "全市" if top is None else "本辖区")], className="card"),
                 ],
                 className="grid-2",
             ),
@@ -89,6 +94,12 @@ def body(code: str, state: PageState):
 def layout(state: PageState, code: str):
     with session() as s:
         unit = queries.unit(s, code)
+        visible = scope.unit_visible(s, code)
+    if not visible:  # another area's unit: the forbidden page, audited
+        scope.audit_refusal(f"单位 {code}")
+        return html.Div([html.H2(labels.FORBIDDEN), html.P(OUTSIDE),
+                         dcc.Link(labels.BACK, href="/" + compose(state), className="back")],
+                        className="card notice forbidden")
     title = unit["name"] if unit else code
     return html.Div(
         [

@@ -12,6 +12,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard import scope as user_scope
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import entry_unit, field, scope, tabs, text_input, unit_filter, unit_name
 from dashboard.components.graph import graph
@@ -170,8 +171,9 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, trend_
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
         all_dims = evaluation_db.dimensions(s, cid)
         dims = [d for d in all_dims if d["active"]]
-        evals = rules.group_scores(evaluation_db.score_rows(s, cid, as_of))
-        recent = evaluation_db.evaluations(s, cid, unit, limit=None, as_of=as_of)
+        # a leader or admin bound to an area: its evaluations (and the area's average as the comparison)
+        evals = user_scope.only_visible(s, rules.group_scores(evaluation_db.score_rows(s, cid, as_of)), "unit_code")
+        recent = user_scope.only_visible(s, evaluation_db.evaluations(s, cid, unit, limit=None, as_of=as_of), "unit_code")
     dim_ids = [d["id"] for d in dims]
     profiles = rules.unit_profiles(evals, dim_ids)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "dims": dims, "all_dims": all_dims,
@@ -192,7 +194,7 @@ def layout(state, **_):
         ctx = resolve(s, state.campaign, state.date)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = followup_db.units(s, ctx.campaign["id"])
+        units = user_scope.only_visible(s, followup_db.units(s, ctx.campaign["id"]))
         dims = evaluation_db.dimensions(s, ctx.campaign["id"])
     active = [d for d in dims if d["active"]]
     chosen = trend_dimension(active, None)

@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
 from dashboard import context
+from dashboard import scope as user_scope
 from dashboard.components import followup_panel
 from dashboard.components.followup_forms import can_edit_unit, page_unit, result, with_unit
 from dashboard.context import actor, session
@@ -35,8 +36,18 @@ def _who() -> dict:
 
 
 def _unit(chosen) -> str:
-    """The unit a write is for: a reporter's own, whatever the form sent."""
-    return current_user.unit_code if current_user.role == "reporter" else str(chosen or "")
+    """The unit a write is for: a reporter's own, whatever the form sent; for an admin bound to an
+    area, a unit of that area (else 403, audited)."""
+    if current_user.role == "reporter":
+        return current_user.unit_code
+    return _in_area(str(chosen or ""))
+
+
+def _in_area(code: str) -> str:
+    if user_scope.bound():
+        with session() as s:
+            user_scope.require_unit(s, code)
+    return code
 
 
 def _campaign(value) -> int | None:
@@ -91,7 +102,7 @@ def add_instructor(campaign, unit, name, phone, since, saved) -> tuple:
 
 
 def set_required(campaign, unit, required, saved) -> tuple:
-    ok, value = _write(instructors_db.set_required, _campaign(campaign), str(unit or ""), required, **actor())
+    ok, value = _write(instructors_db.set_required, _campaign(campaign), _in_area(str(unit or "")), required, **actor())
     if not ok:
         return result(False, value), no_update
     return result(True, f"已设定应配 {value} 人"), _bump(saved)
@@ -130,6 +141,11 @@ def ask_remove(cell) -> tuple:
 
 
 def remove_instructor(instructor_id, saved) -> tuple:
+    if user_scope.bound() and isinstance(instructor_id, int):
+        with session() as s:
+            person = instructors_db.instructor(s, instructor_id)
+        if person is not None:
+            _in_area(person["unit_code"])
     ok, value = _write(instructors_db.remove_instructor, instructor_id, dt.date.today(), **_who())
     return result(ok, "已移出在岗名册" if ok else value), _bump(saved) if ok else no_update
 
@@ -157,7 +173,7 @@ def save_scheme(campaign, row_ids, names, weights, scales, actives, saved) -> tu
     if not ok:
         return result(False, value), no_update, no_update, no_update, no_update
     with session() as s:
-        units = followup_db.units(s, _campaign(campaign))
+        units = user_scope.only_visible(s, followup_db.units(s, _campaign(campaign)))
     options = [{"label": d["name"], "value": d["id"]} for d in value if d["active"]]
     return (result(True, f"已保存评价方案（{len(value)} 个维度）"), evaluation.scheme_editor(value),
             evaluation.score_form(units, value), options, _bump(saved))
@@ -167,7 +183,7 @@ def add_scores(campaign, unit, enterprise, day, values, score_ids, saved) -> tup
     if not isinstance(score_ids, list) or not isinstance(values, list):  # forged: ALL sends lists
         return result(False, "评分表单已过期，请刷新页面后重试"), no_update
     scores = {i.get("index"): v for i, v in zip(score_ids, values, strict=False) if isinstance(i, dict)}
-    ok, value = _write(evaluation_db.add_evaluation, _campaign(campaign), str(unit or ""), day, scores, enterprise, **actor())
+    ok, value = _write(evaluation_db.add_evaluation, _campaign(campaign), _in_area(str(unit or "")), day, scores, enterprise, **actor())
     if not ok:
         return result(False, value), no_update
     return result(True, f"已保存评分（{day}）"), _bump(saved)
@@ -190,5 +206,10 @@ def refusal_status(index, saved) -> tuple:
     case_id, _, code = str(index).partition("|")
     if not case_id.isdigit() or code not in supervision.STATUS_BY_CODE:
         return result(False, "案件编号或状态无效"), no_update
+    if user_scope.bound():
+        with session() as s:
+            found = supervision_db.refusal_case_unit(s, int(case_id))
+        if found is not None:
+            _in_area(found)
     ok, value = _write(supervision_db.set_refusal_status, int(case_id), supervision.STATUS_BY_CODE[code], **_who())
     return result(ok, f"案件已改为“{value}”" if ok else value), _bump(saved) if ok else no_update

@@ -14,6 +14,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard import scope as user_scope
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import (
     can_edit_unit,
@@ -163,8 +164,9 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, search
                                        mondays)
         inactive = rules.inactive_units(instructors_db.last_log_dates(s, cid, as_of), tracked, as_of)
         return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
-                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": instructors_db.roster(s, cid, unit, as_of),
-                "logs": instructors_db.work_logs(s, cid, unit, limit=None, as_of=as_of), "can_edit": can_edit_unit,
+                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": user_scope.only_visible(s, instructors_db.roster(s, cid, unit, as_of), "unit_code"),
+                "logs": user_scope.only_visible(s, instructors_db.work_logs(s, cid, unit, limit=None, as_of=as_of),
+                                                "unit_code"), "can_edit": can_edit_unit,
                 "search": search}
 
 
@@ -214,7 +216,7 @@ def _forms(units: list[dict]) -> list:
 def layout(state, **_):
     with session() as s:
         ctx = resolve(s, state.campaign, state.date)
-        units = followup_db.units(s, ctx.campaign["id"]) if ctx.campaign else []
+        units = user_scope.only_visible(s, followup_db.units(s, ctx.campaign["id"])) if ctx.campaign else []
     if ctx.campaign is None:
         return html.Div(labels.NO_CAMPAIGN, className="card notice")
     can_write = current_user.is_authenticated and current_user.role in ("reporter", "admin")

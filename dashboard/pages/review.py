@@ -12,7 +12,7 @@ from __future__ import annotations
 from dash import dcc, html
 from sqlalchemy.orm import Session
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components import submission as view
 from dashboard.components.dropdown import dropdown
 from dashboard.components.tables import SOURCE_LABELS, column, data_grid
@@ -54,7 +54,7 @@ def _predecessor(history, item: dict) -> tuple[int | None, str]:
 
 def queue(s: Session, campaign_id: int, unit_code: str | None = None) -> list[dict]:
     """The whole review queue (of one unit, if given), oldest first, each with its `figures`."""
-    items = [i for i in review.review_queue(s, campaign_id) if unit_code in (None, i["unit_code"])]
+    items = [i for i in review.review_queue(s, campaign_id, scope.visible_units()) if unit_code in (None, i["unit_code"])]
     figures = queries.report_figures(s, [i["report_id"] for i in items])
     for item in items:
         item["figures"] = figures.get(item["report_id"], {})
@@ -64,7 +64,7 @@ def queue(s: Session, campaign_id: int, unit_code: str | None = None) -> list[di
 def item_detail(s: Session, campaign_id: int, report_id: int | None) -> dict | None:
     """One queued report with `figures`, `previous` (figures or None) and `since`; None when it is not
     (or no longer) waiting for review. Without an id: the oldest queued report."""
-    items = review.review_queue(s, campaign_id)
+    items = review.review_queue(s, campaign_id, scope.visible_units())  # only the reviewer's area
     item = next((i for i in items if report_id in (None, i["report_id"])), None)
     if item is None:
         return None
@@ -200,7 +200,7 @@ def layout(state: PageState | None = None):
         chosen = next((c for c in campaigns if c["id"] == state.campaign), None) or default_campaign(campaigns)
         items = queue(s, chosen["id"])
         first = item_detail(s, chosen["id"], None)
-        units = unit_choices(s)
+        units = scope.only_visible(s, unit_choices(s))
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),

@@ -19,7 +19,7 @@ from flask import current_app
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components import submission as view
 from dashboard.components.dropdown import dropdown
 from dashboard.components.tables import SOURCE_LABELS
@@ -102,10 +102,10 @@ def default_date(campaign: dict, today: dt.date | None = None) -> dt.date:
 
 
 def allowed_units(s: Session) -> list[dict]:
-    """The units this user may submit for: a reporter only its own, an admin every unit."""
+    """The units this user may submit for: a reporter only its own, an admin every unit of their area."""
     units = unit_choices(s)
     if current_user.role == "admin":
-        return units
+        return scope.only_visible(s, units)
     return [u for u in units if u["code"] == current_user.unit_code]
 
 

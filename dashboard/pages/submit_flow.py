@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app, request
 from flask_login import current_user
 
-from dashboard import context, ids, labels
+from dashboard import context, ids, labels, scope
 from dashboard.components import submission as view
 from dashboard.context import client_ip, session
 from dashboard.pages import submit as page
@@ -53,6 +53,11 @@ def unit_for(requested: object) -> str:
         return own
     if not isinstance(requested, str) or not requested:
         raise Refused("请选择单位")
+    with session() as s:
+        visible = scope.unit_visible(s, requested)
+    if not visible:  # an admin bound to an area submits only for its units
+        _forbidden(f"{current_user.username} 试图为辖区外单位 {requested[:40]} 报送")
+        raise Refused(f"只能报送本辖区单位的数据，不能为辖区外单位（{requested[:40]}）报送")
     return requested
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dash import html
 from flask import get_flashed_messages
 
-from dashboard import ids, labels
+from dashboard import ids, labels, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.data import resolve, session
 from dashboard.http.auth import has_role
@@ -78,7 +78,9 @@ def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: 
 def content(s, campaign: dict, as_of: dt.date | None = None) -> dict:
     """The countdown and the table as they stood on the as-of date (files uploaded later do not count)."""
     today = as_of or dt.date.today()
-    status = db_summaries.summary_status(s, campaign["id"], today)
+    codes = scope.visible_codes(s)  # a leader or admin bound to an area: its units
+    status = {k: v for k, v in db_summaries.summary_status(s, campaign["id"], today).items()
+              if codes is None or k in codes}
     names = {u["code"]: u["name"] for u in db_cases.units(s)}
     by_unit: dict[str, list[dict]] = {}
     for f in db_summaries.summary_files(s, campaign["id"], as_of=today):

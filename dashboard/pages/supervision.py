@@ -13,6 +13,7 @@ from dash import dcc, html
 from flask_login import current_user
 
 from dashboard import ids, labels
+from dashboard import scope as user_scope
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_forms import (
     can_edit_unit,
@@ -131,7 +132,7 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dic
         if sc is None:
             return None
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        cases = supervision_db.refusal_cases(s, cid, as_of=as_of)
+        cases = user_scope.only_visible(s, supervision_db.refusal_cases(s, cid, as_of=as_of), "unit_code")
         events = supervision_db.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit], as_of)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "cases": cases, "events": events,
             "counts": rules.refusal_counts(cases, as_of), "can_edit": can_edit_unit}
@@ -166,7 +167,7 @@ def layout(state, **_):
         ctx = resolve(s, state.campaign, state.date)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = followup_db.units(s, ctx.campaign["id"])
+        units = user_scope.only_visible(s, followup_db.units(s, ctx.campaign["id"]))
     can_write = current_user.is_authenticated and current_user.role in ("reporter", "admin")
     return html.Div(
         [

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from db.models import Campaign, Report, Unit, UnitCampaign, User
 
 
-def list_users(session: Session) -> list[dict]:
-    """Every account, oldest first, with its unit (None for leaders and admins)."""
+def list_users(session: Session, within=None) -> list[dict]:
+    """Every account, oldest first, with its unit (None for leaders and admins). `within`: a
+    one-column select of user ids to restrict to (an area admin's accounts, dashboard/scope.py)."""
     stmt = (
         select(
             User.id,
@@ -29,16 +30,32 @@ def list_users(session: Session) -> list[dict]:
         .outerjoin(Unit, Unit.id == User.unit_id)
         .order_by(User.created_at, User.id)
     )
+    if within is not None:
+        stmt = stmt.where(User.id.in_(within))
     return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def audit_log_of(session: Session, users, limit: int = 200) -> list[dict]:
+    """As auth.audit_log, only the events of these accounts (`users`: a one-column select of account
+    ids, an area admin's accounts, dashboard/scope.py)."""
+    from db.models import AuditEvent
+
+    stmt = (select(AuditEvent).where(AuditEvent.actor.in_(select(User.username).where(User.id.in_(users))))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return [{"id": e.id, "at": e.at, "actor": e.actor, "ip": e.ip, "action": e.action, "detail": e.detail}
+            for e in session.scalars(stmt)]
 
 
 def user_id(session: Session, username: str) -> int | None:
     return session.scalar(select(User.id).where(User.username == username))
 
 
-def unit_choices(session: Session) -> list[dict]:
-    """Units in their preset order: code, name, kind (for the unit dropdowns)."""
+def unit_choices(session: Session, within=None) -> list[dict]:
+    """Units in their preset order: code, name, kind (for the unit dropdowns). `within`: a one-column
+    select of unit ids to restrict to (an area, dashboard/scope.py)."""
     stmt = select(Unit.code, Unit.name, Unit.kind).order_by(Unit.sort_order, Unit.code)
+    if within is not None:
+        stmt = stmt.where(Unit.id.in_(within))
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
@@ -69,8 +86,9 @@ def admin_campaigns(session: Session) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
-def admin_units(session: Session) -> list[dict]:
-    """Every unit in its sort order with its parent's code, and how many accounts and reports use it."""
+def admin_units(session: Session, within=None) -> list[dict]:
+    """Every unit in its sort order with its parent's code, and how many accounts and reports use it.
+    `within`: a one-column select of unit ids to restrict to (an area, dashboard/scope.py)."""
     parent = Unit.__table__.alias("parent")
     users = select(User.unit_id, func.count().label("users")).group_by(User.unit_id).subquery()
     reports = select(Report.unit_id, func.count().label("reports")).group_by(Report.unit_id).subquery()
@@ -83,6 +101,8 @@ def admin_units(session: Session) -> list[dict]:
         .outerjoin(reports, reports.c.unit_id == Unit.id)
         .order_by(Unit.sort_order, Unit.code)
     )
+    if within is not None:
+        stmt = stmt.where(Unit.id.in_(within))
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 

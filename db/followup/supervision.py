@@ -107,6 +107,12 @@ def add_refusal(session: Session, campaign_id: int, unit_code: str, fields: Mapp
     return case.id
 
 
+def refusal_case_unit(session: Session, case_id: int) -> str | None:
+    """The code of the unit a refusal case belongs to (None: no such case)."""
+    return session.scalar(select(Unit.code).join(RefusalCase, RefusalCase.unit_id == Unit.id)
+                          .where(RefusalCase.id == case_id))
+
+
 def set_refusal_status(session: Session, case_id: object, status: object, note: object = "", *, actor: str,
                        ip: str = "", unit_scope: str | None = None, now: dt.datetime | None = None) -> str:
     """Move a case along 督促整改 → 已整改 / 追究责任 / 媒体曝光 (domain.followup.TRANSITIONS)."""

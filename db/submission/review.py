@@ -185,8 +185,9 @@ def _report_dict(report: Report, unit: Unit) -> dict:
     }
 
 
-def review_queue(session: Session, campaign_id: int) -> list[dict]:
-    """Latest versions nobody has reviewed yet, oldest submission first.
+def review_queue(session: Session, campaign_id: int, within=None) -> list[dict]:
+    """Latest versions nobody has reviewed yet, oldest submission first. `within`: a one-column
+    select of unit ids to restrict to (a leader's or admin's area, dashboard/scope.py).
 
     Each: report_id, campaign_id, unit_code, unit_name, report_date, version, submitted_at,
     submitted_by, leader, filled_by, source, is_correction, reason, warnings (list of str)."""
@@ -196,7 +197,7 @@ def review_queue(session: Session, campaign_id: int) -> list[dict]:
         .join(latest, latest.c.report_id == Report.id)
         .join(Unit, Unit.id == Report.unit_id)
         .outerjoin(ReportReview, ReportReview.report_id == Report.id)
-        .where(ReportReview.id.is_(None))
+        .where(ReportReview.id.is_(None), *([Unit.id.in_(within)] if within is not None else []))
         .order_by(Report.submitted_at, Report.id)
     )
     return [_report_dict(r, u) for r, u in session.execute(stmt)]
