@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
+from dashboard import cache
 from tests.dashboard.scope.conftest import A_UNIT, B_UNIT, client
 from tests.dashboard.scope.test_scope_district import route
 
@@ -21,6 +22,7 @@ def test_scope_levels001_city_admin_sees_only_its_city(app):
 
 def test_scope_levels002_visible_set_fetched_once_per_request(app, engine):
     c = client(app, "prov-leader")
+    app.server.extensions[cache.EXTENSION].cache.clear()  # an earlier test's page would be a cache hit: no SQL
     statements: list[str] = []
 
     def seen(_conn, _cursor, statement, *_args):
