@@ -13,6 +13,7 @@ from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_panel import overview_section  # the action panel after the cards
 from dashboard.components.graph import graph
+from dashboard.components.long_list import all_units_panel, ranking_slot
 from dashboard.data import Context, resolve, session, thresholds
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
@@ -24,7 +25,7 @@ from db import queries
 from db.cases import typical as cases
 from domain.lagging import Lagging, evaluate, expected_fraction
 from domain.metrics import METRICS
-from domain.ranking import colour_range, metric_rows
+from domain.ranking import SHOWN_EACH, colour_range, metric_rows
 
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
 PART_KEYS = {p["value"] for p in PARTS}
@@ -187,12 +188,13 @@ def layout(state: PageState):
             ),
             html.Div(
                 [
-                    _card("单位排名", graph(ids.RANKING, mv["ranking"])),
+                    _card("单位排名", *ranking_slot(graph(ids.RANKING, mv["ranking"]), len(mv["rows"]), SHOWN_EACH)),
                     _card("累计进度与应达进度（签约覆盖企业 ÷ 目标）",
                           graph(ids.PROGRESS, view["progress"], 560)),
                 ],
                 className="grid-2",
             ),
+            all_units_panel(),  # every unit in one grid, opened by 显示全部 (callbacks/long_lists.py)
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
