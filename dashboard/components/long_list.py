@@ -13,7 +13,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.components.tables import column, data_grid
 from domain.format import thousands
-from domain.ranking import all_unit_rows
+from domain.ranking import SHOWN_EACH, all_unit_rows
 
 RANKING, LAGGING = "ranking", "lagging"  # which list a "显示全部" button belongs to
 SEARCH_PLACEHOLDER = "按名称搜索"
@@ -31,7 +31,7 @@ def show_all_button(which: str, count: int) -> html.Button:
                        className="btn btn-small show-all", **{"data-list": which})
 
 
-def ranking_slot(graph_component, count: int, each: int) -> list:
+def ranking_slot(graph_component, count: int, each: int = SHOWN_EACH) -> list:
     """The ranking card's content: the chart, and past 2 x `each` units the "显示全部" button."""
     return [graph_component, *([show_all_button(RANKING, count)] if count > 2 * each else [])]
 

@@ -25,7 +25,7 @@ from db import queries
 from db.cases import typical as cases
 from domain.lagging import Lagging, evaluate, expected_fraction
 from domain.metrics import METRICS
-from domain.ranking import SHOWN_EACH, colour_range, metric_rows
+from domain.ranking import colour_range, metric_rows
 
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
 PART_KEYS = {p["value"] for p in PARTS}
@@ -188,7 +188,7 @@ def layout(state: PageState):
             ),
             html.Div(
                 [
-                    _card("单位排名", *ranking_slot(graph(ids.RANKING, mv["ranking"]), len(mv["rows"]), SHOWN_EACH)),
+                    _card("单位排名", *ranking_slot(graph(ids.RANKING, mv["ranking"]), len(mv["rows"]))),
                     _card("累计进度与应达进度（签约覆盖企业 ÷ 目标）",
                           graph(ids.PROGRESS, view["progress"], 560)),
                 ],
