@@ -207,3 +207,18 @@ def _walk(tree):
 def test_scl005_metric_catalogue_is_what_the_synthetic_frame_carries():
     units, *_ = synthetic(3)
     assert {m for m in METRICS if m not in ("pace", "stale_days")} <= set(units.columns)
+
+
+def test_scl006_the_opened_grid_is_light_at_2900_units():
+    from dashboard.components.long_list import LAGGING, RANKING, grid_view
+    from domain.lagging import evaluate
+    from domain.ranking import metric_rows
+
+    units, city, *_ = synthetic(2_900)
+    c, as_of = CAMPAIGN, DATES[-1]
+    rows = metric_rows(units, "ent_coverage", as_of, c["window_start"], c["window_end"])
+    lag = evaluate(units, city, as_of, c["window_start"], c["window_end"], Thresholds())
+    every = grid_view(rows, lag, "企业覆盖率", RANKING)
+    assert len(every["rowData"]) == 2_900 and payload(every) <= MAX_PAYLOAD  # about 0.76 MB
+    lagging = grid_view(rows, lag, "企业覆盖率", LAGGING)
+    assert len(lagging["rowData"]) == len(lag) and payload(lagging) <= payload(every)
