@@ -23,7 +23,7 @@ from db.engine import make_engine
 ROOT = Path(__file__).resolve().parent
 CONNECTION_LIMIT = 2000  # open connections `python app.py` accepts (waitress)
 # Modules under callbacks/ whose register(app) wires their callbacks.
-CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "followup")
+CALLBACK_MODULES = ("shell", "overview", "district", "admin", "submit", "review", "snapshots", "admin_campaigns", "admin_units", "admin_targets", "cases", "summaries", "followup", "long_lists")
 
 
 def create_app(config: dict | None = None) -> Dash:

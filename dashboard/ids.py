@@ -31,6 +31,16 @@ RANKING = "ov-ranking"
 PROGRESS = "ov-progress"
 COMPOSITION = "ov-composition"
 COMPOSITION_PART = "ov-composition-part"
+# overview: "显示全部" of the ranking and the lagging list, and the grid of every unit it opens
+# (dashboard/components/long_list.py). The buttons' ids are dicts {"type": OV_SHOW_ALL, "list": ...}.
+OV_SHOW_ALL = "ov-show-all"
+OV_ALL_PANEL = "ov-all-panel"
+OV_ALL_TITLE = "ov-all-title"
+OV_ALL_SEARCH = "ov-all-search"
+OV_ALL_CLOSE = "ov-all-close"
+OV_ALL_GRID = "ov-all-grid"
+OV_ALL_FROM = "ov-all-from"  # dcc.Store: the list the grid was opened from ("ranking" / "lagging")
+OV_ALL_SCROLLED = "ov-all-scrolled"  # dcc.Store: the output of the clientside scroll to the opened grid
 
 # overview: the 待审核 notice (built by dashboard/pages/review.py), the 生成快照 link
 OV_PENDING_REVIEW = "ov-pending-review"

@@ -6,11 +6,13 @@ import datetime as dt
 
 from dash import dcc, html
 
+from dashboard.components.long_list import LAGGING, show_all_button
 from dashboard.labels import RULE_TAGS, short_date
 from domain.format import pct, thousands
 from domain.kpis import SINCE, tiles
 from domain.lagging import Lagging, sentence
 from domain.metrics import label
+from domain.ranking import SHOWN_EACH
 
 
 def _delta(change: str, tone: str, since: str) -> html.Div:
@@ -126,14 +128,22 @@ def _lag_item(item: Lagging, search: str) -> html.Li:
     )
 
 
-def lagging_list(items: list[Lagging], search: str, title: str | None = None, show: int = 8) -> html.Div:
-    """The lagging units, most severe first. Past `show`, the rest fold away so the worst stay in view."""
+def lagging_list(items: list[Lagging], search: str, title: str | None = None, show: int = 8,
+                 each: int = SHOWN_EACH) -> html.Div:
+    """The lagging units, most severe first. Past `show`, the rest fold away so the worst stay in view;
+    past `each`, no more are built (a card per unit froze the page at a few hundred): "显示全部（K 个）"
+    opens them all in the grid (dashboard/components/long_list.py)."""
     if not items:
         return html.Div([html.H3("落后单位"), html.P("暂无落后单位。", className="muted")], className="card lagging")
-    header = [html.H3(title)] if title else [html.H3(f"落后单位 {len(items)} 个"),
+    header = [html.H3(title)] if title else [html.H3(f"落后单位 {thousands(len(items))} 个"),
                                               html.P("按严重程度排序，点击查看详情", className="muted")]
     body = [html.Ol([_lag_item(x, search) for x in items[:show]])]
-    if len(items) > show:
-        body.append(html.Details([html.Summary(f"其余 {len(items) - show} 个单位"),
-                                  html.Ol([_lag_item(x, search) for x in items[show:]], start=show + 1)]))
+    folded = items[show:each]
+    if folded:
+        more = len(items) - show
+        summary = f"其余 {more} 个单位" if len(items) <= each else f"其后 {len(folded)} 个单位（共 {thousands(more)} 个）"
+        body.append(html.Details([html.Summary(summary),
+                                  html.Ol([_lag_item(x, search) for x in folded], start=show + 1)]))
+    if len(items) > each:
+        body.append(show_all_button(LAGGING, len(items)))
     return html.Div([*header, *body], className="card lagging")

@@ -34,10 +34,14 @@ from dashboard.theme import (
 from domain.format import SMART_WAN_FROM, pct, thousands, wan
 from domain.measures import LINE_KINDS, LINE_LABELS, PART_LABELS, STAGE_LABELS, STAGES, UNITS
 from domain.metrics import label as metric_label
+from domain.ranking import SHOWN_EACH, hidden_ranks, worst_best
 
 NO_REPORTS = "尚无报送数据"
 PACE_LABEL = "应达进度"
 OTHERS_LABEL = "其他单位"
+ALL_UNITS_LABEL = "全部单位合计"
+OTHERS_MAX = 40  # past this many other units, their grey lines give way to the line of all units together
+HIGHLIGHT_MAX = 10  # named lines at most: more are a tangle, and each is a legend entry and a label
 LAGGING_MARK = "⚠ "
 ROW_PX = 24  # ranking bar height per unit
 # Okabe-Ito colours of the theme, in the order highlighted units take them; past five, dashes repeat them.
@@ -112,20 +116,27 @@ def empty_figure(message: str = NO_REPORTS, title: str | None = None) -> Figure:
 
 
 def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, reverse: bool = False,
-                lagging_codes: set[str] = frozenset(), title: str | None = None) -> Figure:
-    """All units best first (rank 1 at the top), in the map's colour classes; unranked units last, grey.
+                lagging_codes: set[str] = frozenset(), title: str | None = None, each: int = SHOWN_EACH) -> Figure:
+    """Units best first (rank 1 at the top), in the map's colour classes; unranked units last, grey.
 
-    `rows` are domain.ranking.metric_rows; customdata of every bar is the unit's code.
+    Past 2 x `each` units only the `each` best and the `each` worst are drawn, with a row
+    "… 其余 K 个单位 …" between them (domain.ranking.worst_best): the height stays bounded and the
+    rest are in the "显示全部" grid. `rows` are domain.ranking.metric_rows; customdata of every bar is
+    the unit's code.
     """
     if not rows:
         return empty_figure(title=title)
-    ranked = sorted((r for r in rows if r.get("rank") is not None), key=lambda r: r["rank"])  # stable: ties keep order
-    unranked = [r for r in rows if r.get("rank") is None]
+    best, worst, hidden = worst_best(rows, each)
+    shown_rows = best + worst
+    ranked = [r for r in shown_rows if r.get("rank") is not None]
+    unranked = [r for r in shown_rows if r.get("rank") is None]
+    # The scale and the value axis are those of every unit, shown or not: the same colours as the map.
     values = [float(r["value"]) for r in ranked]
+    every = [float(r["value"]) for r in rows if r.get("rank") is not None]
     scale = classes([r.get("value") for r in rows], None, reverse=bool(reverse))
     zmin, zmax = float(zmin), float(zmax)
-    lo = min(0.0, zmin, *values)
-    hi = max(0.0, zmax, *values)
+    lo = min(0.0, zmin, *every)
+    hi = max(0.0, zmax, *every)
     span = (hi - lo) or 1.0
 
     def hover(r: dict) -> str:
@@ -163,12 +174,20 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
         "mode": "text", "text": [f"  {shown[id(r)]}" for r in negative], "textposition": "middle right",
         "cliponaxis": False, "hoverinfo": "skip", "showlegend": False,
     }
-    order = ranked_codes + unranked_codes
-    labels = [
-        f'<span style="color:{LAGGING}"><b>{LAGGING_MARK}{_esc(r["name"])}</b></span>'
-        if r["code"] in lagging_codes else _esc(r["name"])
-        for r in ranked + unranked
-    ]
+
+    def label(r: dict) -> str:
+        if r["code"] in lagging_codes:
+            return f'<span style="color:{LAGGING}"><b>{LAGGING_MARK}{_esc(r["name"])}</b></span>'
+        return _esc(r["name"])
+
+    order = [str(r["code"]) for r in best]
+    labels = [label(r) for r in best]
+    if hidden:  # the gap: a row with no bar (nothing to click), saying what is left out
+        order.append(GAP_ROW)
+        silent = sum(1 for r in rows if r.get("rank") is None) - len(unranked)
+        labels.append(f'<i><span style="color:#666666">{_esc(gap_text(best, worst, hidden, silent))}</span></i>')
+        order += [str(r["code"]) for r in worst]
+        labels += [label(r) for r in worst]
     layout = _layout(
         "ranking", title, barmode="overlay", showlegend=False, hovermode="closest", bargap=0.25,
         height=ROW_PX * len(order) + 68 + (36 if title else 0),
@@ -188,6 +207,19 @@ def ranking_bar(rows: list[dict], metric_label: str, zmin: float, zmax: float, r
     return _figure([bars, blanks, negative_text], layout)
 
 
+GAP_ROW = "…"  # the category of the ranking's gap row (no unit code is a lone ellipsis)
+
+
+def gap_text(best: list[dict], worst: list[dict], hidden: int, unranked: int = 0) -> str:
+    """"… 其余 2,845 个单位（第 16–2,860 名）…": what the ranking leaves out between best and worst,
+    of which `unranked` have no figure ("…（第 16–136 名，另 2 个无数据）…")."""
+    ranks = hidden_ranks(best, worst)
+    parts = [f"第 {thousands(ranks[0])}–{thousands(ranks[1])} 名"] if ranks else []
+    if unranked:
+        parts.append(f"另 {thousands(unranked)} 个无数据" if ranks else f"{thousands(unranked)} 个无数据")
+    return f"… 其余 {thousands(hidden)} 个单位{'（' + '，'.join(parts) + '）' if parts else ''} …"
+
+
 # ---------------------------------------------------------------- progress of all units
 
 
@@ -195,8 +227,10 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
                    highlight: set[str], names: dict[str, str], title: str | None = None) -> Figure:
     """签约覆盖企业 / 目标企业数 over time per unit, against the expected pace.
 
-    Highlighted (lagging) units are coloured and named in the legend; the rest are one grey
-    "其他单位" trace. Units with no target (0 or missing) are left out: their share is undefined.
+    Highlighted (lagging) units are coloured and named in the legend (at most HIGHLIGHT_MAX); the
+    rest are one grey "其他单位" trace, or past OTHERS_MAX of them one "全部单位合计" line, so the
+    figure stays light at thousands of units. Units with no target (0 or missing) are left out:
+    their share is undefined.
     """
     # One pass over plain lists, grouped by unit (filtering the frame once per unit costs ~10 ms).
     points: dict[str, list[tuple]] = {}
@@ -225,22 +259,28 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
         return [_iso(d) for d, _, _ in unit], share, [texts[s] for _, s, _ in unit], name
 
     traces: list[dict] = []
-    others: dict[str, list] = {"x": [], "y": [], "hovertext": [], "customdata": []}
-    for code in sorted(c for c in points if c not in highlight):
-        x, y, hover, _ = series(code)
-        for key, values in zip(others, (x, y, hover, [code] * len(x)), strict=True):
-            others[key].extend([*values, None])  # None between units: one trace, separate lines
-    if others["x"]:
-        traces.append({"type": "scatter", "name": OTHERS_LABEL, "mode": "lines",
-                       "line": {"color": NO_DATA, "width": 1.5}, "connectgaps": False,
-                       "hovertemplate": "%{hovertext}<extra></extra>", **others})
+    rest = sorted(c for c in points if c not in highlight)
+    if len(rest) <= OTHERS_MAX:
+        others: dict[str, list] = {"x": [], "y": [], "hovertext": [], "customdata": []}
+        for code in rest:
+            x, y, hover, _ = series(code)
+            for key, values in zip(others, (x, y, hover, [code] * len(x)), strict=True):
+                others[key].extend([*values, None])  # None between units: one trace, separate lines
+        if others["x"]:
+            traces.append({"type": "scatter", "name": OTHERS_LABEL, "mode": "lines",
+                           "line": {"color": NO_DATA, "width": 1.5}, "connectgaps": False,
+                           "hovertemplate": "%{hovertext}<extra></extra>", **others})
+    else:
+        # Thousands of grey lines are one grey smear, and megabytes (27 MB at 2,850 units): the area's
+        # own line stands for them.
+        traces.append(_total_trace(points, targets))
     xs, ys = _pace_xy(pace)
     if xs:
         traces.append({"type": "scatter", "name": PACE_LABEL, "x": [_iso(d) for d in xs], "y": ys, "mode": "lines",
                        "text": [pct(y) for y in ys], "line": {"color": PACE, "width": 2.5, "dash": "dash"},
                        "hovertemplate": f"{PACE_LABEL} %{{text}}<extra></extra>"})
     ends: list[tuple[str, float, str, str]] = []  # (x, y, name, colour) of each highlighted line's last point
-    for i, code in enumerate(sorted(c for c in points if c in highlight)):
+    for i, code in enumerate(sorted(c for c in points if c in highlight)[:HIGHLIGHT_MAX]):
         x, y, hover, name = series(code)
         colour = HIGHLIGHT_COLOURS[i % len(HIGHLIGHT_COLOURS)]
         dash = HIGHLIGHT_DASHES[(i // len(HIGHLIGHT_COLOURS)) % len(HIGHLIGHT_DASHES)]
@@ -273,6 +313,27 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
     if annotations:
         layout["annotations"] = annotations
     return _figure(traces, layout)
+
+
+def _total_trace(points: dict[str, list[tuple]], targets: dict[str, int]) -> dict:
+    """签约覆盖企业 / 目标 of all the units together at each report date, each unit at its latest
+    figure by then (a unit not yet reported counts 0): the line of the area as a whole."""
+    dates = sorted({d for unit in points.values() for d, _, _ in unit})
+    target = sum(float(targets[c]) for c in points)
+    signed = dict.fromkeys(dates, 0.0)
+    for unit in points.values():  # sorted by date: carry each unit's figure forward to later dates
+        i, last = 0, 0.0
+        for d in dates:
+            while i < len(unit) and unit[i][0] <= d:
+                last = float(unit[i][1])
+                i += 1
+            signed[d] += last
+    share = [signed[d] / target for d in dates]
+    hover = [f"<b>{ALL_UNITS_LABEL}</b><br>签约覆盖企业 {thousands(signed[d])} / 目标 {thousands(target)} 家"
+             f"<br>达目标 {pct(y)}" for d, y in zip(dates, share, strict=True)]
+    return {"type": "scatter", "name": ALL_UNITS_LABEL, "x": [_iso(d) for d in dates], "y": share, "mode": "lines",
+            "line": {"color": "#555555", "width": 3}, "hovertext": hover,
+            "hovertemplate": "%{hovertext}<extra></extra>"}
 
 
 END_LABEL_PX = 23  # one line of a 15 px label as the browser boxes it (21 px), with a little air

@@ -13,6 +13,7 @@ from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_panel import overview_section  # the action panel after the cards
 from dashboard.components.graph import graph
+from dashboard.components.long_list import all_units_panel, ranking_slot
 from dashboard.data import Context, resolve, session, thresholds
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
@@ -187,12 +188,13 @@ def layout(state: PageState):
             ),
             html.Div(
                 [
-                    _card("单位排名", graph(ids.RANKING, mv["ranking"])),
+                    _card("单位排名", *ranking_slot(graph(ids.RANKING, mv["ranking"]), len(mv["rows"]))),
                     _card("累计进度与应达进度（签约覆盖企业 ÷ 目标）",
                           graph(ids.PROGRESS, view["progress"], 560)),
                 ],
                 className="grid-2",
             ),
+            all_units_panel(),  # every unit in one grid, opened by 显示全部 (callbacks/long_lists.py)
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),

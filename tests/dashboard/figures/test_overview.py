@@ -424,3 +424,84 @@ def test_fig053_plotly_accepts_them_unchanged():
     template and colour scale, so the chart looks as it did when built as a go.Figure."""
     for fig in every_figure():
         assert json.loads(to_json_plotly(go.Figure(fig))) == json.loads(to_json_plotly(fig))
+
+
+# ---------------------------------------------------------------- long rankings, many units
+
+
+def long_rows(n: int, silent: int = 0) -> list[dict]:
+    """n ranked units (U001 best, value 1 - i/1000) and `silent` without a figure, in page order."""
+    rows = [row(f"U{i:03d}", f"单位{i}", 1 - i / 1000, f"{(1 - i / 1000) * 100:.1f}%", i, n + silent)
+            for i in range(1, n + 1)]
+    return rows + [row(f"N{i}", f"无数{i}", None, "尚未报送", None, n + silent) for i in range(1, silent + 1)]
+
+
+def test_fig060_long_ranking_shows_best_and_worst_with_a_gap():
+    fig = figures.ranking_bar(long_rows(100, silent=4), "备案率", 0.0, 1.0, each=3, lagging_codes={"U099"})
+    bars, blanks, _ = fig["data"]
+    order = fig["layout"]["yaxis"]["categoryarray"]
+    assert order == ["U001", "U002", "U003", figures.GAP_ROW, "U098", "U099", "U100"]
+    assert list(bars["customdata"]) == ["U001", "U002", "U003", "U098", "U099", "U100"]  # the drill-down reads it
+    assert list(bars["x"]) == [0.999, 0.998, 0.997, 0.902, 0.901, 0.9]
+    assert blanks["y"] == []  # the silent units are behind the gap, not drawn
+    gap = fig["layout"]["yaxis"]["ticktext"][3]
+    assert "… 其余 98 个单位（第 4–97 名，另 4 个无数据） …" in gap
+    assert "⚠ 单位99" in fig["layout"]["yaxis"]["ticktext"][5]
+    assert fig["layout"]["height"] == figures.ROW_PX * 7 + 68  # bounded, whatever the number of units
+    big = figures.ranking_bar(long_rows(2_875), "备案率", 0.0, 1.0)
+    assert big["layout"]["height"] == figures.ROW_PX * (2 * 15 + 1) + 68
+    assert "其余 2,845 个单位（第 16–2,860 名）" in big["layout"]["yaxis"]["ticktext"][15]
+
+
+def test_fig061_long_ranking_keeps_the_colours_of_all_units():
+    rows = long_rows(100)
+    scale = classes([r["value"] for r in rows], None)
+    bars = figures.ranking_bar(rows, "备案率", 0.0, 1.0, each=3)["data"][0]
+    assert list(bars["marker"]["color"]) == [scale.colour(v) for v in bars["x"]]
+    whole = figures.ranking_bar(rows[:6], "备案率", 0.0, 1.0, each=3)  # 6 rows: as before, no gap
+    assert figures.GAP_ROW not in whole["layout"]["yaxis"]["categoryarray"]
+
+
+def test_fig062_gap_text():
+    best, worst = long_rows(3), long_rows(10)[-2:]
+    assert figures.gap_text(best, worst, 5) == "… 其余 5 个单位（第 4–8 名） …"
+    assert figures.gap_text(best, [row("N", "无", None, "尚未报送", None)], 3, 3) == "… 其余 3 个单位（3 个无数据） …"
+
+
+def many_units_trend(n: int) -> tuple[pd.DataFrame, dict, dict]:
+    """Unit k (1..n) has signed k enterprises on D1 and 2k on D2, target 10k: 10% then 20%."""
+    frame = pd.DataFrame([trend_row(d, f"U{k}", f"单位{k}", signed_ents=k * m)
+                          for k in range(1, n + 1) for d, m in ((D1, 1), (D2, 2))])
+    return frame, {f"U{k}": 10 * k for k in range(1, n + 1)}, {f"U{k}": f"单位{k}" for k in range(1, n + 1)}
+
+
+def test_fig063_progress_of_many_units_is_their_total_and_the_named_ones():
+    df, targets, names = many_units_trend(figures.OTHERS_MAX + 11)  # 51 units: 11 named, 40 others
+    highlight = {f"U{k}" for k in range(1, 12)}
+    fig = figures.progress_lines(df, targets, PACE_POINTS, highlight, names)
+    names_drawn = [t["name"] for t in fig["data"]]
+    assert figures.OTHERS_LABEL in names_drawn and figures.ALL_UNITS_LABEL not in names_drawn  # 40: as before
+    assert len([t for t in fig["data"] if t["name"].startswith("单位")]) == figures.HIGHLIGHT_MAX
+
+    df, targets, names = many_units_trend(figures.OTHERS_MAX + 12)  # 52: 41 others
+    fig = figures.progress_lines(df, targets, PACE_POINTS, highlight, names)
+    (total,) = [t for t in fig["data"] if t["name"] == figures.ALL_UNITS_LABEL]
+    assert figures.OTHERS_LABEL not in [t["name"] for t in fig["data"]]
+    assert total["x"] == [D1.isoformat(), D2.isoformat()]
+    assert total["y"] == pytest.approx([0.1, 0.2])  # sum k / sum 10k, then sum 2k / sum 10k
+    n = figures.OTHERS_MAX + 12
+    assert f"签约覆盖企业 {n * (n + 1):,} / 目标 {10 * n * (n + 1) // 2:,} 家" in total["hovertext"][1]
+    assert len(fig["data"]) == figures.HIGHLIGHT_MAX + 2
+
+
+def test_fig064_a_unit_not_yet_reported_counts_zero_in_the_total():
+    df = pd.DataFrame([trend_row(D1, "A", "甲", signed_ents=10), trend_row(D2, "A", "甲", signed_ents=20),
+                       trend_row(D2, "B", "乙", signed_ents=30)])
+    rows = [df]
+    rows += [pd.DataFrame([trend_row(D1, f"Z{k}", "零", signed_ents=0)]) for k in range(figures.OTHERS_MAX)]
+    frame = pd.concat(rows, ignore_index=True)
+    targets = {"A": 100, "B": 100, **{f"Z{k}": 100 for k in range(figures.OTHERS_MAX)}}
+    fig = figures.progress_lines(frame, targets, PACE_POINTS, set(), {})
+    (total,) = [t for t in fig["data"] if t["name"] == figures.ALL_UNITS_LABEL]
+    target = 100 * (figures.OTHERS_MAX + 2)
+    assert total["y"] == pytest.approx([10 / target, 50 / target])  # B counts 0 on D1, A carries 20 on D2
