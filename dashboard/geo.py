@@ -148,26 +148,52 @@ def label_points(fc: dict, names: dict[str, str] | None = None, *, size_px: floa
         if pieces:
             parts.append((str(feature.get("id")), max(pieces, key=lambda p: p.area)))
     points: dict[str, tuple[float, float]] = {}
-    boxes: list[tuple[float, float, float, float]] = []
+    placed = _BoxGrid()
     for code, part in sorted(parts, key=lambda item: item[1].area):
         lat = part.centroid.y
         half_w = (len(names.get(code, "")) * size_px + LABEL_PAD_PX) / 2 / px_per_deg
         half_h = (size_px + LABEL_PAD_PX) / 2 / (px_per_deg / math.cos(math.radians(lat)))
         region = part
-        if boxes and names:
-            # Where this name's centre may not go: every placed box grown by this name's half size.
-            blocked = shapely.union_all([shapely.box(x0 - half_w, y0 - half_h, x1 + half_w, y1 + half_h)
-                                         for x0, y0, x1, y1 in boxes])
+        x0, y0, x1, y1 = part.bounds
+        near = placed.overlapping(x0 - half_w, y0 - half_h, x1 + half_w, y1 + half_h) if names else []
+        if near:
+            # Where this name's centre may not go: every placed box near the county, grown by this name's half size.
+            blocked = shapely.union_all([shapely.box(bx0 - half_w, by0 - half_h, bx1 + half_w, by1 + half_h)
+                                         for bx0, by0, bx1, by1 in near])
             free = _polygonal(part.difference(blocked))
             if not free.is_empty and free.area > 0:
                 region = max(getattr(free, "geoms", [free]), key=lambda p: p.area)
         point = polylabel(region, tolerance)
         points[code] = (round(point.x, DECIMALS), round(point.y, DECIMALS))
-        boxes.append((point.x - half_w, point.y - half_h, point.x + half_w, point.y + half_h))
+        placed.add((point.x - half_w, point.y - half_h, point.x + half_w, point.y + half_h))
     return {str(f.get("id")): points[str(f.get("id"))] for f in fc.get("features", []) if str(f.get("id")) in points}
 
 
 # --- internals ---------------------------------------------------------------------------
+
+
+class _BoxGrid:
+    """Placed label boxes in a grid of CELL_DEG cells: a county asks only for the boxes near it, so
+    placing n names costs about n, not n² (2,800 counties: seconds instead of minutes)."""
+
+    CELL_DEG = 1.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def _cells(self, x0: float, y0: float, x1: float, y1: float):
+        c = self.CELL_DEG
+        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+            for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
+                yield i, j
+
+    def add(self, box: tuple[float, float, float, float]) -> None:
+        for cell in self._cells(*box):
+            self.cells.setdefault(cell, []).append(box)
+
+    def overlapping(self, x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float, float, float]]:
+        found = {box for cell in self._cells(x0, y0, x1, y1) for box in self.cells.get(cell, ())}
+        return [b for b in found if b[0] < x1 and b[2] > x0 and b[1] < y1 and b[3] > y0]
 
 
 def _index_lookup(adcode: str) -> tuple[str, Path]:
