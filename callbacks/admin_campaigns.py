@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
-from dashboard import context, ids
+from dashboard import context, ids, scope
 from dashboard.context import actor, session
 from dashboard.http.auth import require_role
 from dashboard.pages import admin as admin_page
@@ -64,6 +64,8 @@ def register(app) -> None:
     )
     @require_role("admin")
     def save(_clicks, chosen, copy_from, *values):
+        if scope.bound():  # campaigns belong to the whole installation, not to an area
+            scope.refuse("行动设置（仅限未绑定地区的管理员）")
         form = dict(zip(FORM_IDS, values, strict=True))
         dates = {key: form[cid] for key, cid in DATE_IDS.items()}
         thresholds = {key: form[ids.AD_CAMP_TH[key]] for key in (*THRESHOLD_FIELDS, "pace")}

@@ -13,7 +13,7 @@ import datetime as dt
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import ids
+from dashboard import ids, scope
 from dashboard.components.dropdown import dropdown
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, subnav, table
@@ -92,6 +92,9 @@ def _date_field(label: str, cid: str) -> html.Label:
     return field(label, dcc.Input(id=cid, type="date", className="input input-date"))
 
 
+READ_ONLY = "行动的时间与落后判定阈值适用于整个系统，由未绑定地区的管理员设置；您的账号绑定在一个地区，此处只能查看。"
+
+
 def layout(state=None):
     if not has_role("admin"):
         return forbidden()
@@ -101,6 +104,11 @@ def layout(state=None):
         campaigns = admin_campaigns(s)
     chosen = campaigns[0]["id"] if campaigns else NEW
     defaults = default_thresholds()
+    if scope.bound():  # an area's admin sees the campaigns; the installation's admins set them
+        return html.Div([html.H2(TITLE, className="page-title"), subnav("/admin/campaigns"),
+                         html.Section([html.H3("行动"), html.P(READ_ONLY, className="notice"),
+                                       html.Div(campaigns_table(campaigns), id=ids.AD_CAMPS, className="table-scroll")],
+                                      className="card")], className="admin")
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),
