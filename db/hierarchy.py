@@ -26,6 +26,8 @@ Entry points (all take a Session and return plain values or DataFrames):
                                                       queries.unit_metrics plus id, level, units,
                                                       units_reported, stalest_report_date
     area_line_totals(session, campaign, as_of, area_id)  the attachment's three rows for the area
+    child_trend(session, campaign, as_of, area_id)  per child, cumulative totals at every report
+                                                    date (the columns of queries.trend(by_unit=True))
     subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
     subtree_unit_count(session, area_id)    units in the area's subtree
 The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
@@ -41,8 +43,8 @@ import pandas as pd
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
-from db.models import ReportLine, Unit
-from db.queries import _current_report_ids, _date, _frame, _rate_columns, _unit_totals
+from db.models import Report, ReportLine, Unit
+from db.queries import _current_report_ids, _date, _frame, _latest_versions, _rate_columns, _unit_totals
 from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import RATES
 
@@ -197,3 +199,51 @@ def subtree_unit_count(session: Session, area_id: int | None) -> int:
     """How many units the area's subtree holds, the area itself included."""
     tree = subtree(area_id, per_child=False)
     return session.scalar(select(func.count()).select_from(tree)) or 0
+
+
+def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> pd.DataFrame:
+    """Per child of the area, its subtree's cumulative totals at every report date up to as_of (the
+    distinct report dates of the subtree): each unit stands at its latest report on or before the
+    date, current version. The columns and order of queries.trend(by_unit=True): date, code, name,
+    nine measures, sorted by date then code; a child appears from its subtree's first report on.
+    For a city's county-level children it is queries.trend(by_unit=True) restricted to them.
+
+    All in SQL, one statement: per-report sums (current version), the dates, each unit's report
+    standing at each date, summed per (date, child)."""
+    tree = subtree(area_id, per_child=True).alias("tree")
+    lv = _latest_versions(campaign_id)
+    summed = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
+    reports = (
+        select(Report.unit_id, Report.report_date, *summed)
+        .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date,
+                       lv.c.version == Report.version))
+        .outerjoin(ReportLine, ReportLine.report_id == Report.id)  # a report without lines counts as zeros
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of,
+               Report.unit_id.in_(select(tree.c.unit_id)))
+        .group_by(Report.id, Report.unit_id, Report.report_date)
+        .cte("reports")
+    )
+    dates = select(reports.c.report_date.label("day")).distinct().cte("days")
+    standing = (
+        select(dates.c.day, reports.c.unit_id, func.max(reports.c.report_date).label("report_date"))
+        .join(reports, reports.c.report_date <= dates.c.day)
+        .group_by(dates.c.day, reports.c.unit_id)
+        .cte("standing")
+    )
+    stmt = (
+        select(standing.c.day.label("date"), Unit.code, Unit.name,
+               *[func.sum(reports.c[m]).label(m) for m in MEASURES])
+        .select_from(standing)
+        .join(reports, and_(reports.c.unit_id == standing.c.unit_id, reports.c.report_date == standing.c.report_date))
+        .join(tree, tree.c.unit_id == standing.c.unit_id)
+        .join(Unit, Unit.id == tree.c.top_id)
+        .group_by(standing.c.day, Unit.code, Unit.name)
+        .order_by(standing.c.day, Unit.code)
+    )
+    df = _frame(session, stmt)
+    if df.empty:
+        df = pd.DataFrame(columns=["date", "code", "name", *MEASURES])
+    df["date"] = [_date(v) for v in df["date"]]
+    for m in MEASURES:
+        df[m] = df[m].astype(int)
+    return df
