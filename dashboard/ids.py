@@ -31,6 +31,12 @@ RANKING = "ov-ranking"
 PROGRESS = "ov-progress"
 COMPOSITION = "ov-composition"
 COMPOSITION_PART = "ov-composition-part"
+# overview of an area (/, /area/<adcode>): which area (dcc.Store: its unit id, null = the installation's
+# root), the breadcrumbs (全国 › 山东省 › 临沂市) and "已报送 N / M 个单位"
+AREA = "ov-area"
+BREADCRUMBS = "ov-breadcrumbs"
+AREA_REPORTED = "ov-area-reported"
+MAP_TITLE = "ov-map-title"
 
 # overview: the 待审核 notice (built by dashboard/pages/review.py), the 生成快照 link
 OV_PENDING_REVIEW = "ov-pending-review"

@@ -30,6 +30,7 @@ Entry points (all take a Session and return plain values or DataFrames):
                                                     date (the columns of queries.trend(by_unit=True))
     subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
     subtree_unit_count(session, area_id)    units in the area's subtree
+    subtree_codes(session, area_id)         their codes
 The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
 own adcode (临沂: the preset's "city" 371300) to `area_id=None`.
 """
@@ -247,3 +248,9 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     for m in MEASURES:
         df[m] = df[m].astype(int)
     return df
+
+
+def subtree_codes(session: Session, area_id: int | None) -> set[str]:
+    """The codes of the units of the area's subtree, the area itself included."""
+    tree = subtree(area_id, per_child=False)
+    return set(session.scalars(select(Unit.code).where(Unit.id.in_(select(tree.c.unit_id)))))
