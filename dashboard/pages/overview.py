@@ -187,7 +187,7 @@ def _on_map(area: AreaRef, units: pd.DataFrame) -> pd.DataFrame:
     fc = geo_areas.children_geojson(area.adcode) or {"features": []}
     shapes = {str(f.get("id")) for f in fc["features"]}
     units = units.copy()
-    units["adcode"] = [a if a in shapes else None for a in units["adcode"]]
+    units["adcode"] = pd.Series([a if a in shapes else None for a in units["adcode"]], index=units.index, dtype=object)
     return units
 
 
