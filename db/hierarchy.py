@@ -209,8 +209,9 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     nine measures, sorted by date then code; a child appears from its subtree's first report on.
     For a city's county-level children it is queries.trend(by_unit=True) restricted to them.
 
-    All in SQL, one statement: per-report sums (current version), the dates, each unit's report
-    standing at each date, summed per (date, child)."""
+    All in SQL, one statement, linear in the reports: each report (current version) contributes
+    its change since the unit's previous report (LAG); the changes are summed per (child, date) and
+    accumulated over a grid of (child, every date from the child's first report) by a running SUM."""
     tree = subtree(area_id, per_child=True).alias("tree")
     lv = _latest_versions(campaign_id)
     summed = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
@@ -224,22 +225,34 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
         .group_by(Report.id, Report.unit_id, Report.report_date)
         .cte("reports")
     )
-    dates = select(reports.c.report_date.label("day")).distinct().cte("days")
-    standing = (
-        select(dates.c.day, reports.c.unit_id, func.max(reports.c.report_date).label("report_date"))
-        .join(reports, reports.c.report_date <= dates.c.day)
-        .group_by(dates.c.day, reports.c.unit_id)
-        .cte("standing")
+    by_unit = {"partition_by": reports.c.unit_id, "order_by": reports.c.report_date}
+    changes = (
+        select(tree.c.top_id, reports.c.report_date,
+               *[(reports.c[m] - func.coalesce(func.lag(reports.c[m]).over(**by_unit), 0)).label(m) for m in MEASURES])
+        .join(tree, tree.c.unit_id == reports.c.unit_id)
+        .cte("changes")
     )
+    per_day = (
+        select(changes.c.top_id, changes.c.report_date, *[func.sum(changes.c[m]).label(m) for m in MEASURES])
+        .group_by(changes.c.top_id, changes.c.report_date)
+        .cte("per_day")
+    )
+    days = select(reports.c.report_date.label("day")).distinct().cte("days")
+    firsts = select(per_day.c.top_id, func.min(per_day.c.report_date).label("first")).group_by(per_day.c.top_id).cte("firsts")
+    grid = (
+        select(firsts.c.top_id, days.c.day,
+               *[func.coalesce(per_day.c[m], 0).label(m) for m in MEASURES])
+        .select_from(firsts)
+        .join(days, days.c.day >= firsts.c.first)
+        .outerjoin(per_day, and_(per_day.c.top_id == firsts.c.top_id, per_day.c.report_date == days.c.day))
+        .cte("grid")
+    )
+    running = {"partition_by": grid.c.top_id, "order_by": grid.c.day}
     stmt = (
-        select(standing.c.day.label("date"), Unit.code, Unit.name,
-               *[func.sum(reports.c[m]).label(m) for m in MEASURES])
-        .select_from(standing)
-        .join(reports, and_(reports.c.unit_id == standing.c.unit_id, reports.c.report_date == standing.c.report_date))
-        .join(tree, tree.c.unit_id == standing.c.unit_id)
-        .join(Unit, Unit.id == tree.c.top_id)
-        .group_by(standing.c.day, Unit.code, Unit.name)
-        .order_by(standing.c.day, Unit.code)
+        select(grid.c.day.label("date"), Unit.code, Unit.name,
+               *[func.sum(grid.c[m]).over(**running).label(m) for m in MEASURES])
+        .join(Unit, Unit.id == grid.c.top_id)
+        .order_by(grid.c.day, Unit.code)
     )
     df = _frame(session, stmt)
     if df.empty:

@@ -390,8 +390,10 @@ def layout(state: PageState, area_key: str | None = None):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
-            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py
-            overview_section(ctx.campaign["id"], ctx.as_of, search),
+            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py.
+            # It lists every unit of the installation (not of an area), so only a city installation's
+            # root shows it: at national scale it would be 3,208 rows of components.
+            *([overview_section(ctx.campaign["id"], ctx.as_of, search)] if area.id is None else []),
         ]
     )
 
