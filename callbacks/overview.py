@@ -17,6 +17,7 @@ from dashboard.pages.overview import (
     data_view,
     date_picker_props,
     drill_href,
+    has_map,
     lagging_units,
     metric_view,
 )
@@ -141,6 +142,8 @@ def _register_data(app) -> None:
         patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
         if ctx.triggered_id != ids.METRIC:  # another campaign, or new cases: move the 典型 markers too
             map_figure.case_patch(patch, snap.cases)
+        if not has_map(snap.units):
+            patch = no_update  # no child has a boundary: the map is a notice
         return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
     cache.share(app, Output(ids.MAP, "figure"))

@@ -107,7 +107,11 @@ def find_area(s, key: str | None) -> tuple[str, AreaRef | None | str]:
     if key is None:
         top = scope.top_area_id()
         ref = root_area(s) if top is None else area_by_id(s, top)
-        return ("area", ref) if ref is not None else ("missing", None)
+        if ref is None:
+            return ("missing", None)
+        if ref.id is not None and not hierarchy.children(s, ref.id):
+            return ("unit", hierarchy.area(s, ref.id).code)  # bound to a unit without children: its page
+        return ("area", ref)
     a = hierarchy.area(s, key)
     if a is None:
         name, adcode = installation_city()
@@ -321,6 +325,12 @@ def _card(title: str, *children, class_name: str = "") -> html.Div:
 
 
 AREA_NOT_FOUND = "未找到该地区"
+NO_BOUNDARIES = "下级单位均无行政边界，见右侧图表"
+
+
+def has_map(units: pd.DataFrame) -> bool:
+    """Whether any child is drawn on the map (else the map is a notice and is never recoloured)."""
+    return any(isinstance(a, str) and a for a in units["adcode"])
 
 
 def not_found(state: PageState) -> html.Div:
@@ -354,8 +364,11 @@ def layout(state: PageState, area_key: str | None = None):
     view = data_view(ctx, snap, "ents", search)
     mv = metric_view(ctx, snap.units, state.metric, view["lag_codes"])
     geometry, geometry_url = area_geojson(area, snap.units)
-    the_map = map_figure.district_map(geometry, mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
-                                      reverse=mv["reverse"], geojson_url=geometry_url, cases=snap.cases)
+    if geometry["features"] and has_map(snap.units):
+        the_map = map_figure.district_map(geometry, mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
+                                          reverse=mv["reverse"], geojson_url=geometry_url, cases=snap.cases)
+    else:  # no child has a boundary: they are all in the off-map bar (update_metric leaves the map alone)
+        the_map = figures.empty_figure(NO_BOUNDARIES)
     offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
     metric_picker = dcc.RadioItems(
         id=ids.METRIC, value=state.metric, className="metric-picker", inline=True,

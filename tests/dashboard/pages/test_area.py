@@ -127,3 +127,45 @@ def test_area005_province_view_by_hand(tree, viewer, app_ctx, monkeypatch):  # n
     fig = overview.map_figure.district_map(geometry, mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
                                            geojson_url=url)
     assert fig["data"][0]["geojson"] == url and list(fig["data"][0]["locations"]) == ["110100"]
+
+
+def _text(component) -> str:
+    """Every string in a Dash component tree, joined."""
+    if isinstance(component, str):
+        return component
+    if isinstance(component, (list, tuple)):
+        return "".join(_text(c) for c in component)
+    children = getattr(component, "children", None)
+    return _text(children) if children is not None else ""
+
+
+def _find(component, ident):
+    if getattr(component, "id", None) == ident:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
+        hit = _find(child, ident)
+        if hit is not None:
+            return hit
+    return None
+
+
+def test_area006_pages_for_unknown_and_out_of_scope_areas(tree, viewer, app_ctx, monkeypatch):  # noqa: F811
+    from dashboard import ids as component_ids
+    from dashboard.pages import render
+
+    engine, _cid, ids = tree
+    flask.current_app.extensions[EXTENSION] = engine
+    monkeypatch.setattr(overview.geo_areas, "children_geojson", lambda adcode: None)  # no shapes: all off-map
+    monkeypatch.setattr(overview, "has_role", lambda *roles: True)  # the 生成快照 link (flask_login's user)
+    missing = render("/area/999999", "")
+    assert "未找到该地区" in _text(missing) and "area-missing" in missing.className
+    shown = render("/area/110000", "?metric=sign_rate")  # 甲省, for an unbound leader
+    assert _find(shown, component_ids.AREA).data == ids["P1"]
+    assert "已报送 3 / 4 个单位" in _text(_find(shown, component_ids.AREA_REPORTED))
+    viewer("leader", ids["P2"])
+    denied = render("/area/110000", "")
+    assert "forbidden" in denied.className and "未找到" not in _text(denied)
+    assert _find(render("/", ""), component_ids.AREA).data == ids["P2"]
+    viewer("leader", ids["K4"])  # bound to a unit without children: / is its county page
+    assert _find(render("/", ""), component_ids.AREA) is None
