@@ -157,6 +157,19 @@ def trail(s, area: AreaRef, search: str) -> list[tuple[str, str | None]]:
     return out
 
 
+def unit_trail(s, code: str, search: str) -> list[tuple[str, str | None]]:
+    """Breadcrumbs of a unit's page (/district/<code>): the areas above it, then the unit. A root unit
+    of a city installation sits under the city (the overview at /)."""
+    unit = hierarchy.area(s, code)
+    if unit is None or unit.code != code:
+        return []
+    path = hierarchy.ancestors(s, unit.id)
+    if len(path) == 1:
+        return [(installation_city()[0], "/" + search if scope.area_visible(s, None) else None), (unit.name, None)]
+    parent = AreaRef(path[-2].id, path[-2].name, path[-2].adcode, path[-2].level)
+    return [*trail(s, parent, search), (unit.name, None)]
+
+
 def drill_target(s, code: str, search: str) -> str | None:
     """Where a click on a child goes: its area page when it has children, else its county page."""
     a = hierarchy.area(s, code)
@@ -386,7 +399,9 @@ def layout(state: PageState, area_key: str | None = None):
                     _card(MAP_TITLES.get(area.level, MAP_TITLES["city"]), metric_picker, html.Div(
                         [graph(ids.MAP, the_map, 470, "map", scrollZoom=False),
                          html.Div([html.H4(OFFMAP_TITLES.get(area.level, OFFMAP_TITLES["city"])),
-                                   graph(ids.OFFMAP, offmap)], className="offmap")],
+                                   graph(ids.OFFMAP, offmap)], className="offmap",
+                                  # the children without a boundary do not change with the filters
+                                  style={} if any(not r.get("adcode") for r in mv["rows"]) else {"display": "none"})],
                         className="map-row"), class_name="map-card"),
                     html.Div(view["lagging"], id=ids.LAGGING),
                 ],

@@ -169,3 +169,16 @@ def test_area006_pages_for_unknown_and_out_of_scope_areas(tree, viewer, app_ctx,
     assert _find(render("/", ""), component_ids.AREA).data == ids["P2"]
     viewer("leader", ids["K4"])  # bound to a unit without children: / is its county page
     assert _find(render("/", ""), component_ids.AREA) is None
+
+
+def test_area007_a_units_page_has_breadcrumbs_too(tree, viewer):  # noqa: F811
+    engine, _cid, ids = tree
+    with read_session(engine) as s:
+        assert overview.unit_trail(s, "K1", "?metric=sign_rate") == [
+            ("全国", "/area/100000?metric=sign_rate"), ("甲省", "/area/110000?metric=sign_rate"),
+            ("子市", "/area/110100?metric=sign_rate"), ("一县", None)]
+        assert overview.unit_trail(s, "S1", "")[-2:] == [("乙省", "/area/120000"), ("乙省省直系统", None)]
+        assert overview.unit_trail(s, "110101", "") == []  # codes only: the county page is /district/<code>
+        assert overview.unit_trail(s, "nope", "") == []
+        viewer("leader", ids["P1"])
+        assert overview.unit_trail(s, "K1", "")[:2] == [("全国", None), ("甲省", "/area/110000")]
