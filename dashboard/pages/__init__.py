@@ -26,7 +26,7 @@ MAX_CODE = 32  # a unit code is six digits or a short name; longer ones cannot e
 
 ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/", "overview", None),
-    (r"/area/(?P<key>[^/]+)", "area", None),  # the overview of an area: /area/370000 山东省
+    (r"/area/(?P<code>[^/]+)", "area", None),  # the overview of an area: /area/370000 山东省 (adcode or code)
     (r"/district/(?P<code>[^/]+)", "district", None),
     (r"/admin", "admin", ("admin",)),
     (r"/admin/campaigns", "admin_campaigns", ("admin",)),

@@ -8,5 +8,6 @@ from dashboard.pages import overview
 from dashboard.state import PageState
 
 
-def layout(state: PageState, key: str):
-    return overview.layout(state, area_key=key)
+def layout(state: PageState, code: str):
+    """`code`: the area's adcode or unit code (the group is named `code` so the tab is titled with its name)."""
+    return overview.layout(state, area_key=code)
