@@ -13,8 +13,11 @@ from dashboard.pages.overview import (
     PART_KEYS,
     campaign_context,
     context_for,
+    crumbs_for,
     data_view,
     date_picker_props,
+    drill_href,
+    has_map,
     lagging_units,
     metric_view,
 )
@@ -27,6 +30,7 @@ def _state(campaign, date_value, metric) -> PageState:
 
 def register(app) -> None:
     _register_url_state(app)
+    _register_breadcrumbs(app)
     _register_data(app)
     _register_drill_down(app)
 
@@ -72,6 +76,21 @@ def _register_url_state(app) -> None:
     cache.share(app, Output(ids.AS_OF, "min_date_allowed"))
 
 
+def _register_breadcrumbs(app) -> None:
+    @app.callback(
+        Output(ids.BREADCRUMBS, "children"),
+        Input(ids.URL, "search"),
+        State(ids.AREA, "data"),
+        prevent_initial_call=True,
+    )
+    def keep_crumbs_in_step(search, area):
+        """The breadcrumb links carry the query string: rewrite them when the filters change it."""
+        crumbs = crumbs_for(area, compose(parse(search if isinstance(search, str) else "")))
+        if crumbs is None:
+            raise PreventUpdate  # a forged or out-of-scope area
+        return crumbs
+
+
 def _register_data(app) -> None:
     @app.callback(
         Output(ids.TIME_BAR, "children"),
@@ -79,22 +98,24 @@ def _register_data(app) -> None:
         Output(ids.LAGGING, "children"),
         Output(ids.PROGRESS, "figure"),
         Output(ids.COMPOSITION, "figure"),
+        Output(ids.AREA_REPORTED, "children"),
         Input(ids.CAMPAIGN, "value"),
         Input(ids.AS_OF, "date"),
         Input(ids.DATA_VERSION, "data"),
         Input(ids.COMPOSITION_PART, "value"),
         State(ids.METRIC, "value"),
+        State(ids.AREA, "data"),
         prevent_initial_call=True,
     )
-    def update_data(campaign, date_value, _version, part, metric):
+    def update_data(campaign, date_value, _version, part, metric, area):
         state = _state(campaign, date_value, metric)
-        context, snap = context_for(state)
+        context, snap = context_for(state, area_value=area)
         if snap is None:
-            raise PreventUpdate
+            raise PreventUpdate  # no data, or an area the viewer may not see (the store is client state)
         view = data_view(context, snap, part if isinstance(part, str) and part in PART_KEYS else "ents", compose(state))
         if ctx.triggered_id == ids.COMPOSITION_PART:
-            return no_update, no_update, no_update, no_update, view["composition"]
-        return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"]
+            return no_update, no_update, no_update, no_update, view["composition"], no_update
+        return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"], view["reported"]
 
     cache.share(app, Output(ids.TIME_BAR, "children"))
 
@@ -106,11 +127,12 @@ def _register_data(app) -> None:
         Input(ids.AS_OF, "date"),
         Input(ids.METRIC, "value"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.AREA, "data"),
         prevent_initial_call=True,
     )
-    def update_metric(campaign, date_value, metric, _version):
+    def update_metric(campaign, date_value, metric, _version, area):
         state = _state(campaign, date_value, metric)
-        context, snap = context_for(state, full=False)
+        context, snap = context_for(state, full=False, area_value=area)
         if snap is None:
             raise PreventUpdate
         lag_codes = {x.code for x in lagging_units(context, snap.units, snap.city)}
@@ -120,6 +142,8 @@ def _register_data(app) -> None:
         patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
         if ctx.triggered_id != ids.METRIC:  # another campaign, or new cases: move the 典型 markers too
             map_figure.case_patch(patch, snap.cases)
+        if not has_map(snap.units):
+            patch = no_update  # no child has a boundary: the map is a notice
         return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
     cache.share(app, Output(ids.MAP, "figure"))
@@ -141,9 +165,14 @@ def _register_drill_down(app) -> None:
     def drill_down(map_click, offmap_click, ranking_click, progress_click, campaign, date_value, metric):
         click = ctx.triggered[0]["value"] if ctx.triggered else None
         code = unit_code_from_click(click)
-        if not code:
+        if not code or len(code) > 32:
             raise PreventUpdate
-        return f"/district/{code}", compose(_state(campaign, date_value, metric))
+        # A child with children opens its area (/area/<adcode>), a unit its county page; the page checks scope.
+        search = compose(_state(campaign, date_value, metric))
+        href = drill_href(code, "")
+        if href is None:
+            raise PreventUpdate
+        return href, search
 
 
 def url_needs_update(current: PageState, new: PageState) -> bool:

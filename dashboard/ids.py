@@ -41,6 +41,11 @@ OV_ALL_CLOSE = "ov-all-close"
 OV_ALL_GRID = "ov-all-grid"
 OV_ALL_FROM = "ov-all-from"  # dcc.Store: the list the grid was opened from ("ranking" / "lagging")
 OV_ALL_SCROLLED = "ov-all-scrolled"  # dcc.Store: the output of the clientside scroll to the opened grid
+# overview of an area (/, /area/<adcode>): which area (dcc.Store: its unit id, null = the installation's
+# root), the breadcrumbs (全国 › 山东省 › 临沂市) and "已报送 N / M 个单位"
+AREA = "ov-area"
+BREADCRUMBS = "ov-breadcrumbs"
+AREA_REPORTED = "ov-area-reported"
 
 # overview: the 待审核 notice (built by dashboard/pages/review.py), the 生成快照 link
 OV_PENDING_REVIEW = "ov-pending-review"

@@ -26,8 +26,11 @@ Entry points (all take a Session and return plain values or DataFrames):
                                                       queries.unit_metrics plus id, level, units,
                                                       units_reported, stalest_report_date
     area_line_totals(session, campaign, as_of, area_id)  the attachment's three rows for the area
+    child_trend(session, campaign, as_of, area_id)  per child, cumulative totals at every report
+                                                    date (the columns of queries.trend(by_unit=True))
     subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
     subtree_unit_count(session, area_id)    units in the area's subtree
+    subtree_codes(session, area_id)         their codes
 The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
 own adcode (临沂: the preset's "city" 371300) to `area_id=None`.
 """
@@ -41,8 +44,8 @@ import pandas as pd
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
-from db.models import ReportLine, Unit
-from db.queries import _current_report_ids, _date, _frame, _rate_columns, _unit_totals
+from db.models import Report, ReportLine, Unit
+from db.queries import _current_report_ids, _date, _frame, _latest_versions, _rate_columns, _unit_totals
 from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import RATES
 
@@ -197,3 +200,70 @@ def subtree_unit_count(session: Session, area_id: int | None) -> int:
     """How many units the area's subtree holds, the area itself included."""
     tree = subtree(area_id, per_child=False)
     return session.scalar(select(func.count()).select_from(tree)) or 0
+
+
+def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> pd.DataFrame:
+    """Per child of the area, its subtree's cumulative totals at every report date up to as_of (the
+    distinct report dates of the subtree): each unit stands at its latest report on or before the
+    date, current version. The columns and order of queries.trend(by_unit=True): date, code, name,
+    nine measures, sorted by date then code; a child appears from its subtree's first report on.
+    For a city's county-level children it is queries.trend(by_unit=True) restricted to them.
+
+    All in SQL, one statement, linear in the reports: each report (current version) contributes
+    its change since the unit's previous report (LAG); the changes are summed per (child, date) and
+    accumulated over a grid of (child, every date from the child's first report) by a running SUM."""
+    tree = subtree(area_id, per_child=True).alias("tree")
+    lv = _latest_versions(campaign_id)
+    summed = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
+    reports = (
+        select(Report.unit_id, Report.report_date, *summed)
+        .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date,
+                       lv.c.version == Report.version))
+        .outerjoin(ReportLine, ReportLine.report_id == Report.id)  # a report without lines counts as zeros
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of,
+               Report.unit_id.in_(select(tree.c.unit_id)))
+        .group_by(Report.id, Report.unit_id, Report.report_date)
+        .cte("reports")
+    )
+    by_unit = {"partition_by": reports.c.unit_id, "order_by": reports.c.report_date}
+    changes = (
+        select(tree.c.top_id, reports.c.report_date,
+               *[(reports.c[m] - func.coalesce(func.lag(reports.c[m]).over(**by_unit), 0)).label(m) for m in MEASURES])
+        .join(tree, tree.c.unit_id == reports.c.unit_id)
+        .cte("changes")
+    )
+    per_day = (
+        select(changes.c.top_id, changes.c.report_date, *[func.sum(changes.c[m]).label(m) for m in MEASURES])
+        .group_by(changes.c.top_id, changes.c.report_date)
+        .cte("per_day")
+    )
+    days = select(reports.c.report_date.label("day")).distinct().cte("days")
+    firsts = select(per_day.c.top_id, func.min(per_day.c.report_date).label("first")).group_by(per_day.c.top_id).cte("firsts")
+    grid = (
+        select(firsts.c.top_id, days.c.day,
+               *[func.coalesce(per_day.c[m], 0).label(m) for m in MEASURES])
+        .select_from(firsts)
+        .join(days, days.c.day >= firsts.c.first)
+        .outerjoin(per_day, and_(per_day.c.top_id == firsts.c.top_id, per_day.c.report_date == days.c.day))
+        .cte("grid")
+    )
+    running = {"partition_by": grid.c.top_id, "order_by": grid.c.day}
+    stmt = (
+        select(grid.c.day.label("date"), Unit.code, Unit.name,
+               *[func.sum(grid.c[m]).over(**running).label(m) for m in MEASURES])
+        .join(Unit, Unit.id == grid.c.top_id)
+        .order_by(grid.c.day, Unit.code)
+    )
+    df = _frame(session, stmt)
+    if df.empty:
+        df = pd.DataFrame(columns=["date", "code", "name", *MEASURES])
+    df["date"] = [_date(v) for v in df["date"]]
+    for m in MEASURES:
+        df[m] = df[m].astype(int)
+    return df
+
+
+def subtree_codes(session: Session, area_id: int | None) -> set[str]:
+    """The codes of the units of the area's subtree, the area itself included."""
+    tree = subtree(area_id, per_child=False)
+    return set(session.scalars(select(Unit.code).where(Unit.id.in_(select(tree.c.unit_id)))))

@@ -32,7 +32,8 @@ def _metric_body(app, campaign, date_value, metric) -> str:
               f"{ids.DATA_VERSION}.data": "x"}
     outputs = [{"id": o.component_id, "property": o.component_property.split("@")[0]} for o in cb["output"]]
     inputs = [{**d, "value": values[f"{d['id']}.{d['property']}"]} for d in cb["inputs"]]
-    return json.dumps({"output": key, "outputs": outputs, "inputs": inputs, "state": [],
+    state = [{**d, "value": None} for d in cb.get("state", [])]  # the area store: null, the installation's root
+    return json.dumps({"output": key, "outputs": outputs, "inputs": inputs, "state": state,
                        "changedPropIds": [f"{ids.METRIC}.value"]})
 
 

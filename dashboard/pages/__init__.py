@@ -26,6 +26,7 @@ MAX_CODE = 32  # a unit code is six digits or a short name; longer ones cannot e
 
 ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
     (r"/", "overview", None),
+    (r"/area/(?P<code>[^/]+)", "area", None),  # the overview of an area: /area/370000 山东省 (adcode or code)
     (r"/district/(?P<code>[^/]+)", "district", None),
     (r"/admin", "admin", ("admin",)),
     (r"/admin/campaigns", "admin_campaigns", ("admin",)),
@@ -45,7 +46,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...] | None]] = [
 # Pages whose body depends only on the data, the URL, the date and the viewer's role (and a reporter's
 # unit): the router's answer for them is shared between viewers (dashboard/cache.py). Pages with forms
 # that carry per-user state (submit, review, admin, snapshots, case editing) are never shared.
-SHARED_PAGES = frozenset({"overview", "district", "cases", "summaries", "instructors", "evaluation", "supervision"})
+SHARED_PAGES = frozenset({"overview", "area", "district", "cases", "summaries", "instructors", "evaluation", "supervision"})
 _COMPILED = [(re.compile(rf"^{pattern.rstrip('/')}/?$"), module, roles) for pattern, module, roles in ROUTES]
 _DISTRICT = re.compile(r"^/district/([^/]+)/?$")
 
@@ -101,7 +102,7 @@ def _plausible(name: str, value: str | None) -> bool:
 
 # The browser tab's title per page (module under dashboard.pages); the district page names its unit.
 PAGE_TITLES = {
-    "overview": "总览", "district": "单位详情", "admin": "系统管理", "admin_campaigns": "行动设置",
+    "overview": "总览", "area": "地区总览", "district": "单位详情", "admin": "系统管理", "admin_campaigns": "行动设置",
     "admin_units": "单位管理", "admin_targets": "目标管理", "submit": "数据填报", "review": "报表审核",
     "snapshots": "会议快照", "cases": labels.CASES_TITLE, "case": labels.CASES_TITLE,
     "summaries": labels.SUMMARIES_TITLE, "instructors": labels.INSTRUCTORS_TITLE,

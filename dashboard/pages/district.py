@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids, labels, scope
+from dashboard.components.breadcrumbs import breadcrumbs
 from dashboard.components.cards import lagging_list
 from dashboard.components.followup_panel import district_section  # staffing, radar and refusals of this unit
 from dashboard.components.graph import graph
@@ -12,7 +13,7 @@ from dashboard.components.tables import attachment_header, attachment_table, com
 from dashboard.components.todo import own_unit, todo_section
 from dashboard.data import resolve, session, thresholds
 from dashboard.figures import overview as figures
-from dashboard.pages.overview import lagging_units, pace_points
+from dashboard.pages.overview import lagging_units, pace_points, unit_trail
 from dashboard.pages.review import district_status  # review status of the shown report
 from dashboard.state import PageState, compose
 from db import hierarchy, queries
@@ -95,6 +96,7 @@ def layout(state: PageState, code: str):
     with session() as s:
         unit = queries.unit(s, code)
         visible = scope.unit_visible(s, code)
+        trail = unit_trail(s, code, compose(state)) if visible else []  # 全国 › 山东省 › 临沂市 › 兰山区
     if not visible:  # another area's unit: the forbidden page, audited
         scope.audit_refusal(f"单位 {code}")
         return html.Div([html.H2(labels.FORBIDDEN), html.P(OUTSIDE),
@@ -103,6 +105,7 @@ def layout(state: PageState, code: str):
     title = unit["name"] if unit else code
     return html.Div(
         [
+            *([html.Nav(breadcrumbs(trail), className="breadcrumbs crumbs", **{"aria-label": "地区"})] if trail else []),
             html.Div([dcc.Link(labels.BACK, href="/" + compose(state), id=ids.D_BACK, className="back"),
                       html.H2(title, id=ids.D_HEADER)], className="district-head"),
             html.Div(body(code, state), id=ids.D_BODY),

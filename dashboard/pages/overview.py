@@ -1,14 +1,29 @@
-"""Overview `/`: where is the action lagging, and why. Layout and the builders its callbacks reuse."""
+"""Overview of an area, `/` and `/area/<adcode>`: where is the action lagging, and why. Layout and
+the builders its callbacks reuse.
+
+One code path for every level. An area is a unit with children (全国, a province, a city) or the
+installation's root (`area_id=None`: today's 临沂 city, whose county-level units are roots). Its
+children are what the map, the ranking, the lagging list and the progress chart show, each with
+its subtree's totals (db/hierarchy.py); the KPI cards are the area's own totals. For the 临沂 root
+these are exactly unit_metrics / city_metrics / trend / line_totals (tests/db/hierarchy).
+
+`/` shows the top of the viewer's scope (dashboard/scope.py); when the root holds exactly one unit
+and it is an area (a nation or province installation), that unit. The area travels to the
+callbacks in a dcc.Store (ids.AREA: its unit id, null for the root), and every callback checks it
+again (`area_for_callback`): a forged value gets nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import geo, ids, labels
+from dashboard import geo, geo_areas, ids, labels, scope
+from dashboard.components.breadcrumbs import breadcrumb_bar, breadcrumbs
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_panel import overview_section  # the action panel after the cards
@@ -18,10 +33,11 @@ from dashboard.data import Context, resolve, session, thresholds
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
 from dashboard.http.auth import has_role  # the 生成快照 link
-from dashboard.http.routes import GEOJSON_URL
+from dashboard.http.routes import GEOJSON_URL, area_geojson_url
 from dashboard.pages.review import pending_marker as pending_review_marker  # N 个单位的数据待审核
 from dashboard.state import PageState, compose
-from db import queries
+from db import hierarchy
+from db.admin.presets import read_preset
 from db.cases import typical as cases
 from domain.lagging import Lagging, evaluate, expected_fraction
 from domain.metrics import METRICS
@@ -44,19 +60,188 @@ class Snapshot:
     cases: list[dict] = field(default_factory=list)  # 典型 with a location, for the map markers
 
 
-def load(s, ctx: Context) -> Snapshot:
-    cid, as_of = ctx.campaign["id"], ctx.as_of
+# --- which area ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaRef:
+    """The area an overview shows: `id` None is the installation's root (a city installation)."""
+
+    id: int | None
+    name: str
+    adcode: str | None  # its children's boundaries are /geo/area/<adcode>.geojson; None for the root
+    level: str  # "nation" / "province" / "city" (the root of a city installation: "city")
+
+
+@functools.lru_cache(maxsize=1)
+def installation_city() -> tuple[str, str | None]:
+    """(name, adcode) of a city installation's city (the preset's, e.g. 临沂市 371300)."""
+    city = read_preset().get("city") or {}
+    return str(city.get("name") or labels.CITY), city.get("adcode")
+
+
+def root_area(s) -> AreaRef:
+    """The root: the one unit at the top when there is exactly one and it has children (全国, 山东省),
+    else the installation's city (its units are the roots)."""
+    tops = hierarchy.children(s, None)
+    if len(tops) == 1 and hierarchy.children(s, tops[0].id):
+        return _ref(tops[0])
+    name, _adcode = installation_city()
+    return AreaRef(None, name, None, "city")
+
+
+def _ref(a: hierarchy.Area) -> AreaRef:
+    return AreaRef(a.id, a.name, a.adcode, a.level)
+
+
+def area_by_id(s, area_id: int | None) -> AreaRef | None:
+    """The AreaRef of a store value (None: the root); None when no such area exists."""
+    if area_id is None:
+        return AreaRef(None, installation_city()[0], None, "city")
+    a = hierarchy.area(s, area_id)
+    return _ref(a) if a is not None else None
+
+
+def find_area(s, key: str | None) -> tuple[str, AreaRef | None | str]:
+    """What `/` (key None) or `/area/<key>` shows: ("area", AreaRef), ("unit", code) for a unit
+    without children (its county page), ("missing", None) or ("forbidden", None)."""
+    if key is None:
+        top = scope.top_area_id()
+        ref = root_area(s) if top is None else area_by_id(s, top)
+        if ref is None:
+            return ("missing", None)
+        if ref.id is not None and not hierarchy.children(s, ref.id):
+            return ("unit", hierarchy.area(s, ref.id).code)  # bound to a unit without children: its page
+        return ("area", ref)
+    a = hierarchy.area(s, key)
+    if a is None:
+        name, adcode = installation_city()
+        root = root_area(s)
+        if root.id is None and key == adcode:  # 临沂: /area/371300 is the installation itself
+            return ("area", root) if scope.area_visible(s, None) else ("forbidden", None)
+        return ("missing", None)
+    if not scope.area_visible(s, a.id):
+        return ("forbidden", None)
+    if not hierarchy.children(s, a.id):
+        return ("unit", a.code)
+    return ("area", _ref(a))
+
+
+def area_for_callback(s, value: object) -> AreaRef | None:
+    """A store value as a callback receives it (public endpoint: anything may arrive): the area,
+    or None when it is malformed, unknown or outside the viewer's scope."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0 or value > 2**62):
+        return None
+    if not scope.area_visible(s, value):
+        return None
+    ref = area_by_id(s, value)
+    if ref is None or (ref.id is not None and not hierarchy.children(s, ref.id)):
+        return None
+    return ref
+
+
+def area_href(a: hierarchy.Area, search: str) -> str:
+    return f"/area/{a.adcode or a.code}{search}"
+
+
+def trail(s, area: AreaRef, search: str) -> list[tuple[str, str | None]]:
+    """Breadcrumbs, root first: links to the areas above (within the viewer's scope), the area itself plain."""
+    if area.id is None:
+        return [(area.name, None)]
+    path = hierarchy.ancestors(s, area.id)
+    top = scope.top_area_id()
+    within = top is None
+    out = []
+    for a in path:
+        within = within or a.id == top
+        out.append((a.name, area_href(a, search) if within else None))
+    return out
+
+
+def unit_trail(s, code: str, search: str) -> list[tuple[str, str | None]]:
+    """Breadcrumbs of a unit's page (/district/<code>): the areas above it, then the unit. A root unit
+    of a city installation sits under the city (the overview at /)."""
+    unit = hierarchy.area(s, code)
+    if unit is None or unit.code != code:
+        return []
+    path = hierarchy.ancestors(s, unit.id)
+    if len(path) == 1:
+        return [(installation_city()[0], "/" + search if scope.area_visible(s, None) else None), (unit.name, None)]
+    parent = AreaRef(path[-2].id, path[-2].name, path[-2].adcode, path[-2].level)
+    return [*trail(s, parent, search), (unit.name, None)]
+
+
+def drill_target(s, code: str, search: str) -> str | None:
+    """Where a click on a child goes: its area page when it has children, else its county page."""
+    a = hierarchy.area(s, code)
+    if a is None:
+        return None
+    if hierarchy.children(s, a.id):
+        return area_href(a, search)
+    return f"/district/{a.code}{search}"
+
+
+# --- what it shows ------------------------------------------------------------------------------
+
+
+def area_geojson(area: AreaRef, units: pd.DataFrame) -> tuple[dict, str | None]:
+    """The children's boundaries and the URL the browser fetches them from. The 临沂 root keeps the
+    districts file; an area with an adcode its stored children file; an area without one embeds its
+    children's shapes. Only children with a row are kept here (for the view, names and checks)."""
+    if area.id is None:
+        return map_geojson(units), GEOJSON_URL
+    if area.adcode:
+        fc = geo_areas.children_geojson(area.adcode) or {"type": "FeatureCollection", "features": []}
+        have = {a for a in units["adcode"] if isinstance(a, str) and a}
+        return ({"type": "FeatureCollection", "features": [f for f in fc["features"] if str(f.get("id")) in have]},
+                area_geojson_url(area.adcode))
+    return map_geojson(units), None
+
+
+def _on_map(area: AreaRef, units: pd.DataFrame) -> pd.DataFrame:
+    """Children whose adcode has no shape in the area's file go to the off-map bar (adcode None)."""
+    if area.id is None or not area.adcode or units.empty:
+        return units
+    fc = geo_areas.children_geojson(area.adcode) or {"features": []}
+    shapes = {str(f.get("id")) for f in fc["features"]}
+    units = units.copy()
+    units["adcode"] = pd.Series([a if a in shapes else None for a in units["adcode"]], index=units.index, dtype=object)
+    return units
+
+
+def _cases(s, cid: int, area: AreaRef) -> list[dict]:
+    located = cases.case_locations(s, cid)
+    if area.id is None:
+        return located
+    codes = hierarchy.subtree_codes(s, area.id)
+    return [c for c in located if c["unit_code"] in codes]
+
+
+def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
+    area = area or AreaRef(None, "", None, "city")
+    cid, as_of, aid = ctx.campaign["id"], ctx.as_of, area.id
     prev_date = as_of - dt.timedelta(days=7)
     has_prev = bool(ctx.dates) and prev_date >= ctx.dates[0]
     return Snapshot(
-        units=queries.unit_metrics(s, cid, as_of),
-        city=queries.city_metrics(s, cid, as_of),
-        prev_city=queries.city_metrics(s, cid, prev_date) if has_prev else None,
+        units=_on_map(area, hierarchy.child_metrics(s, cid, as_of, aid)),
+        city=hierarchy.area_totals(s, cid, as_of, aid),
+        prev_city=hierarchy.area_totals(s, cid, prev_date, aid) if has_prev else None,
         prev_date=prev_date if has_prev else None,
-        trend=queries.trend(s, cid, as_of, by_unit=True),
-        lines=queries.line_totals(s, cid, as_of),
-        cases=cases.case_locations(s, cid),
+        trend=hierarchy.child_trend(s, cid, as_of, aid),
+        lines=hierarchy.area_line_totals(s, cid, as_of, aid),
+        cases=_cases(s, cid, area),
     )
+
+
+def reported_text(city: dict) -> str:
+    """已报送 N / M 个单位: of the area's units of the campaign, how many have reported by the date."""
+    return f"已报送 {city['units_reported']} / {city['units']} 个单位"
+
+
+# Per level of the area: the map card's title and the off-map bar's heading.
+MAP_TITLES = {"nation": "各省（区、市）分布", "province": "各市分布", "city": "各县区分布"}
+OFFMAP_TITLES = {"nation": "无行政边界的单位", "province": "省直系统及无行政边界的单位",
+                 "city": "开发区及市直单位（无行政边界）"}
 
 
 def lagging_units(ctx: Context, units: pd.DataFrame, city: dict) -> list[Lagging]:
@@ -85,6 +270,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
         "lag_codes": {x.code for x in lag},
+        "reported": reported_text(snap.city),
     }
 
 
@@ -152,19 +338,51 @@ def _card(title: str, *children, class_name: str = "") -> html.Div:
     return html.Div([html.H3(title), *children], className=f"card {class_name}".strip())
 
 
-def layout(state: PageState):
+AREA_NOT_FOUND = "未找到该地区"
+NO_BOUNDARIES = "下级单位均无行政边界，见右侧图表"
+
+
+def has_map(units: pd.DataFrame) -> bool:
+    """Whether any child is drawn on the map (else the map is a notice and is never recoloured)."""
+    return any(isinstance(a, str) and a for a in units["adcode"])
+
+
+def not_found(state: PageState) -> html.Div:
+    return html.Div([html.H2(AREA_NOT_FOUND), html.P("请检查地址中的行政区划代码。"),
+                     dcc.Link(labels.BACK, href="/" + compose(state))], className="card notice area-missing")
+
+
+def layout(state: PageState, area_key: str | None = None):
+    """`/` (area_key None: the top of the viewer's scope) or `/area/<area_key>`."""
+    from dashboard.pages import forbidden  # the router's page (it imports page modules lazily)
+
     with session() as s:
+        found, what = find_area(s, area_key)
+        if found == "missing":
+            return not_found(state)
+        if found == "forbidden":
+            return forbidden()
+        if found == "unit":
+            from dashboard.pages import district
+
+            return district.layout(state, code=what)
+        area: AreaRef = what
         ctx = resolve(s, state.campaign, state.date)
+        search = compose(state)
+        crumbs = trail(s, area, search)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
         if ctx.as_of is None:
             return html.Div([_controls(ctx, state), html.Div(labels.NO_REPORTS, className="card notice")])
-        snap = load(s, ctx)
-    search = compose(state)
+        snap = load(s, ctx, area)
     view = data_view(ctx, snap, "ents", search)
     mv = metric_view(ctx, snap.units, state.metric, view["lag_codes"])
-    the_map = map_figure.district_map(map_geojson(snap.units), mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
-                                      reverse=mv["reverse"], geojson_url=GEOJSON_URL, cases=snap.cases)
+    geometry, geometry_url = area_geojson(area, snap.units)
+    if geometry["features"] and has_map(snap.units):
+        the_map = map_figure.district_map(geometry, mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
+                                          reverse=mv["reverse"], geojson_url=geometry_url, cases=snap.cases)
+    else:  # no child has a boundary: they are all in the off-map bar (update_metric leaves the map alone)
+        the_map = figures.empty_figure(NO_BOUNDARIES)
     offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
     metric_picker = dcc.RadioItems(
         id=ids.METRIC, value=state.metric, className="metric-picker", inline=True,
@@ -172,15 +390,19 @@ def layout(state: PageState):
     )
     return html.Div(
         [
+            dcc.Store(id=ids.AREA, data=area.id),
+            breadcrumb_bar(crumbs, view["reported"]),
             _controls(ctx, state),
             html.Div(view["time_bar"], id=ids.TIME_BAR),
             html.Div(view["kpis"], id=ids.KPIS, className="kpis"),
             html.Div(
                 [
-                    _card("各县区分布", metric_picker, html.Div(
+                    _card(MAP_TITLES.get(area.level, MAP_TITLES["city"]), metric_picker, html.Div(
                         [graph(ids.MAP, the_map, 470, "map", scrollZoom=False),
-                         html.Div([html.H4("开发区及市直单位（无行政边界）"),
-                                   graph(ids.OFFMAP, offmap)], className="offmap")],
+                         html.Div([html.H4(OFFMAP_TITLES.get(area.level, OFFMAP_TITLES["city"])),
+                                   graph(ids.OFFMAP, offmap)], className="offmap",
+                                  # the children without a boundary do not change with the filters
+                                  style={} if any(not r.get("adcode") for r in mv["rows"]) else {"display": "none"})],
                         className="map-row"), class_name="map-card"),
                     html.Div(view["lagging"], id=ids.LAGGING),
                 ],
@@ -198,26 +420,43 @@ def layout(state: PageState):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
-            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py
-            overview_section(ctx.campaign["id"], ctx.as_of, search),
+            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py.
+            # It lists every unit of the installation (not of an area), so only a city installation's
+            # root shows it: at national scale it would be 3,208 rows of components.
+            *([overview_section(ctx.campaign["id"], ctx.as_of, search)] if area.id is None else []),
         ]
     )
 
 
-def context_for(state: PageState, full: bool = True) -> tuple[Context, Snapshot | None]:
-    """Used by callbacks: resolve the controls' values and load the snapshot.
+def context_for(state: PageState, full: bool = True, area_value: object = None) -> tuple[Context, Snapshot | None]:
+    """Used by callbacks: resolve the controls' values and load the snapshot of the area in the
+    store (`area_value`; checked again here: malformed, unknown or out of scope gives None).
 
     full=False loads only what the metric views need (units and city), not trends or last week."""
     with session() as s:
         ctx = resolve(s, state.campaign, state.date)
-        if not (ctx.campaign and ctx.as_of):
+        area = area_for_callback(s, area_value)
+        if not (ctx.campaign and ctx.as_of) or area is None:
             return ctx, None
         if full:
-            return ctx, load(s, ctx)
-        cid = ctx.campaign["id"]
-        units, city = queries.unit_metrics(s, cid, ctx.as_of), queries.city_metrics(s, cid, ctx.as_of)
-        located = cases.case_locations(s, cid)
+            return ctx, load(s, ctx, area)
+        cid, aid = ctx.campaign["id"], area.id
+        units = _on_map(area, hierarchy.child_metrics(s, cid, ctx.as_of, aid))
+        city = hierarchy.area_totals(s, cid, ctx.as_of, aid)
+        located = _cases(s, cid, area)
     return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located)
+
+
+def crumbs_for(area_value: object, search: str) -> list | None:
+    """The breadcrumb links again after the query string changed (None: nothing to show)."""
+    with session() as s:
+        area = area_for_callback(s, area_value)
+        return None if area is None else breadcrumbs(trail(s, area, search))
+
+
+def drill_href(code: str, search: str) -> str | None:
+    with session() as s:
+        return drill_target(s, code, search)
 
 
 def campaign_context(campaign_id: int | None) -> Context:

@@ -35,3 +35,9 @@ def test_as_of_picker_allows_only_report_dates():
     shared = date_picker_props(ctx, d(2017, 4, 5))  # a shared link's own date stays pickable
     assert "2017-04-05" not in shared["disabled_days"] and shared["initial_visible_month"] == "2017-04-05"
     assert date_picker_props(SimpleNamespace(dates=[], latest=None))["disabled_days"] == []
+
+
+def test_area_titles():
+    names = {"370000": "山东省"}
+    assert document_title("/area/370000", names.get) == f"山东省 · {APP_TITLE}"
+    assert document_title("/area/371300", names.get) == f"地区总览 · {APP_TITLE}"  # 临沂: the installation itself

@@ -215,3 +215,48 @@ def test_hie007_an_area_without_campaign_units(tree):
     assert _measures(k3) == list(Z) and (k3["units"], k3["units_reported"]) == (1, 0)
     assert nothing.empty
     assert empty["units"] == 0 and empty["sign_rate"] is None
+
+
+# child_trend(N) by hand: P2 from 04-01 (K4), with S1 from 04-05; P1 from 04-07 (K1's first report),
+# K2 joins on 04-10, D1 on 04-12, and K1's corrected 04-14 report (v2, not v1) on 04-14.
+P1_TREND = {
+    D(2017, 4, 7): [3, 32, 800, 2, 31, 700, 1, 1, 100],
+    D(2017, 4, 10): [7, 36, 1200, 6, 35, 1100, 3, 3, 300],
+    D(2017, 4, 12): [8, 56, 1700, 7, 55, 1600, 4, 23, 800],
+    D(2017, 4, 14): EXPECTED["P1"][0],
+}
+P2_TREND = {D(2017, 4, 1): [1, 10, 100, 0, 0, 0, 0, 0, 0], **dict.fromkeys(
+    (D(2017, 4, 5), D(2017, 4, 7), D(2017, 4, 10), D(2017, 4, 12), D(2017, 4, 14)), EXPECTED["P2"][0])}
+
+
+def test_hie007_child_trend_rolls_each_child_up_at_every_date(tree):
+    engine, cid, ids = tree
+    with read_session(engine) as s:
+        nation = hierarchy.child_trend(s, cid, AS_OF, ids["N"])
+        early = hierarchy.child_trend(s, cid, D(2017, 4, 6), ids["N"])
+        empty = hierarchy.child_trend(s, cid, D(2017, 3, 1), ids["N"])
+    assert list(nation.columns) == ["date", "code", "name", *MEASURES]
+    got = {(r.date, r.code): [int(getattr(r, m)) for m in MEASURES] for r in nation.itertuples()}
+    want = {**{(d, "P1"): v for d, v in P1_TREND.items()}, **{(d, "P2"): v for d, v in P2_TREND.items()}}
+    assert got == want
+    assert list(nation["date"]) == sorted(nation["date"])  # by date, then code
+    assert list(nation.loc[nation["date"] == D(2017, 4, 14), "code"]) == ["P1", "P2"]
+    assert list(nation.loc[nation["code"] == "P1", "name"].unique()) == ["甲省"]
+    # as_of cuts the dates (and K4's 04-25 report never counts)
+    assert [(r.date, r.code) for r in early.itertuples()] == [(D(2017, 4, 1), "P2"), (D(2017, 4, 5), "P2")]
+    assert empty.empty and list(empty.columns) == ["date", "code", "name", *MEASURES]
+
+
+def test_hie008_child_trend_of_a_city_is_the_flat_trend_of_its_counties(tree):
+    engine, cid, ids = tree
+    with read_session(engine) as s:
+        city = hierarchy.child_trend(s, cid, AS_OF, ids["C1"]).reset_index(drop=True)
+        flat = queries.trend(s, cid, AS_OF, by_unit=True)
+        root = hierarchy.child_trend(s, cid, AS_OF, None)
+        whole = queries.trend(s, cid, AS_OF)
+    mine = flat[flat["code"].isin(["K1", "K2", "D1"])].sort_values(["date", "code"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(city, mine, check_dtype=False)
+    # the root's one child (N) is the installation's whole trend
+    assert list(root["code"].unique()) == ["N"]
+    assert [[int(v) for v in r] for r in root[list(MEASURES)].values] == \
+        [[int(v) for v in r] for r in whole[list(MEASURES)].values]
