@@ -29,9 +29,10 @@ def register(app) -> None:
         *(Input(c, p) for c, p in zip(CONTROLS, ("value", "date", "value", "data"), strict=True)),
         State(ids.OV_ALL_PANEL, "hidden"),
         State(ids.OV_ALL_FROM, "data"),
+        State(ids.AREA, "data"),
         prevent_initial_call=True,
     )
-    def all_units(_clicks, _close, campaign, date_value, metric, _version, hidden, opened_from):
+    def all_units(_clicks, _close, campaign, date_value, metric, _version, hidden, opened_from, area):
         trigger = ctx.triggered_id
         if trigger == ids.OV_ALL_CLOSE:
             return True, [], no_update, no_update, no_update  # nothing kept in the browser while closed
@@ -44,7 +45,7 @@ def register(app) -> None:
         else:
             raise PreventUpdate
         state = coerce(campaign, date_value, metric)
-        context, snap = context_for(state, full=False)
+        context, snap = context_for(state, full=False, area_value=area)  # the area is checked again there
         if snap is None:
             raise PreventUpdate
         c = context.campaign

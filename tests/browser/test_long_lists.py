@@ -1,4 +1,5 @@
-"""Long lists in Chromium, on the 山东省 demo (`python -m db demo --scale province`: 153 reporting units):
+"""Long lists in Chromium, on the 山东省 demo (`python -m db demo --scale province`: 153 reporting units),
+flattened into one installation of 153 units:
 the ranking shows the 15 best and the 15 worst with a gap row, "显示全部" opens the grid of every
 unit, the search box narrows it by name, a name drills down, and the lagging list's "显示全部"
 opens the lagging units. Expectations come from db.queries and the domain's own ranking, not
@@ -47,10 +48,23 @@ def province_server(tmp_path_factory):
         build_scale_demo(engine, "province")
         with write_session(engine) as s:
             ensure_demo_accounts(s)
+            flatten(s)
     finally:
         engine.dispose()
     with serve(create_app({"DATABASE_URL": url, "TESTING": True})) as base_url:
         yield base_url, url
+
+
+def flatten(s) -> None:
+    """One flat installation of the 153 reporting units (as a big city's would be): the areas above
+    them are removed, so `/` lists every unit as its child."""
+    from sqlalchemy import delete, select, update
+
+    from db.models import Unit, UnitCampaign, User
+
+    s.execute(update(Unit).values(parent_id=None))
+    s.execute(update(User).values(area_unit_id=None))
+    s.execute(delete(Unit).where(Unit.id.not_in(select(UnitCampaign.unit_id))))
 
 
 def expected_rows(url: str) -> list[dict]:

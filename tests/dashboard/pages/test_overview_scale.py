@@ -90,10 +90,9 @@ def offline(monkeypatch):
     monkeypatch.setattr(page, "has_role", lambda *_: False)
     monkeypatch.setattr(page, "overview_section", lambda *_: html.Div(id=ids.AC_PANEL))  # the action panel's own
     monkeypatch.setattr(page, "map_geojson", squares)
-    # The map's name placement (dashboard/geo.label_points) is quadratic in units: 196 s at 2,783
-    # squares. That is the map's own matter; here the map is built without names.
-    district_map = map_figure.district_map
-    monkeypatch.setattr(map_figure, "district_map", lambda *a, **k: district_map(*a, **{**k, "names": False}))
+    monkeypatch.setattr(page, "find_area", lambda *_: ("area", page.AreaRef(None, "临沂市", None, "city")))
+    monkeypatch.setattr(page, "trail", lambda *_: [])
+    monkeypatch.setattr(page, "area_geojson", lambda _area, units: (squares(units), None))
 
     def build(n: int) -> dict:
         units, city, trend, lines = synthetic(n)
