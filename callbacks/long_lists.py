@@ -51,7 +51,7 @@ def register(app) -> None:
         c = context.campaign
         rows = metric_rows(snap.units, state.metric, context.as_of, c["window_start"], c["window_end"],
                            thresholds(c).pace)
-        view = grid_view(rows, lagging_units(context, snap.units, snap.city), METRICS[state.metric].label, which)
+        view = grid_view(rows, lagging_units(context, snap.units, snap.city, snap.whole), METRICS[state.metric].label, which)
         return False, view["rowData"], view["columnDefs"], view["title"], which
 
     @app.callback(

@@ -135,7 +135,7 @@ def _register_data(app) -> None:
         context, snap = context_for(state, full=False, area_value=area)
         if snap is None:
             raise PreventUpdate
-        lag_codes = {x.code for x in lagging_units(context, snap.units, snap.city)}
+        lag_codes = {x.code for x in lagging_units(context, snap.units, snap.city, snap.whole)}
         mv = metric_view(context, snap.units, state.metric, lag_codes)
         args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
         # The map keeps its geometry in the browser; only values, labels and range travel.

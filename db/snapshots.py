@@ -28,6 +28,7 @@ from db.accounts import auth
 from db.models import Campaign, Unit
 from db.models.snapshots import Snapshot
 from domain.errors import UserError
+from domain.hierarchy import WHOLE_WORDS
 from domain.lagging import RULE_LABELS, Thresholds, evaluate, expected_fraction, sentence
 from domain.measures import LINE_KINDS, LINE_LABELS, MEASURES
 from domain.metrics import BY_KEY, KPI_RATES, METRICS
@@ -139,12 +140,10 @@ def _lines(frame) -> list[dict]:
 
 
 def _area_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int):
-    """queries.trend's columns for the area's subtree: each unit's standing per date, summed per date."""
-    tree = hierarchy.subtree(area_id, per_child=False)
-    codes = set(session.scalars(select(Unit.code).join(tree, tree.c.unit_id == Unit.id)))
-    per_unit = queries.trend(session, campaign_id, as_of, by_unit=True)
-    mine = per_unit[per_unit["code"].isin(codes)]
-    return mine.groupby("date", sort=True)[list(MEASURES)].sum().reset_index()
+    """queries.trend's columns for the area's subtree: the children's standings (rolled up in SQL,
+    db/hierarchy.child_trend) added per date."""
+    per_child = hierarchy.child_trend(session, campaign_id, as_of, area_id)
+    return per_child.groupby("date", sort=True)[list(MEASURES)].sum().reset_index()
 
 
 def _area_doc(session: Session, area: hierarchy.Area) -> dict:
@@ -230,7 +229,7 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
         city = hierarchy.area_totals(session, campaign_id, as_of, area.id)
         prev = hierarchy.area_totals(session, campaign_id, prev_date, area.id) if has_prev else None
         trend = _area_trend(session, campaign_id, as_of, area.id)
-    lagging = evaluate(units, city, as_of, start, end, th)
+    lagging = evaluate(units, city, as_of, start, end, th, whole=WHOLE_WORDS.get(area.level, "全市") if area else "全市")
     lag_codes = {x.code for x in lagging}
 
     unit_docs = []

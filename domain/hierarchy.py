@@ -11,6 +11,8 @@ from collections.abc import Collection, Mapping
 
 LEVELS: tuple[str, ...] = ("nation", "province", "city", "county")  # top to bottom
 LEVEL_LABELS: dict[str, str] = {"nation": "全国", "province": "省级", "city": "市级", "county": "县级"}
+# What an area's whole is called, by its tier ("低于全省 5 个百分点", "全省合计"); a city installation's root is "全市".
+WHOLE_WORDS: dict[str, str] = {"nation": "全国", "province": "全省", "city": "全市"}
 # What the children of an area of each tier are called on screen.
 CHILD_LABELS: dict[str, str] = {"nation": "省", "province": "市", "city": "县区"}
 DEFAULT_LEVEL = "county"  # a unit of a one-city installation (the city is the implicit root)

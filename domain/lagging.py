@@ -149,13 +149,13 @@ def _pace(row, expected: float, city_progress: float | None, th: Thresholds) -> 
     return Reason("pace", text, value, gap)
 
 
-def _filing(row, city_rate: float | None, th: Thresholds) -> Reason | None:
+def _filing(row, city_rate: float | None, th: Thresholds, whole: str) -> Reason | None:
     value = _num(row.filing_rate)
     if value is None or city_rate is None:
         return None
     if not _over(gap := (city_rate - value) * 100, th.filing_gap_points):
         return None
-    text = f"{label('filing_rate')} {pct(value, 0)}，低于全市 {_shown_gap(city_rate, value, 0)}"
+    text = f"{label('filing_rate')} {pct(value, 0)}，低于{whole} {_shown_gap(city_rate, value, 0)}"
     return Reason("filing", text, value, gap)
 
 
@@ -201,8 +201,9 @@ def _severity(reason: Reason, th: Thresholds, as_of: dt.date, window_start: dt.d
 
 
 def evaluate(units: pd.DataFrame, city: dict, as_of: dt.date, window_start: dt.date, window_end: dt.date,
-             thresholds: Thresholds = Thresholds()) -> list[Lagging]:
-    """The lagging units, most severe first (ties by code); reasons in rule order."""
+             thresholds: Thresholds = Thresholds(), whole: str = "全市") -> list[Lagging]:
+    """The lagging units, most severe first (ties by code); reasons in rule order. `city` holds the
+    figures of the whole the units belong to, called `whole` in the reasons (全市, 全省, 全国)."""
     th = thresholds
     expected = expected_fraction(as_of, window_start, window_end, th.pace)
     city_rate = _num(city.get("filing_rate"))
@@ -214,7 +215,7 @@ def evaluate(units: pd.DataFrame, city: dict, as_of: dt.date, window_start: dt.d
         if last is not None:
             reasons = [
                 _pace(row, expected, city_progress, th),
-                _filing(row, city_rate, th),
+                _filing(row, city_rate, th, whole),
                 *reasons,
                 _coverage(row, as_of, window_end, expected, city_coverage, th),
             ]

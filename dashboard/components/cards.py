@@ -69,7 +69,7 @@ def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[h
     return cards
 
 
-def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | None) -> html.Div:
+def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | None, whole: str = "全市") -> html.Div:
     """Day N of the window, days left to the deadline, expected pace against actual progress."""
     start, end, deadline = campaign["window_start"], campaign["window_end"], campaign["deadline"]
     total = (end - start).days + 1
@@ -83,7 +83,7 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
         when = f"行动已于 {short_date(end)} 结束"
     due = f"距 {short_date(deadline)} 报送截止还有 {left} 天" if left >= 0 else f"已过 {short_date(deadline)} 报送截止"
     actual = min(progress or 0.0, 1.0)
-    reached = f"全市{label('target_progress')} {pct(progress)}" + ("（已超过目标）" if (progress or 0) > 1 else "")
+    reached = f"{whole}{label('target_progress')} {pct(progress)}" + ("（已超过目标）" if (progress or 0) > 1 else "")
     return html.Div(
         [
             html.Div(
@@ -107,7 +107,7 @@ def time_bar(campaign: dict, as_of: dt.date, expected: float, progress: float | 
             # What the bar and the mark are: the track alone said nothing to a room.
             html.Div(
                 [
-                    html.Span([html.Span(className="tb-key-fill"), "条形：全市签约覆盖企业达目标（满格为 100%）"],
+                    html.Span([html.Span(className="tb-key-fill"), f"条形：{whole}签约覆盖企业达目标（满格为 100%）"],
                               className="tb-key"),
                     html.Span([html.Span(className="tb-key-pace"), "竖线：按时间应达进度"], className="tb-key"),
                 ],

@@ -21,6 +21,7 @@ from dashboard.figures import overview as figures
 from dashboard.figures.static_map import static_map
 from dashboard.labels import date_cn
 from domain.format import half_up, pct, thousands
+from domain.hierarchy import WHOLE_WORDS
 from domain.kpis import SINCE, tiles
 from domain.lagging import RULE_LABELS
 from domain.measures import LINE_KINDS, MEASURE_LABELS, MEASURES
@@ -28,8 +29,7 @@ from domain.metrics import BY_KEY, METRICS, RATES, label
 from domain.ranking import colour_range
 
 STAMP = "数据截至"
-# What an area's totals are called, by its level ("全省合计", "较全省"); the root is the city ("全市").
-AREA_WORDS = {"nation": "全国", "province": "全省", "city": "全市"}
+AREA_WORDS = WHOLE_WORDS  # what an area's totals are called, by its level ("全省合计", "较全省")
 
 # The per-unit table: (key, header, kind). kind: text, date, count, rate, flag.
 UNIT_COLUMNS = (

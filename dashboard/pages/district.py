@@ -17,6 +17,7 @@ from dashboard.pages.overview import lagging_units, pace_points, unit_trail
 from dashboard.pages.review import district_status  # review status of the shown report
 from dashboard.state import PageState, compose
 from db import hierarchy, queries
+from domain.hierarchy import WHOLE_WORDS
 from domain.lagging import expected_fraction
 from domain.metrics import METRICS
 from domain.ranking import metric_rows
@@ -32,6 +33,17 @@ def _city_value(metric: str, city: dict, expected: float) -> str:
     return METRICS[metric].text(city[metric])
 
 
+def compare_area(s, code: str) -> tuple[int | None, str]:
+    """(area id, what it is called) a unit is compared within: its parent (None: the installation's
+    root, 全市). A viewer bound to the unit itself (the parent is not theirs) sees the unit alone."""
+    unit = hierarchy.area(s, code)
+    parent = unit.parent_id if unit is not None else None
+    if unit is not None and not scope.area_visible(s, parent):
+        return unit.id, "本单位"
+    above = hierarchy.area(s, parent) if parent is not None else None
+    return parent, (WHOLE_WORDS.get(above.level, labels.CITY) if above is not None else labels.CITY)
+
+
 def body(code: str, state: PageState):
     """Everything below the header, rebuilt when new data arrives."""
     with session() as s:
@@ -43,10 +55,12 @@ def body(code: str, state: PageState):
         if ctx.as_of is None:
             return html.Div(labels.NO_REPORTS, className="card notice")
         cid, as_of = ctx.campaign["id"], ctx.as_of
-        # A leader or admin bound to an area compares and ranks within it: nothing of other areas shows.
-        top = scope.top_area_id()
-        units = scope.only_visible(s, queries.unit_metrics(s, cid, as_of))
-        city = queries.city_metrics(s, cid, as_of) if top is None else hierarchy.area_totals(s, cid, as_of, top)
+        # Compared and ranked among its siblings: the units of the area it belongs to (its city, or
+        # its province for a 省直 unit), rolled up in SQL; a viewer bound to the unit itself sees it alone.
+        within, whole = compare_area(s, code)
+        city = hierarchy.area_totals(s, cid, as_of, within)
+        units = (hierarchy.child_metrics(s, cid, as_of, within) if whole != "本单位"
+                 else queries.unit_metrics(s, cid, as_of).query("code == @code"))
         lines = queries.line_totals(s, cid, as_of, code)
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
@@ -61,7 +75,7 @@ def body(code: str, state: PageState):
     for key, spec in METRICS.items():
         row = next(r for r in metric_rows(units, key, as_of, c["window_start"], c["window_end"], pace) if r["code"] == code)
         compare.append((spec.label, row["value_text"], _city_value(key, city, expected), row["rank_text"]))
-    mine = [x for x in lagging_units(ctx, units, city) if x.code == code]
+    mine = [x for x in lagging_units(ctx, units, city, whole) if x.code == code]
     search = compose(state)
     status = (f"最近报送：{labels.date_cn(me['last_report_date'])}" if me["last_report_date"] else "尚未报送")
     return html.Div(
@@ -73,8 +87,7 @@ def body(code: str, state: PageState):
             html.Div(
                 [
                     lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
-                    html.Div([html.H3("与全市比较" if top is None else "与本辖区比较"),
-                              compare_table(compare, "全市" if top is None else "本辖区")], className="card"),
+                    html.Div([html.H3(f"与{whole}比较"), compare_table(compare, whole)], className="card"),
                 ],
                 className="grid-2",
             ),

@@ -39,6 +39,7 @@ from dashboard.state import PageState, compose
 from db import hierarchy
 from db.admin.presets import read_preset
 from db.cases import typical as cases
+from domain.hierarchy import WHOLE_WORDS
 from domain.lagging import Lagging, evaluate, expected_fraction
 from domain.metrics import METRICS
 from domain.ranking import colour_range, metric_rows
@@ -58,6 +59,8 @@ class Snapshot:
     trend: pd.DataFrame
     lines: pd.DataFrame
     cases: list[dict] = field(default_factory=list)  # 典型 with a location, for the map markers
+    whole: str = labels.CITY  # what the area as a whole is called: 全市, 全省, 全国
+    area_id: int | None = None  # the area's unit id (None: the installation's root)
 
 
 # --- which area ---------------------------------------------------------------------------------
@@ -230,7 +233,14 @@ def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
         trend=hierarchy.child_trend(s, cid, as_of, aid),
         lines=hierarchy.area_line_totals(s, cid, as_of, aid),
         cases=_cases(s, cid, area),
+        whole=whole_word(area),
+        area_id=area.id,
     )
+
+
+def whole_word(area: AreaRef) -> str:
+    """全市 / 全省 / 全国: what the area as a whole is called in reasons and captions."""
+    return WHOLE_WORDS.get(area.level, labels.CITY)
 
 
 def reported_text(city: dict) -> str:
@@ -244,9 +254,9 @@ OFFMAP_TITLES = {"nation": "无行政边界的单位", "province": "省直系统
                  "city": "开发区及市直单位（无行政边界）"}
 
 
-def lagging_units(ctx: Context, units: pd.DataFrame, city: dict) -> list[Lagging]:
+def lagging_units(ctx: Context, units: pd.DataFrame, city: dict, whole: str = labels.CITY) -> list[Lagging]:
     c = ctx.campaign
-    return evaluate(units, city, ctx.as_of, c["window_start"], c["window_end"], thresholds(c))
+    return evaluate(units, city, ctx.as_of, c["window_start"], c["window_end"], thresholds(c), whole=whole)
 
 
 def pace_points(campaign: dict, as_of: dt.date) -> list[tuple[dt.date, float]]:
@@ -259,14 +269,14 @@ def pace_points(campaign: dict, as_of: dt.date) -> list[tuple[dt.date, float]]:
 
 def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
     c = ctx.campaign
-    lag = lagging_units(ctx, snap.units, snap.city)
+    lag = lagging_units(ctx, snap.units, snap.city, snap.whole)
     names = dict(zip(snap.units["code"], snap.units["name"]))
     targets = dict(zip(snap.units["code"], snap.units["target_ents"].astype(int)))
     return {
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
-                                                             thresholds(c).pace), snap.city["target_progress"]),
+                                                             thresholds(c).pace), snap.city["target_progress"], snap.whole),
         "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
-        "lagging": [pending_review_marker(c["id"], ctx.as_of), lagging_list(lag, search)],  # 待审核
+        "lagging": [pending_review_marker(c["id"], ctx.as_of, snap.area_id), lagging_list(lag, search)],  # 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
         "lag_codes": {x.code for x in lag},
@@ -444,7 +454,7 @@ def context_for(state: PageState, full: bool = True, area_value: object = None) 
         units = _on_map(area, hierarchy.child_metrics(s, cid, ctx.as_of, aid))
         city = hierarchy.area_totals(s, cid, ctx.as_of, aid)
         located = _cases(s, cid, area)
-    return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located)
+    return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located, whole_word(area), area.id)
 
 
 def crumbs_for(area_value: object, search: str) -> list | None:

@@ -10,6 +10,7 @@ required to return). Decisions go through db/submission/review.py in callbacks/r
 from __future__ import annotations
 
 from dash import dcc, html
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import ids, labels, scope
@@ -19,7 +20,7 @@ from dashboard.components.tables import SOURCE_LABELS, column, data_grid
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
 from dashboard.state import PageState
-from db import queries
+from db import hierarchy, queries
 from db.accounts.queries import unit_choices
 from db.submission import review
 
@@ -227,10 +228,12 @@ def layout(state: PageState | None = None):
 # --- marks on the dashboard ("the dashboard marks figures that are not yet reviewed") -----
 
 
-def pending_marker(campaign_id: int, as_of) -> html.P | None:
-    """'N 个单位的数据待审核' above the overview's lagging list: units whose shown figures await review."""
+def pending_marker(campaign_id: int, as_of, area_id: int | None = None) -> html.P | None:
+    """'N 个单位的数据待审核' above the overview's lagging list: units of the area (None: the whole
+    installation) whose shown figures await review."""
+    within = None if area_id is None else select(hierarchy.subtree(area_id, per_child=False).c.unit_id)
     with session() as s:
-        statuses = review.status_by_unit(s, campaign_id, as_of)
+        statuses = review.status_by_unit(s, campaign_id, as_of, within)
     count = sum(1 for st in statuses.values() if st == "pending")
     if not count:
         return None

@@ -222,11 +222,11 @@ def returned_for_unit(session: Session, campaign_id: int, unit_code: str) -> lis
     ]
 
 
-def status_by_unit(session: Session, campaign_id: int, as_of: dt.date) -> dict[str, str]:
+def status_by_unit(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, str]:
     """Per unit code: 'accepted', 'pending' or 'returned', the status of the report the dashboard
     shows at `as_of` (the unit's latest report dated on or before it, latest version). Units with
-    no report by then are absent."""
-    cur = _current_report_ids(campaign_id, as_of)
+    no report by then are absent. `within`: a one-column select of unit ids (an area's subtree)."""
+    cur = _current_report_ids(campaign_id, as_of, within)
     stmt = (
         select(Unit.code, ReportReview.decision)
         .select_from(cur)

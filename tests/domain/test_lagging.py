@@ -94,6 +94,12 @@ def test_lag006_filing_fires_below_the_city_and_not_at_the_threshold():
     assert only(unit(filing_rate=0.529)) == {"filing": "备案率 53%，低于全市 15 个百分点"}
 
 
+def test_lag006b_the_whole_is_named_by_the_area_a_unit_is_compared_within():
+    """A province's cities lag behind 全省, the provinces behind 全国 (the overview of any area)."""
+    found = evaluate(pd.DataFrame([unit(filing_rate=0.41)]), CITY, AS_OF, START, END, Thresholds(), whole="全省")
+    assert [r.text for r in found[0].reasons] == ["备案率 41%，低于全省 27 个百分点"]
+
+
 def test_lag007_filing_gap_in_words_is_the_gap_between_the_shown_percentages():
     # 68.4% - 41.6% is 26.8 points, but the reader sees 68% and 42%.
     city = CITY | {"filing_rate": 0.684}

@@ -34,11 +34,11 @@ def test_scope_district001_provincial_leader_cannot_see_another_province(app, en
     assert "forbidden" in other and "玄武区" not in other and "统计表" not in other
     own = route(app, c, f"/district/{A_UNIT}")
     assert "兰山区" in own and "统计表" in own and "forbidden" not in own
-    # Compared and ranked within the province: 22 units (23 demo units less 玄武区), of which 21 have
+    # Compared and ranked within its city, 临沂市: 22 units (23 demo units less 玄武区), of which 21 have
     # reported (临港经济开发区 never does); nothing of province B is counted.
-    assert "与本辖区比较" in own and "21 / 22 个单位已报送" in own and " / 22" in own and " / 23" not in own
-    unbound = route(app, client(app, "demo-leader"), f"/district/{A_UNIT}")
-    assert "与全市比较" in unbound and "22 / 23 个单位已报送" in unbound
+    assert "与全市比较" in own and "21 / 22 个单位已报送" in own and " / 22" in own and " / 23" not in own
+    unbound = route(app, client(app, "demo-leader"), f"/district/{A_UNIT}")  # the same comparison: its city
+    assert "与全市比较" in unbound and "21 / 22 个单位已报送" in unbound
     with read_session(engine) as s:
         events = s.scalars(select(AuditEvent.detail).where(AuditEvent.actor == "prov-leader",
                                                            AuditEvent.action == "forbidden")).all()

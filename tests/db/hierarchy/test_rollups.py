@@ -260,3 +260,20 @@ def test_hie008_child_trend_of_a_city_is_the_flat_trend_of_its_counties(tree):
     assert list(root["code"].unique()) == ["N"]
     assert [[int(v) for v in r] for r in root[list(MEASURES)].values] == \
         [[int(v) for v in r] for r in whole[list(MEASURES)].values]
+
+
+def test_hie009_review_status_within_an_area(tree):
+    """The overview's 待审核 count of an area counts only its subtree's shown reports (none reviewed here:
+    all pending). At AS_OF: P1 shows K1, K2, D1 (K3 never reported); P2 shows K4 (04-01) and S1."""
+    from sqlalchemy import select
+
+    from db.submission import review
+
+    engine, cid, ids = tree
+    with read_session(engine) as s:
+        everything = review.status_by_unit(s, cid, AS_OF)
+        p1 = review.status_by_unit(s, cid, AS_OF, select(hierarchy.subtree(ids["P1"], per_child=False).c.unit_id))
+        p2 = review.status_by_unit(s, cid, AS_OF, select(hierarchy.subtree(ids["P2"], per_child=False).c.unit_id))
+    assert set(everything) == {"K1", "K2", "D1", "K4", "S1"}
+    assert p1 == {"K1": "pending", "K2": "pending", "D1": "pending"}
+    assert p2 == {"K4": "pending", "S1": "pending"}
