@@ -41,6 +41,7 @@ class Snapshot:
     trend: pd.DataFrame
     lines: pd.DataFrame
     cases: list[dict] = field(default_factory=list)  # 典型 with a location, for the map markers
+    last_year: dict | None = None  # 同期: db.queries.last_year_city (campaign, date, figures), None without one
 
 
 def load(s, ctx: Context) -> Snapshot:
@@ -55,6 +56,7 @@ def load(s, ctx: Context) -> Snapshot:
         trend=queries.trend(s, cid, as_of, by_unit=True),
         lines=queries.line_totals(s, cid, as_of),
         cases=cases.case_locations(s, cid),
+        last_year=queries.last_year_city(s, cid, as_of),
     )
 
 
@@ -79,7 +81,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
     return {
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
                                                              thresholds(c).pace), snap.city["target_progress"]),
-        "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
+        "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date, snap.last_year),
         "lagging": [pending_review_marker(c["id"], ctx.as_of), lagging_list(lag, search)],  # 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
