@@ -79,10 +79,10 @@ def body(code: str, state: PageState):
                     review_status, html.Span(labels.DEMO, className="badge-demo") if c["is_demo"] else None],
                    className="muted"),
             todo_section(code, c, as_of, search) if own_unit(code) else None,  # a clerk's 待办 first
-            last_year_card(me.to_dict(), last_year),
             html.Div(
                 [
-                    lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
+                    html.Div([lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
+                              last_year_card(me.to_dict(), last_year)]),  # 同期 under the reasons
                     html.Div([html.H3("与全市比较"), compare_table(compare)], className="card"),
                 ],
                 className="grid-2",
