@@ -52,7 +52,8 @@ def same_day(as_of: dt.date, window_start: dt.date, prev_start: dt.date, prev_en
     """The day of last year's window that matches `as_of`: as many days after its start as `as_of` is
     after this window's start, kept inside last year's window.
 
-    2017-04-14 in a window from 2017-03-01 is day 44, so 2016-04-14 in a window from 2016-03-01.
+    2017-04-14 is 44 days after a window start of 2017-03-01 (day 45 of the action), so 2016-04-14 in a
+    window from 2016-03-01.
     Counting days from the start (not the calendar date) compares the same stage of the action:
     windows that start on different dates, or span a 29 February, still line up by "day N of the
     action" (a window from 2016-02-01 puts 2017-02-10's match on 2016-02-10, and 2017-03-10's on
