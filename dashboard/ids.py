@@ -67,6 +67,7 @@ D_BACK = "dt-back"
 # district: the review status in the header (built by dashboard/pages/review.py)
 D_REVIEW_STATUS = "dt-review-status"
 D_TODO = "dt-todo"  # the unit's 待办 for its own reporter (dashboard/components/todo.py)
+D_LAST_YEAR = "dt-last-year"  # 同期: the unit against the same day of last year's action
 
 # district: the follow-up section of the unit (dashboard/components/followup_panel.py)
 AC_DT_RADAR = "ac-dt-radar"

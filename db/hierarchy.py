@@ -45,7 +45,15 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from db.models import Report, ReportLine, Unit
-from db.queries import _current_report_ids, _date, _frame, _latest_versions, _rate_columns, _unit_totals
+from db.queries import (
+    _current_report_ids,
+    _date,
+    _frame,
+    _latest_versions,
+    _rate_columns,
+    _unit_totals,
+    same_day_last_year,
+)
 from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import RATES
 
@@ -194,6 +202,17 @@ def area_line_totals(session: Session, campaign_id: int, as_of: dt.date, area_id
     )
     df = _frame(session, stmt).set_index("kind").reindex(list(LINE_KINDS)).fillna(0)
     return df.astype(int).reset_index()
+
+
+def last_year_area(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> dict | None:
+    """同期 for an area: {"campaign", "date", "figures"} with figures its `area_totals` on the matching
+    day of the previous campaign (queries.same_day_last_year); None without one. For the root it is
+    queries.last_year_city."""
+    found = same_day_last_year(session, campaign_id, as_of)
+    if found is None:
+        return None
+    prev, day = found
+    return {"campaign": prev, "date": day, "figures": area_totals(session, prev["id"], day, area_id)}
 
 
 def subtree_unit_count(session: Session, area_id: int | None) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from db.models import AuditEvent, Campaign, Report, ReportLine, Unit, UnitCampaign
+from domain.kpis import same_day
 from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import CATALOGUE, RATES
 
@@ -308,6 +309,66 @@ def default_as_of(campaign: dict | None, dates: list[dt.date], today: dt.date) -
     if campaign and campaign["window_start"] <= today <= campaign["deadline"]:
         return today
     return dates[-1] if dates else None
+
+
+def previous_campaign(session: Session, campaign_id: int) -> dict | None:
+    """The campaign before this one: the latest whose window ends before this one's starts, with its
+    report count. "Same installation" is this database; a demo campaign's previous one is a demo
+    campaign and a real one's a real one, so real figures are never set against made-up ones.
+    None for the first campaign (or an unknown id)."""
+    this = select(Campaign.window_start, Campaign.is_demo).where(Campaign.id == campaign_id).subquery("this")
+    reports = select(func.count(Report.id)).where(Report.campaign_id == Campaign.id).correlate(Campaign).scalar_subquery()
+    stmt = (
+        select(Campaign.id, Campaign.name, Campaign.year, Campaign.is_demo, Campaign.window_start, Campaign.window_end,
+               Campaign.cutoff_date, Campaign.deadline, reports.label("reports"))
+        .join(this, and_(Campaign.window_end < this.c.window_start, Campaign.is_demo == this.c.is_demo))
+        .order_by(Campaign.window_end.desc(), Campaign.id.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).mappings().first()
+    if row is None:
+        return None
+    out = dict(row)
+    for k in ("window_start", "window_end", "cutoff_date", "deadline"):
+        out[k] = _date(out[k])
+    return out
+
+
+def same_day_last_year(session: Session, campaign_id: int, as_of: dt.date) -> tuple[dict, dt.date] | None:
+    """(previous campaign, the day of its window matching `as_of`: domain.kpis.same_day), or None when
+    there is no previous campaign or it has no report at all (a 同期 of zeros would only mislead).
+
+    Callers compute whatever figures they show on that day: `city_metrics(s, prev["id"], day)`, one
+    unit's row of `unit_metrics`, or an area's totals."""
+    prev = previous_campaign(session, campaign_id)
+    start = session.scalar(select(Campaign.window_start).where(Campaign.id == campaign_id))
+    if prev is None or not prev["reports"] or start is None:
+        return None
+    return prev, same_day(as_of, _date(start), prev["window_start"], prev["window_end"])
+
+
+def last_year_city(session: Session, campaign_id: int, as_of: dt.date) -> dict | None:
+    """同期 for the whole city: {"campaign", "date", "figures"} with figures as `city_metrics` on
+    the matching day of the previous campaign; None without one."""
+    found = same_day_last_year(session, campaign_id, as_of)
+    if found is None:
+        return None
+    prev, day = found
+    return {"campaign": prev, "date": day, "figures": city_metrics(session, prev["id"], day)}
+
+
+def last_year_unit(session: Session, campaign_id: int, as_of: dt.date, unit_code: str) -> dict | None:
+    """同期 for one unit: as `last_year_city`, figures one row of `unit_metrics` as a dict. None without
+    a previous campaign, or when the unit was not part of it (no baseline then)."""
+    found = same_day_last_year(session, campaign_id, as_of)
+    if found is None:
+        return None
+    prev, day = found
+    units = unit_metrics(session, prev["id"], day)
+    mine = units[units["code"] == unit_code]
+    if mine.empty:
+        return None
+    return {"campaign": prev, "date": day, "figures": mine.iloc[0].to_dict()}
 
 
 def report_dates(session: Session, campaign_id: int) -> list[dt.date]:

@@ -52,19 +52,31 @@ def target_line(key: str, now: dict) -> tuple[str, str] | None:
     return f"目标 {share}", f"目标 {thousands(target)} {unit}，占辖区 {thousands(baseline)} {unit}的 {share}"
 
 
-def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None) -> list[html.Div]:
+def last_year_div(t: dict, last_year: dict) -> html.Div:
+    """A tile's 同期 line, titled with the previous campaign it comes from."""
+    return html.Div(t["last_year"], className="kpi-sub kpi-yoy", title=f"上一年度行动：{last_year['campaign']['name']}",
+                    **{"data-kpi-yoy": t["key"]})
+
+
+def kpi_cards(now: dict, prev: dict | None, prev_date: dt.date | None,
+              last_year: dict | None = None) -> list[html.Div]:
     """Seven cards (domain.kpis.tiles): three stages and four rates, each with its weekly change.
 
-    The coverage cards also name their target (`target_line`), in bold under the value."""
+    The coverage cards also name their target (`target_line`), in bold under the value. With
+    `last_year` ({"campaign", "date", "figures"}: db.queries.last_year_city, or the same for an area)
+    each card also shows its 同期 line; without it, nothing."""
     since = short_date(prev_date) if prev_date else "上周"
+    last, last_date = (last_year["figures"], last_year["date"]) if last_year else (None, None)
     cards = []
-    for t in tiles(now, prev):
+    for t in tiles(now, prev, last, last_date):
         card = kpi_card(t["title"], t["value"], t["lines"],
                         _delta(t["change"], t["tone"], since) if t["change"] else None, t["key"])
         goal = target_line(t["key"], now)
         if goal:
             card.children.insert(2, html.Div(goal[0], title=goal[1], className="kpi-target",
                                              **{"data-kpi-target": t["key"]}))
+        if t["last_year"]:
+            card.children.insert(len(card.children) - 1, last_year_div(t, last_year))  # above the weekly change
         cards.append(card)
     return cards
 

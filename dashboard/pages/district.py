@@ -18,6 +18,7 @@ from dashboard.pages.review import district_status  # review status of the shown
 from dashboard.state import PageState, compose
 from db import hierarchy, queries
 from domain.hierarchy import WHOLE_WORDS
+from domain.kpis import tiles
 from domain.lagging import expected_fraction
 from domain.metrics import METRICS
 from domain.ranking import metric_rows
@@ -44,6 +45,18 @@ def compare_area(s, code: str) -> tuple[int | None, str]:
     return parent, (WHOLE_WORDS.get(above.level, labels.CITY) if above is not None else labels.CITY)
 
 
+def last_year_card(now: dict, last_year: dict | None) -> html.Div | None:
+    """同期: the unit's seven KPI figures now and on the same day of last year's action, one line each
+    ("发出要约书 1,386 份 · 同期（2016年4月14日）1,234 份，+12.3%"); None without a previous campaign."""
+    if last_year is None:
+        return None
+    rows = [html.Li([html.Span(f"{t['title']} {t['value']}", className="yoy-now"), " · ",
+                     html.Span(t["last_year"], className="yoy-then")], **{"data-kpi-yoy": t["key"]})
+            for t in tiles(now, None, last_year["figures"], last_year["date"])]
+    return html.Div([html.H3("与去年同期比较"), html.Ul(rows, className="yoy-list")], className="card yoy",
+                    title=f"上一年度行动：{last_year['campaign']['name']}", id=ids.D_LAST_YEAR)
+
+
 def body(code: str, state: PageState):
     """Everything below the header, rebuilt when new data arrives."""
     with session() as s:
@@ -65,6 +78,7 @@ def body(code: str, state: PageState):
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
         review_status = district_status(s, cid, as_of, code)  # 待审核 / 已通过 / 已退回
+        last_year = queries.last_year_unit(s, cid, as_of, code)  # 同期
     c = ctx.campaign
     shown = history[history["is_current"] & (history["report_date"] <= as_of)] if not history.empty else history
     current = next(shown.itertuples(index=False), None)
@@ -86,7 +100,8 @@ def body(code: str, state: PageState):
             todo_section(code, c, as_of, search) if own_unit(code) else None,  # a clerk's 待办 first
             html.Div(
                 [
-                    lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
+                    html.Div([lagging_list(mine, search, "落后原因") if mine else html.Div("该单位目前没有落后项。", className="card ok"),
+                              last_year_card(me.to_dict(), last_year)]),  # 同期 under the reasons
                     html.Div([html.H3(f"与{whole}比较"), compare_table(compare, whole)], className="card"),
                 ],
                 className="grid-2",

@@ -61,6 +61,7 @@ class Snapshot:
     cases: list[dict] = field(default_factory=list)  # 典型 with a location, for the map markers
     whole: str = labels.CITY  # what the area as a whole is called: 全市, 全省, 全国
     area_id: int | None = None  # the area's unit id (None: the installation's root)
+    last_year: dict | None = None  # 同期: db.queries.last_year_city (campaign, date, figures), None without one
 
 
 # --- which area ---------------------------------------------------------------------------------
@@ -235,6 +236,7 @@ def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
         cases=_cases(s, cid, area),
         whole=whole_word(area),
         area_id=area.id,
+        last_year=hierarchy.last_year_area(s, cid, as_of, aid),
     )
 
 
@@ -275,7 +277,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
     return {
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
                                                              thresholds(c).pace), snap.city["target_progress"], snap.whole),
-        "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date),
+        "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date, snap.last_year),
         "lagging": [pending_review_marker(c["id"], ctx.as_of, snap.area_id), lagging_list(lag, search)],  # 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),

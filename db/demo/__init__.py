@@ -11,6 +11,11 @@ one enterprise per 单独开展企业 contract, at least one worker per covered 
 Deterministic: fixed timestamps, and one `random.Random` per unit seeded from (seed, unit code) so
 that retuning one unit's profile leaves the others' figures unchanged. A few units lag on purpose
 (PROFILES) so the dashboard has something to explain.
+
+Beside it, a 2016 campaign (PREVIOUS_NAME) for 同期: same units and lagging profiles, one year earlier,
+with targets PREVIOUS_TARGETS of 2017's (so somewhat lower figures), reports only (no corrections, cases
+or follow-up). It is built after the 2017 one, so the 2017 demo keeps its campaign id and stays the
+default (newest) campaign; `--reset` deletes both.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ DEMO_NAME = "2017年工资集体协商“集中要约”行动（演示数据）
 DEMO_YEAR = 2017
 DEMO_CREATED_AT = dt.datetime(2017, 3, 7, 9, 0)  # the founding notice's date, not the build time
 FINAL = dt.date(2017, 5, 31)  # 统计截止
+PREVIOUS_NAME = "2016年工资集体协商“集中要约”行动（演示数据）"
+PREVIOUS_YEAR = 2016
+PREVIOUS_TARGETS = 0.85  # 2016's targets (and baselines PREVIOUS_BASELINES) against 2017's
+PREVIOUS_BASELINES = 0.96
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,8 @@ class DemoSummary:
     never_reported: tuple[str, ...]  # unit codes with a baseline but no report
     built: bool  # False: the demo already had reports and nothing was written
     seconds: float = 0.0
+    previous_id: int | None = None  # the 2016 campaign (同期), when there is one
+    previous_reports: int = 0
 
     def __str__(self) -> str:  # what the CLI prints
         return self.describe()
@@ -135,9 +146,11 @@ class DemoSummary:
     def describe(self) -> str:
         head = "已生成演示数据" if self.built else "演示数据已存在，未重复生成（如需重建请加 --reset）"
         never = "、".join(self.never_reported) or "无"
+        previous = (f"，{PREVIOUS_YEAR} 年同期对比行动编号 {self.previous_id}（报表 {self.previous_reports} 份）"
+                    if self.previous_id is not None else "")
         return (
             f"{head}：行动编号 {self.campaign_id}，报表 {self.reports} 份，版本 {self.versions} 个，"
-            f"更正 {self.corrections} 次，始终未报送单位 {never}，用时 {self.seconds:.2f} 秒"
+            f"更正 {self.corrections} 次，始终未报送单位 {never}{previous}，用时 {self.seconds:.2f} 秒"
         )
 
 
@@ -178,6 +191,7 @@ def build_demo(engine: Engine, *, reset: bool = False, seed: int = 2017) -> Demo
             store.submit_in(session, sub, now)
         for ext in _extensions():
             ext.build(session, campaign, seed)
+        _build_previous(session, spec, seed)
         summary = _summary(session, campaign.id, built=True)
     return replace(summary, seconds=time.perf_counter() - started)
 
@@ -207,6 +221,48 @@ def _delete_demo(session: Session) -> None:
             ext.delete(session, campaign_id)
 
     delete_demo_campaign(session, DEMO_NAME, before=extensions_first)
+    delete_demo_campaign(session, PREVIOUS_NAME)  # reports only: no extension data
+
+
+# --- the 2016 campaign (同期) ---------------------------------------------------------------------
+
+
+def _year_earlier(d: dt.date) -> dt.date:
+    return d.replace(year=d.year - 1)  # the windows run March to June: no 29 February to fall on
+
+
+def _previous_spec(spec: dict) -> dict:
+    """2017's campaign one year earlier: dates a year back, baselines and targets somewhat lower."""
+    dates = {k: _year_earlier(dt.date.fromisoformat(spec[k])).isoformat()
+             for k in ("window_start", "window_end", "cutoff_date", "deadline")}
+    baselines = {
+        code: {"ents": round(b["ents"] * PREVIOUS_BASELINES), "workers": round(b["workers"] * PREVIOUS_BASELINES),
+               "target_ents": round(b["target_ents"] * PREVIOUS_TARGETS),
+               "target_workers": round(b["target_workers"] * PREVIOUS_TARGETS)}
+        for code, b in spec["baselines"].items()
+    }
+    return {**spec, **dates, "year": PREVIOUS_YEAR, "baselines": baselines}
+
+
+def _previous_profiles() -> dict[str, Profile]:
+    """The same units lag the same way in 2016, on the same days of their window."""
+    return {code: replace(p, until=p.until and _year_earlier(p.until),
+                          only=p.only and tuple(_year_earlier(d) for d in p.only))
+            for code, p in PROFILES.items()}
+
+
+def _build_previous(session: Session, spec: dict, seed: int) -> None:
+    """The 2016 demo campaign and its reports (through validation, as 2017's), for 同期."""
+    campaign = session.scalar(select(Campaign).where(Campaign.name == PREVIOUS_NAME))
+    if campaign is not None and not campaign.is_demo:
+        raise DemoError(f"已有同名的正式行动“{PREVIOUS_NAME}”，不能作为演示数据使用")
+    if campaign is None:
+        campaign = presets.ensure_campaign(session, _previous_spec(spec), name=PREVIOUS_NAME, is_demo=True)
+        campaign.created_at = DEMO_CREATED_AT.replace(year=PREVIOUS_YEAR)
+    elif session.scalar(select(Report.id).where(Report.campaign_id == campaign.id).limit(1)):
+        return
+    for sub, now in _submissions(session, campaign, seed - 1, _previous_profiles(), corrections=False):
+        store.submit_in(session, sub, now)
 
 
 # --- simulation --------------------------------------------------------------------------------
@@ -232,8 +288,9 @@ class Planned:
     figures: dict[str, dict[str, int]]  # the true figures (a correction's first version differs)
 
 
-def _submissions(session: Session, campaign: Campaign, seed: int) -> list[tuple[Submission, dt.datetime]]:
-    """Every demo submission (originals and corrections) in the order they are submitted."""
+def _submissions(session: Session, campaign: Campaign, seed: int, profiles: dict[str, Profile] = PROFILES,
+                 corrections: bool = True) -> list[tuple[Submission, dt.datetime]]:
+    """Every demo submission (originals and, with `corrections`, corrections) in the order they are submitted."""
     rows = session.execute(
         select(Unit, UnitCampaign)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
@@ -245,7 +302,7 @@ def _submissions(session: Session, campaign: Campaign, seed: int) -> list[tuple[
     originals: list[tuple[Planned, Planned | None]] = []  # (report, the unit's previous report)
     for unit, uc in rows:
         rng = random.Random(f"{seed}-{unit.code}")
-        profile = PROFILES.get(unit.code, NORMAL)
+        profile = profiles.get(unit.code, NORMAL)
         contracts = _contracts(rng, unit, uc, profile, campaign.window_start, campaign.cutoff_date)
         leader, clerks = _name(rng), (_name(rng), _name(rng))
         previous: Planned | None = None
@@ -267,10 +324,11 @@ def _submissions(session: Session, campaign: Campaign, seed: int) -> list[tuple[
             )
             plan = Planned(sub, now, unit.sort_order, figures)
             planned.append(plan)
-            if unit.code not in PROFILES and previous is not None:
+            if unit.code not in profiles and previous is not None:
                 originals.append((plan, previous))
             previous = plan
-    planned += _corrections(random.Random(seed), originals)
+    if corrections:
+        planned += _corrections(random.Random(seed), originals)
     planned.sort(key=lambda p: (p.now, p.sort_order, p.sub.is_correction))
     return [(p.sub, p.now) for p in planned]
 
@@ -421,6 +479,7 @@ def _summary(session: Session, campaign_id: int, *, built: bool) -> DemoSummary:
     of_campaign = Report.campaign_id == campaign_id
     reporting = select(Report.unit_id).where(of_campaign)
     keys = select(Report.unit_id, Report.report_date).where(of_campaign).distinct().subquery()
+    previous = session.scalar(select(Campaign.id).where(Campaign.name == PREVIOUS_NAME, Campaign.is_demo))
     never = session.scalars(
         select(Unit.code)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
@@ -434,4 +493,10 @@ def _summary(session: Session, campaign_id: int, *, built: bool) -> DemoSummary:
         corrections=session.scalar(select(func.count(Report.id)).where(of_campaign, Report.version > 1)),
         never_reported=tuple(never),
         built=built,
+        previous_id=previous,
+        previous_reports=session.scalar(
+            select(func.count()).select_from(
+                select(Report.unit_id, Report.report_date).where(Report.campaign_id == previous).distinct().subquery()
+            )
+        ) if previous is not None else 0,
     )

@@ -46,7 +46,7 @@ def test_cli001_init_is_idempotent_and_demo_if_empty(tmp_path):
     engine = make_engine(url)
     with read_session(engine) as s:
         assert s.scalar(select(func.count(Unit.id))) == 23
-        assert s.scalar(select(func.count(Campaign.id))) == 2
+        assert s.scalar(select(func.count(Campaign.id))) == 3  # the real 2017, the demo 2017 and its 2016 (同期)
         assert s.scalar(select(func.count(Report.id))) > 200
     engine.dispose()
 

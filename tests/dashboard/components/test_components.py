@@ -102,3 +102,32 @@ def test_cmp007_long_lagging_list_folds_after_eight():
     items = [Lagging(f"U{i}", f"单位{i}", [Reason("stale", "尚未报送", None, 1.0)], 10 - i) for i in range(11)]
     text = _text(lagging_list(items, ""))
     assert "落后单位 11 个" in text and "其余 3 个单位" in text and text.count("/district/U") == 11
+
+
+def test_cmp030_kpi_cards_show_last_year_only_with_a_previous_campaign():
+    """同期: each card gets one line above its weekly change, from the figures it is given."""
+    last = {"campaign": {"name": "2016年行动"}, "date": D(2016, 5, 24),
+            "figures": _city(offer_copies=2000, sign_rate=0.9)}
+    cards = kpi_cards(_city(), _city(offer_copies=2649), D(2017, 5, 24), last)
+    lines = {}
+    for card in cards:
+        yoy = [c for c in card.children if getattr(c, "className", "") == "kpi-sub kpi-yoy"]
+        assert len(yoy) == 1 and card.children.index(yoy[0]) == len(card.children) - 2  # just above the change
+        lines[yoy[0].to_plotly_json()["props"]["data-kpi-yoy"]] = yoy[0].children
+        assert yoy[0].title == "上一年度行动：2016年行动"
+    assert lines["offer_copies"] == "同期（2016年5月24日）2,000 份，+33.1%"  # 662 / 2000
+    assert lines["sign_rate"] == "同期（2016年5月24日）90.0%，+3.5 个百分点"
+    assert lines["filed_copies"] == "同期（2016年5月24日）2,155 份，持平"
+    assert "同期" not in "".join(_text(c) for c in kpi_cards(_city(), None, None))
+    assert "同期" not in "".join(_text(c) for c in kpi_cards(_city(), None, None, None))
+
+
+def test_cmp031_district_last_year_card():
+    from dashboard.pages.district import last_year_card
+
+    assert last_year_card(_city(), None) is None
+    card = last_year_card(_city(), {"campaign": {"name": "2016年行动"}, "date": D(2016, 4, 14),
+                                    "figures": _city(offer_copies=2000)})
+    text = _text(card)
+    assert "与去年同期比较" in text and "发出要约书 2,662 份" in text and "同期（2016年4月14日）2,000 份，+33.1%" in text
+    assert text.count("同期（2016年4月14日）") == 7

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from db.admin.presets import read_preset
-from db.demo import DEMO_CREATED_AT, DEMO_NAME, FINAL, PROFILES, build_demo
+from db.demo import DEMO_CREATED_AT, DEMO_NAME, FINAL, PREVIOUS_NAME, PROFILES, build_demo
 from db.engine import make_engine, read_session, write_session
 from db.migrate import upgrade
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
@@ -45,12 +45,12 @@ class Row(NamedTuple):
         return {kind: dict(zip(MEASURES, values, strict=True)) for kind, values in self.lines}
 
 
-def report_rows(engine) -> list[Row]:
+def report_rows(engine, name: str = DEMO_NAME) -> list[Row]:
     with read_session(engine) as s:
         reports = s.scalars(
             select(Report)
             .join(Campaign, Campaign.id == Report.campaign_id)
-            .where(Campaign.name == DEMO_NAME)
+            .where(Campaign.name == name)
             .order_by(Report.unit_id, Report.report_date, Report.version)
         ).all()
         codes = dict(s.execute(select(Unit.id, Unit.code)).all())
@@ -129,6 +129,7 @@ def test_demo002_deterministic_across_databases(preset_engine, tmp_path):
     try:
         build_demo(other)
         assert report_rows(other) == report_rows(preset_engine)
+        assert report_rows(other, PREVIOUS_NAME) == report_rows(preset_engine, PREVIOUS_NAME) != []  # 2016 too
     finally:
         other.dispose()
 
@@ -276,16 +277,18 @@ def report_count(engine, *, demo: bool) -> int:
 def test_demo010_reset_rebuilds_only_the_demo(preset_engine):
     real_report(preset_engine)
     first = build_demo(preset_engine)
-    rows = report_rows(preset_engine)
+    rows, previous_rows = report_rows(preset_engine), report_rows(preset_engine, PREVIOUS_NAME)
     for _ in range(2):  # idempotent
         again = build_demo(preset_engine, reset=True)
         assert again.built and (again.reports, again.versions) == (first.reports, first.versions)
         assert report_rows(preset_engine) == rows
+        assert report_rows(preset_engine, PREVIOUS_NAME) == previous_rows
         assert report_count(preset_engine, demo=False) == 1  # the real report survived
     with read_session(preset_engine) as s:
         assert s.scalar(select(func.count(Campaign.id)).where(Campaign.name == DEMO_NAME)) == 1
-        # one set of baselines per campaign, nothing orphaned
-        assert s.scalar(select(func.count()).select_from(UnitCampaign)) == 2 * len(PRESET_CODES)
+        assert s.scalar(select(func.count(Campaign.id)).where(Campaign.name == PREVIOUS_NAME)) == 1
+        # one set of baselines per campaign (the real 2017, the demo 2017 and 2016), nothing orphaned
+        assert s.scalar(select(func.count()).select_from(UnitCampaign)) == 3 * len(PRESET_CODES)
         assert s.scalar(select(func.count()).select_from(ReportLine)) == 3 * report_count(preset_engine, demo=True) + 3
 
 
@@ -302,3 +305,33 @@ def test_demo012_reset_on_a_bare_database(engine):
     summary = build_demo(engine, reset=True)
     assert summary.built and summary.never_reported == (NEVER,)
     assert report_count(engine, demo=False) == 0
+
+
+def test_demo020_a_2016_campaign_for_same_day_comparison(preset_engine):
+    """同期: a 2016 demo campaign, same units, one year earlier, somewhat lower; 2017 stays the default."""
+    from db import queries
+
+    summary = build_demo(preset_engine)
+    assert summary.previous_id is not None and summary.previous_id > summary.campaign_id  # 2017 keeps its id
+    assert f"2016 年同期对比行动编号 {summary.previous_id}（报表 {summary.previous_reports} 份）" in str(summary)
+    rows = report_rows(preset_engine, PREVIOUS_NAME)
+    assert summary.previous_reports == len({(r.unit, r.report_date) for r in rows}) > 250
+    assert {r.source for r in rows} == {"demo"} and not any(r.is_correction for r in rows)
+    assert all(dt.date(2016, 3, 1) <= r.report_date <= dt.date(2016, 5, 31) for r in rows)
+    assert {r.unit for r in rows} == PRESET_CODES - {NEVER}  # the same units, the same one silent
+    with read_session(preset_engine) as s:
+        c = s.get(Campaign, summary.previous_id)
+        assert (c.name, c.year, c.is_demo) == (PREVIOUS_NAME, 2016, True)
+        assert (c.window_start, c.window_end, c.cutoff_date, c.deadline) == (
+            dt.date(2016, 3, 1), dt.date(2016, 5, 31), dt.date(2016, 5, 31), dt.date(2016, 6, 10))
+        assert {code for (code,) in s.execute(select(Unit.code).join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
+                                              .where(UnitCampaign.campaign_id == c.id))} == PRESET_CODES
+        campaigns = queries.campaigns(s)
+        assert queries.default_campaign(campaigns)["id"] == summary.campaign_id  # 2017 is still the default
+        assert queries.previous_campaign(s, summary.campaign_id)["id"] == summary.previous_id
+        then = queries.city_metrics(s, summary.previous_id, dt.date(2016, 5, 31))
+        now = queries.city_metrics(s, summary.campaign_id, FINAL)
+        same_day = queries.last_year_city(s, summary.campaign_id, dt.date(2017, 4, 14))
+    assert same_day["date"] == dt.date(2016, 4, 14) and 0 < same_day["figures"]["offer_copies"]
+    for m in ("offer_copies", "signed_ents", "filed_copies"):  # somewhat lower, not another scale
+        assert 0.7 * now[m] < then[m] < now[m], m
