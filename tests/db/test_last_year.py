@@ -17,7 +17,7 @@ import datetime as dt
 
 import pytest
 
-from db import queries
+from db import hierarchy, queries
 from db.engine import read_session, write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign
 from domain.kpis import tiles
@@ -111,6 +111,10 @@ def test_yoy003_city_figures_on_the_same_day(fx):
     assert f["sign_rate"] == pytest.approx(11 / 15)
     assert f["ent_coverage"] == pytest.approx(11 / 150)
     assert [now[m] for m in MEASURES] == [21, 21, 1800, 13, 13, 1150, 8, 8, 650]
+    with read_session(engine) as s:  # the overview of the root takes the same figures from the roll-up
+        area = hierarchy.last_year_area(s, ids["2017行动"], D(2017, 4, 14), None)
+    assert area["date"] == last["date"] and [area["figures"][m] for m in MEASURES] == [f[m] for m in MEASURES]
+    assert area["figures"]["ent_coverage"] == pytest.approx(11 / 150)
     lines = {t["key"]: t["last_year"] for t in tiles(now, None, f, last["date"])}
     assert lines == {
         "offer_copies": "同期（2016年4月14日）15 份，+40.0%",  # 21 / 15 − 1
