@@ -18,8 +18,8 @@ counties, plus a few per cent of the other units picked at random. Deterministic
 
 Needs a database of its own: it refuses one that already holds other units (a 临沂 installation),
 rather than mixing a flat city list into the national tree. Demo accounts (printed): a provincial
-leader (and a national one) bound to their area through app_user.area_unit_id. Scopes are not
-enforced from that binding yet.
+leader (and a national one) bound to their area through app_user.area_unit_id; dashboard/scope.py
+limits what each sees to that subtree.
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ from sqlalchemy.orm import Session
 from db.accounts import auth
 from db.demo import DEMO_CREATED_AT, NORMAL, Profile, _contracts, _figures, _name, _report_dates, _schedule
 from db.demo.common import DemoError, delete_demo_campaign
+from db.demo.review import DEMO_REVIEWER
+from db.demo.review import delete as delete_reviews
 from db.engine import write_session
 from db.models import Campaign, Report, ReportLine, Unit, UnitCampaign, User
+from db.models.review import ACCEPTED, ReportReview
 from domain.divisions import NATION_ADCODE, Division, divisions, subtree
 from domain.measures import LINE_KINDS
 
@@ -78,7 +81,7 @@ class ScaleSummary:
         lines = [f"{head}（{'山东省' if self.scale == 'province' else '全国'}）：行动编号 {self.campaign_id}，"
                  f"单位 {self.units} 个（其中报送单位 {self.reporting_units} 个），报表 {self.reports} 份，"
                  f"用时 {self.seconds:.1f} 秒",
-                 "区域演示账户（仅供演示，密码公开；按区域限定可见范围尚未实施，目前与其他领导账户相同）："]
+                 "区域演示账户（仅供演示，密码公开；每个账户只能查看其区域）："]
         lines += [f"  {u}  {p}  领导 · {a}" for u, p, a in self.accounts]
         return "\n".join(lines)
 
@@ -212,6 +215,17 @@ def _baseline(rng: random.Random, spec: _Spec) -> tuple[int, int, int, int]:
     return ents, workers, round(ents * rng.uniform(0.4, 0.5)), round(workers * rng.uniform(0.45, 0.55))
 
 
+def _worker_target(rng: random.Random, contracts, target_ents: int, workers: int,
+                   cutoff: dt.date) -> tuple[int, int]:
+    """(target workers, baseline workers): the workers a unit's target enterprises employ, at the
+    workers per enterprise its own contracts show, so that a unit on track meets its worker target
+    as it meets its enterprise target (a lagging one misses both); the baseline stays above it."""
+    signed = [c for c in contracts if c.signed is not None and c.signed <= cutoff]
+    per_ent = sum(c.workers for c in signed) / max(1, sum(c.ents for c in signed)) if signed else 60.0
+    target = max(1, round(target_ents * per_ent * rng.uniform(0.9, 1.0)))
+    return target, max(workers, round(target / rng.uniform(0.45, 0.55)))
+
+
 def _reports(session: Session, campaign: Campaign, ids: dict[str, tuple[int, _Spec]], seed: int) -> None:
     schedule = _schedule(campaign.window_start, campaign.cutoff_date)
     baselines, reports, lines = [], [], []
@@ -219,13 +233,14 @@ def _reports(session: Session, campaign: Campaign, ids: dict[str, tuple[int, _Sp
         if not spec.reports:
             continue
         rng = random.Random(f"{seed}-{code}")
-        ents, workers, target_ents, target_workers = _baseline(rng, spec)
-        baselines.append({"campaign_id": campaign.id, "unit_id": uid, "baseline_ents": ents,
-                          "baseline_workers": workers, "target_ents": target_ents, "target_workers": target_workers})
+        ents, workers, target_ents, _ = _baseline(rng, spec)
         profile = _profile(rng, spec)
         kind = spec.kind if spec.kind in ("开发区", "市直系统") else "市直系统" if spec.kind == "省直系统" else "县区"
         contracts = _contracts(rng, SimpleNamespace(code=code, kind=kind), SimpleNamespace(target_ents=target_ents),
                                profile, campaign.window_start, campaign.cutoff_date)
+        target_workers, workers = _worker_target(rng, contracts, target_ents, workers, campaign.cutoff_date)
+        baselines.append({"campaign_id": campaign.id, "unit_id": uid, "baseline_ents": ents,
+                          "baseline_workers": workers, "target_ents": target_ents, "target_workers": target_workers})
         leader, clerk = _name(rng), _name(rng)
         for day in _report_dates(rng, profile, schedule):
             filled_on = day + dt.timedelta(days=rng.randint(1, 2))
@@ -243,6 +258,19 @@ def _reports(session: Session, campaign: Campaign, ids: dict[str, tuple[int, _Sp
         rows = [{"report_id": rid, "kind": kind, **figures[kind]}
                 for rid, figures in zip(report_ids, lines[start:start + 5000], strict=True) for kind in LINE_KINDS]
         session.execute(insert(ReportLine), rows)
+        reviews = [{"report_id": rid, "decision": ACCEPTED, "comment": "", "reviewer": DEMO_REVIEWER,
+                    "at": report["submitted_at"] + dt.timedelta(days=1)}
+                   for rid, report in zip(report_ids, chunk, strict=True) if _reviewed(report, campaign, seed)]
+        if reviews:
+            session.execute(insert(ReportReview), reviews)
+
+
+def _reviewed(report: dict, campaign: Campaign, seed: int) -> bool:
+    """Reviewed and accepted: every report older than the last two weeks, and most of the recent ones
+    (one in ten of those still waits: the 待审核 marker has something to count, but not everything)."""
+    if report["report_date"] <= campaign.cutoff_date - dt.timedelta(days=14):
+        return True
+    return random.Random(f"{seed}-review-{report['unit_id']}-{report['report_date']}").random() >= 0.1
 
 
 def _accounts(session: Session, scale: str, ids: dict[str, tuple[int, _Spec]]) -> tuple[tuple[str, str, str], ...]:
@@ -259,4 +287,4 @@ def _accounts(session: Session, scale: str, ids: dict[str, tuple[int, _Spec]]) -
 
 def _delete(session: Session, scale: str) -> None:
     """Delete the scale demo's campaign, baselines and reports (units and accounts stay)."""
-    delete_demo_campaign(session, NAMES[scale])
+    delete_demo_campaign(session, NAMES[scale], before=lambda campaign_id: delete_reviews(session, campaign_id))

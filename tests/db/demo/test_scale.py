@@ -64,3 +64,25 @@ def test_scale003_refuses_a_city_installation(preset_engine):
     with pytest.raises(DemoError) as err:
         build_scale_demo(preset_engine, "province")
     assert "需要单独的数据库" in err.value.message and "--scale province" in err.value.message
+
+
+def test_scale004_only_the_designed_areas_lag_and_most_reports_are_reviewed(engine):
+    """The lagging rules (domain/lagging.py) pick out the areas the demo makes lag, not every one: each
+    unit's worker target follows its own contracts, so a unit on track meets it. And most shown
+    reports are reviewed (the 待审核 marker counts a few, not every unit)."""
+    from db.submission import review
+    from domain.lagging import evaluate
+
+    build_scale_demo(engine, "province")
+    with read_session(engine) as s:
+        campaign = s.scalar(select(Campaign).where(Campaign.name == NAMES["province"]))
+        province = hierarchy.area(s, "370000")
+        cities = hierarchy.child_metrics(s, campaign.id, CUTOFF, province.id)
+        totals = hierarchy.area_totals(s, campaign.id, CUTOFF, province.id)
+        statuses = review.status_by_unit(s, campaign.id, CUTOFF)
+    lagging = {x.code for x in evaluate(cities, totals, CUTOFF, campaign.window_start, campaign.window_end,
+                                        whole="全省")}
+    assert {"371700", "371500", "370500"} <= lagging  # 菏泽, 聊城, 东营: made to lag
+    assert len(lagging) <= 6  # of 17: the rest are on track
+    pending = sum(1 for status in statuses.values() if status == "pending")
+    assert 0 < pending < len(statuses) / 4
