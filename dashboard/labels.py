@@ -10,7 +10,7 @@ NOT_FOUND = "页面不存在"
 FORBIDDEN = "无权访问"
 FORBIDDEN_HINT = "您的账户没有使用本页的权限。如有需要，请联系系统管理员。"
 DB_UNAVAILABLE = "无法读取数据库：可能尚未初始化。请运行 python -m db init（或 make run），然后刷新本页。"
-BACK = "← 返回全市总览"
+BACK = "← 返回总览"
 
 # shared by the pages: campaigns, the city, dates
 DEMO = "演示数据"

@@ -34,6 +34,14 @@ def _city_value(metric: str, city: dict, expected: float) -> str:
     return METRICS[metric].text(city[metric])
 
 
+def back_link(trail: list[tuple[str, str | None]], search: str) -> tuple[str, str]:
+    """(text, href) of the way back up: the area the unit belongs to (← 返回临沂市), else the overview."""
+    up = [(name, href) for name, href in trail[:-1] if href]
+    if up:
+        return f"← 返回{up[-1][0]}", up[-1][1]
+    return labels.BACK, "/" + search
+
+
 def compare_area(s, code: str) -> tuple[int | None, str]:
     """(area id, what it is called) a unit is compared within: its parent (None: the installation's
     root, 全市). A viewer bound to the unit itself (the parent is not theirs) sees the unit alone."""
@@ -134,7 +142,7 @@ def layout(state: PageState, code: str):
     return html.Div(
         [
             *([html.Nav(breadcrumbs(trail), className="breadcrumbs crumbs", **{"aria-label": "地区"})] if trail else []),
-            html.Div([dcc.Link(labels.BACK, href="/" + compose(state), id=ids.D_BACK, className="back"),
+            html.Div([dcc.Link(*back_link(trail, compose(state)), id=ids.D_BACK, className="back"),
                       html.H2(title, id=ids.D_HEADER)], className="district-head"),
             html.Div(body(code, state), id=ids.D_BODY),
         ]

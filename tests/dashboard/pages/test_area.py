@@ -182,3 +182,13 @@ def test_area007_a_units_page_has_breadcrumbs_too(tree, viewer):  # noqa: F811
         assert overview.unit_trail(s, "nope", "") == []
         viewer("leader", ids["P1"])
         assert overview.unit_trail(s, "K1", "")[:2] == [("全国", None), ("甲省", "/area/110000")]
+
+
+def test_area008_a_units_page_leads_back_to_its_own_area():
+    from dashboard.pages.district import back_link
+
+    trail = [("全国", "/area/100000?m=1"), ("甲省", "/area/110000?m=1"), ("子市", "/area/110100?m=1"), ("一县", None)]
+    assert back_link(trail, "?m=1") == ("← 返回子市", "/area/110100?m=1")
+    assert back_link([("临沂市", "/?m=1"), ("兰山区", None)], "?m=1") == ("← 返回临沂市", "/?m=1")
+    assert back_link([("全国", None), ("一县", None)], "?m=1") == ("← 返回总览", "/?m=1")  # above the scope: no link
+    assert back_link([], "") == ("← 返回总览", "/")
