@@ -164,7 +164,7 @@ def main() -> int:
             values = {
                 f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,
                 f"{ids.AS_OF}.date": None, f"{ids.METRIC}.value": DEFAULT_METRIC, f"{ids.COMPOSITION_PART}.value": "ents",
-                f"{ids.DATA_VERSION}.data": find_props(layout, ids.DATA_VERSION)["data"],
+                f"{ids.DATA_VERSION}.data": find_props(layout, ids.DATA_VERSION)["data"], f"{ids.AREA}.data": None,
             }
             dated = {**values, f"{ids.AS_OF}.date": day}
             who = "ours, shared" if shared else "ours, computed"

@@ -222,6 +222,7 @@ def run(app, args, setup: dict, campaign: int, url: str) -> int:
         f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,
         f"{ids.AS_OF}.date": None, f"{ids.METRIC}.value": DEFAULT_METRIC, f"{ids.COMPOSITION_PART}.value": "ents",
         f"{ids.DATA_VERSION}.data": find_props(layout, ids.DATA_VERSION)["data"], f"{ids.LIVE_INTERVAL}.n_intervals": 1,
+        f"{ids.AREA}.data": None,  # the overview's area store: the installation's root
     }
     page, route, metric = f"{ids.PAGE}.children", [f"{ids.URL}.pathname"], f"{ids.METRIC}.value"
     cases = [("router / (overview page)", request_body(app, page, values, route), 200, CALLBACK_MS)]
