@@ -80,12 +80,12 @@ def _register_breadcrumbs(app) -> None:
     @app.callback(
         Output(ids.BREADCRUMBS, "children"),
         Input(ids.URL, "search"),
-        State(ids.AREA, "data"),
+        State(ids.URL, "pathname"),
         prevent_initial_call=True,
     )
-    def keep_crumbs_in_step(search, area):
+    def keep_crumbs_in_step(search, pathname):
         """The breadcrumb links carry the query string: rewrite them when the filters change it."""
-        crumbs = crumbs_for(area, compose(parse(search if isinstance(search, str) else "")))
+        crumbs = crumbs_for(pathname, compose(parse(search if isinstance(search, str) else "")))
         if crumbs is None:
             raise PreventUpdate  # a forged or out-of-scope area
         return crumbs

@@ -182,7 +182,8 @@ def child_metrics(session: Session, campaign_id: int, as_of: dt.date, area_id: i
     df = _frame(session, stmt)
     for col in ("last_report_date", "stalest_report_date"):
         df[col] = [_date(v) for v in df[col]]
-    df["adcode"] = [a if isinstance(a, str) and a else None for a in df["adcode"]]
+    # object dtype: pandas 3 would store the Nones of a list of strings as NaN (its str dtype)
+    df["adcode"] = pd.Series([a if isinstance(a, str) and a else None for a in df["adcode"]], index=df.index, dtype=object)
     for col in (*_SUMMED, "units", "units_reported"):
         df[col] = df[col].astype(int)
     for r in RATES:

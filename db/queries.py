@@ -127,7 +127,8 @@ def unit_metrics(session: Session, campaign_id: int, as_of: dt.date) -> pd.DataF
     stmt = select(totals, *_rate_columns(totals.c)).order_by(totals.c.sort_order, totals.c.code)
     df = _frame(session, stmt)
     df["last_report_date"] = [_date(v) for v in df["last_report_date"]]
-    df["adcode"] = [a if isinstance(a, str) and a else None for a in df["adcode"]]
+    # object dtype: pandas 3 would store the Nones of a list of strings as NaN (its str dtype)
+    df["adcode"] = pd.Series([a if isinstance(a, str) and a else None for a in df["adcode"]], index=df.index, dtype=object)
     for m in MEASURES:
         df[m] = df[m].astype(int)
     for r in RATES:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import pandas as pd
 from dash import dcc, html
@@ -414,7 +415,7 @@ def layout(state: PageState, area_key: str | None = None):
                          html.Div([html.H4(OFFMAP_TITLES.get(area.level, OFFMAP_TITLES["city"])),
                                    graph(ids.OFFMAP, offmap)], className="offmap",
                                   # the children without a boundary do not change with the filters
-                                  style={} if any(not r.get("adcode") for r in mv["rows"]) else {"display": "none"})],
+                                  style={} if any(not isinstance(r.get("adcode"), str) for r in mv["rows"]) else {"display": "none"})],
                         className="map-row"), class_name="map-card"),
                     html.Div(view["lagging"], id=ids.LAGGING),
                 ],
@@ -459,11 +460,19 @@ def context_for(state: PageState, full: bool = True, area_value: object = None) 
     return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located, whole_word(area), area.id)
 
 
-def crumbs_for(area_value: object, search: str) -> list | None:
-    """The breadcrumb links again after the query string changed (None: nothing to show)."""
+def crumbs_for(pathname: object, search: str) -> list | None:
+    """The breadcrumb links again after the query string changed (None: nothing to show). The area
+    comes from the path the URL now holds, not from the page's area store: on Back the new path and
+    query arrive together, and the store may still be the previous page's when this runs."""
+    if pathname in (None, "", "/"):
+        key = None
+    elif isinstance(pathname, str) and pathname.startswith("/area/") and "/" not in pathname[6:].rstrip("/"):
+        key = unquote(pathname[6:].rstrip("/"))
+    else:
+        return None  # another page: it has no area breadcrumbs
     with session() as s:
-        area = area_for_callback(s, area_value)
-        return None if area is None else breadcrumbs(trail(s, area, search))
+        found, area = find_area(s, key)
+        return breadcrumbs(trail(s, area, search)) if found == "area" else None
 
 
 def drill_href(code: str, search: str) -> str | None:

@@ -277,3 +277,15 @@ def test_hie009_review_status_within_an_area(tree):
     assert set(everything) == {"K1", "K2", "D1", "K4", "S1"}
     assert p1 == {"K1": "pending", "K2": "pending", "D1": "pending"}
     assert p2 == {"K4": "pending", "S1": "pending"}
+
+
+def test_hie010_units_without_an_adcode_carry_none_not_nan(tree):
+    """pandas 3 stores the Nones of a list of strings as NaN, which is truthy: the overview hid its
+    off-map bar because every row seemed to have an adcode."""
+    engine, cid, ids = tree
+    with read_session(engine) as s:
+        children = hierarchy.child_metrics(s, cid, AS_OF, ids["C1"])
+        flat = queries.unit_metrics(s, cid, AS_OF)
+    for frame in (children, flat):
+        d1 = frame.set_index("code").loc["D1", "adcode"]
+        assert d1 is None
