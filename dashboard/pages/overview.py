@@ -232,7 +232,7 @@ def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
         city=hierarchy.area_totals(s, cid, as_of, aid),
         prev_city=hierarchy.area_totals(s, cid, prev_date, aid) if has_prev else None,
         prev_date=prev_date if has_prev else None,
-        trend=hierarchy.child_trend(s, cid, as_of, aid),
+        trend=hierarchy.child_trend(s, cid, as_of, aid, measures=("signed_ents",)),  # the progress chart's one measure
         lines=hierarchy.area_line_totals(s, cid, as_of, aid),
         cases=_cases(s, cid, area),
         whole=whole_word(area),

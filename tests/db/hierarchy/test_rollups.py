@@ -289,3 +289,12 @@ def test_hie010_units_without_an_adcode_carry_none_not_nan(tree):
     for frame in (children, flat):
         d1 = frame.set_index("code").loc["D1", "adcode"]
         assert d1 is None
+
+
+def test_hie011_child_trend_of_one_measure_is_that_column_of_the_full_trend(tree):
+    engine, cid, ids = tree
+    with read_session(engine) as s:
+        full = hierarchy.child_trend(s, cid, AS_OF, ids["N"])
+        one = hierarchy.child_trend(s, cid, AS_OF, ids["N"], measures=("signed_ents",))
+    assert list(one.columns) == ["date", "code", "name", "signed_ents"]
+    pd.testing.assert_frame_equal(one, full[["date", "code", "name", "signed_ents"]])
