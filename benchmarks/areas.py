@@ -225,20 +225,26 @@ def open_page(browser, base: str, username: str, password: str, path: str, timeo
 # --- replay --------------------------------------------------------------------------------------
 
 
-def replay(base: str, requests: list[tuple[dict, bytes]], runs: int, warmup: int) -> list[float]:
-    """Per run, the milliseconds to answer the page's Dash requests one after another."""
+def replay(base: str, requests: list[tuple[dict, bytes]], runs: int, warmup: int,
+           each: dict | None = None) -> list[float]:
+    """Per run, the milliseconds to answer the page's Dash requests one after another; `each`, if
+    given, collects every request's own milliseconds by its first output."""
     host = urlsplit(base)
     conn = http.client.HTTPConnection(host.hostname, host.port, timeout=300)
     times = []
     for run in range(warmup + runs):
         started = time.perf_counter()
         for headers, body in requests:
+            one = time.perf_counter()
             conn.request("POST", "/_dash-update-component", body=body,
                          headers={**headers, "Accept-Encoding": "gzip", "Origin": base, "Referer": base + "/"})
             response = conn.getresponse()
             response.read()
             if response.status not in (200, 204):
                 raise SystemExit(f"replay answered {response.status}: {body[:200]!r}")
+            if each is not None and run >= warmup:
+                name = str(json.loads(body).get("output", "?")).strip(".").split("...")[0]
+                each.setdefault(name, []).append((time.perf_counter() - one) * 1000)
         if run >= warmup:
             times.append((time.perf_counter() - started) * 1000)
     conn.close()
@@ -257,6 +263,7 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="temporary SQLite files instead")
     parser.add_argument("--scales", default="city,province,nation")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--detail", action="store_true", help="also print each Dash request's own cold time")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take to become interactive")
     args = parser.parse_args()
     base_url = None if args.sqlite else args.database_url
@@ -288,7 +295,11 @@ def main() -> int:
                         for path in pages:
                             open_page(browser, cold_base, username, password, path, args.timeout * 1000)  # warm-up
                             result = open_page(browser, cold_base, username, password, path, args.timeout * 1000)
-                            result.cold_ms = replay(cold_base, result.requests, args.runs, warmup=1)
+                            each: dict[str, list[float]] = {}
+                            result.cold_ms = replay(cold_base, result.requests, args.runs, warmup=1, each=each)
+                            if args.detail:
+                                for name, ms in each.items():
+                                    print(f"    cold {name}: p50 {statistics.median(ms):,.0f} ms, p95 {p95(ms):,.0f} ms")
                             result.cached_ms = replay(cached_base, result.requests, args.runs, warmup=1)
                             rows.append((COUNTIES[scale], path, str(len(result.requests)),
                                          f"{statistics.median(result.cold_ms):,.0f} / {p95(result.cold_ms):,.0f}",
