@@ -56,12 +56,19 @@ def _register_new_users(app) -> None:
         State(ids.AD_USER_UNIT, "value"),
         State(ids.AD_USER_PASSWORD, "value"),
         State(ids.AD_USER_PASSWORD2, "value"),
+        State(ids.AD_USER_AREA, "value"),
         prevent_initial_call=True,
     )
     @require_role("admin")
-    def create_user(_clicks, username, role, unit, password, again):
+    def create_user(_clicks, username, role, unit, password, again, area):
         username = username.strip() if isinstance(username, str) else ""
         unit = str(unit) if unit and role == "reporter" else None
+        area = area if role in ("leader", "admin") and area is not None else None
+        if area is not None:
+            with context.read() as s:
+                if not page.is_area(s, area):
+                    return page.result(False, "负责区域无效：请从列表中选择"), no_update, "", ""
+                scope.require_area(s, area)  # an area admin: areas inside its own only
         problem = page.password_problem(password, again)
         if problem:
             return page.result(False, problem), no_update, "", ""
@@ -73,7 +80,10 @@ def _register_new_users(app) -> None:
             hashed = auth.hash_password(password)  # argon2 before the write transaction, never in it
             with context.write() as s:
                 created = auth.create_user(s, username, password, role, unit, **actor(), password_hash=hashed)
-                _bind_to_area(created)
+                if area is not None:
+                    created.area_unit_id = area
+                else:
+                    _bind_to_area(created)
         except auth.AuthError as exc:
             return page.result(False, exc.message), no_update, "", ""
         return page.result(True, f"已创建用户 {username}（{auth.ROLE_LABELS[role]}）"), "", "", ""

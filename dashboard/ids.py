@@ -242,6 +242,7 @@ AD_USERS = "ad-users"
 AD_USER_NAME = "ad-user-name"
 AD_USER_ROLE = "ad-user-role"
 AD_USER_UNIT = "ad-user-unit"
+AD_USER_AREA = "ad-user-area"  # the area a new leader or admin oversees (a unit with children)
 AD_USER_PASSWORD = "ad-user-password"
 AD_USER_PASSWORD2 = "ad-user-password2"
 AD_USER_CREATE = "ad-user-create"

@@ -20,7 +20,8 @@ from dashboard.components.dropdown import dropdown
 from dashboard.data import session
 from dashboard.http.auth import has_role
 from db.accounts import auth
-from db.accounts.queries import audit_log_of, list_users, unit_choices
+from db.accounts.queries import area_choices, audit_log_of, list_users, unit_choices
+from domain.hierarchy import LEVEL_LABELS
 
 TITLE = "系统管理"
 FORBIDDEN = "无权访问：仅管理员可用"
@@ -265,7 +266,23 @@ def _role_form(users: list[dict], units: list[dict]) -> html.Div:
     )
 
 
-def _user_form(units: list[dict]) -> html.Div:
+def is_area(s, value: object) -> bool:
+    """A unit id (as a callback receives it: anything may arrive) of a unit with children."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**62:
+        return False
+    return any(a["id"] == value for a in area_choices(s))
+
+
+def _area_field(areas: list[dict]) -> html.Div:
+    """负责区域 of a new leader or admin; hidden where the installation has no areas (临沂: one city)."""
+    options = [{"label": f"{a['name']}（{LEVEL_LABELS.get(a['level'], '')}）", "value": a["id"]} for a in areas]
+    default = "本人负责的区域" if scope.bound() else "整个系统"
+    return html.Div(_field("负责区域（领导、管理员）", dropdown(id=ids.AD_USER_AREA, options=options, placeholder=default,
+                                                            className="dd dd-unit")),
+                    style={} if areas else {"display": "none"})
+
+
+def _user_form(units: list[dict], areas: list[dict]) -> html.Div:
     roles = [{"label": label, "value": role} for role, label in auth.ROLE_LABELS.items()]
     return html.Div(
         [
@@ -275,6 +292,7 @@ def _user_form(units: list[dict]) -> html.Div:
                                         searchable=False, className="dd dd-role")),
             _field("所属单位（县区填报员）", dropdown(id=ids.AD_USER_UNIT, options=_unit_options(units),
                                                      placeholder="选择单位", className="dd dd-unit")),
+            _area_field(areas),
             _field(f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 位）",
                    dcc.Input(id=ids.AD_USER_PASSWORD, type="password", autoComplete="new-password", className="input")),
             _field("再次输入密码",
@@ -304,12 +322,13 @@ def layout(state=None):
     with session() as s:
         users, tokens, events = _tables(s)
         units = unit_choices(s, scope.visible_units())
+        areas = area_choices(s, scope.visible_units())
     return html.Div(
         [
             html.H2(TITLE, className="page-title"),
             subnav("/admin"),
             html.Section(
-                [html.H3("用户"), _user_form(units),
+                [html.H3("用户"), _user_form(units, areas),
                  html.Details([html.Summary("修改已有用户的角色或单位"), _role_form(users, units)], className="more"),
                  html.Div(id=ids.AD_USER_RESULT),
                  html.Div(users_table(users), id=ids.AD_USERS, className="table-scroll")],

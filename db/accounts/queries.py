@@ -59,6 +59,19 @@ def unit_choices(session: Session, within=None) -> list[dict]:
     return [dict(row._mapping) for row in session.execute(stmt)]
 
 
+def area_choices(session: Session, within=None) -> list[dict]:
+    """Areas (units with children) an account can be bound to: id, code, name, level; top tiers
+    first. `within`: a one-column select of unit ids to restrict to (the admin's own area)."""
+    below = Unit.__table__.alias("below")
+    has_children = select(below.c.id).where(below.c.parent_id == Unit.id).exists()
+    stmt = select(Unit.id, Unit.code, Unit.name, Unit.level).where(has_children)
+    if within is not None:
+        stmt = stmt.where(Unit.id.in_(within))
+    tiers = {"nation": 0, "province": 1, "city": 2, "county": 3}
+    rows = [dict(row._mapping) for row in session.execute(stmt.order_by(Unit.sort_order, Unit.code))]
+    return sorted(rows, key=lambda r: tiers.get(r["level"], 4))
+
+
 # --- campaigns, units, baselines (the admin sub-pages) ---------------------------------------------
 
 

@@ -103,3 +103,38 @@ def test_scope_admin004_cannot_manage_accounts_or_tokens_outside(app, engine):
     assert post_callback(c, revoke_body(app, ours)).status_code == 200
     with read_session(engine) as s:
         assert s.get(ApiToken, ours).revoked_at is not None
+
+
+def area_body(app, username: str, role: str, area) -> str:
+    from tests.callbacks.test_admin import NEW_PASSWORD, body
+
+    return body(app, f"{ids.AD_USER_RESULT}.children", {
+        f"{ids.AD_USER_CREATE}.n_clicks": 1, f"{ids.AD_USER_NAME}.value": username, f"{ids.AD_USER_ROLE}.value": role,
+        f"{ids.AD_USER_UNIT}.value": None, f"{ids.AD_USER_PASSWORD}.value": NEW_PASSWORD,
+        f"{ids.AD_USER_PASSWORD2}.value": NEW_PASSWORD, f"{ids.AD_USER_AREA}.value": area})
+
+
+def test_scope_admin010_an_admin_binds_a_new_leader_to_an_area_within_its_own(app, engine):
+    """The installation's admin picks 负责区域 for a new leader; an area admin may pick only areas inside its
+    own (another province is 403 and nothing is created); a forged or non-area value is refused in Chinese."""
+    shandong, jiangsu, linyi = area_id(engine, "370000"), area_id(engine, "320000"), area_id(engine, "371300")
+    page = route(app, client(app, "demo-admin"), "/admin")
+    assert "负责区域（领导、管理员）" in page and "山东省（省级）" in page and "临沂市（市级）" in page
+    assert post_callback(client(app, "demo-admin"), area_body(app, "sd-boss", "leader", shandong)).status_code == 200
+    assert user(engine, "sd-boss").area_unit_id == shandong
+    prov = client(app, "prov-admin")
+    assert "江苏省" not in route(app, prov, "/admin")
+    assert post_callback(prov, area_body(app, "js-boss", "leader", jiangsu)).status_code == 403
+    assert user(engine, "js-boss") is None
+    assert post_callback(prov, area_body(app, "ly-boss", "admin", linyi)).status_code == 200
+    assert user(engine, "ly-boss").area_unit_id == linyi
+    unit = area_id(engine, A_UNIT)  # a county: not an area
+    r = post_callback(prov, area_body(app, "x-boss", "leader", unit))
+    assert r.status_code == 200 and "负责区域无效" in r.get_data(as_text=True)
+    for forged in ("370000", 10**12, True):
+        r = post_callback(prov, area_body(app, "x-boss", "leader", forged))
+        assert r.status_code == 400 or (r.status_code == 200 and "负责区域无效" in r.get_data(as_text=True)), forged
+    assert user(engine, "x-boss") is None
+    # a reporter ignores the area (bound to its unit)
+    r = post_callback(prov, create_user_body(app, "ly-clerk", "reporter", A_UNIT))
+    assert r.status_code == 200 and user(engine, "ly-clerk").area_unit_id is None
