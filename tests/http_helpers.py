@@ -3,7 +3,10 @@ and callback POSTs carrying the CSRF token as dash-renderer sends it."""
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import contextmanager
+from pathlib import Path
 
 from app import create_app
 from db.accounts.auth import DEMO_ACCOUNTS, ensure_demo_accounts
@@ -114,3 +117,22 @@ def reachable_redis(url: str):
             pytest.fail(f"redis-server is not reachable at {url}: {exc}")
         pytest.skip(f"redis-server is not reachable at {url}")
     return client
+
+
+@contextmanager
+def prepared_boundaries(directory: Path, adcodes: list[str]):
+    """GEO_DIR set to `directory` holding only these areas' prepared boundaries (dashboard/geo_areas.build,
+    only=): a fresh checkout has no prepared set, and building all 363 areas on first use takes minutes
+    on a busy CI machine."""
+    from dashboard import geo_areas
+
+    geo_areas.build(directory, only=adcodes)
+    old = os.environ.get("GEO_DIR")
+    os.environ["GEO_DIR"] = str(directory)
+    try:
+        yield directory
+    finally:
+        if old is None:
+            os.environ.pop("GEO_DIR", None)
+        else:
+            os.environ["GEO_DIR"] = old

@@ -10,6 +10,7 @@ import io
 import pytest
 
 from tests.browser.conftest import BROWSER_TIMEOUT_MS, expect, serve, wait_for_dash, wait_for_map
+from tests.http_helpers import prepared_boundaries
 
 PASSWORD = "shandong-2017-demo"
 
@@ -32,9 +33,10 @@ def province_server(tmp_path_factory):
         sid = snapshots.create(s, campaign_id=cid, as_of=as_of, metric="ent_coverage", title="全省调度会",
                                actor="demo-shandong", area_id=hierarchy.area(s, "370000").id).id
     engine.dispose()
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "JOBS_DIR": str(directory / "jobs")})
-    with serve(app) as base_url:
-        yield base_url, url, sid
+    with prepared_boundaries(directory / "geo", ["370000", "371300"]):  # 山东省's cities, 临沂市's counties
+        app = create_app({"DATABASE_URL": url, "TESTING": True, "JOBS_DIR": str(directory / "jobs")})
+        with serve(app) as base_url:
+            yield base_url, url, sid
 
 
 def _sign_in(page, base: str) -> None:

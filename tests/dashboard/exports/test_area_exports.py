@@ -17,6 +17,7 @@ from db.engine import make_engine, read_session, write_session
 from db.migrate import upgrade
 from tests.dashboard.exports.test_rendered import assert_full, needs_browser, needs_poppler, pages_png
 from tests.db.hierarchy.test_rollups import AS_OF, tree  # noqa: F401 - the fixture
+from tests.http_helpers import prepared_boundaries
 
 INVALID = set("[]:*?/\\")
 
@@ -29,6 +30,12 @@ def p1_doc(tree):  # noqa: F811
                                area_id=ids["P1"])
     doc["id"] = 7
     return doc
+
+
+@pytest.fixture(scope="module", autouse=True)
+def boundaries(tmp_path_factory):
+    with prepared_boundaries(tmp_path_factory.mktemp("geo"), ["370000", "371300"]):
+        yield
 
 
 @pytest.fixture(scope="module")
