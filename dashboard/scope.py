@@ -73,8 +73,7 @@ def visible_units():
     top = top_area_id()
     if top is None:
         return None
-    tree = hierarchy.subtree(top, per_child=False)
-    return select(tree.c.unit_id)
+    return hierarchy.subtree_ids(top)
 
 
 def visible_codes(s: Session) -> frozenset[str] | None:

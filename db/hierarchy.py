@@ -292,7 +292,12 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     return df
 
 
+def subtree_ids(area_id: int | None):
+    """A one-column select of the unit ids of the area's subtree, the area itself included: the
+    `within=` of the query functions and `Unit.id.in_(...)`."""
+    return select(subtree(area_id, per_child=False).c.unit_id)
+
+
 def subtree_codes(session: Session, area_id: int | None) -> set[str]:
     """The codes of the units of the area's subtree, the area itself included."""
-    tree = subtree(area_id, per_child=False)
-    return set(session.scalars(select(Unit.code).where(Unit.id.in_(select(tree.c.unit_id)))))
+    return set(session.scalars(select(Unit.code).where(Unit.id.in_(subtree_ids(area_id)))))

@@ -162,8 +162,7 @@ def _leaves(session: Session, campaign_id: int, as_of: dt.date, area_id: int) ->
     """Every unit of the area's subtree without children of its own (the county-level units and the
     off-map units), with its figures and the names of the areas above it ("nation", "province",
     "city", by level; None where the tree has no such level above the unit)."""
-    tree = hierarchy.subtree(area_id, per_child=False)
-    within = select(tree.c.unit_id)
+    within = hierarchy.subtree_ids(area_id)
     leaf, kid = Unit.__table__.alias("leaf"), Unit.__table__.alias("leaf_kid")  # aliases: no auto-correlation
     leaf_ids = select(leaf.c.id).where(leaf.c.id.in_(within),
                                        ~select(kid.c.id).where(kid.c.parent_id == leaf.c.id).exists())
@@ -373,8 +372,7 @@ def _within(stmt, within):
     """Only snapshots of areas inside the subtree of `within` (a unit id); None: the whole installation."""
     if within is ROOT or within is None:
         return stmt
-    tree = hierarchy.subtree(within, per_child=False)
-    return stmt.where(Snapshot.area_id.in_(select(tree.c.unit_id)))
+    return stmt.where(Snapshot.area_id.in_(hierarchy.subtree_ids(within)))
 
 
 def get(session: Session, snapshot_id: int, *, within=ROOT) -> dict | None:

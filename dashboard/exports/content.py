@@ -29,7 +29,6 @@ from domain.metrics import BY_KEY, METRICS, RATES, label
 from domain.ranking import colour_range
 
 STAMP = "数据截至"
-AREA_WORDS = WHOLE_WORDS  # what an area's totals are called, by its level ("全省合计", "较全省")
 
 # The per-unit table: (key, header, kind). kind: text, date, count, rate, flag.
 UNIT_COLUMNS = (
@@ -62,7 +61,7 @@ def area_word(doc: dict) -> str:
     area = doc.get("area")
     if not area:
         return "全市"
-    return AREA_WORDS.get(area.get("level"), area.get("name") or "全部")
+    return WHOLE_WORDS.get(area.get("level"), area.get("name") or "全部")
 
 
 def campaign_line(doc: dict) -> str:

@@ -10,7 +10,6 @@ required to return). Decisions go through db/submission/review.py in callbacks/r
 from __future__ import annotations
 
 from dash import dcc, html
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import ids, labels, scope
@@ -231,7 +230,7 @@ def layout(state: PageState | None = None):
 def pending_marker(campaign_id: int, as_of, area_id: int | None = None) -> html.P | None:
     """'N 个单位的数据待审核' above the overview's lagging list: units of the area (None: the whole
     installation) whose shown figures await review."""
-    within = None if area_id is None else select(hierarchy.subtree(area_id, per_child=False).c.unit_id)
+    within = None if area_id is None else hierarchy.subtree_ids(area_id)
     with session() as s:
         statuses = review.status_by_unit(s, campaign_id, as_of, within)
     count = sum(1 for st in statuses.values() if st == "pending")

@@ -9,7 +9,6 @@ boundaries of only the three areas drilled through are prepared (dashboard/geo_a
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -24,6 +23,7 @@ from tests.browser.conftest import (
     wait_for_dash,
     wait_for_map,
 )
+from tests.http_helpers import prepared_boundaries
 
 NATION, SHANDONG, LINYI, LANSHAN = "100000", "370000", "371300", "371302"
 
@@ -31,7 +31,6 @@ NATION, SHANDONG, LINYI, LANSHAN = "100000", "370000", "371300", "371302"
 @pytest.fixture(scope="module")
 def nation_server(tmp_path_factory):
     from app import create_app
-    from dashboard import geo_areas
     from db.demo.scale import build_scale_demo
     from db.engine import make_engine
     from db.migrate import upgrade
@@ -44,18 +43,9 @@ def nation_server(tmp_path_factory):
         build_scale_demo(engine, "nation")
     finally:
         engine.dispose()
-    geo_dir = tmp / "geo"
-    geo_areas.build(geo_dir, only=[NATION, SHANDONG, LINYI])
-    old = os.environ.get("GEO_DIR")
-    os.environ["GEO_DIR"] = str(geo_dir)
-    try:
+    with prepared_boundaries(tmp / "geo", [NATION, SHANDONG, LINYI]) as geo_dir:
         with serve(create_app({"DATABASE_URL": url, "TESTING": True})) as base:
             yield base, geo_dir
-    finally:
-        if old is None:
-            os.environ.pop("GEO_DIR", None)
-        else:
-            os.environ["GEO_DIR"] = old
 
 
 def sign_in_as(page, base: str, username: str, password: str) -> None:
