@@ -47,7 +47,7 @@ from urllib.parse import quote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.first_load import DEAD_PROXY, Traffic, free_port
+from benchmarks.first_load import Traffic, free_port, new_context
 from benchmarks.run import table
 
 # Per scale: the leader who signs in, and the pages opened (the top of the scope first).
@@ -181,22 +181,8 @@ def serve(url: str, cached: bool) -> tuple[str, subprocess.Popen]:
 # --- the browser ---------------------------------------------------------------------------------
 
 
-def sign_in(browser, base: str, username: str, password: str):
-    from tests.browser.conftest import VIEWPORT
-
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  service_workers="block", proxy=DEAD_PROXY)
-    html = context.request.get(f"{base}/login").text()
-    token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    r = context.request.post(f"{base}/login", form={"username": username, "password": password,
-                                                      "csrf_token": token, "next": "/"}, max_redirects=0)
-    if r.status != 302:
-        raise SystemExit(f"sign-in as {username} answered {r.status}")
-    return context
-
-
 def open_page(browser, base: str, username: str, password: str, path: str, timeout_ms: float) -> PageResult:
-    context = sign_in(browser, base, username, password)
+    context = new_context(browser, base, username, password)
     page = context.new_page()
     traffic = Traffic(page)
     posts: list[tuple[dict, bytes]] = []
@@ -272,7 +258,6 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from db.accounts.auth import DEMO_ACCOUNTS
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-areas-"))
@@ -283,7 +268,6 @@ def main() -> int:
                                          headless=True, args=CHROMIUM_ARGS)
             for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
                 username, password, pages = SCALES[scale]
-                password = password or next(a[1] for a in DEMO_ACCOUNTS if a[0] == username)
                 url, drop = _database(base_url, tmp, scale)
                 try:
                     seconds = build(url, scale)

@@ -133,7 +133,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def new_context(browser, base: str):
+def new_context(browser, base: str, username: str = "demo-leader", password: str | None = None):
     """A fresh context (empty cache) whose cookie jar is signed in through the real login form;
     the form's own requests go through Playwright's request API, not the page, so they neither
     warm the cache nor count."""
@@ -141,10 +141,10 @@ def new_context(browser, base: str):
                                   service_workers="block", proxy=DEAD_PROXY)
     html = context.request.get(f"{base}/login").text()
     token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    r = context.request.post(f"{base}/login", form={"username": "demo-leader", "password": login_password(),
+    r = context.request.post(f"{base}/login", form={"username": username, "password": password or login_password(username),
                                                       "csrf_token": token, "next": "/"}, max_redirects=0)
     if r.status != 302:
-        raise SystemExit(f"sign-in answered {r.status}")
+        raise SystemExit(f"sign-in as {username} answered {r.status}")
     return context
 
 
