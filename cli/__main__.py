@@ -96,6 +96,10 @@ def _cli_actor() -> str:
 
 def cmd_init(engine, preset_path: str) -> str:
     upgrade(engine)
+    with read_session(engine) as s:  # a province or nation installation: its tree replaces the city preset
+        tree = s.scalar(select(Unit.name).where(Unit.level != "county").order_by(Unit.id).limit(1))
+    if tree is not None:
+        return f"数据库已就绪：已有单位层级（{tree}），未载入预置单位名单"
     preset = read_preset(preset_path)
     with write_session(engine) as s:
         added = load_units(s, preset)

@@ -45,7 +45,24 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return engine
     # A database host that does not answer fails a request after CONNECT_TIMEOUT_S instead of hanging it.
     kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Planner settings for a database that fits in memory, read by many small statements:
+        # - no JIT: a recursive CTE's row estimate (tens of thousands of rows for a 3,569-unit tree)
+        #   can push a statement over jit_above_cost, and compiling it then took 130 ms of a 380 ms
+        #   national roll-up;
+        # - random_page_cost 1.1 (the default 4 assumes spinning disks): a few thousand primary-key
+        #   lookups (the current reports' lines) cost what they do, instead of a hash over the whole
+        #   115,000-row table (national roll-up: 300 ms -> 80 ms on PostgreSQL 15).
+        dbapi_conn.execute("SET jit = off")
+        dbapi_conn.execute("SET random_page_cost = 1.1")
+        dbapi_conn.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

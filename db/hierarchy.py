@@ -12,12 +12,16 @@ units (benchmarks/hierarchy.py). UNION, not UNION ALL: a cycle, which the unit a
 anyway, cannot make it loop.
 
 Figures are those of db/queries.py: each unit at its latest report on or before `as_of`, current
-version, the three rows summed. Summing over a subtree keeps the notice's rule that 单独开展企业
+version, the three rows summed (report_total: summed once by the database when the lines are
+written, migration 0011). Summing over a subtree keeps the notice's rule that 单独开展企业
 are counted once: that row already excludes enterprises covered by 区域/行业 bargaining (within the
 unit that reports them), units do not overlap, so the sums of the three rows stay disjoint at
 every level and nothing is subtracted or deduplicated on the way up.
 
 Entry points (all take a Session and return plain values or DataFrames):
+    view(session, campaign, as_of, area_id, parts)  the area at a date in one statement: children,
+                                            totals, three rows and the 待审核 count (below, each
+                                            alone, is view() with one part)
     area(session, key)                      an Area by unit id, adcode or code (None: the root)
     ancestors(session, area_id)             root-first path for breadcrumbs (全国 › 山东省 › 临沂市)
     children(session, area_id)              the child units, in display order
@@ -41,16 +45,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import Date, Integer, String, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from db.models import Report, ReportLine, Unit
+from db.models import Report, ReportLine, ReportTotal, Unit, UnitCampaign
+from db.models.review import ReportReview
 from db.queries import (
-    _current_report_ids,
     _date,
     _frame,
     _rate_columns,
-    _unit_totals,
     same_day_last_year,
 )
 from domain.measures import LINE_KINDS, MEASURES
@@ -125,27 +128,142 @@ def subtree(area_id: int | None, *, per_child: bool):
     return tree.union(select(tree.c.top_id, below.c.id).join(below, below.c.parent_id == tree.c.unit_id))
 
 
-def _rolled(campaign_id: int, as_of: dt.date, area_id: int | None, *, per_child: bool):
-    """Per top_id: the nine measures, baselines and targets summed over the subtree's units of the
-    campaign, their count, how many have reported by as_of, and the latest report date."""
-    tree = subtree(area_id, per_child=per_child)
+_PARTS = ("children", "totals", "lines")
+
+
+@dataclass(frozen=True)
+class AreaView:
+    """The area at a date, from one statement (`view`): what the overview and its exports show."""
+    children: pd.DataFrame | None  # child_metrics
+    totals: dict | None  # area_totals
+    lines: pd.DataFrame | None  # area_line_totals
+    pending: int | None  # units whose shown report awaits review (待审核; review.status_by_unit's "pending")
+
+
+def _state(campaign_id: int, as_of: dt.date, area_id: int | None, tree):
+    """CTE: one row per unit of the campaign in the area's subtree (`tree`), the area itself
+    included, with its baseline and targets and its current report at as_of (id, date, nine
+    measures from report_total; NULL without one). The current report is picked per unit by a
+    correlated LIMIT 1 on the (campaign, unit, date, version) index (see queries._current_report_ids).
+
+    Units are selected by `IN (subtree)`, not by joining the tree: PostgreSQL estimates a recursive
+    CTE at ten times its real size (30,000 rows for 3,569 units) and then hashes whole tables
+    (115,000 report lines) where a few thousand index lookups do; through IN it estimates a few
+    hundred rows and looks the reports and lines up by key."""
     within = select(tree.c.unit_id)
-    per_unit = _unit_totals(campaign_id, as_of, within).subquery("unit_totals")
-    return (
-        select(
-            tree.c.top_id,
-            *[func.coalesce(func.sum(per_unit.c[col]), 0).label(col) for col in _SUMMED],
-            func.count(per_unit.c.code).label("units"),
-            func.count(per_unit.c.last_report_date).label("units_reported"),
-            func.max(per_unit.c.last_report_date).label("last_report_date"),
-            func.min(per_unit.c.last_report_date).label("stalest_report_date"),
-        )
-        .select_from(tree)
-        .join(Unit, Unit.id == tree.c.unit_id)
-        .join(per_unit, per_unit.c.code == Unit.code)
-        .group_by(tree.c.top_id)
-        .subquery("rolled")
+    if area_id is not None:
+        within = within.union_all(select(literal(area_id)))
+    latest = (
+        select(Report.id)
+        .where(Report.campaign_id == campaign_id, Report.unit_id == UnitCampaign.unit_id, Report.report_date <= as_of)
+        .order_by(Report.report_date.desc(), Report.version.desc())
+        .limit(1)
+        .correlate(UnitCampaign)
+        .scalar_subquery()
     )
+    # MATERIALIZED: the pick runs once per unit (inlined, PostgreSQL ran it once per reference).
+    picked = (
+        select(UnitCampaign.unit_id, latest.label("report_id"), *[getattr(UnitCampaign, col) for col in _SUMMED[len(MEASURES):]])
+        .where(UnitCampaign.campaign_id == campaign_id, UnitCampaign.unit_id.in_(within))
+        .cte("picked").prefix_with("MATERIALIZED")
+    )
+    return (
+        select(picked, Report.report_date, *[getattr(ReportTotal, m) for m in MEASURES],
+               ReportReview.report_id.label("reviewed"))
+        .outerjoin(Report, Report.id == picked.c.report_id)
+        .outerjoin(ReportTotal, ReportTotal.report_id == picked.c.report_id)
+        .outerjoin(ReportReview, ReportReview.report_id == picked.c.report_id)
+        .cte("state")
+    )
+
+
+def _rolled_part(state, part: str, tree=None):
+    """The area's totals (over `state`), or its children: one row per child of the area, over the
+    units of `state` below it (`tree` maps each to its child; the area's own row has none)."""
+    identity = [Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level]
+    sums = [func.coalesce(func.sum(state.c[col]), 0).label(col) for col in _SUMMED]
+    counts = [func.count(state.c.unit_id).label("units"), func.count(state.c.report_date).label("units_reported"),
+              func.max(state.c.report_date).label("last_report_date"),
+              func.min(state.c.report_date).label("stalest_report_date")]
+    if part == "totals":
+        pending = func.count(state.c.report_id) - func.count(state.c.reviewed)  # shown but not yet reviewed
+        return select(literal(part).label("part"), *[cast(null(), c.type).label(c.key) for c in identity],
+                      cast(null(), String).label("line_kind"), *sums, *counts,
+                      pending.label("units_pending")).select_from(state)
+    return (select(literal(part).label("part"), *identity, cast(null(), String).label("line_kind"), *sums, *counts,
+                   cast(null(), Integer).label("units_pending"))
+            .select_from(state).join(tree, tree.c.unit_id == state.c.unit_id).join(Unit, Unit.id == tree.c.top_id)
+            .group_by(*identity))
+
+
+def _lines_part(state):
+    """The three rows (单独开展企业 / 区域 / 行业) summed over the current reports in `state`."""
+    identity = [Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level]
+    return (
+        select(literal("lines").label("part"), *[cast(null(), c.type).label(c.key) for c in identity],
+               ReportLine.kind.label("line_kind"),
+               *[func.sum(getattr(ReportLine, m)).label(m) if m in MEASURES else cast(null(), Integer).label(m)
+                 for m in _SUMMED],
+               cast(null(), Integer).label("units"), cast(null(), Integer).label("units_reported"),
+               cast(null(), Date).label("last_report_date"), cast(null(), Date).label("stalest_report_date"),
+               cast(null(), Integer).label("units_pending"))
+        .select_from(state).join(ReportLine, ReportLine.report_id == state.c.report_id)
+        .group_by(ReportLine.kind)
+    )
+
+
+def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None,
+         parts: tuple[str, ...] = _PARTS) -> AreaView:
+    """The area at a date in one statement: its children (`child_metrics`), its totals
+    (`area_totals`) and its three rows (`area_line_totals`), each from the same pass over the
+    subtree's current reports (`_state`, picked once), joined by UNION ALL. `parts`: which to
+    compute (the others are None)."""
+    tree = subtree(area_id, per_child=True)
+    state = _state(campaign_id, as_of, area_id, tree)
+    branches = [_lines_part(state) if part == "lines" else _rolled_part(state, part, tree)
+                for part in _PARTS if part in parts]
+    union = union_all(*branches).subquery("area_view") if len(branches) > 1 else branches[0].subquery("area_view")
+    rows = _frame(session, select(union, *_rate_columns(union.c)))
+    got = {part: rows[rows["part"] == part] for part in parts}
+    return AreaView(
+        children=_children_frame(got["children"]) if "children" in got else None,
+        totals=_totals_dict(got["totals"]) if "totals" in got else None,
+        lines=_lines_frame(got["lines"]) if "lines" in got else None,
+        pending=int(got["totals"]["units_pending"].iloc[0]) if "totals" in got else None,
+    )
+
+
+_CHILD_COLUMNS = ("id", "code", "name", "kind", "adcode", "sort_order", "level", "baseline_ents",
+                  "baseline_workers", "target_ents", "target_workers", "last_report_date",
+                  "stalest_report_date", *MEASURES, "units", "units_reported", *RATES)
+
+
+def _children_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    df = rows.loc[:, list(_CHILD_COLUMNS)].copy()
+    df = df.sort_values(["sort_order", "code"], kind="stable").reset_index(drop=True)
+    for col in ("last_report_date", "stalest_report_date"):
+        df[col] = pd.Series([_date(v) for v in df[col]], index=df.index, dtype=object)
+    # object dtype: pandas 3 would store the Nones of a list of strings as NaN (its str dtype)
+    df["adcode"] = pd.Series([a if isinstance(a, str) and a else None for a in df["adcode"]], index=df.index, dtype=object)
+    for col in ("id", "sort_order", *_SUMMED, "units", "units_reported"):
+        df[col] = df[col].astype(int)
+    for r in RATES:
+        df[r] = df[r].astype(object).where(df[r].notna(), None)
+    return df
+
+
+def _totals_dict(rows: pd.DataFrame) -> dict:
+    row = rows.iloc[0]
+    out = {col: int(row[col]) for col in (*_SUMMED, "units", "units_reported")}
+    out.update({r: (None if pd.isna(row[r]) else float(row[r])) for r in RATES})
+    return out
+
+
+def _lines_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    df = rows.set_index("line_kind").loc[:, list(MEASURES)]
+    df = df.reindex(list(LINE_KINDS)).fillna(0).astype(int)
+    df.index.name = "kind"
+    return df.reset_index()
 
 
 def area_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> dict:
@@ -153,12 +271,7 @@ def area_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     campaign in the subtree) and `units_reported` (of those, how many have a report by as_of).
     For the root, the same numbers as queries.city_metrics. An area without units of the campaign
     gives zeros and no rates."""
-    rolled = _rolled(campaign_id, as_of, area_id, per_child=False)
-    row = session.execute(select(rolled, *_rate_columns(rolled.c))).mappings().first()
-    if row is None:
-        return {**dict.fromkeys(_SUMMED, 0), "units": 0, "units_reported": 0, **dict.fromkeys(RATES)}
-    out = {k: v for k, v in row.items() if k not in ("top_id", "last_report_date", "stalest_report_date")}
-    return {k: (int(v) if k not in RATES and v is not None else v) for k, v in out.items()}
+    return view(session, campaign_id, as_of, area_id, parts=("totals",)).totals
 
 
 def child_metrics(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> pd.DataFrame:
@@ -166,42 +279,13 @@ def child_metrics(session: Session, campaign_id: int, as_of: dt.date, area_id: i
     child's subtree totals: the columns of queries.unit_metrics (so ranking, map and lagging take
     them as they are) plus `id`, `level`, `units` and `units_reported`. `last_report_date` is the
     latest report anywhere in the child's subtree. For a county-level child it is the unit's own row."""
-    rolled = _rolled(campaign_id, as_of, area_id, per_child=True)
-    stmt = (
-        select(
-            Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level,
-            *[rolled.c[col] for col in ("baseline_ents", "baseline_workers", "target_ents", "target_workers")],
-            rolled.c.last_report_date, rolled.c.stalest_report_date, *[rolled.c[m] for m in MEASURES],
-            rolled.c.units, rolled.c.units_reported,
-            *_rate_columns(rolled.c),
-        )
-        .join(rolled, rolled.c.top_id == Unit.id)
-        .order_by(Unit.sort_order, Unit.code)
-    )
-    df = _frame(session, stmt)
-    for col in ("last_report_date", "stalest_report_date"):
-        df[col] = [_date(v) for v in df[col]]
-    # object dtype: pandas 3 would store the Nones of a list of strings as NaN (its str dtype)
-    df["adcode"] = pd.Series([a if isinstance(a, str) and a else None for a in df["adcode"]], index=df.index, dtype=object)
-    for col in (*_SUMMED, "units", "units_reported"):
-        df[col] = df[col].astype(int)
-    for r in RATES:
-        df[r] = df[r].astype(object).where(df[r].notna(), None)
-    return df
+    return view(session, campaign_id, as_of, area_id, parts=("children",)).children
 
 
 def area_line_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> pd.DataFrame:
     """The attachment's three rows (单独开展企业 / 区域 / 行业) summed over the area's subtree, in
     LINE_KINDS order, zeros where nothing was reported (like queries.line_totals)."""
-    tree = subtree(area_id, per_child=False)
-    cur = _current_report_ids(campaign_id, as_of, select(tree.c.unit_id))
-    stmt = (
-        select(ReportLine.kind, *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES])
-        .join(cur, and_(cur.c.report_id == ReportLine.report_id))
-        .group_by(ReportLine.kind)
-    )
-    df = _frame(session, stmt).set_index("kind").reindex(list(LINE_KINDS)).fillna(0)
-    return df.astype(int).reset_index()
+    return view(session, campaign_id, as_of, area_id, parts=("lines",)).lines
 
 
 def last_year_area(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> dict | None:
@@ -229,36 +313,24 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     nine measures, sorted by date then code; a child appears from its subtree's first report on.
     For a city's county-level children it is queries.trend(by_unit=True) restricted to them.
 
-    All in SQL, one statement, linear in the reports: each report (current version) contributes
-    its change since the unit's previous report (LAG); the changes are summed per (child, date) and
-    accumulated over a grid of (child, every date from the child's first report) by a running SUM.
-    `measures`: the columns wanted (the overview's progress chart needs only signed_ents: a ninth
-    of the sums at national scale)."""
+    All in SQL, one statement, one pass over the reports: every version of every report, in the
+    order (date, version) per unit, contributes its change from the row before it (LAG). Within a
+    date the newest version comes last, so the changes telescope: summed up to a date they give
+    each unit's current version of its latest report, with no separate step to drop superseded
+    versions. The changes are summed per (child, date) and accumulated over a grid of (child, every
+    date from the child's first report) by a running SUM. Totals come from report_total (the lines
+    summed once, when written). `measures`: the columns wanted (the overview's progress chart needs
+    only signed_ents)."""
     tree = subtree(area_id, per_child=True).alias("tree")
-    summed = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in measures]
-    # Every version's totals, then the current version per (unit, date) by a window: the planner
-    # estimates this well and hash-joins the lines (a join on the max-version subquery was estimated
-    # at one row and read the lines report by report: 2/3 of the time at national scale).
-    versions = (
-        select(Report.unit_id, Report.report_date, *summed,
-               func.row_number().over(partition_by=(Report.unit_id, Report.report_date),
-                                      order_by=Report.version.desc()).label("newest"))
-        .outerjoin(ReportLine, ReportLine.report_id == Report.id)  # a report without lines counts as zeros
-        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of,
-               Report.unit_id.in_(select(tree.c.unit_id)))
-        .group_by(Report.id, Report.unit_id, Report.report_date, Report.version)
-        .subquery("versions")
-    )
-    reports = (
-        select(versions.c.unit_id, versions.c.report_date, *[versions.c[m] for m in measures])
-        .where(versions.c.newest == 1)
-        .cte("reports")
-    )
-    by_unit = {"partition_by": reports.c.unit_id, "order_by": reports.c.report_date}
+    value = {m: func.coalesce(getattr(ReportTotal, m), 0) for m in measures}  # no lines: zeros
+    by_unit = {"partition_by": Report.unit_id, "order_by": (Report.report_date, Report.version)}
     changes = (
-        select(tree.c.top_id, reports.c.report_date,
-               *[(reports.c[m] - func.coalesce(func.lag(reports.c[m]).over(**by_unit), 0)).label(m) for m in measures])
-        .join(tree, tree.c.unit_id == reports.c.unit_id)
+        select(tree.c.top_id, Report.report_date,
+               *[(value[m] - func.coalesce(func.lag(value[m]).over(**by_unit), 0)).label(m) for m in measures])
+        .select_from(Report)
+        .join(tree, tree.c.unit_id == Report.unit_id)
+        .outerjoin(ReportTotal, ReportTotal.report_id == Report.id)
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
         .cte("changes")
     )
     per_day = (
@@ -266,7 +338,7 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
         .group_by(changes.c.top_id, changes.c.report_date)
         .cte("per_day")
     )
-    days = select(reports.c.report_date.label("day")).distinct().cte("days")
+    days = select(changes.c.report_date.label("day")).distinct().cte("days")
     firsts = select(per_day.c.top_id, func.min(per_day.c.report_date).label("first")).group_by(per_day.c.top_id).cte("firsts")
     grid = (
         select(firsts.c.top_id, days.c.day,

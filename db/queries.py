@@ -19,7 +19,7 @@ from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select,
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from db.models import AuditEvent, Campaign, Report, ReportLine, Unit, UnitCampaign
+from db.models import AuditEvent, Campaign, Report, ReportLine, ReportTotal, Unit, UnitCampaign
 from domain.kpis import same_day
 from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import CATALOGUE, RATES
@@ -91,15 +91,15 @@ def _unit_totals(campaign_id: int, as_of: dt.date, within=None) -> Select:
     cur = _current_report_ids(campaign_id, as_of, within)
     identity = (Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, UnitCampaign.baseline_ents,
                 UnitCampaign.baseline_workers, UnitCampaign.target_ents, UnitCampaign.target_workers)
-    sums = [func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES]
+    # One current report per unit, its lines already summed (report_total): no grouping here.
+    sums = [func.coalesce(getattr(ReportTotal, m), 0).label(m) for m in MEASURES]
     return (
-        select(*identity, func.max(cur.c.report_date).label("last_report_date"), *sums)
+        select(*identity, cur.c.report_date.label("last_report_date"), *sums)
         .select_from(UnitCampaign)
         .join(Unit, Unit.id == UnitCampaign.unit_id)
         .outerjoin(cur, cur.c.unit_id == Unit.id)
-        .outerjoin(ReportLine, ReportLine.report_id == cur.c.report_id)
+        .outerjoin(ReportTotal, ReportTotal.report_id == cur.c.report_id)
         .where(UnitCampaign.campaign_id == campaign_id, *([Unit.id.in_(within)] if within is not None else []))
-        .group_by(Unit.id, *identity)
     )
 
 
@@ -188,7 +188,7 @@ def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | N
             Unit.code,
             Unit.name,
             Report.report_date,
-            *[func.coalesce(func.sum(getattr(ReportLine, m)), 0).label(m) for m in MEASURES],
+            *[func.coalesce(getattr(ReportTotal, m), 0).label(m) for m in MEASURES],
         )
         .select_from(Report)
         .join(
@@ -200,9 +200,8 @@ def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | N
             ),
         )
         .join(Unit, Unit.id == Report.unit_id)
-        .outerjoin(ReportLine, ReportLine.report_id == Report.id)  # a report without lines counts as zeros
+        .outerjoin(ReportTotal, ReportTotal.report_id == Report.id)  # a report without lines counts as zeros
         .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
-        .group_by(Report.id, Unit.code, Unit.name, Report.report_date)
         .order_by(Unit.code, Report.report_date)
     )
     if unit_code is not None:
@@ -253,13 +252,12 @@ def report_history(session: Session, campaign_id: int, unit_code: str) -> pd.Dat
             Report.reason,
             Report.warnings,
             is_current,
-            *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES],
+            *[getattr(ReportTotal, m).label(m) for m in MEASURES],
         )
         .join(Unit, Unit.id == Report.unit_id)
         .join(lv, and_(lv.c.unit_id == Report.unit_id, lv.c.report_date == Report.report_date))
-        .join(ReportLine, ReportLine.report_id == Report.id)
+        .join(ReportTotal, ReportTotal.report_id == Report.id)
         .where(Report.campaign_id == campaign_id, Unit.code == unit_code)
-        .group_by(Report.id, lv.c.version)
         .order_by(Report.report_date.desc(), Report.version.desc())
     )
     df = _frame(session, stmt)

@@ -63,6 +63,7 @@ class Snapshot:
     whole: str = labels.CITY  # what the area as a whole is called: 全市, 全省, 全国
     area_id: int | None = None  # the area's unit id (None: the installation's root)
     last_year: dict | None = None  # 同期: db.queries.last_year_city (campaign, date, figures), None without one
+    pending: int = 0  # units whose shown report awaits review (待审核)
 
 
 # --- which area ---------------------------------------------------------------------------------
@@ -227,17 +228,19 @@ def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
     cid, as_of, aid = ctx.campaign["id"], ctx.as_of, area.id
     prev_date = as_of - dt.timedelta(days=7)
     has_prev = bool(ctx.dates) and prev_date >= ctx.dates[0]
+    now = hierarchy.view(s, cid, as_of, aid)
     return Snapshot(
-        units=_on_map(area, hierarchy.child_metrics(s, cid, as_of, aid)),
-        city=hierarchy.area_totals(s, cid, as_of, aid),
+        units=_on_map(area, now.children),
+        city=now.totals,
         prev_city=hierarchy.area_totals(s, cid, prev_date, aid) if has_prev else None,
         prev_date=prev_date if has_prev else None,
         trend=hierarchy.child_trend(s, cid, as_of, aid, measures=("signed_ents",)),  # the progress chart's one measure
-        lines=hierarchy.area_line_totals(s, cid, as_of, aid),
+        lines=now.lines,
         cases=_cases(s, cid, area),
         whole=whole_word(area),
         area_id=area.id,
         last_year=hierarchy.last_year_area(s, cid, as_of, aid),
+        pending=now.pending,
     )
 
 
@@ -279,7 +282,7 @@ def data_view(ctx: Context, snap: Snapshot, part: str, search: str) -> dict:
         "time_bar": time_bar(c, ctx.as_of, expected_fraction(ctx.as_of, c["window_start"], c["window_end"],
                                                              thresholds(c).pace), snap.city["target_progress"], snap.whole),
         "kpis": kpi_cards(snap.city, snap.prev_city, snap.prev_date, snap.last_year),
-        "lagging": [pending_review_marker(c["id"], ctx.as_of, snap.area_id), lagging_list(lag, search)],  # 待审核
+        "lagging": [pending_review_marker(snap.pending), lagging_list(lag, search)],  # 待审核
         "progress": figures.progress_lines(snap.trend, targets, pace_points(c, ctx.as_of), {x.code for x in lag[:6]}, names),
         "composition": figures.composition(snap.lines, part),
         "lag_codes": {x.code for x in lag},
@@ -454,8 +457,8 @@ def context_for(state: PageState, full: bool = True, area_value: object = None) 
         if full:
             return ctx, load(s, ctx, area)
         cid, aid = ctx.campaign["id"], area.id
-        units = _on_map(area, hierarchy.child_metrics(s, cid, ctx.as_of, aid))
-        city = hierarchy.area_totals(s, cid, ctx.as_of, aid)
+        now = hierarchy.view(s, cid, ctx.as_of, aid, parts=("children", "totals"))
+        units, city = _on_map(area, now.children), now.totals
         located = _cases(s, cid, area)
     return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located, whole_word(area), area.id)
 

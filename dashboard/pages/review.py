@@ -19,7 +19,7 @@ from dashboard.components.tables import SOURCE_LABELS, column, data_grid
 from dashboard.data import default_campaign, session
 from dashboard.http.auth import has_role
 from dashboard.state import PageState
-from db import hierarchy, queries
+from db import queries
 from db.accounts.queries import unit_choices
 from db.submission import review
 
@@ -227,13 +227,9 @@ def layout(state: PageState | None = None):
 # --- marks on the dashboard ("the dashboard marks figures that are not yet reviewed") -----
 
 
-def pending_marker(campaign_id: int, as_of, area_id: int | None = None) -> html.P | None:
-    """'N 个单位的数据待审核' above the overview's lagging list: units of the area (None: the whole
-    installation) whose shown figures await review."""
-    within = None if area_id is None else hierarchy.subtree_ids(area_id)
-    with session() as s:
-        statuses = review.status_by_unit(s, campaign_id, as_of, within)
-    count = sum(1 for st in statuses.values() if st == "pending")
+def pending_marker(count: int) -> html.P | None:
+    """'N 个单位的数据待审核' above the overview's lagging list: `count` units of the area whose shown
+    figures await review (db.hierarchy.view's `pending`)."""
     if not count:
         return None
     return html.P([view.pending_units_text(count), "（图表已计入，审核后可能更正）"],

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
-from db.models import Campaign, Report, ReportLine, UnitCampaign
+from db.models import Campaign, Report, ReportLine, ReportTotal, UnitCampaign
 from domain.errors import UserError
 
 SURNAMES = "王张刘李孙徐杜颜庄陈杨赵周吴高马朱胡郭宋厉丁魏彭"
@@ -77,6 +77,7 @@ def delete_demo_campaign(session: Session, name: str, before: Callable[[int], No
         before(campaign.id)
     report_ids = select(Report.id).where(Report.campaign_id == campaign.id).scalar_subquery()
     with append_only_lifted(session, ("report", "report_line")):
+        session.execute(delete(ReportTotal).where(ReportTotal.report_id.in_(report_ids)))
         session.execute(delete(ReportLine).where(ReportLine.report_id.in_(report_ids)))
         session.execute(delete(Report).where(Report.campaign_id == campaign.id))
     session.execute(delete(UnitCampaign).where(UnitCampaign.campaign_id == campaign.id))

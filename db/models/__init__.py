@@ -8,7 +8,7 @@ Feature modules import only `db.models.base` (and never this package), so there 
 from db.models import cases, followup, review, snapshots  # noqa: E402, F401, I001  (register their tables)
 from db.models.accounts import ApiToken, AuditEvent, SessionRevocation, User
 from db.models.base import Base
-from db.models.reports import Campaign, CampaignThreshold, Report, ReportLine, Unit, UnitCampaign
+from db.models.reports import Campaign, CampaignThreshold, Report, ReportLine, ReportTotal, Unit, UnitCampaign
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "Campaign", "CampaignThreshold", "Report", "ReportLine",
+__all__ = ["ApiToken", "AuditEvent", "Base", "Campaign", "CampaignThreshold", "Report", "ReportLine", "ReportTotal",
            "SessionRevocation", "Unit", "UnitCampaign", "User"]

@@ -148,6 +148,24 @@ class ReportLine(Base):
     )
 
 
+class ReportTotal(Base):
+    """A report's nine measures summed over its lines (migration 0011). Kept by the database: a
+    trigger adds each inserted report_line to its report's row. Read it instead of summing lines
+    wherever only a report's totals are needed; a report without lines has no row (zeros)."""
+
+    __tablename__ = "report_total"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), primary_key=True)
+    offer_copies: Mapped[int] = mapped_column(Integer)
+    offer_ents: Mapped[int] = mapped_column(Integer)
+    offer_workers: Mapped[int] = mapped_column(Integer)
+    signed_copies: Mapped[int] = mapped_column(Integer)
+    signed_ents: Mapped[int] = mapped_column(Integer)
+    signed_workers: Mapped[int] = mapped_column(Integer)
+    filed_copies: Mapped[int] = mapped_column(Integer)
+    filed_ents: Mapped[int] = mapped_column(Integer)
+    filed_workers: Mapped[int] = mapped_column(Integer)
+
 # --- admin-managed settings (migration 0007) ----------------------------------------------------
 
 

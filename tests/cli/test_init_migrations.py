@@ -51,6 +51,24 @@ def test_cli001_init_is_idempotent_and_demo_if_empty(tmp_path):
     engine.dispose()
 
 
+def test_cli009_init_leaves_a_province_installation_without_the_city_preset(tmp_path):
+    """`make serve` runs `db init` at every start: on a province (or nation) installation it must not
+    add the 临沂 preset's units as roots beside the tree (the overview's root would change)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert _cli("demo", "--scale", "province", url=url).returncode == 0
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        before = s.scalar(select(func.count(Unit.id)))
+    init = _cli("init", url=url)
+    assert init.returncode == 0 and "已有单位层级（山东省）" in init.stdout
+    with read_session(engine) as s:
+        assert s.scalar(select(func.count(Unit.id))) == before
+        assert s.scalar(select(func.count(Unit.id)).where(Unit.parent_id.is_(None))) == 1
+    engine.dispose()
+
+
 def test_cli002_bad_arguments_give_chinese_message_no_traceback(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     for args in (["bogus"], [], ["demo", "--nope"]):

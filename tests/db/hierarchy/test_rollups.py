@@ -277,6 +277,19 @@ def test_hie009_review_status_within_an_area(tree):
     assert set(everything) == {"K1", "K2", "D1", "K4", "S1"}
     assert p1 == {"K1": "pending", "K2": "pending", "D1": "pending"}
     assert p2 == {"K4": "pending", "S1": "pending"}
+    # The overview's count comes from the area view (one statement with the figures): the same counts,
+    # and a reviewed report (accepted or returned) leaves it.
+    with read_session(engine) as s:
+        assert [hierarchy.view(s, cid, AS_OF, a).pending for a in (None, ids["P1"], ids["P2"])] == [5, 3, 2]
+    with write_session(engine) as s:
+        from db.models.review import ReportReview
+
+        k1 = s.scalar(select(Report.id).join(Unit, Unit.id == Report.unit_id).where(Unit.code == "K1", Report.report_date <= AS_OF)
+                      .order_by(Report.report_date.desc(), Report.version.desc()).limit(1))
+        s.add(ReportReview(report_id=k1, decision="returned", comment="请核对", reviewer="测试", at=dt.datetime(2017, 4, 2)))
+    with read_session(engine) as s:
+        assert [hierarchy.view(s, cid, AS_OF, a).pending for a in (None, ids["P1"], ids["P2"])] == [4, 2, 2]
+        assert review.status_by_unit(s, cid, AS_OF)["K1"] == "returned"
 
 
 def test_hie010_units_without_an_adcode_carry_none_not_nan(tree):
