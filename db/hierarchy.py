@@ -48,7 +48,7 @@ import pandas as pd
 from sqlalchemy import Date, Integer, String, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from db.models import Report, ReportLine, ReportTotal, Unit, UnitCampaign
+from db.models import ReportLine, ReportTotal, Unit, UnitCampaign
 from db.models.review import ReportReview
 from db.queries import (
     _date,
@@ -154,9 +154,10 @@ def _state(campaign_id: int, as_of: dt.date, area_id: int | None, tree):
     if area_id is not None:
         within = within.union_all(select(literal(area_id)))
     latest = (
-        select(Report.id)
-        .where(Report.campaign_id == campaign_id, Report.unit_id == UnitCampaign.unit_id, Report.report_date <= as_of)
-        .order_by(Report.report_date.desc(), Report.version.desc())
+        select(ReportTotal.report_id)
+        .where(ReportTotal.campaign_id == campaign_id, ReportTotal.unit_id == UnitCampaign.unit_id,
+               ReportTotal.report_date <= as_of)
+        .order_by(ReportTotal.report_date.desc(), ReportTotal.version.desc())
         .limit(1)
         .correlate(UnitCampaign)
         .scalar_subquery()
@@ -168,9 +169,8 @@ def _state(campaign_id: int, as_of: dt.date, area_id: int | None, tree):
         .cte("picked").prefix_with("MATERIALIZED")
     )
     return (
-        select(picked, Report.report_date, *[getattr(ReportTotal, m) for m in MEASURES],
+        select(picked, ReportTotal.report_date, *[getattr(ReportTotal, m) for m in MEASURES],
                ReportReview.report_id.label("reviewed"))
-        .outerjoin(Report, Report.id == picked.c.report_id)
         .outerjoin(ReportTotal, ReportTotal.report_id == picked.c.report_id)
         .outerjoin(ReportReview, ReportReview.report_id == picked.c.report_id)
         .cte("state")
@@ -322,15 +322,13 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     summed once, when written). `measures`: the columns wanted (the overview's progress chart needs
     only signed_ents)."""
     tree = subtree(area_id, per_child=True).alias("tree")
-    value = {m: func.coalesce(getattr(ReportTotal, m), 0) for m in measures}  # no lines: zeros
-    by_unit = {"partition_by": Report.unit_id, "order_by": (Report.report_date, Report.version)}
+    rt = ReportTotal
+    by_unit = {"partition_by": rt.unit_id, "order_by": (rt.report_date, rt.version)}
     changes = (
-        select(tree.c.top_id, Report.report_date,
-               *[(value[m] - func.coalesce(func.lag(value[m]).over(**by_unit), 0)).label(m) for m in measures])
-        .select_from(Report)
-        .join(tree, tree.c.unit_id == Report.unit_id)
-        .outerjoin(ReportTotal, ReportTotal.report_id == Report.id)
-        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
+        select(tree.c.top_id, rt.report_date,
+               *[(getattr(rt, m) - func.coalesce(func.lag(getattr(rt, m)).over(**by_unit), 0)).label(m) for m in measures])
+        .join(tree, tree.c.unit_id == rt.unit_id)
+        .where(rt.campaign_id == campaign_id, rt.report_date <= as_of)
         .cte("changes")
     )
     per_day = (

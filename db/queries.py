@@ -155,14 +155,13 @@ def line_totals(session: Session, campaign_id: int, as_of: dt.date, unit_code: s
     """The attachment's three rows (单独开展企业 / 区域 / 行业) with nine measures, for the city or a unit.
 
     Always three rows in LINE_KINDS order (zeros where nothing was reported)."""
-    cur = _current_report_ids(campaign_id, as_of)
+    within = None if unit_code is None else select(Unit.id).where(Unit.code == unit_code)  # one unit: its report only
+    cur = _current_report_ids(campaign_id, as_of, within)
     stmt = (
         select(ReportLine.kind, *[func.sum(getattr(ReportLine, m)).label(m) for m in MEASURES])
         .join(cur, cur.c.report_id == ReportLine.report_id)
         .group_by(ReportLine.kind)
     )
-    if unit_code is not None:
-        stmt = stmt.join(Unit, Unit.id == cur.c.unit_id).where(Unit.code == unit_code)
     df = _frame(session, stmt).set_index("kind").reindex(list(LINE_KINDS)).fillna(0)
     return df.astype(int).reset_index()
 
@@ -177,9 +176,10 @@ def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | N
     sums the lines of the current version of each (unit, report date) in one pass; the carrying
     forward ("a unit stands at its latest report on or before the date") is a walk over those rows.
     """
+    one_unit = [] if unit_code is None else [Report.unit_id.in_(select(Unit.id).where(Unit.code == unit_code))]
     latest = (
         select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
-        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of)
+        .where(Report.campaign_id == campaign_id, Report.report_date <= as_of, *one_unit)
         .group_by(Report.unit_id, Report.report_date)
         .subquery("latest_versions")
     )

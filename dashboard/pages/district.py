@@ -79,9 +79,9 @@ def body(code: str, state: PageState):
         # Compared and ranked among its siblings: the units of the area it belongs to (its city, or
         # its province for a 省直 unit), rolled up in SQL; a viewer bound to the unit itself sees it alone.
         within, whole = compare_area(s, code)
-        city = hierarchy.area_totals(s, cid, as_of, within)
-        units = (hierarchy.child_metrics(s, cid, as_of, within) if whole != "本单位"
-                 else queries.unit_metrics(s, cid, as_of).query("code == @code"))
+        around = hierarchy.view(s, cid, as_of, within, parts=("children", "totals"))
+        city = around.totals
+        units = around.children if whole != "本单位" else queries.unit_metrics(s, cid, as_of).query("code == @code")
         lines = queries.line_totals(s, cid, as_of, code)
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)

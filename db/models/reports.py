@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -149,13 +150,18 @@ class ReportLine(Base):
 
 
 class ReportTotal(Base):
-    """A report's nine measures summed over its lines (migration 0011). Kept by the database: a
-    trigger adds each inserted report_line to its report's row. Read it instead of summing lines
-    wherever only a report's totals are needed; a report without lines has no row (zeros)."""
+    """A report's key and its nine measures summed over its lines (migration 0011). Kept by the
+    database: a trigger creates the row (zeros) with each report, another adds each inserted
+    report_line to it. Read it instead of report + summed lines wherever a report's totals are
+    needed; its index gives a unit's reports in (date, version) order."""
 
     __tablename__ = "report_total"
 
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    report_date: Mapped[dt.date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
     offer_copies: Mapped[int] = mapped_column(Integer)
     offer_ents: Mapped[int] = mapped_column(Integer)
     offer_workers: Mapped[int] = mapped_column(Integer)
@@ -165,6 +171,9 @@ class ReportTotal(Base):
     filed_copies: Mapped[int] = mapped_column(Integer)
     filed_ents: Mapped[int] = mapped_column(Integer)
     filed_workers: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_report_total_unit_date", "campaign_id", "unit_id", "report_date", "version"),)
+
 
 # --- admin-managed settings (migration 0007) ----------------------------------------------------
 

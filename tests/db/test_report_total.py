@@ -40,7 +40,16 @@ def _line_sums(s) -> dict[int, tuple]:
 
 
 def _totals(s) -> dict[int, tuple]:
-    return {rid: tuple(v) for rid, *v in s.execute(select(ReportTotal.report_id, *[getattr(ReportTotal, m) for m in MEASURES]))}
+    """Per report with lines, its row's measures; every report has a row with its own key."""
+    keys = s.execute(select(Report.id, Report.campaign_id, Report.unit_id, Report.report_date, Report.version)
+                     .order_by(Report.id)).all()
+    rows = s.execute(select(ReportTotal.report_id, ReportTotal.campaign_id, ReportTotal.unit_id,
+                            ReportTotal.report_date, ReportTotal.version, *[getattr(ReportTotal, m) for m in MEASURES])
+                     .order_by(ReportTotal.report_id)).all()
+    assert [tuple(r[:5]) for r in rows] == [tuple(k) for k in keys]
+    with_lines = set(s.scalars(select(ReportLine.report_id)))
+    assert all(tuple(r[5:]) == (0,) * len(MEASURES) for r in rows if r[0] not in with_lines)
+    return {r[0]: tuple(r[5:]) for r in rows if r[0] in with_lines}
 
 
 def test_tot001_orm_and_bulk_inserts_are_summed_per_report(engine):
@@ -52,7 +61,7 @@ def test_tot001_orm_and_bulk_inserts_are_summed_per_report(engine):
         b = _report(s, cid, uid, 17)
         s.execute(insert(ReportLine), [{"report_id": b, "kind": k, **dict.fromkeys(MEASURES, n)}
                                        for k, n in (("single", 7), ("regional", 0), ("industry", 5))])
-        _report(s, cid, uid, 24)  # no lines: no row, read as zeros
+        _report(s, cid, uid, 24)  # no lines: a row of zeros (checked in _totals)
     with read_session(engine) as s:
         totals = _totals(s)
         assert totals == _line_sums(s)
