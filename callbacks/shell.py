@@ -8,9 +8,9 @@ from dash import ClientsideFunction, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from dashboard import cache, ids, labels, scope
-from dashboard.wire import plain
 from dashboard.context import session
 from dashboard.pages import document_title, render, shared_page
+from dashboard.wire import plain
 from db import queries
 
 
