@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
+import inspect
 import json
 import os
 import pstats
@@ -50,7 +52,7 @@ class StatementLog:
     """Every cursor execution on `engine` while `on`: (statement, parameters, seconds)."""
 
     def __init__(self, engine) -> None:
-        self.on, self.items, self._t0 = False, [], 0.0
+        self.on, self.items, self._t0, self.seconds = False, [], 0.0, 0.0
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
@@ -58,8 +60,47 @@ class StatementLog:
         self._t0 = time.perf_counter()
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
+        spent = time.perf_counter() - self._t0
+        self.seconds += spent
         if self.on:
-            self.items.append((statement, parameters, time.perf_counter() - self._t0))
+            self.items.append((statement, parameters, spent))
+
+
+class DbCalls:
+    """Wall time in the data layer: every function of the loaded db.* modules (db.engine, models and
+    migrations aside) is wrapped; only outermost calls count, by name, with the cursor time inside.
+    Calls through names bound by `from db.x import f` elsewhere are not seen (they count as the rest)."""
+
+    SKIP = ("db.engine", "db.models", "db.migrat", "db.clock")
+
+    def __init__(self, log: StatementLog) -> None:
+        self.log, self.depth, self.by_name, self.seconds = log, 0, {}, 0.0
+        for name, mod in list(sys.modules.items()):
+            if not name.startswith("db.") or name.startswith(self.SKIP) or mod is None:
+                continue
+            for attr, fn in list(vars(mod).items()):
+                if inspect.isfunction(fn) and fn.__module__ == name and not inspect.isgeneratorfunction(fn):
+                    setattr(mod, attr, self._wrap(f"{name}.{attr}", fn))
+
+    def reset(self) -> None:
+        self.by_name, self.seconds = {}, 0.0
+
+    def _wrap(self, name: str, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            if self.depth:
+                return fn(*args, **kwargs)
+            self.depth += 1
+            t, sql = time.perf_counter(), self.log.seconds
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                spent = time.perf_counter() - t
+                self.seconds += spent
+                calls, total, in_sql = self.by_name.get(name, (0, 0.0, 0.0))
+                self.by_name[name] = (calls + 1, total + spent, in_sql + self.log.seconds - sql)
+        return timed
 
 
 def replay_seconds(engine, statements: list[tuple], rounds: int = 9) -> tuple[float, float, int]:
@@ -85,6 +126,32 @@ def replay_seconds(engine, statements: list[tuple], rounds: int = 9) -> tuple[fl
         raw.close()
 
 
+PACKAGES = (  # (label, what the profiled file's path contains), first match wins
+    ("SQLite / psycopg (C: execute, fetch)", ("sqlite3.Cursor", "sqlite3.Connection", "psycopg")),
+    ("SQLAlchemy (build, compile, cache keys, results)", ("/sqlalchemy/",)),
+    ("pandas / numpy", ("/pandas/", "/numpy/")),
+    ("plotly (JSON encoding)", ("/plotly/", "/_plotly_utils/")),
+    ("orjson / json", ("orjson", "json/")),
+    ("Dash (components, dispatch)", ("/dash/",)),
+    ("Flask / Werkzeug / flask-login etc.", ("/flask", "/werkzeug/")),
+    ("project db/", ("/db/",)),
+    ("project dashboard/ + callbacks/", ("/dashboard/", "/callbacks/")),
+    ("project domain/", ("/domain/",)),
+)
+
+
+def print_by_package(stats: pstats.Stats, runs: int) -> None:
+    """Exclusive (own) time per package, per request: where the time goes, whoever called it."""
+    totals: dict[str, float] = {}
+    for (path, _line, func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        where = f"{path}:{func}"
+        label = next((lab for lab, keys in PACKAGES if any(k in where for k in keys)), "other (stdlib, builtins)")
+        totals[label] = totals.get(label, 0.0) + tottime
+    whole = sum(totals.values())
+    table(["own time by package (profiled)", "ms / request", "share"],
+          [(k, f"{v * 1000 / runs:.1f}", f"{100 * v / whole:.0f}%") for k, v in sorted(totals.items(), key=lambda kv: -kv[1])])
+
+
 def cases_for(app, campaign: int, layout: dict) -> list[tuple[str, bytes]]:
     values = {
         f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,
@@ -99,12 +166,13 @@ def cases_for(app, campaign: int, layout: dict) -> list[tuple[str, bytes]]:
     ]
 
 
-def measure(client, engine, log: StatementLog, body: bytes, runs: int) -> dict:
+def measure(client, engine, log: StatementLog, db: DbCalls, body: bytes, runs: int) -> dict:
     for _ in range(3):
         post(client, body)
-    totals, cpus, in_sql, counts = [], [], [], []
+    totals, cpus, in_sql, counts, in_db, by_name = [], [], [], [], [], {}
     for _ in range(runs):
         log.items = []
+        db.reset()
         log.on = True
         t, c = time.perf_counter(), time.process_time()
         post(client, body)
@@ -113,13 +181,19 @@ def measure(client, engine, log: StatementLog, body: bytes, runs: int) -> dict:
         log.on = False
         in_sql.append(sum(x[2] for x in log.items))
         counts.append(len(log.items))
+        in_db.append(db.seconds)
+        for name, (calls, spent, sql) in db.by_name.items():
+            old = by_name.get(name, (0, 0.0, 0.0))
+            by_name[name] = (old[0] + calls / runs, old[1] + spent / runs, old[2] + sql / runs)
     statements = list(log.items)
     replay, replay_cpu, skipped = replay_seconds(engine, statements)
-    total = statistics.median(totals)
+    total, db_layer = statistics.median(totals), statistics.median(in_db)
     return {"total_ms": total * 1000, "total_min_ms": min(totals) * 1000, "cpu_ms": statistics.median(cpus) * 1000,
-            "in_callback_sql_ms": statistics.median(in_sql) * 1000,
+            "in_callback_sql_ms": statistics.median(in_sql) * 1000, "db_layer_ms": db_layer * 1000,
             "statements": statistics.median(counts), "not_replayed": skipped, "sql_fetch_ms": replay * 1000,
             "sql_fetch_cpu_ms": replay_cpu * 1000, "ratio": total / replay if replay else float("inf"),
+            "ratio_without_db_python": (total - db_layer + replay) / replay if replay else float("inf"),
+            "db_calls": {k: {"calls": v[0], "ms": v[1] * 1000, "cursor_ms": v[2] * 1000} for k, v in by_name.items()},
             "sql": [s for s, _, _ in statements]}
 
 
@@ -129,6 +203,7 @@ def main() -> int:
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     p.add_argument("--profile", metavar="NAME")
     p.add_argument("--show-sql", action="store_true", help="also list the statements of each callback")
+    p.add_argument("--by-function", action="store_true", help="also time each db.* function the callbacks call")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args()
     url, cleanup, setup, campaign = setup_database(args.database_url)
@@ -151,9 +226,11 @@ def main() -> int:
                 stats = pstats.Stats(prof)
                 stats.sort_stats("cumulative").print_stats(60)
                 stats.sort_stats("tottime").print_stats(30)
+                print_by_package(stats, args.runs)
                 return 0
             log = StatementLog(engine)
-            results = {name: measure(client, engine, log, body, args.runs) for name, body in cases}
+            db = DbCalls(log)
+            results = {name: measure(client, engine, log, db, body, args.runs) for name, body in cases}
         finally:
             engine.dispose()
     finally:
@@ -162,12 +239,20 @@ def main() -> int:
     print(f"\n{backend} · demo ({setup['demo_reports']} reports) · shared cache off · median of {args.runs} requests"
           f" · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     table(["callback", "total ms", "min", "cpu ms", "statements", "in-callback SQL ms", "SQL + fetch ms", "its cpu ms",
-           "total / SQL"],
+           "db layer ms", "total / SQL", "if db = SQL"],
           [(n, f"{r['total_ms']:.1f}", f"{r['total_min_ms']:.1f}", f"{r['cpu_ms']:.1f}", f"{r['statements']:.0f}",
             f"{r['in_callback_sql_ms']:.1f}", f"{r['sql_fetch_ms']:.1f}", f"{r['sql_fetch_cpu_ms']:.1f}",
-            f"{r['ratio']:.1f}×") for n, r in results.items()])
-    print("total: wall ms of the request (median; min); cpu: this process's CPU ms (steadier on a busy machine);"
-          "\nSQL + fetch: the same statements replayed alone, rows fetched (wall; its cpu); total / SQL: wall over wall")
+            f"{r['db_layer_ms']:.1f}", f"{r['ratio']:.1f}×", f"{r['ratio_without_db_python']:.1f}×")
+           for n, r in results.items()])
+    print("total: wall ms of the request (median; min); cpu: this process's CPU ms (steadier on a busy machine);\n"
+          "SQL + fetch: the same statements replayed alone, rows fetched (wall; its cpu); db layer: wall ms inside\n"
+          "db.* functions (their SQL included); total / SQL: wall over wall; if db = SQL: the ratio were the db layer\n"
+          "to cost only its SQL + fetch (total - db layer + SQL, over SQL)")
+    if args.by_function:
+        for name, r in results.items():
+            table([f"{name}: db functions (outermost)", "calls", "ms / request", "cursor ms"],
+                  [(k, f"{v['calls']:.0f}", f"{v['ms']:.1f}", f"{v['cursor_ms']:.1f}")
+                   for k, v in sorted(r["db_calls"].items(), key=lambda kv: -kv[1]["ms"])])
     if args.show_sql:
         for name, r in results.items():
             print(f"\n{name}:")
