@@ -45,7 +45,7 @@ def register(app) -> None:
         else:
             raise PreventUpdate
         state = coerce(campaign, date_value, metric)
-        context, snap = context_for(state, full=False, area_value=area)  # the area is checked again there
+        context, snap = context_for(state, full=False, area_value=area, with_cases=False)  # the area is checked again there
         if snap is None:
             raise PreventUpdate
         c = context.campaign

@@ -22,6 +22,7 @@ from dashboard.pages.overview import (
     metric_view,
 )
 from dashboard.state import PageState, coerce, compose, parse
+from dashboard.wire import plain
 
 
 def _state(campaign, date_value, metric) -> PageState:
@@ -109,13 +110,15 @@ def _register_data(app) -> None:
     )
     def update_data(campaign, date_value, _version, part, metric, area):
         state = _state(campaign, date_value, metric)
-        context, snap = context_for(state, area_value=area)
+        context, snap = context_for(state, area_value=area, with_cases=False)  # the map's markers: update_metric
         if snap is None:
             raise PreventUpdate  # no data, or an area the viewer may not see (the store is client state)
         view = data_view(context, snap, part if isinstance(part, str) and part in PART_KEYS else "ents", compose(state))
         if ctx.triggered_id == ids.COMPOSITION_PART:
             return no_update, no_update, no_update, no_update, view["composition"], no_update
-        return view["time_bar"], view["kpis"], view["lagging"], view["progress"], view["composition"], view["reported"]
+        # plain(): one orjson call encodes the answer (dashboard/wire.py)
+        return (plain(view["time_bar"]), plain(view["kpis"]), plain(view["lagging"]), view["progress"],
+                view["composition"], view["reported"])
 
     cache.share(app, Output(ids.TIME_BAR, "children"))
 
@@ -144,7 +147,7 @@ def _register_data(app) -> None:
             map_figure.case_patch(patch, snap.cases)
         if not has_map(snap.units):
             patch = no_update  # no child has a boundary: the map is a notice
-        return patch, map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
+        return plain(patch), map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
     cache.share(app, Output(ids.MAP, "figure"))
 

@@ -10,6 +10,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import cache, ids, labels, scope
 from dashboard.context import session
 from dashboard.pages import document_title, render, shared_page
+from dashboard.wire import plain
 from db import queries
 
 
@@ -17,7 +18,7 @@ def register(app) -> None:
     @app.callback(Output(ids.PAGE, "children"), Output(ids.PAGE_TITLE, "data"),
                   Input(ids.URL, "pathname"), State(ids.URL, "search"))
     def route(pathname, search):
-        return render(pathname, search), document_title(pathname, _unit_name)
+        return plain(render(pathname, search)), document_title(pathname, _unit_name)
 
     cache.share(app, Output(ids.PAGE, "children"), when=shared_page)
 

@@ -86,8 +86,25 @@ def city_geojson(adcodes: tuple[str, ...]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+_BOUNDS: dict[int, tuple[dict, tuple[float, float, float, float]]] = {}
+
+
 def bounds(fc: dict) -> tuple[float, float, float, float]:
-    """(lon_min, lat_min, lon_max, lat_max) over every coordinate of the collection."""
+    """(lon_min, lat_min, lon_max, lat_max) over every coordinate of the collection.
+
+    Remembered per collection object (city_geojson hands out one shared, read-only dict; the map
+    asks twice per render): walking every vertex costs a few milliseconds."""
+    hit = _BOUNDS.get(id(fc))
+    if hit is not None and hit[0] is fc:
+        return hit[1]
+    found = _bounds(fc)
+    if len(_BOUNDS) > 16:
+        _BOUNDS.clear()
+    _BOUNDS[id(fc)] = (fc, found)
+    return found
+
+
+def _bounds(fc: dict) -> tuple[float, float, float, float]:
     lons: list[float] = []
     lats: list[float] = []
     for lon, lat in _positions(fc):

@@ -7,6 +7,7 @@ as "—"; negatives use the typographic minus "−".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,7 +23,14 @@ SMART_WAN_FROM = 100_000  # below this a full count reads better than 万
 
 
 def _missing(x: object) -> bool:
-    return x is None or bool(isna(x))
+    if x is None:
+        return True
+    kind = type(x)
+    if kind is int:
+        return False
+    if kind is float:
+        return x != x  # NaN
+    return bool(isna(x))
 
 
 def _dec(x: float | Decimal) -> Decimal:
@@ -50,6 +58,11 @@ def thousands(n: float | None) -> str:
     """1234567 -> "1,234,567" (floats are rounded to a whole number)."""
     if _missing(n):
         return MISSING
+    return _thousands(n)
+
+
+@functools.lru_cache(maxsize=4096)  # a page prints the same counts many times (hover texts)
+def _thousands(n: float) -> str:
     d = half_up(n)
     return _signed(d, f"{abs(d):,}")
 
@@ -75,6 +88,11 @@ def pct(x: float | None, digits: int = 1) -> str:
     """A fraction as a percentage: 0.6325 -> "63.3%"; None -> "—"."""
     if _missing(x):
         return MISSING
+    return _pct(x, digits)
+
+
+@functools.lru_cache(maxsize=4096)  # a page prints the same shares many times (hover texts)
+def _pct(x: float, digits: int) -> str:
     d = percent_shown(x, digits)
     return _signed(d, f"{abs(d)}%")
 

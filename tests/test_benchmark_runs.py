@@ -28,3 +28,17 @@ def test_bch002_naive_comparison_runs_and_prints_both_actions():
     measured = {(a.strip(), b.strip()) for a, b, *_ in rows[1:]}
     assert measured == {(action, app) for action in ("first load", "date change")
                         for app in ("naive", "ours, computed", "ours, shared")}
+
+
+def test_bch003_sql_share_prints_each_callback_against_its_sql(tmp_path):
+    out = tmp_path / "share.json"
+    r = subprocess.run([sys.executable, "benchmarks/sql_share.py", "--runs", "2", "--by-function", "--json", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == {"router /", "update_data", "update_metric"}
+    for name, numbers in results.items():
+        assert numbers["statements"] > 0 and numbers["sql_fetch_ms"] > 0, name  # it saw and replayed the SQL
+        assert 0 < numbers["db_layer_ms"] < numbers["total_ms"], name
+        assert "db.hierarchy.child_metrics" in numbers["db_calls"], name
+    assert "update_metric: db functions" in r.stdout

@@ -14,6 +14,7 @@ one colour on the map, in the side bars and in the ranking.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass
 from typing import Final
@@ -72,7 +73,13 @@ def classes(values: list[float | None], fmt: str | None, *, reverse: bool = Fals
     metric's d3 tick format (".0%", "+.0%", ",d"), used only to print the labels. `reverse` (lower
     is better) turns the palette round, so the "good" end always has the same colour.
     """
-    present = sorted(v for v in values if v is not None and not math.isnan(v))
+    return _classes(tuple(sorted(v for v in values if v is not None and not math.isnan(v))), fmt, reverse)
+
+
+@functools.lru_cache(maxsize=64)
+def _classes(present: tuple[float, ...], fmt: str | None, reverse: bool) -> Classes:
+    """`classes` of the sorted values present. Remembered: map, side bars and ranking ask for the
+    same classes within one render, and the natural breaks grow with the square of the units."""
     palette = PALETTE[::-1] if reverse else PALETTE
     if not present:
         return Classes((0.0, 0.0), (palette[-1],), ("—",))

@@ -223,7 +223,8 @@ def _cases(s, cid: int, area: AreaRef) -> list[dict]:
     return [c for c in located if c["unit_code"] in codes]
 
 
-def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
+def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True) -> Snapshot:
+    """The snapshot; `with_cases=False` leaves out the 典型 markers (only the map shows them)."""
     area = area or AreaRef(None, "", None, "city")
     cid, as_of, aid = ctx.campaign["id"], ctx.as_of, area.id
     prev_date = as_of - dt.timedelta(days=7)
@@ -236,7 +237,7 @@ def load(s, ctx: Context, area: AreaRef | None = None) -> Snapshot:
         prev_date=prev_date if has_prev else None,
         trend=hierarchy.child_trend(s, cid, as_of, aid, measures=("signed_ents",)),  # the progress chart's one measure
         lines=now.lines,
-        cases=_cases(s, cid, area),
+        cases=_cases(s, cid, area) if with_cases else [],
         whole=whole_word(area),
         area_id=area.id,
         last_year=hierarchy.last_year_area(s, cid, as_of, aid),
@@ -444,22 +445,24 @@ def layout(state: PageState, area_key: str | None = None):
     )
 
 
-def context_for(state: PageState, full: bool = True, area_value: object = None) -> tuple[Context, Snapshot | None]:
+def context_for(state: PageState, full: bool = True, area_value: object = None,
+                with_cases: bool = True) -> tuple[Context, Snapshot | None]:
     """Used by callbacks: resolve the controls' values and load the snapshot of the area in the
     store (`area_value`; checked again here: malformed, unknown or out of scope gives None).
 
-    full=False loads only what the metric views need (units and city), not trends or last week."""
+    full=False loads only what the metric views need (units and city), not trends or last week;
+    with_cases=False leaves out the map's 典型 markers."""
     with session() as s:
         ctx = resolve(s, state.campaign, state.date)
         area = area_for_callback(s, area_value)
         if not (ctx.campaign and ctx.as_of) or area is None:
             return ctx, None
         if full:
-            return ctx, load(s, ctx, area)
+            return ctx, load(s, ctx, area, with_cases)
         cid, aid = ctx.campaign["id"], area.id
         now = hierarchy.view(s, cid, ctx.as_of, aid, parts=("children", "totals"))
         units, city = _on_map(area, now.children), now.totals
-        located = _cases(s, cid, area)
+        located = _cases(s, cid, area) if with_cases else []
     return ctx, Snapshot(units, city, None, None, pd.DataFrame(), pd.DataFrame(), located, whole_word(area), area.id)
 
 

@@ -1,0 +1,36 @@
+"""Callback answers as plain JSON data, so that Dash serialises them in one orjson call.
+
+Dash encodes every callback response with plotly's `to_json_plotly`: it first tries `orjson.dumps`
+as is, and when that fails (any Dash component or Patch in the answer does), it walks the whole
+answer in Python (`clean_to_json_compatible`, every list element of every figure) and tries again.
+For the overview page that walk cost more than its own SQL. `plain(value)` turns components
+(their `to_plotly_json()`, as Dash would) and Patches into dicts first: the first attempt succeeds
+and the bytes the browser gets are the same.
+
+Use it on what a callback returns, never on what tests inspect as components.
+"""
+
+from __future__ import annotations
+
+from dash import Patch
+from dash.development.base_component import Component
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def plain(value):
+    """`value` with every Dash component and Patch replaced by its JSON form (dicts, lists, scalars)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
+    if isinstance(value, Component):
+        as_json = value.to_plotly_json()
+        as_json["props"] = {k: plain(v) for k, v in as_json["props"].items()}
+        return as_json
+    if isinstance(value, Patch):
+        return plain(value.to_plotly_json())
+    return value  # dates, numpy scalars, no_update...: left as they are (plotly copes, as before)
