@@ -43,9 +43,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Date, Integer, String, and_, cast, func, literal, null, select, union_all
+from sqlalchemy import Date, Integer, String, and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from db.models import ReportLine, ReportTotal, Unit, UnitCampaign
@@ -152,7 +153,7 @@ def _state(campaign_id: int, as_of: dt.date, area_id: int | None, tree):
     hundred rows and looks the reports and lines up by key."""
     within = select(tree.c.unit_id)
     if area_id is not None:
-        within = within.union_all(select(literal(area_id)))
+        within = within.union_all(select(area_id))
     latest = (
         select(ReportTotal.report_id)
         .where(ReportTotal.campaign_id == campaign_id, ReportTotal.unit_id == UnitCampaign.unit_id,
@@ -218,12 +219,9 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     (`area_totals`) and its three rows (`area_line_totals`), each from the same pass over the
     subtree's current reports (`_state`, picked once), joined by UNION ALL. `parts`: which to
     compute (the others are None)."""
-    tree = subtree(area_id, per_child=True)
-    state = _state(campaign_id, as_of, area_id, tree)
-    branches = [_lines_part(state) if part == "lines" else _rolled_part(state, part, tree)
-                for part in _PARTS if part in parts]
-    union = union_all(*branches).subquery("area_view") if len(branches) > 1 else branches[0].subquery("area_view")
-    rows = _frame(session, select(union, *_rate_columns(union.c)))
+    stmt = _view_statement(tuple(p for p in _PARTS if p in parts), area_id is None)
+    params = {"campaign_id": campaign_id, "as_of": as_of} | ({} if area_id is None else {"area_id": area_id})
+    rows = _frame(session, stmt, params)
     got = {part: rows[rows["part"] == part] for part in parts}
     return AreaView(
         children=_children_frame(got["children"]) if "children" in got else None,
@@ -231,6 +229,23 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
         lines=_lines_frame(got["lines"]) if "lines" in got else None,
         pending=int(got["totals"]["units_pending"].iloc[0]) if "totals" in got else None,
     )
+
+
+# Statements are built once per shape and run with these parameters: building and keying a
+# statement of this size in SQLAlchemy costs several times its own SQL at city scale.
+_CAMPAIGN = bindparam("campaign_id", type_=Integer)
+_AS_OF = bindparam("as_of", type_=Date)
+_AREA = bindparam("area_id", type_=Integer)
+
+
+@lru_cache(maxsize=32)
+def _view_statement(parts: tuple[str, ...], root: bool):
+    area = None if root else _AREA
+    tree = subtree(area, per_child=True)
+    state = _state(_CAMPAIGN, _AS_OF, area, tree)
+    branches = [_lines_part(state) if part == "lines" else _rolled_part(state, part, tree) for part in parts]
+    union = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("area_view")
+    return select(union, *_rate_columns(union.c))
 
 
 _CHILD_COLUMNS = ("id", "code", "name", "kind", "adcode", "sort_order", "level", "baseline_ents",
@@ -321,7 +336,22 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
     date from the child's first report) by a running SUM. Totals come from report_total (the lines
     summed once, when written). `measures`: the columns wanted (the overview's progress chart needs
     only signed_ents)."""
-    tree = subtree(area_id, per_child=True).alias("tree")
+    stmt = _trend_statement(tuple(measures), area_id is None)
+    params = {"campaign_id": campaign_id, "as_of": as_of} | ({} if area_id is None else {"area_id": area_id})
+    df = _frame(session, stmt, params)
+    if df.empty:
+        df = pd.DataFrame(columns=["date", "code", "name", *measures])
+    df["date"] = [_date(v) for v in df["date"]]
+    for m in measures:
+        df[m] = df[m].astype(int)
+    return df
+
+
+@lru_cache(maxsize=32)
+def _trend_statement(measures: tuple[str, ...], root: bool):
+    """child_trend's statement for these measures, at the root or at a bound area (built once)."""
+    campaign_id, as_of = _CAMPAIGN, _AS_OF
+    tree = subtree(None if root else _AREA, per_child=True).alias("tree")
     rt = ReportTotal
     by_unit = {"partition_by": rt.unit_id, "order_by": (rt.report_date, rt.version)}
     changes = (
@@ -353,13 +383,7 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
         .join(Unit, Unit.id == grid.c.top_id)
         .order_by(grid.c.day, Unit.code)
     )
-    df = _frame(session, stmt)
-    if df.empty:
-        df = pd.DataFrame(columns=["date", "code", "name", *measures])
-    df["date"] = [_date(v) for v in df["date"]]
-    for m in measures:
-        df[m] = df[m].astype(int)
-    return df
+    return stmt
 
 
 def subtree_ids(area_id: int | None):

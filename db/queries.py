@@ -27,11 +27,12 @@ from domain.metrics import CATALOGUE, RATES
 # ---------------------------------------------------------------- building blocks
 
 
-def _latest_versions(campaign_id: int):
-    """(unit_id, report_date, version) of the current version of every report of the campaign."""
+def _latest_versions(campaign_id: int, within=None):
+    """(unit_id, report_date, version) of the current version of every report of the campaign
+    (`within`: a one-column select of unit ids to restrict to)."""
     return (
         select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
-        .where(Report.campaign_id == campaign_id)
+        .where(Report.campaign_id == campaign_id, *([Report.unit_id.in_(within)] if within is not None else []))
         .group_by(Report.unit_id, Report.report_date)
         .subquery("latest_versions")
     )
@@ -103,8 +104,8 @@ def _unit_totals(campaign_id: int, as_of: dt.date, within=None) -> Select:
     )
 
 
-def _frame(session: Session, stmt) -> pd.DataFrame:
-    rows = session.execute(stmt)
+def _frame(session: Session, stmt, params: dict | None = None) -> pd.DataFrame:
+    rows = session.execute(stmt, params or {})
     return pd.DataFrame(rows.all(), columns=list(rows.keys()))
 
 
@@ -235,7 +236,7 @@ def trend(session: Session, campaign_id: int, as_of: dt.date, unit_code: str | N
 
 def report_history(session: Session, campaign_id: int, unit_code: str) -> pd.DataFrame:
     """Every version of every report of one unit, newest first, with totals and whether it is current."""
-    lv = _latest_versions(campaign_id)
+    lv = _latest_versions(campaign_id, select(Unit.id).where(Unit.code == unit_code))
     is_current = case((Report.version == lv.c.version, literal(True)), else_=literal(False)).label("is_current")
     stmt = (
         select(
