@@ -221,13 +221,16 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     compute (the others are None)."""
     stmt = _view_statement(tuple(p for p in _PARTS if p in parts), area_id is None)
     params = {"campaign_id": campaign_id, "as_of": as_of} | ({} if area_id is None else {"area_id": area_id})
-    rows = _frame(session, stmt, params)
-    got = {part: rows[rows["part"] == part] for part in parts}
+    result = session.execute(stmt, params)
+    keys = list(result.keys())
+    got: dict[str, list[dict]] = {part: [] for part in parts}
+    for row in result:  # a few rows: the children, one of totals, three lines
+        got[row[0]].append(dict(zip(keys, row)))
     return AreaView(
         children=_children_frame(got["children"]) if "children" in got else None,
-        totals=_totals_dict(got["totals"]) if "totals" in got else None,
+        totals=_totals_dict(got["totals"][0]) if "totals" in got else None,
         lines=_lines_frame(got["lines"]) if "lines" in got else None,
-        pending=int(got["totals"]["units_pending"].iloc[0]) if "totals" in got else None,
+        pending=int(got["totals"][0]["units_pending"]) if "totals" in got else None,
     )
 
 
@@ -248,37 +251,43 @@ def _view_statement(parts: tuple[str, ...], root: bool):
     return select(union, *_rate_columns(union.c))
 
 
+_INTS = ("id", "sort_order", *_SUMMED, "units", "units_reported")
 _CHILD_COLUMNS = ("id", "code", "name", "kind", "adcode", "sort_order", "level", "baseline_ents",
                   "baseline_workers", "target_ents", "target_workers", "last_report_date",
                   "stalest_report_date", *MEASURES, "units", "units_reported", *RATES)
 
 
-def _children_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    df = rows.loc[:, list(_CHILD_COLUMNS)].copy()
-    df = df.sort_values(["sort_order", "code"], kind="stable").reset_index(drop=True)
-    for col in ("last_report_date", "stalest_report_date"):
-        df[col] = pd.Series([_date(v) for v in df[col]], index=df.index, dtype=object)
-    # object dtype: pandas 3 would store the Nones of a list of strings as NaN (its str dtype)
-    df["adcode"] = pd.Series([a if isinstance(a, str) and a else None for a in df["adcode"]], index=df.index, dtype=object)
-    for col in ("id", "sort_order", *_SUMMED, "units", "units_reported"):
-        df[col] = df[col].astype(int)
-    for r in RATES:
-        df[r] = df[r].astype(object).where(df[r].notna(), None)
-    return df
+def _children_frame(rows: list[dict]) -> pd.DataFrame:
+    """The children as child_metrics returns them: sorted by (sort_order, code); ints; dates as
+    dt.date or None; adcode and rates of object dtype with None (pandas 3 would turn the Nones of
+    strings or floats into NaN, which is truthy)."""
+    rows = sorted(rows, key=lambda r: (r["sort_order"], r["code"]))
+    columns = {}
+    for col in _CHILD_COLUMNS:
+        values = [r[col] for r in rows]
+        if col in _INTS:
+            columns[col] = pd.Series([int(v) for v in values], dtype="int64")
+        elif col in ("last_report_date", "stalest_report_date"):
+            columns[col] = pd.Series([_date(v) for v in values], dtype=object)
+        elif col == "adcode":
+            columns[col] = pd.Series([a if isinstance(a, str) and a else None for a in values], dtype=object)
+        elif col in RATES:
+            columns[col] = pd.Series([None if v is None else float(v) for v in values], dtype=object)
+        else:
+            columns[col] = pd.Series(values)
+    return pd.DataFrame(columns)
 
 
-def _totals_dict(rows: pd.DataFrame) -> dict:
-    row = rows.iloc[0]
+def _totals_dict(row: dict) -> dict:
     out = {col: int(row[col]) for col in (*_SUMMED, "units", "units_reported")}
-    out.update({r: (None if pd.isna(row[r]) else float(row[r])) for r in RATES})
+    out.update({r: (None if row[r] is None else float(row[r])) for r in RATES})
     return out
 
 
-def _lines_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    df = rows.set_index("line_kind").loc[:, list(MEASURES)]
-    df = df.reindex(list(LINE_KINDS)).fillna(0).astype(int)
-    df.index.name = "kind"
-    return df.reset_index()
+def _lines_frame(rows: list[dict]) -> pd.DataFrame:
+    by_kind = {r["line_kind"]: r for r in rows}
+    return pd.DataFrame([{"kind": k, **{m: int((by_kind.get(k) or {}).get(m) or 0) for m in MEASURES}}
+                         for k in LINE_KINDS])
 
 
 def area_totals(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None = None) -> dict:
