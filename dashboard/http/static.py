@@ -296,21 +296,36 @@ def _never_cache_pages(response: Response) -> Response:
     return response
 
 
-# Files that dash-renderer and dcc ask for only once the first callbacks have answered and a graph
-# mounts: plotly.js (4.8 MB) and dcc.Graph's chunk. Named in the page so the browser starts loading
-# them (at low priority, behind the page's own scripts) while Dash starts up; dcc then finds them
-# loaded. On a reload the revalidation (304) happens early in the same way.
-PRELOAD = ("_dash-component-suites/plotly/package_data/plotly.min.js", "_dash-component-suites/dash/dcc/async-graph.js")
+# The plotly.js that dcc.Graph draws with: this app's partial bundle, inside assets/ (Dash does not link
+# it: app.py ignores assets/vendor), built by scripts/build-plotly-bundle.sh. assets/plotly_bundle.js
+# points dcc at it, by the versioned URL of its preload link, instead of the full plotly.min.js (4.8 MB)
+# that dash-renderer names; the renderer's request_pre hook (RENDERER_HOOKS) starts running it while
+# the first callbacks wait for the server.
+PLOTLY_BUNDLE = "vendor/plotly-app.min.js"
+RENDERER_HOOKS = {"request_pre": "function () { if (window.dashboardPlotly) window.dashboardPlotly.start(); }"}
+# Files that are asked for only once the first callbacks have answered and a graph mounts: plotly.js
+# and dcc.Graph's chunk. Named in the page so the browser starts loading them (at low priority, behind
+# the page's own scripts) while Dash starts up; on a reload the revalidation (304) happens early too.
+PRELOAD = ("_dash-component-suites/dash/dcc/async-graph.js",)
 
 
-def _preload_tags(prefix: str) -> str:
-    return "".join(f'<link rel="preload" as="script" fetchpriority="low" href="{prefix}{path}">' for path in PRELOAD)
+def plotly_bundle_url(dash_app) -> str:
+    """The partial bundle's versioned URL (`?m=<mtime>`, as Dash links assets): cached for a year."""
+    mtime = os.stat(Path(dash_app.config.assets_folder) / PLOTLY_BUNDLE).st_mtime
+    return f"{dash_app.config.requests_pathname_prefix}{dash_app.config.assets_url_path.strip('/')}/{PLOTLY_BUNDLE}?m={mtime}"
+
+
+def _preload_tags(dash_app) -> str:
+    prefix = dash_app.config.requests_pathname_prefix
+    return (f'<link rel="preload" as="script" fetchpriority="low" href="{plotly_bundle_url(dash_app)}" '
+            'data-plotly-bundle>' +
+            "".join(f'<link rel="preload" as="script" fetchpriority="low" href="{prefix}{path}">' for path in PRELOAD))
 
 
 def _with_preloads(dash_app) -> None:
     """Put the preload links into every page Dash renders (whatever index_string the app sets)."""
     interpolate = dash_app.interpolate_index
-    tags = _preload_tags(dash_app.config.requests_pathname_prefix)
+    tags = _preload_tags(dash_app)
 
     def interpolate_index(**kwargs):
         kwargs["css"] = f"{kwargs.get('css', '')}\n{tags}"
