@@ -9,7 +9,10 @@ Chromium (/usr/bin/chromium, or CHROMIUM_PATH), signed in as the demo leader:
 - cold: `--runs` loads, each in a fresh browser context (empty cache). Time is the page's own clock
   from navigation start until the map has its figure and MapLibre has its style and is still
   (tests/browser/conftest.py's wait_for_map); bytes are what crossed the network (DevTools'
-  "transferred": headers and encoded bodies, Network.loadingFinished.encodedDataLength).
+  "transferred": headers and encoded bodies, Network.loadingFinished.encodedDataLength). The
+  milestones of the load come from the page's resource timing, and the main thread's time in
+  running plotly.js (the app's partial bundle, or dash's full plotly.min.js before it) from the
+  Long Animation Frames API.
 - warm: the last cold page is reloaded (a normal reload: the browser cache stays) and measured
   the same way; requests answered from the cache count as requests but move no bytes.
 
