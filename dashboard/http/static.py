@@ -1,10 +1,11 @@
 """Static files served like static files: compressed once, cached by the browser for as long as their URL
 names their version.
 
-What the browser loads besides the pages and callbacks: Dash's bundles and plotly.js under
-`/_dash-component-suites/<package>/<path>`, this app's `assets/` under `/assets/<path>`, and the
-favicon. Dash's own views read each file on every request, flask-compress compresses it again every
-time (about 0.5 s of CPU for the 4.8 MB of plotly.min.js), and only some of them get a cache header.
+What the browser loads besides the pages and callbacks: Dash's bundles under
+`/_dash-component-suites/<package>/<path>`, this app's `assets/` (plotly.js among them, the app's
+partial bundle: see PLOTLY_BUNDLE) under `/assets/<path>`, and the favicon. Dash's own views read
+each file on every request, flask-compress compresses it again every time (about 0.5 s of CPU for
+the 4.8 MB of dash's plotly.min.js), and only some of them get a cache header.
 
 Here a small WSGI layer in front of Flask answers those requests itself:
 
@@ -12,8 +13,9 @@ Here a small WSGI layer in front of Flask answers those requests itself:
   `name.v4_4_1m1796025199.js`, `assets/x.css?m=<mtime>`, `/_favicon.ico?v=<dash version>`), get
   `Cache-Control: public, max-age=31536000, immutable`: a reload does not even ask. The version must
   match the file on disk, or the answer is treated as unversioned;
-- everything else (plotly.min.js and dcc's lazy chunks, which dash-renderer requests by a fixed name,
-  or a plain `/assets/style.css`) gets `no-cache` and an ETag: the browser asks, a 304 answers;
+- everything else (dcc's lazy chunks, which dash-renderer requests by a fixed name, dash's full
+  plotly.min.js, which this app's pages no longer load, or a plain `/assets/style.css`) gets
+  `no-cache` and an ETag: the browser asks, a 304 answers;
 - brotli and gzip bytes are made once per file and modification time (kept in memory, and on disk
   under `instance/static-cache` so that other worker processes and restarts reuse them), chosen by
   Accept-Encoding, with `Vary: Accept-Encoding` and the exact Content-Length. A response that
@@ -303,8 +305,8 @@ def _never_cache_pages(response: Response) -> Response:
 # the first callbacks wait for the server.
 PLOTLY_BUNDLE = "vendor/plotly-app.min.js"
 RENDERER_HOOKS = {"request_pre": "function () { if (window.dashboardPlotly) window.dashboardPlotly.start(); }"}
-# Files that are asked for only once the first callbacks have answered and a graph mounts: plotly.js
-# and dcc.Graph's chunk. Named in the page so the browser starts loading them (at low priority, behind
+# Besides plotly.js, dcc.Graph's chunk: asked for only once the first callbacks have answered and a
+# graph mounts. Both are named in the page so the browser starts loading them (at low priority, behind
 # the page's own scripts) while Dash starts up; on a reload the revalidation (304) happens early too.
 PRELOAD = ("_dash-component-suites/dash/dcc/async-graph.js",)
 

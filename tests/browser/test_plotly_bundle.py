@@ -44,6 +44,9 @@ def test_pb001_pages_draw_with_the_partial_bundle_and_never_load_the_full_one(
     registered = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces).sort()")
     assert set(registered) == bundle_traces, registered
     assert page.evaluate("() => window.Plotly.version") == static_version()
+    # dcc.Graph's own loader (used when a graph mounts before the first callback started the bundle)
+    # gets the partial bundle too, whatever dash-renderer set
+    assert f"/assets/{static.PLOTLY_BUNDLE}?m=" in page.evaluate("() => window._dashPlotlyJSURL")
     seen = set()
     for path, graph in (("/", ids.MAP), ("/district/371302", ids.D_TREND), ("/evaluation", ids.AC_EV_SMALL)):
         if path != "/":
