@@ -6,13 +6,16 @@
  * versioned URL (the page's <link rel="preload" data-plotly-bundle>, dashboard/http/static.py).
  *
  * start() (called by the renderer's request_pre hook, so when the first callbacks go to the server)
- * runs the bundle while the browser waits for their answers, instead of after them. Until it has
+ * runs the bundle while the browser waits for their answers, instead of after them, on the pages that
+ * draw charts (data-plotly-early: a pattern of their paths); elsewhere nothing is run until a graph
+ * mounts and dcc loads it. Until it has
  * run, window.Plotly is a promise-like object: dcc.Graph's Promise.resolve(window.Plotly) waits for
  * it, then draws with the real window.Plotly, which the bundle has put in its place. */
 (function () {
   var link = document.querySelector("link[data-plotly-bundle]");
   if (!link || window.Plotly) return;
   var url = link.href, started = false;
+  var chartPage = new RegExp(link.getAttribute("data-plotly-early") || "^$");
 
   Object.defineProperty(window, "_dashPlotlyJSURL", {
     configurable: true,
@@ -21,8 +24,9 @@
   });
 
   function start() {
-    if (started || window.Plotly) return;
+    if (started || window.Plotly || !chartPage.test(window.location.pathname)) return;
     started = true;
+    window.dashboardPlotly.early = true;
     var waiting = [], outcome = null;
     function settle(result) {
       outcome = result;
@@ -48,5 +52,5 @@
     document.head.appendChild(script);
   }
 
-  window.dashboardPlotly = {start: start};
+  window.dashboardPlotly = {start: start, early: false};
 })();

@@ -305,6 +305,10 @@ def _never_cache_pages(response: Response) -> Response:
 # the first callbacks wait for the server.
 PLOTLY_BUNDLE = "vendor/plotly-app.min.js"
 RENDERER_HOOKS = {"request_pre": "function () { if (window.dashboardPlotly) window.dashboardPlotly.start(); }"}
+# The paths of the pages that draw charts (the routes of dashboard/pages whose page has a dcc.Graph;
+# tests/dashboard/http/test_static.py keeps the two in step). Only there does the bundle start with the
+# first callbacks: elsewhere it would cost the main thread for nothing, so it waits until a graph mounts.
+CHART_PATHS = r"/(area/[^/]+|district/[^/]+|evaluation|snapshots?(/[0-9]+)?)?/?"
 # Besides plotly.js, dcc.Graph's chunk: asked for only once the first callbacks have answered and a
 # graph mounts. Both are named in the page so the browser starts loading them (at low priority, behind
 # the page's own scripts) while Dash starts up; on a reload the revalidation (304) happens early too.
@@ -319,8 +323,9 @@ def plotly_bundle_url(dash_app) -> str:
 
 def _preload_tags(dash_app) -> str:
     prefix = dash_app.config.requests_pathname_prefix
+    early = f"^{re.escape(prefix.rstrip('/'))}{CHART_PATHS}$"
     return (f'<link rel="preload" as="script" fetchpriority="low" href="{plotly_bundle_url(dash_app)}" '
-            'data-plotly-bundle>' +
+            f'data-plotly-bundle data-plotly-early="{early}">' +
             "".join(f'<link rel="preload" as="script" fetchpriority="low" href="{prefix}{path}">' for path in PRELOAD))
 
 

@@ -44,6 +44,7 @@ def test_pb001_pages_draw_with_the_partial_bundle_and_never_load_the_full_one(
     registered = page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces).sort()")
     assert set(registered) == bundle_traces, registered
     assert page.evaluate("() => window.Plotly.version") == static_version()
+    assert page.evaluate("() => window.dashboardPlotly.early"), "plotly.js did not start with the first callbacks"
     # dcc.Graph's own loader (used when a graph mounts before the first callback started the bundle)
     # gets the partial bundle too, whatever dash-renderer set
     assert f"/assets/{static.PLOTLY_BUNDLE}?m=" in page.evaluate("() => window._dashPlotlyJSURL")
@@ -69,3 +70,16 @@ def static_version() -> str:
     from plotly.offline import get_plotlyjs_version
 
     return get_plotlyjs_version()
+
+
+def test_pb002_a_page_without_charts_does_not_run_plotly(live_server, page):
+    page.goto(live_server + "/supervision")
+    wait_for_dash(page)
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.evaluate("() => typeof window.Plotly") == "undefined"
+    assert page.evaluate("() => window.dashboardPlotly.early") is False
+    # and a chart page reached from there (client-side, as the app navigates) draws with the partial bundle
+    page.evaluate("() => { history.pushState({}, '', '/'); window.dispatchEvent(new PopStateEvent('popstate')); }")
+    wait_for_dash(page)
+    wait_for_map(page, ids.MAP)
+    assert page.evaluate("() => window.Plotly.version") == static_version()

@@ -209,7 +209,7 @@ def test_stc011_pages_preload_the_partial_plotly_bundle_and_the_graph_chunk_at_l
     assert preloads == [bundle] + [f"/{path}" for path in static.PRELOAD]
     # assets/plotly_bundle.js finds the bundle by this attribute and gives dcc.Graph the very same URL,
     # or the browser would load it twice
-    assert f'href="{bundle}" data-plotly-bundle>' in html
+    assert f'href="{bundle}" data-plotly-bundle data-plotly-early="^{static.CHART_PATHS}$">' in html
     for url in preloads:
         assert signed_in.get(url).status_code == 200, url
     assert "plotly.min.js" not in html  # the full bundle is neither linked nor preloaded
@@ -241,3 +241,25 @@ def test_stc012_a_revalidation_is_answered_without_compressing(tmp_path, monkeyp
     status, headers, body = static.response_for(store, file, False, environ)
     assert status == "304 Not Modified" and body == []
     assert dict(headers)["ETag"] == f'"{etag}-br"'
+
+
+def _chart_pages() -> set[str]:
+    """The page modules that draw charts: a dcc.Graph of their own, or another such page's body."""
+    pages = Path(__file__).resolve().parents[3] / "dashboard" / "pages"
+    source = {p.stem: p.read_text(encoding="utf-8") for p in pages.glob("*.py")}
+    charts = {name for name, text in source.items() if "graph(" in text}
+    return charts | {name for name, text in source.items() if any(f"from dashboard.pages import {c}\n" in text for c in charts)}
+
+
+def test_stc014_plotly_starts_early_on_exactly_the_pages_that_draw_charts():
+    from dashboard.pages import ROUTES
+
+    charts = _chart_pages()
+    assert {"overview", "area", "district", "evaluation", "snapshots"} <= charts, charts  # the scan works
+    early = re.compile(f"^{static.CHART_PATHS}$")
+    for pattern, module, _ in ROUTES:
+        # a path of that route: each group a digit, optional parts left out
+        path = re.sub(r"\(\?:[^()]*\)\?", "", re.sub(r"\(\?P<\w+>[^)]*\)", "1", pattern)).replace("s?", "s")
+        assert re.fullmatch(pattern, path), (pattern, path)
+        assert bool(early.match(path)) == (module in charts), (path, module)
+        assert bool(early.match(path + "/")) == (module in charts), (path, module)
