@@ -15,7 +15,7 @@ from dash import Dash
 from flask import Flask
 
 from dashboard import cache, context
-from dashboard.http import inputs, limits
+from dashboard.http import inputs, limits, static
 from dashboard.http.auth import init_auth
 from db.cases.files import return_freed_memory_to_os
 from db.engine import make_engine
@@ -53,12 +53,14 @@ def create_app(config: dict | None = None) -> Dash:
         title="集中要约行动监测",
         update_title=None,
         assets_folder=str(ROOT / "assets"),
+        assets_path_ignore=["^vendor$"],  # served, not linked: assets/plotly_bundle.js loads plotly.js from there
+        hooks=static.RENDERER_HOOKS,  # start plotly.js while the first callbacks wait for the server
         serve_locally=True,  # plotly.js and every asset from this server: no CDN on the intranet
         compress=True,  # gzip/brotli the JSON of layouts and callbacks (flask-compress)
         suppress_callback_exceptions=True,  # pages are rendered by the router callback
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    from dashboard.http import routes, static
+    from dashboard.http import routes
     from dashboard.pages.shell import layout
 
     routes.register(server)

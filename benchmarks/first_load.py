@@ -9,7 +9,10 @@ Chromium (/usr/bin/chromium, or CHROMIUM_PATH), signed in as the demo leader:
 - cold: `--runs` loads, each in a fresh browser context (empty cache). Time is the page's own clock
   from navigation start until the map has its figure and MapLibre has its style and is still
   (tests/browser/conftest.py's wait_for_map); bytes are what crossed the network (DevTools'
-  "transferred": headers and encoded bodies, Network.loadingFinished.encodedDataLength).
+  "transferred": headers and encoded bodies, Network.loadingFinished.encodedDataLength). The
+  milestones of the load come from the page's resource timing, and the main thread's time in
+  running plotly.js (the app's partial bundle, or dash's full plotly.min.js before it) from the
+  Long Animation Frames API.
 - warm: the last cold page is reloaded (a normal reload: the browser cache stays) and measured
   the same way; requests answered from the cache count as requests but move no bytes.
 
@@ -57,23 +60,46 @@ MAP_DRAWN_MS_JS = """
 
 # Milestones of a load from the page's resource timing (ms since navigation start): the renderer has
 # started (asks for the layout), the first callbacks have answered, plotly.js has arrived, and the
-# map exists (MapLibre asks for the boundaries once plotly.js has run and built the map).
+# map exists (MapLibre asks for the boundaries once plotly.js has run and built the map). plotly.js is
+# the app's partial bundle (assets/vendor/plotly-app.min.js) or, before it, dash's full plotly.min.js.
 MILESTONES_JS = """
 () => {
     const all = performance.getEntriesByType("resource");
-    const first = (part, key) => {
-        const hit = all.find(e => e.name.includes(part));
+    const first = (test, key) => {
+        const hit = all.find(e => test(e.name));
         return hit ? hit[key] : null;
     };
+    const has = (part) => (name) => name.includes(part);
     return {
-        renderer_started: first("/_dash-layout", "startTime"),
-        first_callback_answered: first("/_dash-update-component", "responseEnd"),
-        plotly_received: first("plotly.min.js", "responseEnd"),
-        map_created: first("/geo/districts.geojson", "startTime"),
+        renderer_started: first(has("/_dash-layout"), "startTime"),
+        first_callback_answered: first(has("/_dash-update-component"), "responseEnd"),
+        plotly_received: first(name => PLOTLY_JS.test(name), "responseEnd"),
+        map_created: first(has("/geo/districts.geojson"), "startTime"),
     };
 }
-"""
+""".replace("PLOTLY_JS", r"/plotly[^/]*\.min\.js/")
 MILESTONES = ("renderer_started", "first_callback_answered", "plotly_received", "map_created")
+PLOTLY_EVAL = ("plotly_evaluation", "plotly_evaluated")
+# The main thread's time in running plotly.js (compiling and evaluating the script, ms) and when it
+# ended, from the Long Animation Frames API: the script entries whose source is plotly.js.
+PLOTLY_EVAL_JS = """
+() => new Promise(resolve => {
+    const scripts = [];
+    const observer = new PerformanceObserver(list => {
+        for (const frame of list.getEntries()) scripts.push(...frame.scripts);
+    });
+    observer.observe({type: "long-animation-frame", buffered: true});
+    setTimeout(() => {
+        for (const frame of observer.takeRecords()) scripts.push(...frame.scripts);
+        observer.disconnect();
+        const plotly = scripts.filter(s => PLOTLY_JS.test(s.sourceURL) && s.invokerType === "classic-script");
+        resolve(plotly.length ? {
+            plotly_evaluation: plotly.reduce((sum, s) => sum + s.duration, 0),
+            plotly_evaluated: Math.max(...plotly.map(s => s.startTime + s.duration)),
+        } : {});
+    }, 200);
+})
+""".replace("PLOTLY_JS", r"/plotly[^/]*\.min\.js/")
 
 
 class Traffic:
@@ -192,7 +218,7 @@ def main() -> int:
         build_demo_database(url)
     base, stop = serve(url)
     cold_ms, cold_bytes, cold_requests, cold_network, cold_cpu = [], [], [], [], []
-    milestones: dict[str, list[float]] = {name: [] for name in MILESTONES}
+    milestones: dict[str, list[float]] = {name: [] for name in (*MILESTONES, *PLOTLY_EVAL)}
     problems: list[str] = []
     try:
         with sync_playwright() as pw:
@@ -216,7 +242,7 @@ def main() -> int:
                 cold_ms.append(map_drawn_ms(page, left_ms))
                 page.wait_for_load_state("networkidle", timeout=left_ms)
                 cold_cpu.append((time.process_time() - cpu) * 1000)
-                for name, value in page.evaluate(MILESTONES_JS).items():
+                for name, value in (page.evaluate(MILESTONES_JS) | page.evaluate(PLOTLY_EVAL_JS)).items():
                     if value is not None:
                         milestones[name].append(value)
                 total, network, moved = traffic.totals()
@@ -253,7 +279,7 @@ def main() -> int:
          f"({statistics.median(cold_network):.0f})"),
         ("cold: server CPU per load, median", f"{statistics.median(cold_cpu):,.0f} ms"),
         *((f"cold: {name.replace('_', ' ')}, median", f"{statistics.median(milestones[name]):,.0f} ms")
-          for name in MILESTONES if milestones[name]),
+          for name in (*MILESTONES, *PLOTLY_EVAL) if milestones[name]),
         ("warm reload: map drawn", f"{warm_ms:,.0f} ms"),
         ("warm reload: transferred, requests (from the network)", f"{fmt_kb(warm_bytes)}, {warm_total} ({warm_network})"),
     ]

@@ -38,7 +38,7 @@ def base_layout(**overrides) -> dict:
 
 
 # Every dcc.Graph's config (dashboard/components/graph.py). The toolbar speaks Chinese through plotly.js's
-# own zh-CN dictionary, served from assets/plotly-locale-zh-cn.js. Nothing on it may leave the site: no
+# own zh-CN dictionary, built into assets/vendor/plotly-app.min.js. Nothing on it may leave the site: no
 # logo link to plotly.com, no "Share chart..." / "Edit in Chart Studio" (plotly.js 4 shows its share
 # button unless told not to), and no cloud URL to send to. Selection, spike lines and hover-mode
 # switches mean nothing on these charts and are removed; what is left: download, zoom, pan, reset.

@@ -1,10 +1,11 @@
 """Static files served like static files: compressed once, cached by the browser for as long as their URL
 names their version.
 
-What the browser loads besides the pages and callbacks: Dash's bundles and plotly.js under
-`/_dash-component-suites/<package>/<path>`, this app's `assets/` under `/assets/<path>`, and the
-favicon. Dash's own views read each file on every request, flask-compress compresses it again every
-time (about 0.5 s of CPU for the 4.8 MB of plotly.min.js), and only some of them get a cache header.
+What the browser loads besides the pages and callbacks: Dash's bundles under
+`/_dash-component-suites/<package>/<path>`, this app's `assets/` (plotly.js among them, the app's
+partial bundle: see PLOTLY_BUNDLE) under `/assets/<path>`, and the favicon. Dash's own views read
+each file on every request, flask-compress compresses it again every time (about 0.5 s of CPU for
+the 4.8 MB of dash's plotly.min.js), and only some of them get a cache header.
 
 Here a small WSGI layer in front of Flask answers those requests itself:
 
@@ -12,8 +13,9 @@ Here a small WSGI layer in front of Flask answers those requests itself:
   `name.v4_4_1m1796025199.js`, `assets/x.css?m=<mtime>`, `/_favicon.ico?v=<dash version>`), get
   `Cache-Control: public, max-age=31536000, immutable`: a reload does not even ask. The version must
   match the file on disk, or the answer is treated as unversioned;
-- everything else (plotly.min.js and dcc's lazy chunks, which dash-renderer requests by a fixed name,
-  or a plain `/assets/style.css`) gets `no-cache` and an ETag: the browser asks, a 304 answers;
+- everything else (dcc's lazy chunks, which dash-renderer requests by a fixed name, dash's full
+  plotly.min.js, which this app's pages no longer load, or a plain `/assets/style.css`) gets
+  `no-cache` and an ETag: the browser asks, a 304 answers;
 - brotli and gzip bytes are made once per file and modification time (kept in memory, and on disk
   under `instance/static-cache` so that other worker processes and restarts reuse them), chosen by
   Accept-Encoding, with `Vary: Accept-Encoding` and the exact Content-Length. A response that
@@ -296,21 +298,41 @@ def _never_cache_pages(response: Response) -> Response:
     return response
 
 
-# Files that dash-renderer and dcc ask for only once the first callbacks have answered and a graph
-# mounts: plotly.js (4.8 MB) and dcc.Graph's chunk. Named in the page so the browser starts loading
-# them (at low priority, behind the page's own scripts) while Dash starts up; dcc then finds them
-# loaded. On a reload the revalidation (304) happens early in the same way.
-PRELOAD = ("_dash-component-suites/plotly/package_data/plotly.min.js", "_dash-component-suites/dash/dcc/async-graph.js")
+# The plotly.js that dcc.Graph draws with: this app's partial bundle, inside assets/ (Dash does not link
+# it: app.py ignores assets/vendor), built by scripts/build-plotly-bundle.sh. assets/plotly_bundle.js
+# points dcc at it, by the versioned URL of its preload link, instead of the full plotly.min.js (4.8 MB)
+# that dash-renderer names; the renderer's request_pre hook (RENDERER_HOOKS) starts running it while
+# the first callbacks wait for the server.
+PLOTLY_BUNDLE = "vendor/plotly-app.min.js"
+RENDERER_HOOKS = {"request_pre": "function () { if (window.dashboardPlotly) window.dashboardPlotly.start(); }"}
+# The paths of the pages that draw charts (the routes of dashboard/pages whose page has a dcc.Graph;
+# tests/dashboard/http/test_static.py keeps the two in step). Only there does the bundle start with the
+# first callbacks: elsewhere it would cost the main thread for nothing, so it waits until a graph mounts.
+CHART_PATHS = r"/(area/[^/]+|district/[^/]+|evaluation|snapshots?(/[0-9]+)?)?/?"
+# Besides plotly.js, dcc.Graph's chunk: asked for only once the first callbacks have answered and a
+# graph mounts. Both are named in the page so the browser starts loading them (at low priority, behind
+# the page's own scripts) while Dash starts up; on a reload the revalidation (304) happens early too.
+PRELOAD = ("_dash-component-suites/dash/dcc/async-graph.js",)
 
 
-def _preload_tags(prefix: str) -> str:
-    return "".join(f'<link rel="preload" as="script" fetchpriority="low" href="{prefix}{path}">' for path in PRELOAD)
+def plotly_bundle_url(dash_app) -> str:
+    """The partial bundle's versioned URL (`?m=<mtime>`, as Dash links assets): cached for a year."""
+    mtime = os.stat(Path(dash_app.config.assets_folder) / PLOTLY_BUNDLE).st_mtime
+    return f"{dash_app.config.requests_pathname_prefix}{dash_app.config.assets_url_path.strip('/')}/{PLOTLY_BUNDLE}?m={mtime}"
+
+
+def _preload_tags(dash_app) -> str:
+    prefix = dash_app.config.requests_pathname_prefix
+    early = f"^{re.escape(prefix.rstrip('/'))}{CHART_PATHS}$"
+    return (f'<link rel="preload" as="script" fetchpriority="low" href="{plotly_bundle_url(dash_app)}" '
+            f'data-plotly-bundle data-plotly-early="{early}">' +
+            "".join(f'<link rel="preload" as="script" fetchpriority="low" href="{prefix}{path}">' for path in PRELOAD))
 
 
 def _with_preloads(dash_app) -> None:
     """Put the preload links into every page Dash renders (whatever index_string the app sets)."""
     interpolate = dash_app.interpolate_index
-    tags = _preload_tags(dash_app.config.requests_pathname_prefix)
+    tags = _preload_tags(dash_app)
 
     def interpolate_index(**kwargs):
         kwargs["css"] = f"{kwargs.get('css', '')}\n{tags}"

@@ -147,7 +147,7 @@ def test_brw003_every_request_is_local(live_server, page, requests_seen, request
 
     # Not vacuous: the page, plotly.js (with MapLibre) and the callbacks were all requested.
     assert any(UPDATE in u for u in requests_seen)
-    assert any("plotly" in u and u.endswith(".js") for u in requests_seen)
+    assert any("plotly" in path_of(u) and path_of(u).endswith(".js") for u in requests_seen)
     assert_all_local(requests_seen)
     assert requests_blocked == [], f"the route block refused: {requests_blocked}"
 

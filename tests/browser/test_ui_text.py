@@ -21,7 +21,7 @@ def test_brw030_modebar_is_chinese_and_stays_on_site(live_server, page, requests
 
     titles = page.eval_on_selector_all(".modebar-btn", "els => els.map(e => e.getAttribute('data-title'))")
     assert titles, "no modebar buttons"
-    assert "下载图表为PNG格式" in titles, titles  # plotly.js's zh-CN dictionary, served from assets/
+    assert "下载图表为PNG格式" in titles, titles  # plotly.js's zh-CN dictionary, in the bundle served from assets/
     english = [t for t in titles if not CJK.search(t or "")]
     assert not english, f"modebar titles not in Chinese: {english}"
     assert not [t for t in titles if "Chart Studio" in (t or "")], titles
@@ -31,7 +31,7 @@ def test_brw030_modebar_is_chinese_and_stays_on_site(live_server, page, requests
     assert "plotly.com" not in html and "chart-studio" not in html and "chart studio" not in html
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
     assert_all_local(hrefs)
-    assert any("plotly-locale-zh-cn" in u for u in requests_seen), "the locale was not served from assets/"
+    assert any("/assets/vendor/plotly-app.min.js" in u for u in requests_seen), "plotly.js was not served from assets/"
     assert_all_local(requests_seen)
     assert requests_blocked == []
 

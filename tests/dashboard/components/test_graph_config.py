@@ -23,7 +23,8 @@ def test_every_graph_gets_it_and_extras_only_add():
     assert g.config == GRAPH_CONFIG | {"scrollZoom": False}
 
 
-def test_the_locale_is_served_from_assets():
-    text = (ASSETS / "plotly-locale-zh-cn.js").read_text(encoding="utf-8")
-    assert 'name:"zh-CN"' in text and "MIT" in text and "v4.1.1" in text
+def test_the_locale_is_in_the_plotly_bundle_served_from_assets():
+    text = (ASSETS / "vendor" / "plotly-app.min.js").read_text(encoding="utf-8")
+    assert "* locales: zh-CN\n" in text[:2000] and 'name:"zh-CN"' in text and "MIT" in text[:2000]
+    assert "\\u4E0B\\u8F7D\\u56FE\\u8868\\u4E3APNG\\u683C\\u5F0F" in text  # 下载图表为PNG格式 (the modebar)
     assert (ASSETS / "LICENSE-plotly.js.txt").read_text().startswith("MIT License")

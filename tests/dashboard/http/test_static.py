@@ -202,13 +202,33 @@ def test_stc010_only_files_dash_registered_or_inside_assets_are_served_here(app,
     assert signed_in.get("/assets/missing.css").status_code == 404  # Flask's answer, as before
 
 
-def test_stc011_pages_preload_plotly_and_the_graph_chunk_at_low_priority(signed_in):
+def test_stc011_pages_preload_the_partial_plotly_bundle_and_the_graph_chunk_at_low_priority(app, signed_in):
     html = signed_in.get("/").get_data(as_text=True)
-    preloads = re.findall(r'<link rel="preload" as="script" fetchpriority="low" href="([^"]+)">', html)
-    assert preloads == [f"/{path}" for path in static.PRELOAD]
-    assert PLOTLY_URL in preloads  # the very URL dash-renderer gives dcc, or the browser would load it twice
+    preloads = re.findall(r'<link rel="preload" as="script" fetchpriority="low" href="([^"]+)"', html)
+    bundle = static.plotly_bundle_url(app)
+    assert preloads == [bundle] + [f"/{path}" for path in static.PRELOAD]
+    # assets/plotly_bundle.js finds the bundle by this attribute and gives dcc.Graph the very same URL,
+    # or the browser would load it twice
+    assert f'href="{bundle}" data-plotly-bundle data-plotly-early="^{static.CHART_PATHS}$">' in html
     for url in preloads:
         assert signed_in.get(url).status_code == 200, url
+    assert "plotly.min.js" not in html  # the full bundle is neither linked nor preloaded
+
+
+def test_stc013_the_partial_bundle_is_versioned_served_compressed_and_not_linked_by_dash(app, signed_in, index_urls):
+    bundle = static.plotly_bundle_url(app)
+    assert bundle.startswith(f"/assets/{static.PLOTLY_BUNDLE}?m=")
+    r = signed_in.get(bundle, headers={"Accept-Encoding": "gzip, br"})
+    assert r.status_code == 200 and r.headers["Cache-Control"] == YEAR
+    assert r.headers["Content-Encoding"] == "br"
+    assert decoded(r) == (ASSETS / static.PLOTLY_BUNDLE).read_bytes()
+    # Dash links every other script of assets/ but not this one: assets/plotly_bundle.js loads it
+    assert not [u for u in index_urls if "vendor/" in u], index_urls
+    assert any("/assets/plotly_bundle.js?m=" in u for u in index_urls), index_urls
+    # The renderer's request_pre hook starts it; its inline script is covered by the CSP's hashes
+    html = signed_in.get("/").get_data(as_text=True)
+    assert "window.dashboardPlotly.start()" in html
+    assert app.csp_hashes()[-1] in signed_in.get("/").headers["Content-Security-Policy"]
 
 
 def test_stc012_a_revalidation_is_answered_without_compressing(tmp_path, monkeypatch):
@@ -221,3 +241,25 @@ def test_stc012_a_revalidation_is_answered_without_compressing(tmp_path, monkeyp
     status, headers, body = static.response_for(store, file, False, environ)
     assert status == "304 Not Modified" and body == []
     assert dict(headers)["ETag"] == f'"{etag}-br"'
+
+
+def _chart_pages() -> set[str]:
+    """The page modules that draw charts: a dcc.Graph of their own, or another such page's body."""
+    pages = Path(__file__).resolve().parents[3] / "dashboard" / "pages"
+    source = {p.stem: p.read_text(encoding="utf-8") for p in pages.glob("*.py")}
+    charts = {name for name, text in source.items() if "graph(" in text}
+    return charts | {name for name, text in source.items() if any(f"from dashboard.pages import {c}\n" in text for c in charts)}
+
+
+def test_stc014_plotly_starts_early_on_exactly_the_pages_that_draw_charts():
+    from dashboard.pages import ROUTES
+
+    charts = _chart_pages()
+    assert {"overview", "area", "district", "evaluation", "snapshots"} <= charts, charts  # the scan works
+    early = re.compile(f"^{static.CHART_PATHS}$")
+    for pattern, module, _ in ROUTES:
+        # a path of that route: each group a digit, optional parts left out
+        path = re.sub(r"\(\?:[^()]*\)\?", "", re.sub(r"\(\?P<\w+>[^)]*\)", "1", pattern)).replace("s?", "s")
+        assert re.fullmatch(pattern, path), (pattern, path)
+        assert bool(early.match(path)) == (module in charts), (path, module)
+        assert bool(early.match(path + "/")) == (module in charts), (path, module)
