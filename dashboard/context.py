@@ -11,8 +11,11 @@ Only inside a Flask request or app context, except `engine(server)` and `install
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_login import current_user
@@ -41,6 +44,34 @@ def read() -> Iterator[Session]:
 
 
 session = read  # the name layouts and callbacks have always used
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): threads do not survive gunicorn's fork
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None or _POOL[0] != os.getpid():
+        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="jizhong-read"))
+    return _POOL[1]
+
+
+def concurrently(**jobs: Callable[[Session], Any]) -> dict[str, Any]:
+    """Run independent reads at the same time, each `job(session)` in a read session of its own,
+    and return their results by name: a page's roll-ups wait for the slowest of them, not for
+    their sum (the database works on each in its own connection). The jobs get a session only
+    (no Flask context). An in-memory SQLite database (one per connection) runs them in turn."""
+    eng = engine()
+    if eng.dialect.name == "sqlite" and eng.url.database in (None, "", ":memory:"):
+        with read_session(eng) as s:
+            return {name: job(s) for name, job in jobs.items()}
+
+    def run(job):
+        with read_session(eng) as s:
+            return job(s)
+
+    futures = {name: _pool().submit(run, job) for name, job in jobs.items()}
+    return {name: future.result() for name, future in futures.items()}
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from dashboard.components.dropdown import dropdown
 from dashboard.components.followup_panel import overview_section  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.components.long_list import all_units_panel, ranking_slot
+from dashboard.context import concurrently
 from dashboard.data import Context, resolve, session, thresholds
 from dashboard.figures import map as map_figure
 from dashboard.figures import overview as figures
@@ -197,11 +198,24 @@ def area_geojson(area: AreaRef, units: pd.DataFrame) -> tuple[dict, str | None]:
     if area.id is None:
         return map_geojson(units), GEOJSON_URL
     if area.adcode:
-        fc = geo_areas.children_geojson(area.adcode) or {"type": "FeatureCollection", "features": []}
-        have = {a for a in units["adcode"] if isinstance(a, str) and a}
-        return ({"type": "FeatureCollection", "features": [f for f in fc["features"] if str(f.get("id")) in have]},
-                area_geojson_url(area.adcode))
+        have = frozenset(a for a in units["adcode"] if isinstance(a, str) and a)
+        return _shown_children(area.adcode, have), area_geojson_url(area.adcode)
     return map_geojson(units), None
+
+
+_SHOWN: dict[tuple[str, frozenset], dict] = {}
+
+
+def _shown_children(adcode: str, have: frozenset) -> dict:
+    """The area's child shapes that have a row, one shared object per (area, children): the map's
+    label points and bounds are remembered per GeoJSON object (dashboard/figures/map.py)."""
+    key = (adcode, have)
+    if key not in _SHOWN:
+        if len(_SHOWN) > 64:
+            _SHOWN.clear()
+        fc = geo_areas.children_geojson(adcode) or {"type": "FeatureCollection", "features": []}
+        _SHOWN[key] = {"type": "FeatureCollection", "features": [f for f in fc["features"] if str(f.get("id")) in have]}
+    return _SHOWN[key]
 
 
 def _on_map(area: AreaRef, units: pd.DataFrame) -> pd.DataFrame:
@@ -216,11 +230,7 @@ def _on_map(area: AreaRef, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cases(s, cid: int, area: AreaRef) -> list[dict]:
-    located = cases.case_locations(s, cid)
-    if area.id is None:
-        return located
-    codes = hierarchy.subtree_codes(s, area.id)
-    return [c for c in located if c["unit_code"] in codes]
+    return cases.case_locations(s, cid, None if area.id is None else hierarchy.subtree_ids(area.id))
 
 
 def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True) -> Snapshot:
@@ -229,18 +239,24 @@ def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True) 
     cid, as_of, aid = ctx.campaign["id"], ctx.as_of, area.id
     prev_date = as_of - dt.timedelta(days=7)
     has_prev = bool(ctx.dates) and prev_date >= ctx.dates[0]
-    now = hierarchy.view(s, cid, as_of, aid)
+    got = concurrently(  # independent roll-ups, each in its own session: the page waits for the slowest
+        now=lambda t: hierarchy.view(t, cid, as_of, aid),
+        prev=lambda t: hierarchy.area_totals(t, cid, prev_date, aid) if has_prev else None,
+        trend=lambda t: hierarchy.child_trend(t, cid, as_of, aid, measures=("signed_ents",)),  # the progress chart's
+        last_year=lambda t: hierarchy.last_year_area(t, cid, as_of, aid),
+    )
+    now = got["now"]
     return Snapshot(
         units=_on_map(area, now.children),
         city=now.totals,
-        prev_city=hierarchy.area_totals(s, cid, prev_date, aid) if has_prev else None,
+        prev_city=got["prev"],
         prev_date=prev_date if has_prev else None,
-        trend=hierarchy.child_trend(s, cid, as_of, aid, measures=("signed_ents",)),  # the progress chart's one measure
+        trend=got["trend"],
         lines=now.lines,
         cases=_cases(s, cid, area) if with_cases else [],
         whole=whole_word(area),
         area_id=area.id,
-        last_year=hierarchy.last_year_area(s, cid, as_of, aid),
+        last_year=got["last_year"],
         pending=now.pending,
     )
 

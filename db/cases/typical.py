@@ -282,13 +282,15 @@ def highlights(session: Session, campaign_id: int, limit: int = 6) -> list[dict]
              "level_label": c["level_label"], "stage_label": c["stage_label"]} for c in cases]
 
 
-def case_locations(session: Session, campaign_id: int) -> list[dict]:
-    """Cases with a location: id, title, unit_code, unit_name, lon, lat, stage (and its label)."""
+def case_locations(session: Session, campaign_id: int, within=None) -> list[dict]:
+    """Cases with a location: id, title, unit_code, unit_name, lon, lat, stage (and its label).
+    `within`: a one-column select of unit ids to restrict to (an area's subtree)."""
     rows = session.execute(
         select(TypicalCase.id, TypicalCase.title, Unit.code, Unit.name, TypicalCase.lon, TypicalCase.lat,
                TypicalCase.stage, TypicalCase.city_level)
         .join(Unit, Unit.id == TypicalCase.unit_id)
-        .where(TypicalCase.campaign_id == campaign_id, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None))
+        .where(TypicalCase.campaign_id == campaign_id, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None),
+               *([Unit.id.in_(within)] if within is not None else []))
         .order_by(TypicalCase.id)
     )
     return [{"id": i, "title": t, "unit_code": code, "unit_name": name, "lon": lon, "lat": lat, "stage": stage,
