@@ -58,11 +58,13 @@ def _pool() -> ThreadPoolExecutor:
 
 def concurrently(**jobs: Callable[[Session], Any]) -> dict[str, Any]:
     """Run independent reads at the same time, each `job(session)` in a read session of its own,
-    and return their results by name: a page's roll-ups wait for the slowest of them, not for
-    their sum (the database works on each in its own connection). The jobs get a session only
-    (no Flask context). An in-memory SQLite database (one per connection) runs them in turn."""
+    and return their results by name: on PostgreSQL a page's roll-ups then wait for the slowest of
+    them, not for their sum (the server works on each in its own process while these threads wait;
+    national overview 316 -> 209 ms). SQLite runs them in turn, in one session: its work happens in
+    this process under the GIL, and threads made the 临沂 county page slower (80 -> 120 ms). The
+    jobs get a session only (no Flask context)."""
     eng = engine()
-    if eng.dialect.name == "sqlite" and eng.url.database in (None, "", ":memory:"):
+    if eng.dialect.name != "postgresql":
         with read_session(eng) as s:
             return {name: job(s) for name, job in jobs.items()}
 

@@ -234,16 +234,21 @@ def _optional(module: str, function: str):
 
 def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dict], dict]:
     """(panel rows, active dimensions, raw inputs) for one campaign and date."""
+    from dashboard.context import concurrently
     from db.followup import overview as overview_db
 
-    data = overview_db.overview_inputs(s, campaign_id, as_of)
     case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.summaries", "summary_status")
+    got = concurrently(  # independent reads, each in its own session: the panel waits for the slowest
+        data=lambda t: overview_db.overview_inputs(t, campaign_id, as_of),
+        cases=lambda t: case_counts(t, campaign_id) if case_counts else None,
+        summaries=lambda t: summary_status(t, campaign_id, as_of) if summary_status else None,
+    )
+    data = got["data"]
     dims = data["dims"]
     rows = rules.panel_rows(
         data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
         {d["id"]: d["weight"] for d in dims}, [d["id"] for d in dims], data["refusals"],
-        case_counts(s, campaign_id) if case_counts else None,
-        summary_status(s, campaign_id, as_of) if summary_status else None, as_of,
+        got["cases"], got["summaries"], as_of,
     )
     return rows, dims, data
 

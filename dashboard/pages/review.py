@@ -10,6 +10,7 @@ required to return). Decisions go through db/submission/review.py in callbacks/r
 from __future__ import annotations
 
 from dash import dcc, html
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import ids, labels, scope
@@ -21,6 +22,7 @@ from dashboard.http.auth import has_role
 from dashboard.state import PageState
 from db import queries
 from db.accounts.queries import unit_choices
+from db.models import Unit
 from db.submission import review
 
 TITLE = "报表审核"
@@ -238,7 +240,7 @@ def pending_marker(count: int) -> html.P | None:
 
 def district_status(s: Session, campaign_id: int, as_of, code: str) -> html.Span | None:
     """The review status of the report the district page shows (待审核 / 已通过 / 已退回)."""
-    status = review.status_by_unit(s, campaign_id, as_of).get(code)
+    status = review.status_by_unit(s, campaign_id, as_of, select(Unit.id).where(Unit.code == code)).get(code)
     if status is None:
         return None
     return html.Span([" · 数据审核：", view.status_badge(status)], id=ids.D_REVIEW_STATUS)
