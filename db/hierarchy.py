@@ -34,7 +34,6 @@ Entry points (all take a Session and return plain values or DataFrames):
                                                     date (the columns of queries.trend(by_unit=True))
     subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
     subtree_unit_count(session, area_id)    units in the area's subtree
-    subtree_codes(session, area_id)         their codes
 The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
 own adcode (临沂: the preset's "city" 371300) to `area_id=None`.
 """
@@ -178,30 +177,31 @@ def _state(campaign_id: int, as_of: dt.date, area_id: int | None, tree):
     )
 
 
+_IDENTITY = (Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level)  # a child's columns
+
+
 def _rolled_part(state, part: str, tree=None):
     """The area's totals (over `state`), or its children: one row per child of the area, over the
     units of `state` below it (`tree` maps each to its child; the area's own row has none)."""
-    identity = [Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level]
     sums = [func.coalesce(func.sum(state.c[col]), 0).label(col) for col in _SUMMED]
     counts = [func.count(state.c.unit_id).label("units"), func.count(state.c.report_date).label("units_reported"),
               func.max(state.c.report_date).label("last_report_date"),
               func.min(state.c.report_date).label("stalest_report_date")]
     if part == "totals":
         pending = func.count(state.c.report_id) - func.count(state.c.reviewed)  # shown but not yet reviewed
-        return select(literal(part).label("part"), *[cast(null(), c.type).label(c.key) for c in identity],
+        return select(literal(part).label("part"), *[cast(null(), c.type).label(c.key) for c in _IDENTITY],
                       cast(null(), String).label("line_kind"), *sums, *counts,
                       pending.label("units_pending")).select_from(state)
-    return (select(literal(part).label("part"), *identity, cast(null(), String).label("line_kind"), *sums, *counts,
+    return (select(literal(part).label("part"), *_IDENTITY, cast(null(), String).label("line_kind"), *sums, *counts,
                    cast(null(), Integer).label("units_pending"))
             .select_from(state).join(tree, tree.c.unit_id == state.c.unit_id).join(Unit, Unit.id == tree.c.top_id)
-            .group_by(*identity))
+            .group_by(*_IDENTITY))
 
 
 def _lines_part(state):
     """The three rows (单独开展企业 / 区域 / 行业) summed over the current reports in `state`."""
-    identity = [Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level]
     return (
-        select(literal("lines").label("part"), *[cast(null(), c.type).label(c.key) for c in identity],
+        select(literal("lines").label("part"), *[cast(null(), c.type).label(c.key) for c in _IDENTITY],
                ReportLine.kind.label("line_kind"),
                *[func.sum(getattr(ReportLine, m)).label(m) if m in MEASURES else cast(null(), Integer).label(m)
                  for m in _SUMMED],
@@ -399,8 +399,3 @@ def subtree_ids(area_id: int | None):
     """A one-column select of the unit ids of the area's subtree, the area itself included: the
     `within=` of the query functions and `Unit.id.in_(...)`."""
     return select(subtree(area_id, per_child=False).c.unit_id)
-
-
-def subtree_codes(session: Session, area_id: int | None) -> set[str]:
-    """The codes of the units of the area's subtree, the area itself included."""
-    return set(session.scalars(select(Unit.code).where(Unit.id.in_(subtree_ids(area_id)))))

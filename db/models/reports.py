@@ -126,13 +126,9 @@ def _nonneg_check() -> CheckConstraint:
     return CheckConstraint(" AND ".join(f"{m} >= 0" for m in MEASURES), name="ck_report_line_nonneg")
 
 
-class ReportLine(Base):
-    """One row of the attachment (单独开展企业 / 区域 / 行业) with its nine measures."""
+class _Measures:
+    """The nine measures (domain/measures.py MEASURES) as integer columns: a line's, or a report's sum."""
 
-    __tablename__ = "report_line"
-
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     offer_copies: Mapped[int] = mapped_column(Integer)
     offer_ents: Mapped[int] = mapped_column(Integer)
     offer_workers: Mapped[int] = mapped_column(Integer)
@@ -143,13 +139,22 @@ class ReportLine(Base):
     filed_ents: Mapped[int] = mapped_column(Integer)
     filed_workers: Mapped[int] = mapped_column(Integer)
 
+
+class ReportLine(_Measures, Base):
+    """One row of the attachment (单独开展企业 / 区域 / 行业) with its nine measures."""
+
+    __tablename__ = "report_line"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+
     __table_args__ = (
         CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in LINE_KINDS) + ")", name="ck_report_line_kind"),
         _nonneg_check(),
     )
 
 
-class ReportTotal(Base):
+class ReportTotal(_Measures, Base):
     """A report's key and its nine measures summed over its lines (migration 0011). Kept by the
     database: a trigger creates the row (zeros) with each report, another adds each inserted
     report_line to it. Read it instead of report + summed lines wherever a report's totals are
@@ -162,15 +167,6 @@ class ReportTotal(Base):
     unit_id: Mapped[int] = mapped_column(Integer)
     report_date: Mapped[dt.date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
-    offer_copies: Mapped[int] = mapped_column(Integer)
-    offer_ents: Mapped[int] = mapped_column(Integer)
-    offer_workers: Mapped[int] = mapped_column(Integer)
-    signed_copies: Mapped[int] = mapped_column(Integer)
-    signed_ents: Mapped[int] = mapped_column(Integer)
-    signed_workers: Mapped[int] = mapped_column(Integer)
-    filed_copies: Mapped[int] = mapped_column(Integer)
-    filed_ents: Mapped[int] = mapped_column(Integer)
-    filed_workers: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_report_total_unit_date", "campaign_id", "unit_id", "report_date", "version"),)
 
