@@ -176,8 +176,10 @@ def overview_panel(rows: list[dict], dims: list[dict], as_of: dt.date, search: s
 
 
 def district_block(row: dict | None, dims: list[dict], unit_rates: list | None, city_rates: list | None,
-                   cases: list[dict], as_of: dt.date, search: str = "", days: int = rules.INACTIVE_DAYS) -> html.Div:
-    """The district page's section: staffing and activity, the radar against the city, open refusals."""
+                   cases: list[dict], as_of: dt.date, search: str = "", days: int = rules.INACTIVE_DAYS,
+                   whole: str = labels.CITY) -> html.Div:
+    """The district page's section: staffing and activity, the radar against the average of `whole`
+    (全市, 全省 …: the area the unit is compared within), open refusals."""
     if row is None:
         return html.Div()
     code, dim_names = row["code"], [d["name"] for d in dims]
@@ -207,10 +209,11 @@ def district_block(row: dict | None, dims: list[dict], unit_rates: list | None, 
             ),
             html.Div(
                 [
-                    html.H3("实效评价（得分率，与全市平均比较）"),
+                    html.H3(f"实效评价（得分率，与{whole}平均比较）" if city_rates is not None else "实效评价（得分率）"),
                     html.P(f"综合 {row['score']:.1f} 分，最弱：{weakest}" if row["score"] is not None else "尚未评价",
                            className="muted"),
-                    graph(ids.AC_DT_RADAR, action_figures.radar(dim_names, row["name"], unit_rates, city_rates, 340), 340),
+                    graph(ids.AC_DT_RADAR, action_figures.radar(dim_names, row["name"], unit_rates, city_rates, 340,
+                                                                f"{whole}平均"), 340),
                     dcc.Link("查看实效评价 →", href=unit_href(EVALUATION_PATH, code, search)),
                 ],
                 className="card",
@@ -232,16 +235,17 @@ def _optional(module: str, function: str):
     return getattr(mod, function, None)
 
 
-def load_rows(s, campaign_id: int, as_of: dt.date) -> tuple[list[dict], list[dict], dict]:
-    """(panel rows, active dimensions, raw inputs) for one campaign and date."""
+def load_rows(s, campaign_id: int, as_of: dt.date, within=None) -> tuple[list[dict], list[dict], dict]:
+    """(panel rows, active dimensions, raw inputs) for one campaign and date; `within`: the units of
+    one area only (db.hierarchy.subtree_ids), None for every unit of the installation."""
     from dashboard.context import concurrently
     from db.followup import overview as overview_db
 
     case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.summaries", "summary_status")
     got = concurrently(  # independent reads, each in its own session: the panel waits for the slowest
-        data=lambda t: overview_db.overview_inputs(t, campaign_id, as_of),
-        cases=lambda t: case_counts(t, campaign_id) if case_counts else None,
-        summaries=lambda t: summary_status(t, campaign_id, as_of) if summary_status else None,
+        data=lambda t: overview_db.overview_inputs(t, campaign_id, as_of, within),
+        cases=lambda t: case_counts(t, campaign_id, within) if case_counts else None,
+        summaries=lambda t: summary_status(t, campaign_id, as_of, within) if summary_status else None,
     )
     data = got["data"]
     dims = data["dims"]
@@ -266,17 +270,22 @@ def overview_section(campaign_id: int, as_of: dt.date, search: str = "") -> html
     return html.Div(panel_children(campaign_id, as_of, search), id=ids.AC_PANEL, className="card ac-panel")
 
 
-def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "") -> html.Div:
-    """What the district page places for one unit: staffing, activity, radar, open refusal cases."""
+def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "",
+                     area: tuple[int | None, str] = (None, labels.CITY)) -> html.Div:
+    """What the district page places for one unit: staffing, activity, radar, open refusal cases.
+    `area`: (area id, what it is called) the unit is compared within (district.compare_area): only its
+    units are read, and the radar's average is theirs; "本单位" (a viewer bound to the unit) has none."""
     from dashboard.data import session
+    from db import hierarchy
     from db.followup import supervision as supervision_db
 
+    area_id, whole = area
     with session() as s:
-        rows, dims, data = load_rows(s, campaign_id, as_of)
+        rows, dims, data = load_rows(s, campaign_id, as_of, hierarchy.subtree_ids(area_id) if area_id is not None else None)
         cases = supervision_db.refusal_cases(s, campaign_id, code, as_of=as_of)
     row = next((r for r in rows if r["code"] == code), None)
     dim_ids = [d["id"] for d in dims]
     profile = data["profiles"].get(code)
-    city = rules.city_profile(data["profiles"], dim_ids)
+    average = rules.city_profile(data["profiles"], dim_ids) if data["profiles"] and whole != "本单位" else None
     return district_block(row, dims, [profile[d] for d in dim_ids] if profile else None,
-                          [city[d] for d in dim_ids] if data["profiles"] else None, cases, as_of, search)
+                          [average[d] for d in dim_ids] if average else None, cases, as_of, search, whole=whole)

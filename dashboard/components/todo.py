@@ -85,10 +85,12 @@ def todo_section(code: str, campaign: dict, as_of: dt.date, search: str = "") ->
     """The block for one unit at one as-of date (the district page shows it to that unit's reporter)."""
     from dashboard.components.followup_panel import load_rows
     from dashboard.data import session
+    from db import hierarchy
     from db.submission import review
 
     with session() as s:
         returned = review.returned_for_unit(s, campaign["id"], code)
-        rows, _dims, _data = load_rows(s, campaign["id"], as_of)
+        unit = hierarchy.area(s, code)
+        rows, _dims, _data = load_rows(s, campaign["id"], as_of, hierarchy.subtree_ids(unit.id) if unit else None)
     row = next((r for r in rows if r["code"] == code), None)
     return todo_view(todo_items(returned, row, campaign.get("deadline"), as_of, search))

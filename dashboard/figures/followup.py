@@ -64,13 +64,13 @@ def empty(text: str, height: int = 320) -> Figure:
 
 
 def radar(names: Sequence[str], unit_label: str, unit_rates: Sequence[float | None] | None,
-          city_rates: Sequence[float | None] | None, height: int = 380) -> Figure:
-    """One unit's score rates against the city's, per dimension."""
+          city_rates: Sequence[float | None] | None, height: int = 380, average_label: str = CITY_LABEL) -> Figure:
+    """One unit's score rates against the average of the area it is compared within (the city's), per dimension."""
     if not names or (unit_rates is None and city_rates is None):
         return empty("尚无实效评价数据", height)
     data = []
     if city_rates is not None:
-        data.append(_trace(names, city_rates, CITY_LABEL, CITY, dash="dash", fill=False))
+        data.append(_trace(names, city_rates, average_label, CITY, dash="dash", fill=False))
     if unit_rates is not None:
         data.append(_trace(names, unit_rates, unit_label, UNIT_COLOUR))
     return {"data": data, "layout": base_layout(

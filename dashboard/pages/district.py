@@ -121,8 +121,8 @@ def body(code: str, state: PageState):
                  graph(ids.D_TREND, figures.unit_trend(trend, int(me["target_ents"]), pace_points(c, as_of)), 420)],
                 className="card",
             ),
-            # this unit's 专职指导员, 实效评价 radar against the city, open refusal cases
-            district_section(code, cid, as_of, search),
+            # this unit's 专职指导员, 实效评价 radar against the area it is compared within, open refusal cases
+            district_section(code, cid, as_of, search, (within, whole)),
             html.Div([html.H3("报送记录（含更正版本）"), history_table(history)], className="card"),
         ]
     )

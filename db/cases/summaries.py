@@ -25,6 +25,7 @@ from db.accounts.auth import audit
 from db.cases import files
 from db.cases.typical import CaseError, _unit_id, file_url, units
 from db.clock import now as _now
+from db.hierarchy import restrict
 from db.models import Campaign, Unit
 from db.models.cases import SUMMARY_KINDS, StoredFile, SummaryFile
 
@@ -84,7 +85,8 @@ def _uploaded_by(as_of: dt.date | None):
     return SummaryFile.uploaded_at < dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
 
 
-def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = None) -> dict[str, dict]:
+def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = None,
+                   within=None) -> dict[str, dict]:
     """unit_code -> {"submitted", "at", "files", "late", "state", "written", "media", "last_at"}; every unit present.
 
     As it stood on `as_of` (files uploaded later do not count; without it, today). submitted: the unit
@@ -93,12 +95,12 @@ def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = N
     """
     deadline = session.scalar(select(Campaign.deadline).where(Campaign.id == campaign_id))
     out = {u["code"]: {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0,
-                       "last_at": None} for u in units(session)}
+                       "last_at": None} for u in units(session, within)}
     rows = session.execute(
         select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
                func.max(SummaryFile.uploaded_at))
         .join(Unit, Unit.id == SummaryFile.unit_id)
-        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(as_of))
+        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(as_of), *restrict(Unit.id, within))
         .group_by(Unit.code, SummaryFile.kind)
     )
     for code, kind, n, first, last in rows:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.cases import files
+from db.hierarchy import restrict
 from db.models import Campaign, Unit
 from db.models.cases import LEVELS, STAGES, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 from domain.errors import UserError
@@ -159,8 +160,9 @@ def file_url(file_id: int, thumb: bool = False) -> str:
 # --- queries --------------------------------------------------------------------------------------
 
 
-def units(session: Session) -> list[dict]:
-    rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.adcode).order_by(Unit.sort_order, Unit.code))
+def units(session: Session, within=None) -> list[dict]:
+    rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.adcode).where(*restrict(Unit.id, within))
+                           .order_by(Unit.sort_order, Unit.code))
     return [{"code": c, "name": n, "kind": k, "adcode": a} for c, n, k, a in rows]
 
 
@@ -175,16 +177,17 @@ def _unit_id(session: Session, unit_code: str) -> int:
     return unit_id
 
 
-def case_counts(session: Session, campaign_id: int) -> dict[str, dict]:
-    """unit_code -> {"total", "city_level", "target", "by_stage": {stage: n}, "new", "gap"}; every unit present."""
+def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, dict]:
+    """unit_code -> {"total", "city_level", "target", "by_stage": {stage: n}, "new", "gap"}; every unit
+    (of `within`, an area's db.hierarchy.subtree_ids) present."""
     out = {
         u["code"]: {"total": 0, "city_level": 0, "target": 0, "by_stage": dict.fromkeys(STAGES, 0), "new": 0, "gap": 0}
-        for u in units(session)
+        for u in units(session, within)
     }
     rows = session.execute(
         select(Unit.code, TypicalCase.stage, func.count(), func.sum(sql_case((TypicalCase.city_level, 1), else_=0)))
         .join(Unit, Unit.id == TypicalCase.unit_id)
-        .where(TypicalCase.campaign_id == campaign_id)
+        .where(TypicalCase.campaign_id == campaign_id, *restrict(Unit.id, within))
         .group_by(Unit.code, TypicalCase.stage)
     )
     for code, stage, n, city in rows:
@@ -196,7 +199,7 @@ def case_counts(session: Session, campaign_id: int) -> dict[str, dict]:
             c["new"] += n
     targets = session.execute(
         select(Unit.code, CaseTarget.target).join(Unit, Unit.id == CaseTarget.unit_id)
-        .where(CaseTarget.campaign_id == campaign_id)
+        .where(CaseTarget.campaign_id == campaign_id, *restrict(Unit.id, within))
     )
     for code, target in targets:
         out[code]["target"] = target
@@ -290,7 +293,7 @@ def case_locations(session: Session, campaign_id: int, within=None) -> list[dict
                TypicalCase.stage, TypicalCase.city_level)
         .join(Unit, Unit.id == TypicalCase.unit_id)
         .where(TypicalCase.campaign_id == campaign_id, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None),
-               *([Unit.id.in_(within)] if within is not None else []))
+               *restrict(Unit.id, within))
         .order_by(TypicalCase.id)
     )
     return [{"id": i, "title": t, "unit_code": code, "unit_name": name, "lon": lon, "lat": lat, "stage": stage,

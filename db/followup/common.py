@@ -7,18 +7,20 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.hierarchy import restrict
 from db.models import Campaign, Unit, UnitCampaign
 from domain.followup import ActionError
 
 # --- units -----------------------------------------------------------------------------------------
 
 
-def units(session: Session, campaign_id: int) -> list[dict]:
-    """The units taking part in the campaign (those with a baseline), in the preset's order."""
+def units(session: Session, campaign_id: int, within=None) -> list[dict]:
+    """The units taking part in the campaign (those with a baseline), in the preset's order; `within`:
+    only those of an area (db.hierarchy.subtree_ids), as in every read of the follow-up modules."""
     rows = session.execute(
         select(Unit.code, Unit.name, Unit.kind)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
-        .where(UnitCampaign.campaign_id == campaign_id)
+        .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
         .order_by(Unit.sort_order, Unit.code)
     )
     return [{"code": c, "name": n, "kind": k} for c, n, k in rows]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.clock import now as _now
 from db.followup.common import _campaign, _unit
+from db.hierarchy import restrict
 from db.models import Unit
 from db.models.followup import EvalDimension, Evaluation, EvaluationScore
 from domain import followup as rules
@@ -102,7 +103,7 @@ def add_evaluation(session: Session, campaign_id: int, unit_code: str, eval_date
 
 
 def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
-               unit_code: str | None = None) -> list[dict]:
+               unit_code: str | None = None, within=None) -> list[dict]:
     """Long rows of the active dimensions' scores, for domain.followup.group_scores."""
     stmt = (
         select(Evaluation.id, Unit.code, Evaluation.enterprise, Evaluation.eval_date, EvaluationScore.dimension_id,
@@ -110,7 +111,7 @@ def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
         .join(EvaluationScore, EvaluationScore.evaluation_id == Evaluation.id)
         .join(EvalDimension, EvalDimension.id == EvaluationScore.dimension_id)
         .join(Unit, Unit.id == Evaluation.unit_id)
-        .where(Evaluation.campaign_id == campaign_id, EvalDimension.active.is_(True))
+        .where(Evaluation.campaign_id == campaign_id, EvalDimension.active.is_(True), *restrict(Unit.id, within))
     )
     if as_of is not None:
         stmt = stmt.where(Evaluation.eval_date <= as_of)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.clock import now as _now
 from db.followup.common import _campaign, _unit, units
+from db.hierarchy import restrict
 from db.models import Unit
 from db.models.followup import Instructor, InstructorQuota, WorkLog
 from domain import followup as rules
@@ -31,19 +32,20 @@ def _on_roster(as_of: dt.date):
     return (Instructor.since <= as_of) & (Instructor.left_on.is_(None) | (Instructor.left_on > as_of))
 
 
-def staffing(session: Session, campaign_id: int, as_of: dt.date) -> dict[str, dict]:
-    """code -> {"required": int | None, "staffed": int} for every unit of the campaign."""
-    out = {u["code"]: {"required": None, "staffed": 0} for u in units(session, campaign_id)}
+def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dict]:
+    """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`)."""
+    out = {u["code"]: {"required": None, "staffed": 0} for u in units(session, campaign_id, within)}
     quotas = session.execute(
         select(Unit.code, InstructorQuota.required).join(Unit, Unit.id == InstructorQuota.unit_id)
-        .where(InstructorQuota.campaign_id == campaign_id)
+        .where(InstructorQuota.campaign_id == campaign_id, *restrict(Unit.id, within))
     )
     for code, required in quotas:
         if code in out:
             out[code]["required"] = required
     staffed = session.execute(
         select(Unit.code, func.count(Instructor.id)).join(Unit, Unit.id == Instructor.unit_id)
-        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of)).group_by(Unit.code)
+        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of), *restrict(Unit.id, within))
+        .group_by(Unit.code)
     )
     for code, n in staffed:
         if code in out:
@@ -84,30 +86,34 @@ def instructor(session: Session, instructor_id: int) -> dict | None:
     return {"name": row[0], "unit_code": row[1], "unit_name": row[2]} if row else None
 
 
-def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, int]]:
+def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date,
+                      within=None) -> list[tuple[str, dt.date, int]]:
     """(unit code, day, logs) for start <= day <= end."""
     rows = session.execute(
         select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
-        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date >= start, WorkLog.log_date <= end)
+        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date >= start, WorkLog.log_date <= end,
+               *restrict(Unit.id, within))
         .group_by(Unit.code, WorkLog.log_date)
     )
     return [(code, day, n) for code, day, n in rows]
 
 
-def last_log_dates(session: Session, campaign_id: int, as_of: dt.date) -> dict[str, dt.date]:
+def last_log_dates(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dt.date]:
     """code -> the latest work log on or before as_of (units without one are absent)."""
     rows = session.execute(
         select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
-        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date <= as_of).group_by(Unit.code)
+        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date <= as_of, *restrict(Unit.id, within))
+        .group_by(Unit.code)
     )
     return {code: day for code, day in rows if day is not None}
 
 
-def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS) -> dict[str, int]:
+def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS,
+                      within=None) -> dict[str, int]:
     """code -> work logs in the `days` days ending on as_of."""
     start = as_of - dt.timedelta(days=days - 1)
     out: dict[str, int] = {}
-    for code, _day, n in log_counts_by_day(session, campaign_id, start, as_of):
+    for code, _day, n in log_counts_by_day(session, campaign_id, start, as_of, within):
         out[code] = out.get(code, 0) + n
     return out
 

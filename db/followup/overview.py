@@ -13,17 +13,18 @@ from db.followup.supervision import refusal_cases
 from domain import followup as rules
 
 
-def overview_inputs(session: Session, campaign_id: int, as_of: dt.date) -> dict:
-    """The action panel's data for one campaign and date, as plain values for action_rules.panel_rows."""
+def overview_inputs(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict:
+    """The action panel's data for one campaign and date, as plain values for action_rules.panel_rows;
+    `within`: the units of one area only (db.hierarchy.subtree_ids), None for the whole installation."""
     dims = dimensions(session, campaign_id, active_only=True)
     dim_ids = [d["id"] for d in dims]
-    evals = rules.group_scores(score_rows(session, campaign_id, as_of))
+    evals = rules.group_scores(score_rows(session, campaign_id, as_of, within=within))
     return {
-        "units": units(session, campaign_id),
-        "staffing": staffing(session, campaign_id, as_of),
-        "last_logs": last_log_dates(session, campaign_id, as_of),
-        "recent_logs": recent_log_counts(session, campaign_id, as_of),
+        "units": units(session, campaign_id, within),
+        "staffing": staffing(session, campaign_id, as_of, within),
+        "last_logs": last_log_dates(session, campaign_id, as_of, within),
+        "recent_logs": recent_log_counts(session, campaign_id, as_of, within=within),
         "dims": dims,
         "profiles": rules.unit_profiles(evals, dim_ids),
-        "refusals": rules.refusal_counts(refusal_cases(session, campaign_id, as_of=as_of), as_of),
+        "refusals": rules.refusal_counts(refusal_cases(session, campaign_id, as_of=as_of, within=within), as_of),
     }

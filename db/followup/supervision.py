@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.clock import now as _now
 from db.followup.common import _campaign, _unit
+from db.hierarchy import restrict
 from db.models import Unit
 from db.models.followup import RefusalCase, RefusalEvent
 from domain import followup as rules
@@ -32,13 +33,13 @@ def _day_end(as_of: dt.date) -> dt.datetime:
 
 
 def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = None,
-                  as_of: dt.date | None = None) -> list[dict]:
+                  as_of: dt.date | None = None, within=None) -> list[dict]:
     """The cases, by rectification deadline. With `as_of`: only those found by then, each with its
     status as it stood that day (the last status change on or before it; a case entered later keeps
     its first status), and `current_status`, the status today."""
     stmt = (
         select(RefusalCase, Unit.code, Unit.name).join(Unit, Unit.id == RefusalCase.unit_id)
-        .where(RefusalCase.campaign_id == campaign_id)
+        .where(RefusalCase.campaign_id == campaign_id, *restrict(Unit.id, within))
         .order_by(RefusalCase.deadline, RefusalCase.id)
     )
     if unit_code:
