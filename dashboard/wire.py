@@ -18,6 +18,21 @@ from dash.development.base_component import Component
 _SCALARS = (str, int, float, bool, type(None))
 
 
+def _component(value: Component) -> dict:
+    """What `value.to_plotly_json()` returns (same keys, same order), from the instance's own
+    attributes: no `hasattr` per declared prop and no prefix scan per attribute."""
+    attrs = value.__dict__
+    names = attrs.get("_prop_names")
+    wild = attrs.get("_valid_wildcard_attributes")
+    if names is None or wild is None:
+        return value.to_plotly_json()
+    props = {k: plain(attrs[k]) for k in names if k in attrs}
+    if wild:
+        prefixes = tuple(wild)
+        props.update({k: plain(v) for k, v in attrs.items() if k.startswith(prefixes)})
+    return {"props": props, "type": value._type, "namespace": value._namespace}
+
+
 def plain(value):
     """`value` with every Dash component and Patch replaced by its JSON form (dicts, lists, scalars)."""
     kind = type(value)
@@ -28,9 +43,7 @@ def plain(value):
     if kind is list or kind is tuple:
         return [plain(v) for v in value]
     if isinstance(value, Component):
-        as_json = value.to_plotly_json()
-        as_json["props"] = {k: plain(v) for k, v in as_json["props"].items()}
-        return as_json
+        return _component(value)
     if isinstance(value, Patch):
         return plain(value.to_plotly_json())
     return value  # dates, numpy scalars, no_update...: left as they are (plotly copes, as before)
