@@ -74,8 +74,9 @@ def radar(names: Sequence[str], unit_label: str, unit_rates: Sequence[float | No
     if unit_rates is not None:
         data.append(_trace(names, unit_rates, unit_label, UNIT_COLOUR))
     return {"data": data, "layout": base_layout(
-        height=height, polar=_polar(len(names)), margin={"l": 60, "r": 60, "t": 30, "b": 30},
-        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.05})}
+        height=height, polar=_polar(len(names)), margin={"l": 60, "r": 60, "t": 30, "b": 56},
+        # below the bottom axis label (协商效果), not over it
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.13, "yanchor": "top"})}
 
 
 def score_grid(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[float | None], str | None]],
