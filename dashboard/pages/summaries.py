@@ -14,16 +14,26 @@ from flask import get_flashed_messages
 
 from dashboard import ids, labels, scope
 from dashboard.components.dropdown import dropdown
+from dashboard.components.tables import column, data_grid, md_link
 from dashboard.data import resolve, session
 from dashboard.http.auth import has_role
 from dashboard.http.files import FLASH_OK, UPLOAD_PATH
 from dashboard.pages.cases import campaign_choice
-from db.cases import files
 from db.cases import summaries as db_summaries
 from db.cases import typical as db_cases
 
 CHASE_DAYS = 7  # from a week before the deadline, the units still missing are to be chased
 STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
+
+
+NAMES_SHOWN = 30  # a sentence names at most this many units; the grid below lists every one
+
+
+def name_list(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """"甲、乙、丙", or past `limit` names "甲、乙 … 等 170 个单位（见下表）": readable at any size."""
+    if len(names) <= limit:
+        return "、".join(names)
+    return "、".join(names[:limit]) + f" … 等 {len(names)} 个单位（见下表）"
 
 
 def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str], today: dt.date) -> list:
@@ -36,52 +46,61 @@ def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str],
         html.Div(db_summaries.countdown_text(deadline, today), className=f"sm-days {urgent}".strip()),
         html.Div(f"截至 {labels.date_cn(today)}", className="muted sm-as-of"),
         html.Div([html.Span(f"已报送书面总结 {done} / {len(status)} 个单位", className="tb-strong"),
-                  html.Span(f"，其中逾期 {len(late)} 个（{'、'.join(late)}）" if late else "")]),
+                  html.Span(f"，其中逾期 {len(late)} 个（{name_list(late)}）" if late else "")]),
     ]
     if chase["missing"]:
         lead = "逾期未报送（需催报）：" if left < 0 else "未报送（需催报）：" if left <= CHASE_DAYS else "尚未报送："
         parts.append(html.Div(
             [html.Span(lead, className="tb-due"),
-             html.Span("、".join(names[c] for c in chase["missing"]), className="sm-missing")]))
+             html.Span(name_list([names[c] for c in chase["missing"]]), className="sm-missing")]))
     else:
         parts.append(html.Div("全部单位均已报送书面总结。", className="ok"))
     return parts
 
 
-def _file_links(items: list[dict]) -> list:
-    return [html.A(f["name"], href=f["url"], className="sm-file", title=f"{files.size_text(f['size'])}") for f in items]
+STATUS_COLUMNS = [
+    column("unit", "单位", width=140),
+    column("state", "状态", width=110, cellClassRules={"grid-warn": "params.data.warn", "grid-muted": "params.data.pending"}),
+    column("at", "书面总结报送时间", width=150),
+    column("written", "书面总结", width=200, flex=2, link=True, wrap=True),
+    column("media", "图片/影像资料", width=200, flex=2, link=True, wrap=True),
+]
 
 
-def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: dict[str, list[dict]],
-                 deadline: dt.date, today: dt.date) -> html.Table:
+def _file_links(items: list[dict]) -> str:
+    return " ".join(md_link(f["name"], f["url"]) for f in items) or "—"
+
+
+def status_rows(status: dict[str, dict], names: dict[str, str], files_by_unit: dict[str, list[dict]],
+                deadline: dt.date, today: dt.date) -> list[dict]:
+    """One grid row per unit: its summary's state on `today` and links to its files."""
     rows = []
     for code, s in status.items():
         state = db_summaries.summary_state(s["at"], deadline, today)
         unit_files = files_by_unit.get(code, [])
-        written = [f for f in unit_files if f["kind"] == "written"]
-        media = [f for f in unit_files if f["kind"] == "media"]
-        rows.append(html.Tr(
-            [
-                html.Th(names[code]),
-                html.Td(html.Span(db_summaries.SUMMARY_STATE_LABELS[state], className=STATE_CLASS[state])),
-                html.Td(f"{s['at']:%m-%d %H:%M}" if s["at"] else "—"),
-                html.Td(_file_links(written) or "—", className="sm-files"),
-                html.Td(_file_links(media) or "—", className="sm-files"),
-            ],
-            className=f"sm-{state}",
-            **{"data-unit": code, "data-state": state},
-        ))
-    head = ["单位", "状态", "书面总结报送时间", "书面总结", "图片/影像资料"]
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], className="sm-table")
+        rows.append({"id": code, "unit": names[code], "state": db_summaries.SUMMARY_STATE_LABELS[state],
+                     "at": f"{s['at']:%m-%d %H:%M}" if s["at"] else "—",
+                     "written": _file_links([f for f in unit_files if f["kind"] == "written"]),
+                     "media": _file_links([f for f in unit_files if f["kind"] == "media"]),
+                     "state_key": state, "warn": state in ("late", "overdue"), "pending": state == "pending"})
+    return rows
+
+
+def status_table(status: dict[str, dict], names: dict[str, str], files_by_unit: dict[str, list[dict]],
+                 deadline: dt.date, today: dt.date):
+    """Every unit's summary, one virtualised grid row each (sortable, filterable by state)."""
+    if not status:
+        return html.P("本次行动还没有参加单位。", className="muted")
+    return data_grid(ids.SM_GRID, STATUS_COLUMNS, status_rows(status, names, files_by_unit, deadline, today),
+                     page_size=50, class_name="sm-grid")
 
 
 def content(s, campaign: dict, as_of: dt.date | None = None) -> dict:
     """The countdown and the table as they stood on the as-of date (files uploaded later do not count)."""
     today = as_of or dt.date.today()
-    codes = scope.visible_codes(s)  # a leader or admin bound to an area: its units
-    status = {k: v for k, v in db_summaries.summary_status(s, campaign["id"], today).items()
-              if codes is None or k in codes}
-    names = {u["code"]: u["name"] for u in db_cases.units(s)}
+    within = scope.visible_units()  # a leader or admin bound to an area: its units, in SQL
+    status = db_summaries.summary_status(s, campaign["id"], today, within)
+    names = {u["code"]: u["name"] for u in db_cases.units(s, within)}
     by_unit: dict[str, list[dict]] = {}
     for f in db_summaries.summary_files(s, campaign["id"], as_of=today):
         by_unit.setdefault(f["unit_code"], []).append(f)
@@ -128,7 +147,7 @@ def layout(state, **_):
                 [html.H3("各单位报送情况"),
                  html.P("按通知，6月10日前报送书面总结、统计表和图片等资料（书面总结 docx/pdf；图片 jpg/png；视频 mp4）。",
                         className="muted"),
-                 html.Div(view["table"], id=ids.SM_TABLE, className="table-scroll")],
+                 html.Div(view["table"], id=ids.SM_TABLE)],
                 className="card",
             ),
         ]

@@ -87,15 +87,19 @@ def _uploaded_by(as_of: dt.date | None):
 
 def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = None,
                    within=None) -> dict[str, dict]:
-    """unit_code -> {"submitted", "at", "files", "late", "state", "written", "media", "last_at"}; every unit present.
+    """unit_code -> {"submitted", "at", "files", "late", "state", "written", "media", "last_at"}: every unit of
+    the campaign (of `within`), and any other unit that sent a file.
 
     As it stood on `as_of` (files uploaded later do not count; without it, today). submitted: the unit
     has uploaded its 书面总结; at: when the first one arrived; late: after the deadline; state: see
     `summary_state` (pending before the deadline, overdue after it).
     """
     deadline = session.scalar(select(Campaign.deadline).where(Campaign.id == campaign_id))
-    out = {u["code"]: {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0,
-                       "last_at": None} for u in units(session, within)}
+
+    def blank() -> dict:
+        return {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0, "last_at": None}
+
+    out = {u["code"]: blank() for u in units(session, within, campaign_id)}
     rows = session.execute(
         select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
                func.max(SummaryFile.uploaded_at))
@@ -104,7 +108,7 @@ def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = N
         .group_by(Unit.code, SummaryFile.kind)
     )
     for code, kind, n, first, last in rows:
-        s = out[code]
+        s = out.setdefault(code, blank())
         s[kind] = n
         s["files"] += n
         s["last_at"] = max(filter(None, (s["last_at"], last)))

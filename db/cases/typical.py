@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.cases import files
 from db.hierarchy import restrict
-from db.models import Campaign, Unit
+from db.models import Campaign, Unit, UnitCampaign
 from db.models.cases import LEVELS, STAGES, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 from domain.errors import UserError
 
@@ -160,9 +160,14 @@ def file_url(file_id: int, thumb: bool = False) -> str:
 # --- queries --------------------------------------------------------------------------------------
 
 
-def units(session: Session, within=None) -> list[dict]:
-    rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.adcode).where(*restrict(Unit.id, within))
-                           .order_by(Unit.sort_order, Unit.code))
+def units(session: Session, within=None, campaign_id: int | None = None) -> list[dict]:
+    """Units in display order: every unit (areas too: a case or a file may belong to a city), or with
+    `campaign_id` the units taking part in that campaign (those with a baseline: the ones expected to
+    cultivate 典型 and send a summary); `within` keeps to an area (db.hierarchy.subtree_ids)."""
+    stmt = select(Unit.code, Unit.name, Unit.kind, Unit.adcode).where(*restrict(Unit.id, within))
+    if campaign_id is not None:
+        stmt = stmt.join(UnitCampaign, (UnitCampaign.unit_id == Unit.id) & (UnitCampaign.campaign_id == campaign_id))
+    rows = session.execute(stmt.order_by(Unit.sort_order, Unit.code))
     return [{"code": c, "name": n, "kind": k, "adcode": a} for c, n, k, a in rows]
 
 
@@ -178,12 +183,13 @@ def _unit_id(session: Session, unit_code: str) -> int:
 
 
 def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, dict]:
-    """unit_code -> {"total", "city_level", "target", "by_stage": {stage: n}, "new", "gap"}; every unit
-    (of `within`, an area's db.hierarchy.subtree_ids) present."""
-    out = {
-        u["code"]: {"total": 0, "city_level": 0, "target": 0, "by_stage": dict.fromkeys(STAGES, 0), "new": 0, "gap": 0}
-        for u in units(session, within)
-    }
+    """unit_code -> {"total", "city_level", "target", "by_stage": {stage: n}, "new", "gap"}: every unit of
+    the campaign (of `within`, an area's db.hierarchy.subtree_ids), and any other unit with a case or a
+    target (a city's own)."""
+    def blank() -> dict:
+        return {"total": 0, "city_level": 0, "target": 0, "by_stage": dict.fromkeys(STAGES, 0), "new": 0, "gap": 0}
+
+    out = {u["code"]: blank() for u in units(session, within, campaign_id)}
     rows = session.execute(
         select(Unit.code, TypicalCase.stage, func.count(), func.sum(sql_case((TypicalCase.city_level, 1), else_=0)))
         .join(Unit, Unit.id == TypicalCase.unit_id)
@@ -191,7 +197,7 @@ def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, di
         .group_by(Unit.code, TypicalCase.stage)
     )
     for code, stage, n, city in rows:
-        c = out[code]
+        c = out.setdefault(code, blank())
         c["total"] += n
         c["city_level"] += int(city or 0)
         c["by_stage"][stage] = n
@@ -202,7 +208,7 @@ def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, di
         .where(CaseTarget.campaign_id == campaign_id, *restrict(Unit.id, within))
     )
     for code, target in targets:
-        out[code]["target"] = target
+        out.setdefault(code, blank())["target"] = target
     for c in out.values():
         c["gap"] = target_gap(c["new"], c["target"])
     return out

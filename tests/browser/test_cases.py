@@ -3,6 +3,8 @@ page opens with its photos; /summaries shows who has not submitted. Read-only on
 
 from __future__ import annotations
 
+import re
+
 from dashboard import ids
 from tests.browser.conftest import assert_all_local, db_session, expect, wait_for_dash
 
@@ -51,8 +53,11 @@ def test_bcs001_filters_gallery_and_case_page(page, live_server, demo_db_url, re
     wall = _images(page, f"#{ids.CS_PHOTOS}", live_server)
     assert len(wall) == sum(len(c["photos"]) for c in listed)
     # Units with a target and no case are highlighted in the target table.
-    expect(page.locator(f"#{ids.CS_TARGETS} tr.none[data-unit='371328']")).to_contain_text("无典型")
-    expect(page.locator(f"#{ids.CS_TARGETS} tr[data-unit='371302']")).not_to_have_class("none")
+    # (one grid row per unit, all 23 on the first page of 50; the 情况 cell flagged)
+    status = page.locator(f"#{ids.CS_TARGETS} .ag-row[row-id='371328'] [col-id='status']")
+    expect(status).to_have_text("无典型")
+    expect(status).to_have_class(re.compile(r"\bgrid-warn\b"))
+    expect(page.locator(f"#{ids.CS_TARGETS} .ag-row[row-id='371302'] [col-id='status']")).not_to_have_text("无典型")
 
     # Filter: level 行业, then only 市级典型.
     page.locator(f"#{ids.CS_LEVEL}").click()
@@ -91,8 +96,11 @@ def test_bcs002_summaries_name_who_to_chase(page, live_server, demo_db_url):
     done = len(status) - len(missing)
     expect(page.locator(f"#{ids.SM_COUNTDOWN}")).to_contain_text(f"已报送书面总结 {done} / {len(status)} 个单位")
     expect(page.locator(f"#{ids.SM_COUNTDOWN} .sm-missing")).to_have_text("、".join(missing))
-    expect(page.locator(f"#{ids.SM_TABLE} tr[data-unit='371323']")).to_contain_text("逾期报送")
-    expect(page.locator(f"#{ids.SM_TABLE} tr[data-state='overdue']")).to_have_count(len(missing))
+    # One grid row per unit (all 23 on the first page of 50); 逾期未报 for every unit still missing.
+    expect(page.locator(f"#{ids.SM_TABLE} .ag-row[row-id='371323']")).to_contain_text("逾期报送")
+    expect(page.locator(f"#{ids.SM_TABLE} .ag-center-cols-container .ag-row")).to_have_count(len(status))
+    overdue = page.locator(f"#{ids.SM_TABLE} .ag-center-cols-container [col-id='state']", has_text="逾期未报")
+    expect(overdue).to_have_count(len(missing))
 
 
 def test_bcs003_reporter_creates_a_case_with_a_photo(page, tmp_path, monkeypatch):

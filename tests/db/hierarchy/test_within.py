@@ -69,9 +69,9 @@ def test_within001_every_followup_read_keeps_to_the_area(followed):
     assert set(c1["staffing"]) == {"K1", "K2", "D1"}
     assert set(c1["profiles"]) == {"K1", "K2"} and set(everyone["profiles"]) == {"K1", "K2", "K4"}
     assert set(c1["refusals"]) == {"K1"} and set(everyone["refusals"]) == {"K1", "K4"}
-    # cases and summaries list every unit of the subtree, the city unit itself too (it may have its own)
-    assert set(cases) == {"C1", "K1", "K2", "D1"} and cases["K2"]["total"] == 1
-    assert set(summaries) == {"C1", "K1", "K2", "D1"}
+    # cases and summaries: the campaign's units of the subtree (not the city unit, which has no baseline)
+    assert set(cases) == {"K1", "K2", "D1"} and cases["K2"]["total"] == 1
+    assert set(summaries) == {"K1", "K2", "D1"}
     average = rules.city_profile(c1["profiles"], dim_ids)
     assert [average[d] for d in dim_ids] == pytest.approx([0.7, 0.75])
     whole = rules.city_profile(everyone["profiles"], dim_ids)
