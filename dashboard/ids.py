@@ -284,6 +284,7 @@ AD_CAMP_RESULT = "ad-camp-result"
 
 # admin units (/admin/units)
 AD_UNITS = "ad-units"
+AD_UNITS_GRID = "ad-units-grid"
 AD_UNIT_PICK = "ad-unit-pick"
 AD_UNIT_CODE = "ad-unit-code"
 AD_UNIT_NAME = "ad-unit-name"

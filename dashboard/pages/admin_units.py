@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from dashboard import ids, scope
 from dashboard.components.dropdown import dropdown
+from dashboard.components.tables import column, data_grid
 from dashboard.http.auth import has_role
 from dashboard.pages.admin import TITLE, field, forbidden, result, subnav, table
 from db.accounts.queries import admin_units
@@ -18,24 +19,23 @@ NEW = "new"
 __all__ = ["forbidden", "layout"]
 
 
-def units_table(units: list[dict]) -> html.Table | html.P:
-    rows = [
-        html.Tr(
-            [
-                html.Td(u["code"], className="code"),
-                html.Td(u["name"], className="name"),
-                html.Td(u["kind"]),
-                html.Td(f"{u['parent_name']}（{u['parent_code']}）" if u["parent_code"] else "—"),
-                html.Td(u["adcode"] or "—"),
-                html.Td(u["sort_order"], className="num"),
-                html.Td(u["users"], className="num"),
-                html.Td(u["reports"], className="num"),
-            ],
-            **{"data-unit-code": u["code"]},
-        )
-        for u in units
-    ]
-    return table(["代码", "名称", "类型", "上级", "行政区划代码", "排序", "账户", "报送版本"], rows, "还没有单位。")
+UNIT_COLUMNS = [
+    column("code", "代码", width=110), column("name", "名称", width=160, flex=2), column("kind", "类型", width=100),
+    column("parent", "上级", width=180, flex=2), column("adcode", "行政区划代码", width=120),
+    column("sort_order", "排序", width=80, numeric=True), column("users", "账户", width=80, numeric=True),
+    column("reports", "报送版本", width=100, numeric=True),
+]
+
+
+def units_table(units: list[dict]):
+    """Every unit, one virtualised grid row each (the same page at 23 units and at 3,569)."""
+    if not units:
+        return html.P("还没有单位。", className="muted")
+    rows = [{"code": u["code"], "name": u["name"], "kind": u["kind"],
+             "parent": f"{u['parent_name']}（{u['parent_code']}）" if u["parent_code"] else "—",
+             "adcode": u["adcode"] or "—", "sort_order": u["sort_order"], "users": u["users"], "reports": u["reports"]}
+            for u in units]
+    return data_grid(ids.AD_UNITS_GRID, UNIT_COLUMNS, rows, row_id="code", page_size=50, class_name="ad-units-grid")
 
 
 def unit_options(units: list[dict]) -> list[dict]:
@@ -132,7 +132,7 @@ def layout(state=None):
             ),
             html.Section(
                 [html.H3("单位名单"),
-                 html.Div(units_table(units), id=ids.AD_UNITS, className="table-scroll")],
+                 html.Div(units_table(units), id=ids.AD_UNITS)],
                 className="card",
             ),
         ],

@@ -169,10 +169,10 @@ def test_brw034_admin_imports_units_from_a_csv_after_a_preview(admin_server, pag
                     encoding="utf-8-sig")
     page.set_input_files("#ad-unit-upload input[type=file]", str(good))
     expect(page.locator("#ad-unit-preview")).to_contain_text("将新增 2 个单位，修改 0 个")
-    expect(page.locator("#ad-units tr[data-unit-code=JN01]")).to_have_count(0)  # not before applying
+    expect(page.locator("#ad-units .ag-row[row-id=JN01]")).to_have_count(0)  # not before applying
     page.click("#ad-unit-apply")
     expect(page.locator("#ad-unit-preview")).to_contain_text("已导入 jinan.csv：新增 2 个单位")
-    expect(page.locator("#ad-units tr[data-unit-code=JN02]")).to_contain_text("济南高新区（JN01）")
+    expect(page.locator("#ad-units .ag-row[row-id=JN02]")).to_contain_text("济南高新区（JN01）")
     wait_for_dash(page)
 
     # Edit one unit through the form.
@@ -182,7 +182,7 @@ def test_brw034_admin_imports_units_from_a_csv_after_a_preview(admin_server, pag
     page.fill("#ad-unit-name", "济南新旧动能转换起步区")
     page.click("#ad-unit-save")
     expect(page.locator("#ad-unit-result")).to_contain_text("名称 济南新区 → 济南新旧动能转换起步区")
-    expect(page.locator("#ad-units tr[data-unit-code=JN02]")).to_contain_text("济南新旧动能转换起步区")
+    expect(page.locator("#ad-units .ag-row[row-id=JN02]")).to_contain_text("济南新旧动能转换起步区")
     wait_for_dash(page)
     page.screenshot(path=str(SHOTS / "admin-units.png"), full_page=True)
     assert not console_errors
