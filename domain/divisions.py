@@ -13,12 +13,14 @@ that every adcode is one division and a division is never its own only child:
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 NATION_ADCODE = "100000"
 NATION_NAME = "全国"
+CHINA_BOX = (73.0, 3.0, 136.0, 54.0)  # (west, south, east, north) of all of China, in degrees
 _DATASET = "administrative"
 _TIERS = {"省": "province", "市": "city", "区县": "county"}
 
@@ -100,6 +102,21 @@ def _by_adcode() -> dict[str, Division]:
 def children_of(adcode: str) -> tuple[Division, ...]:
     """The divisions directly under `adcode`, in adcode order (empty for a leaf or unknown code)."""
     return _by_parent().get(adcode, ())
+
+
+@functools.lru_cache(maxsize=4096)  # more than the 3,237 divisions
+def bounds(adcode: str) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) in degrees of the division's boundary; None for 全国 (no boundary
+    file) or an unknown adcode. Reads one GeoJSON file the first time an adcode is asked for (a few
+    milliseconds for a county, a few tens for a province), then answers from the cache."""
+    d = division(adcode)
+    if d is None or not d.path:
+        return None
+    geometry = json.loads(boundary_file(d).read_text(encoding="utf-8"))
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    lons = [p[0] for polygon in polygons for ring in polygon for p in ring]
+    lats = [p[1] for polygon in polygons for ring in polygon for p in ring]
+    return (min(lons), min(lats), max(lons), max(lats)) if lons else None
 
 
 def subtree(adcode: str) -> list[Division]:

@@ -2,7 +2,8 @@
 db/cases/summaries.py, which shares this module's CaseError and unit lookups.
 
 Pure rules (plain pytest tests, no database): `target_gap`, `target_rows`, `can_edit_case`,
-`can_mark_city_level`, `validate_case`.
+`can_mark_city_level`, `location_area`, `validate_case` (its location check reads the offline
+boundaries of domain/divisions.py).
 
 Contract used by the overview action panel and the meeting snapshots (keep the names):
     case_counts(session, campaign_id)      unit_code -> {"total", "city_level", "target", "by_stage", ...}
@@ -16,7 +17,8 @@ unit they are given; the web layer decides it (a reporter's own unit, whatever t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,17 +27,21 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
+from db.admin.presets import read_preset
 from db.cases import files
-from db.hierarchy import restrict
+from db.hierarchy import ancestors, restrict
 from db.models import Campaign, Unit, UnitCampaign
 from db.models.cases import LEVELS, STAGES, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
+from domain import divisions
 from domain.errors import UserError
+from domain.hierarchy import DEFAULT_LEVEL
 
 # Cases that count towards the yearly 典型培育目标: new ones. Older cases under 跟踪服务 do not.
 NEW_STAGES = ("cultivating", "selected")
 SHORT_SUMMARY = 60
-# 临沂市 lies within this box (lon, lat); a location outside it is a typing error.
-CITY_BOX = (117.4, 34.3, 119.2, 36.4)
+# A location outside the box of its unit's division (widened by this, in degrees, for a point on the
+# border) is a typing error.
+LOCATION_MARGIN = 0.05
 MAX_TITLE = 100
 MAX_SUMMARY = 5000
 
@@ -102,8 +108,19 @@ def _number(value: object) -> float | None:
         return None
 
 
-def validate_case(fields: Mapping) -> dict:
-    """Check a case form; returns the clean fields or raises CaseError listing every problem (字段：问题)."""
+def location_area(adcodes: Sequence[str]) -> tuple[str, tuple[float, float, float, float]]:
+    """(name, (west, south, east, north)) of the area a case's location must lie in: the first of
+    `adcodes` (nearest first, see `location_adcodes`) that has a boundary; 全国 and China's box if none."""
+    for adcode in adcodes:
+        box = divisions.bounds(adcode)
+        if box is not None:
+            return divisions.division(adcode).name, box
+    return divisions.NATION_NAME, divisions.CHINA_BOX
+
+
+def validate_case(fields: Mapping, adcodes: Sequence[str]) -> dict:
+    """Check a case form; returns the clean fields or raises CaseError listing every problem (字段：问题).
+    `adcodes`: the case's unit's divisions, nearest first (`location_adcodes`), for the location check."""
     errors = []
     title, subject, summary = _text(fields.get("title")), _text(fields.get("subject")), _text(fields.get("summary"))
     if not title:
@@ -140,8 +157,12 @@ def validate_case(fields: Mapping) -> dict:
         errors.append("位置：经纬度须为数字")
     elif (lon is None) != (lat is None):
         errors.append("位置：经度和纬度须同时填写或同时留空")
-    elif lon is not None and not (CITY_BOX[0] <= lon <= CITY_BOX[2] and CITY_BOX[1] <= lat <= CITY_BOX[3]):
-        errors.append(f"位置：经纬度（{lon:g}, {lat:g}）不在临沂市范围内（经度 117.4—119.2，纬度 34.3—36.4）")
+    elif lon is not None:
+        name, (west, south, east, north) = location_area(adcodes)
+        m = LOCATION_MARGIN  # the message's box, rounded to 0.1°, lies within the accepted one
+        if not (west - m <= lon <= east + m and south - m <= lat <= north + m):
+            errors.append(f"位置：经纬度（{lon:g}, {lat:g}）不在{name}范围内"
+                          f"（经度 {west:.1f}—{east:.1f}，纬度 {south:.1f}—{north:.1f}）")
     if errors:
         raise CaseError("；".join(errors))
     return {"title": title, "subject": subject, "summary": summary, "level": level, "stage": stage,
@@ -180,6 +201,26 @@ def _unit_id(session: Session, unit_code: str) -> int:
     if unit_id is None:
         raise CaseError(f"单位代码 {unit_code} 不存在")
     return unit_id
+
+
+def location_adcodes(session: Session, unit_code: str | None) -> tuple[str, ...]:
+    """The adcodes of the divisions a location of this unit's cases may lie in, nearest first: the
+    unit's own, its ancestors' (a 开发区 or 市直系统 has none: its parent's), then, above the
+    county-level roots of a one-city installation such as 临沂 (no city unit stored), the
+    installation's city (the preset's, 371300). Empty for an unknown unit."""
+    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+    if unit_id is None:
+        return ()
+    chain = ancestors(session, unit_id)  # root first
+    codes = [a.adcode for a in reversed(chain) if a.adcode]
+    if chain[0].level == DEFAULT_LEVEL and (city := _installation_city_adcode()):
+        codes.append(city)
+    return tuple(codes)
+
+
+@functools.lru_cache(maxsize=1)
+def _installation_city_adcode() -> str | None:
+    return (read_preset().get("city") or {}).get("adcode")
 
 
 def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, dict]:
@@ -317,7 +358,7 @@ def _apply(case: TypicalCase, clean: dict) -> None:
 
 def create_case(session: Session, campaign_id: int, unit_code: str, fields: Mapping, *, actor: str, ip: str = "",
                 now: dt.datetime | None = None) -> TypicalCase:
-    clean = validate_case(fields)
+    clean = validate_case(fields, location_adcodes(session, unit_code))
     if session.get(Campaign, campaign_id) is None:
         raise CaseError(f"行动编号 {campaign_id} 不存在")
     now = now or _now()
@@ -344,7 +385,7 @@ def case_unit_code(session: Session, case_id: int) -> str | None:
 
 def update_case(session: Session, case_id: int, fields: Mapping, *, actor: str, ip: str = "",
                 now: dt.datetime | None = None) -> TypicalCase:
-    clean = validate_case(fields)
+    clean = validate_case(fields, location_adcodes(session, case_unit_code(session, case_id)))
     case = _case(session, case_id)
     now = now or _now()
     changed = sorted(k for k, v in clean.items() if getattr(case, k) != v)

