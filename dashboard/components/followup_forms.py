@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard import ids, labels
 from dashboard.components.dropdown import dropdown
+from domain.hierarchy import WHOLE_WORDS
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,33 @@ class Scope:
     as_of: dt.date
     units: list[dict]
     unit: str | None  # None: all units (also when the query string names a unit not in this campaign)
+    within: object = None  # the viewer's units (dashboard.scope.visible_units()) for the db reads' `within=`
+    whole: str = labels.CITY  # what the viewer's units as a whole are called: 全国 / 全省 / 全市
+
+
+def whole_word(level: str | None) -> str:
+    """全国 / 全省 / 全市: what the viewer's area of this level is called as a whole ("全省平均");
+    全市 for a city installation, whose root is no stored unit (level None)."""
+    return WHOLE_WORDS.get(level, labels.CITY)
+
+
+def scope_level(s) -> str | None:
+    """The level of the area the viewer sees whole: the area they are bound to, else the
+    installation's one top unit (全国 …); None for a city installation (临沂: its units are the roots)."""
+    from dashboard import scope as user_scope
+    from db import hierarchy
+
+    top = user_scope.top_area_id()
+    if top is None:
+        roots = hierarchy.children(s, None)
+        return roots[0].level if len(roots) == 1 else None
+    area = hierarchy.area(s, top)
+    return area.level if area is not None else None
 
 
 def scope(s, campaign_id: int | None, date: dt.date | None, unit: str | None) -> Scope | None:
+    """The campaign, date and units the viewer may see; a `unit` outside them (a forged ?unit=, or
+    one of another area) falls back to None, all of the viewer's units."""
     from dashboard.data import resolve
     from db.followup import common as followup_db
 
@@ -33,9 +58,10 @@ def scope(s, campaign_id: int | None, date: dt.date | None, unit: str | None) ->
         return None
     from dashboard import scope as user_scope
 
-    cid = ctx.campaign["id"]
-    units = user_scope.only_visible(s, followup_db.units(s, cid))  # a leader or admin bound to an area: its units
-    return Scope(ctx.campaign, cid, ctx.as_of or dt.date.today(), units, unit if any(u["code"] == unit for u in units) else None)
+    cid, within = ctx.campaign["id"], user_scope.visible_units()
+    units = followup_db.units(s, cid, within)  # a leader or admin bound to an area: its units, in SQL
+    return Scope(ctx.campaign, cid, ctx.as_of or dt.date.today(), units,
+                 unit if any(u["code"] == unit for u in units) else None, within, whole_word(scope_level(s)))
 
 
 def can_edit_unit(code: str) -> bool:

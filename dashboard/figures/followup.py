@@ -1,4 +1,5 @@
-"""Pure figure builders for 实效评价: radar of a unit against the city, one small radar per
+"""Pure figure builders for 实效评价: radar of a unit against its area's average (the city's, the
+province's …: `average_label`), one small radar per
 unit (or, legible on a projector, one grid of every unit's rates), and a dimension's score rate
 over time. Plain dicts like dashboard/figures/overview.py (no go.Figure,
 no Dash, no SQL). Rates arrive on 0–1 and are drawn as 得分率 in per cent.
@@ -80,7 +81,8 @@ def radar(names: Sequence[str], unit_label: str, unit_rates: Sequence[float | No
 
 
 def score_grid(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[float | None], str | None]],
-                city_rates: Sequence[float | None], highlight: str | None = None) -> Figure:
+                city_rates: Sequence[float | None], highlight: str | None = None,
+                average_label: str = CITY_LABEL) -> Figure:
     """Every unit's score rate per dimension as one table-like grid: a row per unit (the city's
     average on top), a column per dimension, the rate printed in each cell, the weakest dimension
     of each unit marked ▼ in the warning colour. Each unit is (code, name, rates, weakest name).
@@ -89,8 +91,8 @@ def score_grid(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[fl
     units column by column. customdata of every cell is the unit's code (the city's row: "")."""
     if not names or not units:
         return empty("尚无实效评价数据")
-    rows = [("", CITY_LABEL, list(city_rates), None), *units]
-    labels = [f"<b>{CITY_LABEL}</b>" if not code else
+    rows = [("", average_label, list(city_rates), None), *units]
+    labels = [f"<b>{average_label}</b>" if not code else
               (f"<span style='color:{LAGGING}'><b>{name}</b></span>" if code == highlight else name)
               for code, name, _, _ in rows]
     z = [[None if r is None else round(100 * r, 1) for r in rates] for _, _, rates, _ in rows]
@@ -118,8 +120,9 @@ def score_grid(names: Sequence[str], units: Sequence[tuple[str, str, Sequence[fl
 
 
 def rate_over_time(dimension: str, series: dict[str, list[tuple[dt.date, float]]], names: dict[str, str],
-                   highlight: str | None = None, height: int = 360) -> Figure:
-    """A dimension's monthly mean score rate per unit (grey, the chosen one in colour) and the city ("")."""
+                   highlight: str | None = None, height: int = 360, average_label: str = CITY_LABEL) -> Figure:
+    """A dimension's monthly mean score rate per unit (grey, the chosen one in colour) and the
+    average of them all ("", named `average_label`)."""
     if not series:
         return empty(f"尚无“{dimension}”的评分", height)
     data = []
@@ -127,7 +130,7 @@ def rate_over_time(dimension: str, series: dict[str, list[tuple[dt.date, float]]
         if not points:
             continue
         if code == "":
-            label, colour, width = CITY_LABEL, CITY, 3
+            label, colour, width = average_label, CITY, 3
         elif code == highlight:
             label, colour, width = names.get(code, code), UNIT_COLOUR, 3
         else:

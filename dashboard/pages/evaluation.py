@@ -1,7 +1,8 @@
-"""`/evaluation` 实效评价: one radar per unit against the city with its weakest dimension named, a
-table of score rates, a dimension (满意度评价 by default) over time; admins edit the scheme
-(dimensions, weights, 满分 — data, not code, since the standard is not available to us) and enter
-scores. ?unit=CODE draws that unit large and highlights it.
+"""`/evaluation` 实效评价: one radar per unit against the average of the viewer's area (全市; 全省 …
+for a viewer bound to a province) with its weakest dimension named, a table of score rates, a
+dimension (满意度评价 by default) over time; admins edit the scheme (dimensions, weights, 满分 — data,
+not code, since the standard is not available to us) and enter scores. ?unit=CODE draws that unit
+large and highlights it.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ def _pct(x: float | None) -> str:
 # --- pure builders ---------------------------------------------------------------------------------
 
 
-def scores_table(units: list[dict], dims: list[dict], profiles: dict, city: dict, selected: str | None) -> html.Table:
+def scores_table(units: list[dict], dims: list[dict], profiles: dict, city: dict, selected: str | None,
+                 whole: str = labels.CITY) -> html.Table:
     dim_ids, weights = [d["id"] for d in dims], {d["id"]: d["weight"] for d in dims}
     head = html.Tr([html.Th("单位"), html.Th("综合（百分制）"),
                     *[html.Th(f"{d['name']}（权重 {d['weight']:g}）") for d in dims], html.Th("最弱维度")])
     rows = []
-    for code, name, profile in [("", labels.CITY + "平均", city)] + [(u["code"], u["name"], profiles.get(u["code"]))
+    for code, name, profile in [("", whole + "平均", city)] + [(u["code"], u["name"], profiles.get(u["code"]))
                                                                    for u in units if u["code"] in profiles]:
         weakest = rules.weakest_dimension(profile, weights, dim_ids)
         total = rules.weighted_total(profile, weights)
@@ -76,6 +78,7 @@ def body_view(v: dict) -> list:
     dim_ids = [d["id"] for d in dims]
     weights = {d["id"]: d["weight"] for d in dims}
     profiles, city = v["profiles"], v["city"]
+    average = v["whole"] + "平均"  # 全市平均, 全省平均 …: the average of every unit the viewer sees
     cells = []
     for u in units:
         p = profiles.get(u["code"])
@@ -91,27 +94,29 @@ def body_view(v: dict) -> list:
         weakest = rules.weakest_dimension(p, weights, dim_ids) if p else None
         total = rules.weighted_total(p, weights) if p else None
         parts.append(html.Section(
-            [html.H3(f"{uname}：实效评价与全市平均"),
+            [html.H3(f"{uname}：实效评价与{average}"),
              html.P(f"综合 {total:.1f} 分；最弱维度：{next(d['name'] for d in dims if d['id'] == weakest)}"
                     if p and total is not None else "该单位尚未评价。", className="ac-weakest"),
              graph(ids.AC_EV_RADAR, action_figures.radar(names, uname, [p[d] for d in dim_ids] if p else None,
-                                                         city_rates if profiles else None), 380)],
+                                                         city_rates if profiles else None, average_label=average),
+                   380)],
             className="card"))
     tdim = trend_dimension(dims, v["trend_dim"])
     series = rules.period_means(v["evals"], tdim["id"]) if tdim else {}
     parts += [
         # One grid instead of sixteen small radars: it reads on a projector and compares units column by column.
-        html.Section([html.H3("各单位各维度得分率（首行为全市平均）"),
+        html.Section([html.H3(f"各单位各维度得分率（首行为{average}）"),
                       html.P("得分率 = 得分 ÷ 满分；每个单位取每个评价对象（本单位或企业）最近一次评价的平均。"
                              "最弱维度为按权重失分最多的维度。", className="muted"),
-                      graph(ids.AC_EV_SMALL, action_figures.score_grid(names, cells, city_rates, unit))],
+                      graph(ids.AC_EV_SMALL, action_figures.score_grid(names, cells, city_rates, unit,
+                                                                       average_label=average))],
                      className="card"),
-        html.Section([html.H3("各单位得分率"), html.Div(scores_table(units, dims, profiles, city, unit),
+        html.Section([html.H3("各单位得分率"), html.Div(scores_table(units, dims, profiles, city, unit, v["whole"]),
                                                      className="table-scroll")], className="card"),
         html.Section([html.H3(f"{tdim['name'] if tdim else '满意度评价'}随时间变化（每月平均得分率）"),
                       graph(ids.AC_EV_TREND, action_figures.rate_over_time(
                           tdim["name"] if tdim else rules.SATISFACTION, series,
-                          {u["code"]: u["name"] for u in units}, unit), 360)], className="card"),
+                          {u["code"]: u["name"] for u in units}, unit, average_label=average), 360)], className="card"),
         html.Section([html.H3("评价记录" + (f" · {unit_name(units, unit)}" if unit else "")
                               + f"（截至 {labels.date_cn(v['as_of'])}，共 {len(v['recent'])} 条）"),
                       evaluations_table(v["recent"], [d for d in v["all_dims"] if d["active"]])], className="card"),
@@ -172,13 +177,13 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, trend_
         all_dims = evaluation_db.dimensions(s, cid)
         dims = [d for d in all_dims if d["active"]]
         # a leader or admin bound to an area: its evaluations (and the area's average as the comparison)
-        evals = user_scope.only_visible(s, rules.group_scores(evaluation_db.score_rows(s, cid, as_of)), "unit_code")
-        recent = user_scope.only_visible(s, evaluation_db.evaluations(s, cid, unit, limit=None, as_of=as_of), "unit_code")
+        evals = rules.group_scores(evaluation_db.score_rows(s, cid, as_of, within=sc.within))
+        recent = evaluation_db.evaluations(s, cid, unit, limit=None, as_of=as_of, within=sc.within)
     dim_ids = [d["id"] for d in dims]
     profiles = rules.unit_profiles(evals, dim_ids)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "dims": dims, "all_dims": all_dims,
             "evals": evals, "profiles": profiles, "city": rules.city_profile(profiles, dim_ids), "recent": recent,
-            "trend_dim": trend_dim}
+            "trend_dim": trend_dim, "whole": sc.whole}
 
 
 def body(campaign_id: int | None, date: dt.date | None, unit: str | None, trend_dim: object = None,
@@ -194,7 +199,7 @@ def layout(state, **_):
         ctx = resolve(s, state.campaign, state.date)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = user_scope.only_visible(s, followup_db.units(s, ctx.campaign["id"]))
+        units = followup_db.units(s, ctx.campaign["id"], user_scope.visible_units())
         dims = evaluation_db.dimensions(s, ctx.campaign["id"])
     active = [d for d in dims if d["active"]]
     chosen = trend_dimension(active, None)

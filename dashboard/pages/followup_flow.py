@@ -113,7 +113,7 @@ def log_people(unit, campaign) -> tuple:
     if not code or cid is None:
         return [], None
     with session() as s:
-        people = instructors_db.roster(s, cid, code)
+        people = instructors_db.roster(s, cid, code, within=user_scope.visible_units())
     return [{"label": p["name"], "value": p["id"]} for p in people if p["left_on"] is None], None
 
 
@@ -173,7 +173,7 @@ def save_scheme(campaign, row_ids, names, weights, scales, actives, saved) -> tu
     if not ok:
         return result(False, value), no_update, no_update, no_update, no_update
     with session() as s:
-        units = user_scope.only_visible(s, followup_db.units(s, _campaign(campaign)))
+        units = followup_db.units(s, _campaign(campaign), user_scope.visible_units())
     options = [{"label": d["name"], "value": d["id"]} for d in value if d["active"]]
     return (result(True, f"已保存评价方案（{len(value)} 个维度）"), evaluation.scheme_editor(value),
             evaluation.score_form(units, value), options, _bump(saved))

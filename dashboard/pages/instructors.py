@@ -156,18 +156,18 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, search
         sc = scope(s, campaign_id, date, unit)
         if sc is None:
             return None
-        cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        staffing = instructors_db.staffing(s, cid, as_of)
+        cid, as_of, units, unit, within = sc.campaign_id, sc.as_of, sc.units, sc.unit, sc.within
+        staffing = instructors_db.staffing(s, cid, as_of, within)
         mondays = rules.weeks(sc.campaign["window_start"], as_of)
         tracked = [u["code"] for u in units if staffing[u["code"]]["required"] is not None or staffing[u["code"]]["staffed"]]
-        weekly = rules.weekly_activity(instructors_db.log_counts_by_day(s, cid, mondays[0], as_of) if mondays else [], tracked,
-                                       mondays)
-        inactive = rules.inactive_units(instructors_db.last_log_dates(s, cid, as_of), tracked, as_of)
+        weekly = rules.weekly_activity(instructors_db.log_counts_by_day(s, cid, mondays[0], as_of, within) if mondays
+                                       else [], tracked, mondays)
+        inactive = rules.inactive_units(instructors_db.last_log_dates(s, cid, as_of, within), tracked, as_of)
         return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
-                "mondays": mondays, "weekly": weekly, "inactive": inactive, "roster": user_scope.only_visible(s, instructors_db.roster(s, cid, unit, as_of), "unit_code"),
-                "logs": user_scope.only_visible(s, instructors_db.work_logs(s, cid, unit, limit=None, as_of=as_of),
-                                                "unit_code"), "can_edit": can_edit_unit,
-                "search": search}
+                "mondays": mondays, "weekly": weekly, "inactive": inactive,
+                "roster": instructors_db.roster(s, cid, unit, as_of, within),
+                "logs": instructors_db.work_logs(s, cid, unit, limit=None, as_of=as_of, within=within),
+                "can_edit": can_edit_unit, "search": search}
 
 
 def body(campaign_id: int | None, date: dt.date | None, unit: str | None, search: str = "") -> list | html.Div:
@@ -216,7 +216,7 @@ def _forms(units: list[dict]) -> list:
 def layout(state, **_):
     with session() as s:
         ctx = resolve(s, state.campaign, state.date)
-        units = user_scope.only_visible(s, followup_db.units(s, ctx.campaign["id"])) if ctx.campaign else []
+        units = followup_db.units(s, ctx.campaign["id"], user_scope.visible_units()) if ctx.campaign else []
     if ctx.campaign is None:
         return html.Div(labels.NO_CAMPAIGN, className="card notice")
     can_write = current_user.is_authenticated and current_user.role in ("reporter", "admin")

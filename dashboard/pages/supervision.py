@@ -132,7 +132,7 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None) -> dic
         if sc is None:
             return None
         cid, as_of, units, unit = sc.campaign_id, sc.as_of, sc.units, sc.unit
-        cases = user_scope.only_visible(s, supervision_db.refusal_cases(s, cid, as_of=as_of), "unit_code")
+        cases = supervision_db.refusal_cases(s, cid, as_of=as_of, within=sc.within)
         events = supervision_db.refusal_events(s, [c["id"] for c in cases if not unit or c["unit_code"] == unit], as_of)
     return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "cases": cases, "events": events,
             "counts": rules.refusal_counts(cases, as_of), "can_edit": can_edit_unit}
@@ -167,7 +167,7 @@ def layout(state, **_):
         ctx = resolve(s, state.campaign, state.date)
         if ctx.campaign is None:
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
-        units = user_scope.only_visible(s, followup_db.units(s, ctx.campaign["id"]))
+        units = followup_db.units(s, ctx.campaign["id"], user_scope.visible_units())
     can_write = current_user.is_authenticated and current_user.role in ("reporter", "admin")
     return html.Div(
         [

@@ -122,12 +122,12 @@ def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
 
 
 def evaluations(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 60,
-                as_of: dt.date | None = None) -> list[dict]:
-    """The latest evaluations (dated on or before `as_of`, if given) with their scores {dimension id:
-    score}, newest first; `limit=None` for all of them."""
+                as_of: dt.date | None = None, within=None) -> list[dict]:
+    """The latest evaluations (dated on or before `as_of`, if given; of the units of `within`) with
+    their scores {dimension id: score}, newest first; `limit=None` for all of them."""
     stmt = (
         select(Evaluation, Unit.code, Unit.name).join(Unit, Unit.id == Evaluation.unit_id)
-        .where(Evaluation.campaign_id == campaign_id)
+        .where(Evaluation.campaign_id == campaign_id, *restrict(Unit.id, within))
         .order_by(Evaluation.eval_date.desc(), Evaluation.id.desc()).limit(limit)
     )
     if unit_code:

@@ -53,14 +53,16 @@ def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) ->
     return out
 
 
-def roster(session: Session, campaign_id: int, unit_code: str | None = None, as_of: dt.date | None = None) -> list[dict]:
-    """Instructors, current ones first; `phone` is masked (the stored number never leaves here).
+def roster(session: Session, campaign_id: int, unit_code: str | None = None, as_of: dt.date | None = None,
+           within=None) -> list[dict]:
+    """Instructors (of the units of `within`), current ones first; `phone` is masked (the stored
+    number never leaves here).
 
     With `as_of`: only those who had started by then, and `left_on` as it stood that day (None for
     someone who left later); `active_now` says whether the person is on the roster today."""
     stmt = (
         select(Instructor, Unit.code, Unit.name).join(Unit, Unit.id == Instructor.unit_id)
-        .where(Instructor.campaign_id == campaign_id)
+        .where(Instructor.campaign_id == campaign_id, *restrict(Unit.id, within))
         .order_by(Instructor.left_on.is_not(None), Unit.sort_order, Instructor.since, Instructor.id)
     )
     if unit_code:
@@ -119,12 +121,13 @@ def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: 
 
 
 def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 100,
-              as_of: dt.date | None = None) -> list[dict]:
-    """The latest work logs (dated on or before `as_of`, if given), newest first; `limit=None` for all."""
+              as_of: dt.date | None = None, within=None) -> list[dict]:
+    """The latest work logs (dated on or before `as_of`, if given; of the units of `within`), newest
+    first; `limit=None` for all."""
     stmt = (
         select(WorkLog, Unit.code, Unit.name, Instructor.name).join(Unit, Unit.id == WorkLog.unit_id)
         .outerjoin(Instructor, Instructor.id == WorkLog.instructor_id)
-        .where(WorkLog.campaign_id == campaign_id)
+        .where(WorkLog.campaign_id == campaign_id, *restrict(Unit.id, within))
         .order_by(WorkLog.log_date.desc(), WorkLog.id.desc()).limit(limit)
     )
     if unit_code:
