@@ -486,7 +486,7 @@ def _two_provinces(engine) -> dict[str, int]:
                   .values(parent_id=linyi.id))
     with read_session(engine) as s:
         codes = ["370000", "371300", "320000", "320102", "371302"]
-        return dict(s.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes))).tuples())
+        return {code: id_ for code, id_ in s.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes)))}
 
 
 def test_aop023_change_the_area_of_a_leader_or_admin(preset_engine):
