@@ -1,5 +1,5 @@
 """Admin callbacks of /admin: create users and tokens, revoke tokens; deactivate, reactivate,
-unlock a user, reset a password (shown once), change a role or unit; refresh the tables.
+unlock a user, reset a password (shown once), change a role, unit or area; refresh the tables.
 
 Every callback here is an HTTP endpoint an attacker can POST to, whatever the page shows, so each
 is wrapped in `require_role("admin")` *inside* `app.callback`: Dash calls the guard, which audits
@@ -15,7 +15,7 @@ from dashboard import context, ids, scope
 from dashboard.context import actor
 from dashboard.http.auth import require_role
 from dashboard.pages import admin as page
-from db.accounts import auth
+from db.accounts import auth, roles
 from db.accounts import queries as accounts_queries
 from db.models import User
 
@@ -181,34 +181,58 @@ def _register_user_actions(app) -> None:
         return role != "reporter", unit if role == "reporter" else None
 
     @app.callback(
+        Output(ids.AD_ROLE_AREA, "disabled"),
+        Output(ids.AD_ROLE_AREA, "value"),
+        Input(ids.AD_ROLE_USER, "value"),
+        Input(ids.AD_ROLE_ROLE, "value"),
+        State(ids.AD_ROLE_AREA, "value"),
+    )
+    @require_role("admin")
+    def role_area_only_for_leaders(username, role, area):
+        current = None
+        if isinstance(username, str) and username:
+            with context.read() as s:  # an area admin: only its own accounts' areas
+                current = accounts_queries.user_area(s, username, scope.manageable_users())
+        return page.role_area(role, area, current, ctx.triggered_id == ids.AD_ROLE_USER)
+
+    @app.callback(
         Output(ids.AD_USER_RESULT, "children", allow_duplicate=True),
         Input(ids.AD_ROLE_SAVE, "n_clicks"),
         State(ids.AD_ROLE_USER, "value"),
         State(ids.AD_ROLE_ROLE, "value"),
         State(ids.AD_ROLE_UNIT, "value"),
+        State(ids.AD_ROLE_AREA, "value"),
         prevent_initial_call=True,
     )
     @require_role("admin")
-    def change_role(_clicks, username, role, unit):
+    def change_role(_clicks, username, role, unit, area):
         if not username or not role:
             return page.result(False, "请选择用户和新角色")
+        area = area if role in page.AREA_ROLES else None
         with context.read() as s:
             known = accounts_queries.user_id(s, str(username))
             if known is not None:
                 scope.require_user(s, known)  # an area admin: accounts of its area only
             if unit and role == "reporter":
                 scope.require_unit(s, str(unit))
+            if area is not None:
+                if not page.is_area(s, area):
+                    return page.result(False, "负责区域无效：请从列表中选择")
+                scope.require_area(s, area)  # an area admin: areas inside its own only
+        if area is None and role in page.AREA_ROLES:
+            area = scope.top_area_id()  # left empty: an area admin's own area (never the whole system)
         try:
             with context.write() as s:
                 user_id = accounts_queries.user_id(s, str(username))
                 if user_id is None or user_id != known:
                     raise auth.AuthError(f"用户 {username} 不存在")
-                user = auth.set_user_role(s, user_id, str(role), str(unit) if unit else None, **actor())
-                _bind_to_area(user)
+                user = roles.set_user_role(s, user_id, str(role), str(unit) if unit else None, **actor(),
+                                           area_id=area)
                 label = auth.ROLE_LABELS[user.role]
+                where = unit if user.role == "reporter" else f"负责区域：{roles.area_name(s, user.area_unit_id)}"
         except auth.AuthError as exc:
             return page.result(False, exc.message)
-        return page.result(True, f"已将用户 {username} 改为{label}" + (f"（{unit}）" if user.role == "reporter" else ""))
+        return page.result(True, f"已将用户 {username} 改为{label}（{where}）")
 
     @app.callback(
         Output(ids.AD_USERS, "children"),

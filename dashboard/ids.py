@@ -253,6 +253,7 @@ AD_USER_ACTION = "ad-user-action"  # dict id {"type": AD_USER_ACTION, "index": u
 AD_ROLE_USER = "ad-role-user"
 AD_ROLE_ROLE = "ad-role-role"
 AD_ROLE_UNIT = "ad-role-unit"
+AD_ROLE_AREA = "ad-role-area"  # the area of an existing leader or admin (the role form)
 AD_ROLE_SAVE = "ad-role-save"
 AD_TOKENS = "ad-tokens"
 AD_TOKEN_UNIT = "ad-token-unit"

@@ -46,7 +46,7 @@ ACTION_LABELS = {
     "user.reactivate": "启用用户",
     "user.unlock": "解锁用户",
     "user.password_reset": "重置密码",
-    "user.update": "修改角色/单位",
+    "user.update": "修改角色/单位/负责区域",
     "campaign.create": "新建行动",
     "campaign.update": "修改行动",
     "campaign.thresholds": "修改落后阈值",
@@ -250,7 +250,7 @@ def _field(label: str, control) -> html.Label:
 field = _field
 
 
-def _role_form(users: list[dict], units: list[dict]) -> html.Div:
+def _role_form(users: list[dict], units: list[dict], areas: list[dict]) -> html.Div:
     roles = [{"label": label, "value": role} for role, label in auth.ROLE_LABELS.items()]
     return html.Div(
         [
@@ -260,6 +260,7 @@ def _role_form(users: list[dict], units: list[dict]) -> html.Div:
                                           className="dd dd-role")),
             _field("所属单位（县区填报员）", dropdown(id=ids.AD_ROLE_UNIT, options=_unit_options(units),
                                                      placeholder="选择单位", className="dd dd-unit")),
+            _area_field(areas, ids.AD_ROLE_AREA),
             html.Button("修改角色", id=ids.AD_ROLE_SAVE, className="btn"),
         ],
         className="admin-form",
@@ -273,13 +274,26 @@ def is_area(s, value: object) -> bool:
     return any(a["id"] == value for a in area_choices(s))
 
 
-def _area_field(areas: list[dict]) -> html.Div:
-    """负责区域 of a new leader or admin; hidden where the installation has no areas (临沂: one city)."""
+def _area_field(areas: list[dict], component_id: str = ids.AD_USER_AREA) -> html.Div:
+    """负责区域 of a new (or, in the role form, an existing) leader or admin; hidden where the
+    installation has no areas (临沂: one city). Left empty: the admin's own area, or the whole system."""
     options = [{"label": f"{a['name']}（{LEVEL_LABELS.get(a['level'], '')}）", "value": a["id"]} for a in areas]
     default = "本人负责的区域" if scope.bound() else "整个系统"
-    return html.Div(_field("负责区域（领导、管理员）", dropdown(id=ids.AD_USER_AREA, options=options, placeholder=default,
+    return html.Div(_field("负责区域（领导、管理员）", dropdown(id=component_id, options=options, placeholder=default,
                                                             className="dd dd-unit")),
                     style={} if areas else {"display": "none"})
+
+
+AREA_ROLES = ("leader", "admin")  # the roles that oversee an area
+
+
+def role_area(role: object, area: object, current: int | None, user_changed: bool) -> tuple[bool, object]:
+    """The role form's 负责区域, as (disabled, value): only a leader or an admin has one. Choosing a user
+    shows the area it has now (`current`), so that changing only the role keeps the area instead of
+    widening it to the whole system; so does choosing a leader/admin role while the field is empty."""
+    if role == "reporter":
+        return True, None
+    return role not in AREA_ROLES, current if user_changed or area is None else area
 
 
 def _user_form(units: list[dict], areas: list[dict]) -> html.Div:
@@ -329,7 +343,8 @@ def layout(state=None):
             subnav("/admin"),
             html.Section(
                 [html.H3("用户"), _user_form(units, areas),
-                 html.Details([html.Summary("修改已有用户的角色或单位"), _role_form(users, units)], className="more"),
+                 html.Details([html.Summary("修改已有用户的角色、单位或负责区域"), _role_form(users, units, areas)],
+                              className="more"),
                  html.Div(id=ids.AD_USER_RESULT),
                  html.Div(users_table(users), id=ids.AD_USERS, className="table-scroll")],
                 className="card",

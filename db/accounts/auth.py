@@ -314,6 +314,7 @@ def change_password(
 
 
 # --- user administration (the admin pages) --------------------------------------------------------
+# (Changing an account's role, unit or area: db/accounts/roles.py.)
 
 
 def _admin_target(session: Session, user_id: int) -> User:
@@ -378,32 +379,6 @@ def reset_password(session: Session, user_id: int, actor: str, ip: str = "",
     revoke_sessions(session, user.id)  # whoever knew the old password is signed out
     audit(session, actor, "user.password_reset", f"重置用户 {user.username} 的密码", ip=ip)
     return password
-
-
-def set_user_role(session: Session, user_id: int, role: str, unit_code: str | None, actor: str, ip: str = "") -> User:
-    """Change an account's role and unit (a reporter needs a unit; the others have none). Nobody
-    takes the admin role from themself or from the last active admin."""
-    user = _admin_target(session, user_id)
-    if role not in ROLES:
-        raise AuthError(f"角色 {role} 无效，应为 leader（领导）、reporter（县区填报员）或 admin（管理员）")
-    unit = _unit(session, unit_code) if unit_code and role == "reporter" else None
-    if role == "reporter" and unit is None:
-        raise AuthError("县区填报员必须指定所属单位（单位代码）")
-    if user.role == "admin" and role != "admin":
-        if user.username == actor:
-            raise AuthError("不能取消自己的管理员角色")
-        if user.is_active and not _other_active_admins(session, user):
-            raise AuthError(f"{user.username} 是唯一启用的管理员，不能改为其他角色")
-    old_unit = user_unit_code(session, user)
-    new_unit = unit.code if unit else None
-    if user.role == role and old_unit == new_unit:
-        raise AuthError(f"用户 {user.username} 的角色和单位没有变化")
-    detail = (f"用户 {user.username}：{ROLE_LABELS[user.role]}{f'（{old_unit}）' if old_unit else ''} → "
-              f"{ROLE_LABELS[role]}{f'（{new_unit}）' if new_unit else ''}")
-    user.role, user.unit_id = role, unit.id if unit else None
-    session.flush()
-    audit(session, actor, "user.update", detail, ip=ip)
-    return user
 
 
 # --- revoking sessions -----------------------------------------------------------------------------

@@ -50,6 +50,15 @@ def user_id(session: Session, username: str) -> int | None:
     return session.scalar(select(User.id).where(User.username == username))
 
 
+def user_area(session: Session, username: str, within=None) -> int | None:
+    """The area id a leader or admin oversees now; None for the whole installation, a reporter, an
+    unknown name, or an account outside `within` (a one-column select of user ids)."""
+    stmt = select(User.area_unit_id).where(User.username == username, User.role.in_(("leader", "admin")))
+    if within is not None:
+        stmt = stmt.where(User.id.in_(within))
+    return session.scalar(stmt)
+
+
 def unit_choices(session: Session, within=None) -> list[dict]:
     """Units in their preset order: code, name, kind (for the unit dropdowns). `within`: a one-column
     select of unit ids to restrict to (an area, dashboard/scope.py)."""

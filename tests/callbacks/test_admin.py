@@ -222,8 +222,8 @@ def test_adm004_every_admin_callback_refuses_non_admins(app, engine, username):
     with read_session(engine) as s:
         tokens_before = len(auth.list_tokens(s))
     keys = admin_callback_keys(app)
-    # /admin 8 (incl. user actions and roles), /admin/campaigns 2, /admin/units 4, /admin/targets 3
-    assert len(keys) == 17
+    # /admin 9 (incl. user actions, roles and areas), /admin/campaigns 2, /admin/units 4, /admin/targets 3
+    assert len(keys) == 18
     bodies = [forged_body(app, key) for key in keys]
     bodies += [revoke_body(app, 1), create_token_body(app, "371302"), user_action_body(app, 1, "deactivate"),
                user_action_body(app, 1, "reset")]
@@ -533,9 +533,10 @@ def test_adm014_deactivate_unlock_reset_and_role_change(app, admin, engine):
                        "inputs": [{"id": ids.AD_ROLE_SAVE, "property": "n_clicks", "value": 1}],
                        "state": [{"id": ids.AD_ROLE_USER, "property": "value", "value": "junan-01"},
                                  {"id": ids.AD_ROLE_ROLE, "property": "value", "value": "leader"},
-                                 {"id": ids.AD_ROLE_UNIT, "property": "value", "value": "371327"}],
+                                 {"id": ids.AD_ROLE_UNIT, "property": "value", "value": "371327"},
+                                 {"id": ids.AD_ROLE_AREA, "property": "value", "value": None}],
                        "changedPropIds": [f"{ids.AD_ROLE_SAVE}.n_clicks"]})
-    assert "已将用户 junan-01 改为领导" in response_text(post_callback(admin, role))
+    assert "已将用户 junan-01 改为领导（负责区域：全部）" in response_text(post_callback(admin, role))
     changed = user(engine, "junan-01")
     assert changed.role == "leader" and changed.unit_id is None
     # An admin cannot lock themself out: deactivating their own account is refused.

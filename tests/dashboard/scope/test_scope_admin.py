@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from dashboard import ids
+from dashboard.pages import admin as page
 from db.accounts import auth
 from db.engine import read_session, write_session
 from db.models import ApiToken, Unit, User
@@ -41,10 +43,11 @@ def token_of(engine, code: str) -> int:
                         .order_by(ApiToken.id.desc()))
 
 
-def role_body(app, username: str, role: str, unit: str | None) -> str:
+def role_body(app, username: str, role: str, unit: str | None, area: object = None) -> str:
     key = next(k for k in app.callback_map if ids.AD_ROLE_SAVE in json.dumps(app.callback_map[k]["inputs"]))
     return callback_body(app, key, {f"{ids.AD_ROLE_SAVE}.n_clicks": 1, f"{ids.AD_ROLE_USER}.value": username,
-                                    f"{ids.AD_ROLE_ROLE}.value": role, f"{ids.AD_ROLE_UNIT}.value": unit})
+                                    f"{ids.AD_ROLE_ROLE}.value": role, f"{ids.AD_ROLE_UNIT}.value": unit,
+                                    f"{ids.AD_ROLE_AREA}.value": area})
 
 
 def test_scope_admin001_lists_only_the_areas_accounts_and_tokens(app, engine):
@@ -138,3 +141,88 @@ def test_scope_admin010_an_admin_binds_a_new_leader_to_an_area_within_its_own(ap
     # a reporter ignores the area (bound to its unit)
     r = post_callback(prov, create_user_body(app, "ly-clerk", "reporter", A_UNIT))
     assert r.status_code == 200 and user(engine, "ly-clerk").area_unit_id is None
+
+
+def leader_in(engine, username: str, code: str) -> None:
+    with write_session(engine) as s:
+        created = auth.create_user(s, username, "lead-2017-password", "leader", None, actor="test")
+        created.area_unit_id = s.scalar(select(Unit.id).where(Unit.code == code))
+
+
+def test_scope_admin011_an_area_admin_moves_a_leader_only_within_its_own_area(app, engine):
+    """The role form's 负责区域: a provincial admin may move a leader of its province to another area inside
+    it, never to another province (403) nor to the whole system (left empty: its own province); a county,
+    a code as text or an unknown id is refused in Chinese; every refusal leaves the area as it was."""
+    shandong, jiangsu, linyi = area_id(engine, "370000"), area_id(engine, "320000"), area_id(engine, "371300")
+    leader_in(engine, "ly-lead", "371300")
+    prov = client(app, "prov-admin")
+    assert post_callback(prov, role_body(app, "ly-lead", "leader", None, jiangsu)).status_code == 403
+    assert user(engine, "ly-lead").area_unit_id == linyi
+    for forged in (area_id(engine, A_UNIT), "370000", 10**12):
+        r = post_callback(prov, role_body(app, "ly-lead", "leader", None, forged))
+        refused = r.status_code == 200 and "负责区域无效" in r.get_data(as_text=True)
+        assert refused or (forged == 10**12 and r.status_code == 400), forged  # 400: the request guard
+        assert user(engine, "ly-lead").area_unit_id == linyi
+    r = post_callback(prov, role_body(app, "ly-lead", "leader", None, None))
+    assert "已将用户 ly-lead 改为领导（负责区域：山东省）" in r.get_data(as_text=True)
+    assert user(engine, "ly-lead").area_unit_id == shandong  # never None (the whole system)
+    r = post_callback(prov, role_body(app, "ly-lead", "admin", None, linyi))
+    assert "已将用户 ly-lead 改为管理员（负责区域：临沂市）" in r.get_data(as_text=True)
+    assert (user(engine, "ly-lead").role, user(engine, "ly-lead").area_unit_id) == ("admin", linyi)
+    r = post_callback(prov, role_body(app, "ly-lead", "admin", None, linyi))
+    assert "角色、单位和负责区域都没有变化" in r.get_data(as_text=True)
+    r = post_callback(prov, role_body(app, "prov-admin", "admin", None, linyi))
+    assert "不能修改自己的负责区域" in r.get_data(as_text=True) and user(engine, "prov-admin").area_unit_id == shandong
+    with read_session(engine) as s:
+        details = [e["detail"] for e in auth.audit_log(s, 20) if e["action"] == "user.update" and e["detail"].startswith("用户 ly-lead：")]
+    assert details == ["用户 ly-lead：领导（负责区域：山东省） → 管理员（负责区域：临沂市）",
+                       "用户 ly-lead：领导（负责区域：临沂市） → 领导（负责区域：山东省）"]  # newest first
+
+
+def test_scope_admin012_the_installations_admin_moves_a_leader_anywhere(app, engine):
+    """An unbound admin may move a provincial leader to another province and to the whole system; the
+    provincial admin no longer manages it once it is outside its province."""
+    jiangsu = area_id(engine, "320000")
+    leader_in(engine, "sd-lead", "370000")
+    top = client(app, "demo-admin")
+    r = post_callback(top, role_body(app, "sd-lead", "leader", None, jiangsu))
+    assert "已将用户 sd-lead 改为领导（负责区域：江苏省）" in r.get_data(as_text=True)
+    assert user(engine, "sd-lead").area_unit_id == jiangsu
+    assert post_callback(client(app, "prov-admin"), role_body(app, "sd-lead", "leader", None, None)).status_code == 403
+    r = post_callback(top, role_body(app, "sd-lead", "leader", None, None))
+    assert "已将用户 sd-lead 改为领导（负责区域：全部）" in r.get_data(as_text=True)
+    assert user(engine, "sd-lead").area_unit_id is None
+
+
+def area_field(app, c, username, role, area=None, changed=ids.AD_ROLE_USER) -> dict:
+    body = callback_body(app, f"{ids.AD_ROLE_AREA}.disabled", {f"{ids.AD_ROLE_USER}.value": username,
+                         f"{ids.AD_ROLE_ROLE}.value": role, f"{ids.AD_ROLE_AREA}.value": area},
+                         changed=f"{changed}.value")
+    r = post_callback(c, body)
+    assert r.status_code == 200
+    return r.get_json()["response"][ids.AD_ROLE_AREA]
+
+
+def test_scope_admin013_the_role_form_shows_the_chosen_accounts_area(app, engine):
+    """Choosing a user fills 负责区域 with its area (only an account the admin manages); the field is
+    on the page and only for leaders and admins."""
+    linyi = area_id(engine, "371300")
+    leader_in(engine, "ly-lead-2", "371300")
+    prov = client(app, "prov-admin")
+    assert ids.AD_ROLE_AREA in route(app, prov, "/admin")
+    assert area_field(app, prov, "ly-lead-2", "leader") == {"disabled": False, "value": linyi}
+    assert area_field(app, prov, "b-admin", "leader") == {"disabled": False, "value": None}  # not its account
+    assert area_field(app, prov, "ly-lead-2", "reporter", linyi, ids.AD_ROLE_ROLE) == {"disabled": True, "value": None}
+    assert area_field(app, prov, "ly-lead-2", "admin", None, ids.AD_ROLE_ROLE) == {"disabled": False, "value": linyi}
+
+
+@pytest.mark.parametrize("role,area,current,user_changed,expected", [
+    ("reporter", 7, 5, True, (True, None)),      # a reporter has no area
+    (None, None, 5, True, (True, 5)),            # no role yet: the user's area, greyed out
+    ("leader", 7, 5, True, (False, 5)),          # another user chosen: its area
+    ("admin", 7, 5, False, (False, 7)),          # the role changed: the area chosen stays
+    ("admin", None, 5, False, (False, 5)),       # back from reporter: the user's area, not the whole system
+    ("leader", None, None, False, (False, None)),  # an unbound account: the whole system
+])
+def test_scope_admin014_role_area(role, area, current, user_changed, expected):
+    assert page.role_area(role, area, current, user_changed) == expected

@@ -8,9 +8,9 @@ import io
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.accounts import auth
+from db.accounts import auth, roles
 from db.accounts.queries import admin_campaigns, admin_units, baseline_rows
 from db.admin.campaigns import create_campaign, parse_pace, set_thresholds, threshold_overrides, update_campaign
 from db.admin.common import AdminError
@@ -457,18 +457,86 @@ def test_aop018_unlock_and_reset_password(preset_engine):
 def test_aop019_change_role_and_unit(preset_engine):
     admin_id, rep_id = _users(preset_engine)
     with write_session(preset_engine) as s:
-        auth.set_user_role(s, rep_id, "reporter", "371311", actor="boss")
-        auth.set_user_role(s, rep_id, "leader", "371311", actor="boss")  # the unit goes with the reporter role
+        roles.set_user_role(s, rep_id, "reporter", "371311", actor="boss")
+        roles.set_user_role(s, rep_id, "leader", "371311", actor="boss")  # the unit goes with the reporter role
     with read_session(preset_engine) as s:
         u = s.get(User, rep_id)
         assert (u.role, u.unit_id) == ("leader", None)
     assert [e.detail for e in events(preset_engine, "user.update")] == [
-        "用户 rep：县区填报员（371302） → 县区填报员（371311）", "用户 rep：县区填报员（371311） → 领导"]
+        "用户 rep：县区填报员（371302） → 县区填报员（371311）", "用户 rep：县区填报员（371311） → 领导（负责区域：全部）"]
     for role, unit, actor, message in (("reporter", None, "boss", "必须指定所属单位"), ("leader", None, "boss", "不能取消自己"),
                                        ("leader", None, "x", "唯一启用的管理员"), ("root", None, "x", "无效"),
                                        ("admin", None, "x", "没有变化")):
         with pytest.raises(auth.AuthError, match=message), write_session(preset_engine) as s:
-            auth.set_user_role(s, admin_id if role != "reporter" else rep_id, role, unit, actor=actor)
+            roles.set_user_role(s, admin_id if role != "reporter" else rep_id, role, unit, actor=actor)
+
+
+def _two_provinces(engine) -> dict[str, int]:
+    """山东省 370000 › 临沂市 371300 › the preset's units (兰山区 371302 …), and 江苏省 320000 › 玄武区
+    320102: the unit ids of these five by code."""
+    with write_session(engine) as s:
+        shandong = Unit(code="370000", name="山东省", kind="省", level="province", sort_order=0)
+        jiangsu = Unit(code="320000", name="江苏省", kind="省", level="province", sort_order=1)
+        s.add_all([shandong, jiangsu])
+        s.flush()
+        linyi = Unit(code="371300", name="临沂市", kind="市", level="city", parent_id=shandong.id)
+        s.add_all([linyi, Unit(code="320102", name="玄武区", kind="区", level="county", parent_id=jiangsu.id)])
+        s.flush()
+        s.execute(update(Unit).where(Unit.parent_id.is_(None), Unit.id.not_in([shandong.id, jiangsu.id]))
+                  .values(parent_id=linyi.id))
+    with read_session(engine) as s:
+        codes = ["370000", "371300", "320000", "320102", "371302"]
+        return {code: id_ for code, id_ in s.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes)))}
+
+
+def test_aop023_change_the_area_of_a_leader_or_admin(preset_engine):
+    """Each change sets role, unit and area together and audits both sides by name (全部: no area);
+    a reporter keeps no area, whatever area is passed."""
+    area = _two_provinces(preset_engine)
+    _, rep_id = _users(preset_engine)
+    with write_session(preset_engine) as s:
+        lead_id = auth.create_user(s, "lead", "lead-password-1", "leader").id
+    steps = [  # (user, role, unit, area) → expected area_unit_id
+        (lead_id, "leader", None, "370000", area["370000"]),
+        (lead_id, "leader", None, "320000", area["320000"]),
+        (lead_id, "admin", None, "371300", area["371300"]),
+        (lead_id, "reporter", "371302", "320000", None),
+        (rep_id, "leader", None, "371300", area["371300"]),
+        (rep_id, "leader", None, None, None),
+    ]
+    for user_id, role, unit, code, expected in steps:
+        with write_session(preset_engine) as s:
+            changed = roles.set_user_role(s, user_id, role, unit, actor="boss", area_id=area.get(code))
+            assert (changed.role, changed.area_unit_id) == (role, expected)
+    with read_session(preset_engine) as s:
+        assert (s.get(User, lead_id).unit_id, s.get(User, lead_id).area_unit_id) == (area["371302"], None)
+    assert [e.detail for e in events(preset_engine, "user.update")] == [
+        "用户 lead：领导（负责区域：全部） → 领导（负责区域：山东省）",
+        "用户 lead：领导（负责区域：山东省） → 领导（负责区域：江苏省）",
+        "用户 lead：领导（负责区域：江苏省） → 管理员（负责区域：临沂市）",
+        "用户 lead：管理员（负责区域：临沂市） → 县区填报员（371302）",
+        "用户 rep：县区填报员（371302） → 领导（负责区域：临沂市）",
+        "用户 rep：领导（负责区域：临沂市） → 领导（负责区域：全部）",
+    ]
+
+
+def test_aop024_area_refusals_change_nothing(preset_engine):
+    """Not an area (a county, a code as text, a flag, an unknown id), no change at all, or one's own
+    area: refused in Chinese; the account keeps its area and nothing is audited."""
+    area = _two_provinces(preset_engine)
+    admin_id, _ = _users(preset_engine)
+    with write_session(preset_engine) as s:
+        lead_id = auth.create_user(s, "lead", "lead-password-1", "leader").id
+        roles.set_user_role(s, lead_id, "leader", None, actor="boss", area_id=area["370000"])
+    refusals = [(lead_id, "leader", bad, "负责区域无效") for bad in (area["371302"], "370000", True, 10**12)]
+    refusals += [(lead_id, "leader", area["370000"], "用户 lead 的角色、单位和负责区域都没有变化"),
+                 (admin_id, "admin", area["370000"], "不能修改自己的负责区域")]
+    for user_id, role, area_id, message in refusals:
+        with pytest.raises(auth.AuthError, match=message), write_session(preset_engine) as s:
+            roles.set_user_role(s, user_id, role, None, actor="boss", area_id=area_id)
+    with read_session(preset_engine) as s:
+        assert s.get(User, lead_id).area_unit_id == area["370000"] and s.get(User, admin_id).area_unit_id is None
+    assert len(events(preset_engine, "user.update")) == 1
 
 
 def test_aop020_recent_login_failures_counts_by_address(preset_engine):
