@@ -168,6 +168,7 @@ AC_IN_PHONE = "ac-in-phone"
 AC_IN_SINCE = "ac-in-since"
 AC_IN_ADD = "ac-in-add"
 AC_IN_RESULT = "ac-in-result"
+AC_IN_STAFF = "ac-in-staff"  # grid: required and staffed per unit
 AC_IN_HEAT = "ac-in-heat"  # grid: work logs per unit and week
 AC_IN_ROSTER = "ac-in-roster"  # grid: the roster; a click on a row's 离岗 cell asks AC_IN_CONFIRM
 AC_IN_LOGS = "ac-in-logs"  # grid: the work logs

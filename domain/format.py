@@ -130,3 +130,13 @@ def safe_cell(value: object) -> object:
         return value
     value = _UNWRITABLE.sub("", value)
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+NAMES_SHOWN = 30  # a sentence names at most this many units; a table beside it lists every one
+
+
+def name_list(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """"甲、乙、丙", or past `limit` names "甲、乙 … 等 170 个单位（见下表）": a sentence readable at any size."""
+    if len(names) <= limit:
+        return "、".join(names)
+    return "、".join(names[:limit]) + f" … 等 {len(names)} 个单位（见下表）"

@@ -32,6 +32,7 @@ from dashboard.data import resolve, session
 from db.followup import common as followup_db
 from db.followup import instructors as instructors_db
 from domain import followup as rules
+from domain.format import name_list
 
 HEAT_STEPS = 4  # cells shaded 0, 1, 2, 3, 4+ logs
 
@@ -43,28 +44,46 @@ def _date(d: dt.date | None) -> str:
 # --- pure builders ---------------------------------------------------------------------------------
 
 
-def staffing_table(units: list[dict], staffing: dict[str, dict], selected: str | None) -> html.Table:
+STAFFING_COLUMNS = [
+    column("unit", "单位", width=140), column("required", "应配", width=90, numeric=True),
+    column("staffed", "在岗", width=90, numeric=True),
+    column("state", "情况", width=110, cellClassRules={"ac-warn": "params.data.short"}),
+]
+
+
+def staffing_rows(units: list[dict], staffing: dict[str, dict]) -> list[dict]:
+    """Units with a quota or someone on the roster: required (None = 未定编), staffed, the gap."""
     rows = []
     for u in units:
         st = staffing.get(u["code"], {"required": None, "staffed": 0})
         if st["required"] is None and not st["staffed"]:
             continue
         s = rules.Staffing(st["required"], st["staffed"])
-        rows.append(html.Tr(
-            [html.Td(u["name"]), html.Td("未定编" if s.required is None else s.required, className="num"),
-             html.Td(s.staffed, className="num"),
-             html.Td(f"缺 {s.gap} 人" if s.short else "已配齐", className="ac-warn" if s.short else "ok")],
-            className="ac-sel" if u["code"] == selected else None, **{"data-unit": u["code"]}))
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in ("单位", "应配", "在岗", "情况")])), html.Tbody(rows)],
-                      className="ac-table ac-staffing")
+        rows.append({"id": u["code"], "unit": u["name"], "required": s.required, "staffed": s.staffed,
+                     "state": "未定编" if s.required is None else f"缺 {s.gap} 人" if s.short else "已配齐",
+                     "short": bool(s.short)})
+    return rows
+
+
+def staffing_table(units: list[dict], staffing: dict[str, dict], selected: str | None):
+    """One grid row per unit with a quota or staff (virtualised: the same page at 23 units and 3,000)."""
+    rows = staffing_rows(units, staffing)
+    if not rows:
+        return html.P("还没有单位设定应配人数或登记专职指导员（应配人数在“系统管理 › 基数与目标”中设定）。", className="muted")
+    return data_grid(ids.AC_IN_STAFF, STAFFING_COLUMNS, rows, page_size=50, class_name="ac-staffing-grid",
+                     grid_options={"rowClassRules": {"grid-sel": f"params.data.id === {selected!r}"}} if selected else None)
 
 
 def short_sentence(units: list[dict], staffing: dict[str, dict]) -> html.P:
+    """Who is short of staff; "均已配齐" only when some unit has a quota and none is short."""
     short = rules.short_staffed([{"code": u["code"], "name": u["name"], **staffing[u["code"]]}
                                  for u in units if u["code"] in staffing])
-    if not short:
-        return html.P("各单位专职指导员均已配齐。", className="ok")
-    return html.P("尚未配齐：" + "、".join(f"{name}（缺 {gap} 人）" for _, name, gap in short), className="ac-warn ac-short")
+    if short:
+        return html.P("尚未配齐：" + name_list([f"{name}（缺 {gap} 人）" for _, name, gap in short]),
+                      className="ac-warn ac-short")
+    if not any(staffing.get(u["code"], {}).get("required") is not None for u in units):
+        return html.P("尚未为任何单位设定应配专职指导员人数。", className="muted")
+    return html.P("各单位专职指导员均已配齐。", className="ok")
 
 
 HEAT_CLASSES = {f"heat-{k}": (f"params.value >= {k}" if k == HEAT_STEPS else f"params.value == {k}")

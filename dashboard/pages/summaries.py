@@ -21,19 +21,10 @@ from dashboard.http.files import FLASH_OK, UPLOAD_PATH
 from dashboard.pages.cases import campaign_choice
 from db.cases import summaries as db_summaries
 from db.cases import typical as db_cases
+from domain.format import name_list
 
 CHASE_DAYS = 7  # from a week before the deadline, the units still missing are to be chased
 STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
-
-
-NAMES_SHOWN = 30  # a sentence names at most this many units; the grid below lists every one
-
-
-def name_list(names: list[str], limit: int = NAMES_SHOWN) -> str:
-    """"甲、乙、丙", or past `limit` names "甲、乙 … 等 170 个单位（见下表）": readable at any size."""
-    if len(names) <= limit:
-        return "、".join(names)
-    return "、".join(names[:limit]) + f" … 等 {len(names)} 个单位（见下表）"
 
 
 def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str], today: dt.date) -> list:

@@ -9,6 +9,7 @@ from dash_ag_grid import AgGrid
 
 from dashboard.pages import cases, summaries
 from db.cases.typical import target_rows
+from domain.format import name_list
 
 D = dt.date
 
@@ -59,8 +60,28 @@ def test_lt003_one_grid_whatever_the_size():
 
 
 def test_lt004_a_sentence_names_at_most_30_units():
-    assert summaries.name_list(["甲", "乙", "丙"]) == "甲、乙、丙"
+    assert name_list(["甲", "乙", "丙"]) == "甲、乙、丙"
     names = [f"县{i}" for i in range(170)]
-    text = summaries.name_list(names)
+    text = name_list(names)
     assert text.startswith("县0、县1、") and text.endswith("县29 … 等 170 个单位（见下表）")
     assert "县30" not in text
+
+
+def test_lt005_staffing_rows_and_an_honest_sentence():
+    from dashboard.pages import instructors
+
+    units = [{"code": c, "name": n} for c, n in (("A", "甲县"), ("B", "乙县"), ("C", "丙县"))]
+    staffing = {"A": {"required": 3, "staffed": 1}, "B": {"required": None, "staffed": 2},
+                "C": {"required": None, "staffed": 0}}
+    rows = {r["id"]: r for r in instructors.staffing_rows(units, staffing)}
+    assert set(rows) == {"A", "B"}  # 丙县: no quota, nobody on the roster
+    assert (rows["A"]["state"], rows["A"]["short"]) == ("缺 2 人", True)
+    assert (rows["B"]["required"], rows["B"]["state"], rows["B"]["short"]) == (None, "未定编", False)
+    assert instructors.short_sentence(units, staffing).children == "尚未配齐：甲县（缺 2 人）"
+    nobody = {c: {"required": None, "staffed": 0} for c in "ABC"}
+    assert instructors.short_sentence(units, nobody).children == "尚未为任何单位设定应配专职指导员人数。"  # not 均已配齐
+    full = {"A": {"required": 1, "staffed": 1}, "B": {"required": None, "staffed": 0}, "C": {"required": None, "staffed": 0}}
+    assert instructors.short_sentence(units, full).children == "各单位专职指导员均已配齐。"
+    many = [{"code": f"U{i}", "name": f"县{i}"} for i in range(3000)]
+    grid = instructors.staffing_table(many, {u["code"]: {"required": 2, "staffed": 0} for u in many}, None)
+    assert isinstance(grid, AgGrid) and len(grid.rowData) == 3000 and _components(grid) == 1
