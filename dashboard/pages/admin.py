@@ -125,7 +125,10 @@ def users_table(users: list[dict], now: dt.datetime | None = None) -> html.Table
     now = now or dt.datetime.now()
     rows = []
     for u in users:
-        unit = f"{u['unit_name']}（{u['unit_code']}）" if u["unit_code"] else "—"
+        if u["unit_code"]:
+            unit = f"{u['unit_name']}（{u['unit_code']}）"
+        else:  # a leader or admin: the area it sees and manages
+            unit = f"负责区域：{u.get('area_name') or '全部'}" if u["role"] in ("leader", "admin") else "—"
         locked = u["locked_until"]
         lock_cell = html.Td(_time(locked), className="warn" if locked and locked > now else "muted-cell")
         rows.append(
@@ -143,7 +146,7 @@ def users_table(users: list[dict], now: dt.datetime | None = None) -> html.Table
                 **{"data-username": u["username"]},
             )
         )
-    return _table(["用户名", "角色", "所属单位", "状态", "连续登录失败", "锁定至", "创建时间", "操作"], rows,
+    return _table(["用户名", "角色", "所属单位 / 负责区域", "状态", "连续登录失败", "锁定至", "创建时间", "操作"], rows,
                   "还没有用户。")
 
 

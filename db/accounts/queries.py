@@ -7,14 +7,16 @@ units, baselines); this only lists, as plain dicts, and never returns a password
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Campaign, Report, Unit, UnitCampaign, User
 
 
 def list_users(session: Session, within=None) -> list[dict]:
-    """Every account, oldest first, with its unit (None for leaders and admins). `within`: a
-    one-column select of user ids to restrict to (an area admin's accounts, dashboard/scope.py)."""
+    """Every account, oldest first, with its unit (None for leaders and admins) and the name of the area
+    a leader or admin is bound to (None: the whole installation). `within`: a one-column select of
+    user ids to restrict to (an area admin's accounts, dashboard/scope.py)."""
+    area = aliased(Unit)
     stmt = (
         select(
             User.id,
@@ -26,8 +28,10 @@ def list_users(session: Session, within=None) -> list[dict]:
             User.failed_logins,
             User.locked_until,
             User.created_at,
+            area.name.label("area_name"),
         )
         .outerjoin(Unit, Unit.id == User.unit_id)
+        .outerjoin(area, area.id == User.area_unit_id)
         .order_by(User.created_at, User.id)
     )
     if within is not None:

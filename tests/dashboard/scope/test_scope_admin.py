@@ -226,3 +226,17 @@ def test_scope_admin013_the_role_form_shows_the_chosen_accounts_area(app, engine
 ])
 def test_scope_admin014_role_area(role, area, current, user_changed, expected):
     assert page.role_area(role, area, current, user_changed) == expected
+
+
+def test_scope_admin015_the_users_table_shows_each_accounts_area(engine):
+    """负责区域 in the users table: the bound area's name, 全部 for an unbound leader or admin, the unit
+    for a reporter."""
+    from db.accounts.queries import list_users
+
+    with read_session(engine) as s:
+        users = {u["username"]: u for u in list_users(s)}
+    assert users["prov-leader"]["area_name"] == "山东省" and users["city-admin"]["area_name"] == "临沂市"
+    assert users["demo-leader"]["area_name"] is None
+    text = str(page.users_table([users[n] for n in ("prov-leader", "b-admin", "demo-admin", "demo-lanshan")]))
+    for shown in ("负责区域：山东省", "负责区域：江苏省", "负责区域：全部", "兰山区（371302）"):
+        assert shown in text, shown
