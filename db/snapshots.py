@@ -228,6 +228,7 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
         city = hierarchy.area_totals(session, campaign_id, as_of, area.id)
         prev = hierarchy.area_totals(session, campaign_id, prev_date, area.id) if has_prev else None
         trend = _area_trend(session, campaign_id, as_of, area.id)
+    last_year = hierarchy.last_year_area(session, campaign_id, as_of, area.id if area else None)  # 同期
     lagging = evaluate(units, city, as_of, start, end, th, whole=WHOLE_WORDS.get(area.level, "全市") if area else "全市")
     lag_codes = {x.code for x in lagging}
 
@@ -278,6 +279,9 @@ def freeze(session: Session, campaign_id: int, as_of: dt.date, metric: str, *, t
             "now": {k: _plain(v) for k, v in city.items()},
             "prev": {k: _plain(v) for k, v in prev.items()} if prev else None,
             "prev_date": prev_date.isoformat() if prev else None,
+            # the same day of the previous campaign, frozen with the rest (None without one)
+            "last_year": {"date": last_year["date"].isoformat(), "campaign_name": last_year["campaign"]["name"],
+                          "figures": {k: _plain(v) for k, v in last_year["figures"].items()}} if last_year else None,
         },
         "lines": _lines(lines),
         "units": unit_docs,

@@ -84,14 +84,17 @@ def last_year_line(key: str, now: dict, last: dict, last_date: dt.date) -> str:
     """The 同期 line of one tile: "同期（2016年4月14日）1,234 份，+12.3%" for a stage's copies,
     "同期（2016年4月14日）45.6%，+3.2 个百分点" for a rate; no change part when it cannot be computed
     (last year's count was 0, or a rate is missing on either side)."""
-    head = f"同期（{date_cn(last_date)}）"
+    value, change = last_year_parts(key, now, last)
+    return f"同期（{date_cn(last_date)}）" + value + (f"，{change}" if change else "")
+
+
+def last_year_parts(key: str, now: dict, last: dict) -> tuple[str, str]:
+    """(last year's value as a tile writes it, the change from it): ("1,234 份", "+12.3%") or
+    ("45.6%", "+3.2 个百分点"); the change is "" when it cannot be computed."""
     if key in BY_KEY and BY_KEY[key].is_ratio:
-        value = BY_KEY[key].text(last[key])
         change = rate_change(now[key], last[key]) if now[key] is not None and last[key] is not None else ""
-    else:
-        value = f"{thousands(last[key])} 份"
-        change = relative_change(now[key], last[key])
-    return head + value + (f"，{change}" if change else "")
+        return BY_KEY[key].text(last[key]), change
+    return f"{thousands(last[key])} 份", relative_change(now[key], last[key])
 
 
 def _tile(key: str, title: str, value: str, lines: list[str], change: str, last_year: str = "") -> dict:

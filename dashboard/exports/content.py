@@ -22,7 +22,7 @@ from dashboard.figures.static_map import static_map
 from dashboard.labels import date_cn
 from domain.format import half_up, pct, thousands
 from domain.hierarchy import WHOLE_WORDS
-from domain.kpis import SINCE, tiles
+from domain.kpis import SINCE, last_year_parts, tiles
 from domain.lagging import RULE_LABELS
 from domain.measures import LINE_KINDS, MEASURE_LABELS, MEASURES
 from domain.metrics import BY_KEY, METRICS, RATES, label
@@ -127,9 +127,23 @@ def flat_rows(doc: dict) -> tuple[list[str], list[list]]:
 
 
 def kpis(doc: dict) -> list[dict]:
-    """The page's seven KPI tiles (domain.kpis), the weekly change written as one line ("较上周 +13 份", or "")."""
+    """The page's seven KPI tiles (domain.kpis), the weekly change written as one line ("较上周 +13 份", or "")
+    and `last_year`, the 同期 line ("同期（2016年4月14日）1,234 份，+12.3%", or "": no earlier campaign, or a
+    snapshot taken before snapshots kept it)."""
+    last = doc["kpis"].get("last_year")
     return [{**t, "change": f"{SINCE} {t['change']}" if t["change"] else ""}
-            for t in tiles(doc["kpis"]["now"], doc["kpis"]["prev"])]
+            for t in tiles(doc["kpis"]["now"], doc["kpis"]["prev"], last["figures"] if last else None,
+                           day(last["date"]) if last else None)]
+
+
+def last_year_rows(doc: dict) -> list[tuple[str, str, str, str]]:
+    """同期 as a table, one row per KPI tile: (title, now, then, change); [] without last year's figures."""
+    last = doc["kpis"].get("last_year")
+    if not last:
+        return []
+    now = doc["kpis"]["now"]
+    return [(t["title"], t["value"], *(part or "—" for part in last_year_parts(t["key"], now, last["figures"])))
+            for t in tiles(now, None)]
 
 
 def summary_lines(doc: dict) -> list[str]:

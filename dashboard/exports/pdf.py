@@ -89,6 +89,7 @@ img {{ display: block; }}
 .kpi .v {{ font-size: 22pt; color: {BLUE}; line-height: 1.2; }}
 .kpi .s {{ font-size: 9.5pt; color: #555; line-height: 1.35; }}
 .kpi .c {{ font-size: 9.5pt; color: #0b6e3d; }}
+.kpi .y {{ font-size: 9.5pt; color: #555; }}
 .kpi.warn {{ border-color: {LAG}; }}
 .kpi.warn .v {{ color: {LAG}; }}
 /* tables */
@@ -171,7 +172,8 @@ def _cover(doc: dict) -> str:
     tiles = "".join(
         f'<div class="kpi"><div class="t">{escape(k["title"])}</div><div class="v">{escape(k["value"])}</div>'
         + "".join(f'<div class="s">{escape(line)}</div>' for line in k["lines"])
-        + (f'<div class="c">{escape(k["change"])}</div>' if k["change"] else "") + "</div>"
+        + (f'<div class="c">{escape(k["change"])}</div>' if k["change"] else "")
+        + (f'<div class="y">{escape(k["last_year"])}</div>' if k.get("last_year") else "") + "</div>"
         for k in content.kpis(doc)
     )
     lagging = doc["lagging"]

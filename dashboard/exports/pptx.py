@@ -32,6 +32,7 @@ from pptx.util import Emu, Pt
 from dashboard import theme
 from dashboard.exports import content
 from dashboard.exports.render import Renderer, renderer
+from dashboard.labels import date_cn
 from domain.format import thousands
 from domain.measures import LINE_KINDS, LINE_LABELS, PARTS, STAGE_LABELS, STAGES
 from domain.metrics import METRICS, label
@@ -203,6 +204,27 @@ def _cover(prs, doc):
         if k["change"]:
             paras.append((k["change"], BODY_PT, RGBColor(0x0B, 0x6E, 0x3D)))
         _card(slide, *cell, paras, LAG if k.get("warn") else RGBColor(0xC9, 0xD3, 0xDF))
+
+
+def _last_year(prs, doc):
+    """与去年同期比较: the seven KPIs now and on the same day of the previous campaign, one table row each
+    (the tiles have no room for a fifth line at 14 pt); no slide without last year's figures."""
+    rows = content.last_year_rows(doc)
+    if not rows:
+        return
+    last = doc["kpis"]["last_year"]
+    then, now = date_cn(content.day(last["date"])), date_cn(content.day(doc["filters"]["as_of"]))
+    slide = _slide(prs, f"与去年同期比较（{then}）", doc)
+    headers = ["指标", f"本期（{now}）", f"同期（{then}）", "变化"]
+    shape = slide.shapes.add_table(len(rows) + 1, len(headers), LEFT, Emu(1097280), FULL_W, Emu(548640 * (len(rows) + 1)))
+    table = shape.table
+    for j, w in enumerate((3, 2, 2, 2)):
+        table.columns[j].width = Emu(int(w * 11277600 / 9))
+    for i, row in enumerate([headers, *rows]):
+        for j, value in enumerate(row):
+            _cell(table.cell(i, j), value, BODY_PT if i else SMALL_PT, None, j == 0)
+    _text(slide, LEFT, Emu(1097280 + 548640 * (len(rows) + 1) + 182880), FULL_W, Emu(457200),
+          [(f"同期：{last['campaign_name']}在{then}的累计数；比率之差以百分点计。", BODY_PT, GREY)])
 
 
 def _progress(prs, doc):
@@ -431,6 +453,7 @@ def build(doc: dict, map_png: bytes | None) -> bytes:
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     _cover(prs, doc)
+    _last_year(prs, doc)
     _map(prs, doc, map_png)
     _ranking(prs, doc)
     _lagging(prs, doc)

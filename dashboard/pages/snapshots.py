@@ -236,7 +236,8 @@ def _kpi_tiles(doc: dict) -> list:
     return [html.Div([html.Div(k["title"], className="kpi-title"),
                       html.Div(k["value"], className="kpi-value", **{"data-kpi": k["key"]}),
                       *[html.Div(line, className="kpi-sub") for line in k["lines"]],
-                      html.Div(k["change"], className="kpi-sub")], className="kpi")
+                      html.Div(k["change"], className="kpi-sub"),
+                      html.Div(k["last_year"], className="kpi-sub kpi-yoy") if k["last_year"] else None], className="kpi")
             for k in content.kpis(doc)]
 
 

@@ -401,3 +401,29 @@ def test_exp016_pptx_axes_composition_colours_numbers_and_sizes(doc, pptx_bytes)
              for p in sh.text_frame.paragraphs for r in p.runs if r.font.size and r.font.size < Pt(14)}
     assert all(t.startswith("第 ") or content.STAMP in t or t in ("橙色为落后单位",) for t in small), small
     assert all(c.font.size >= Pt(12) for c in charts)
+
+
+def test_exp017_snapshots_freeze_last_years_figures_for_the_tiles(doc, pdf_bytes, pptx_bytes):
+    """同期 in the exports: the demo's 2016 campaign on the same day (5月31日). By hand: 发出要约书 2,662
+    now against 2,252 then is +18.2% (410 / 2,252 = 0.18206)."""
+    from pptx import Presentation
+
+    last = doc["kpis"]["last_year"]
+    assert last["date"] == "2016-05-31" and "2016" in last["campaign_name"]
+    assert (doc["kpis"]["now"]["offer_copies"], last["figures"]["offer_copies"]) == (2662, 2252)
+    tiles = {t["key"]: t for t in content.kpis(doc)}
+    assert tiles["offer_copies"]["last_year"] == "同期（2016年5月31日）2,252 份，+18.2%"
+    assert all(t["last_year"].startswith("同期（2016年5月31日）") for t in tiles.values())
+    assert "同期（2016年5月31日）2,252份" in _text(pdf_bytes).replace(" ", "").replace("\n", "")
+    # The deck: a slide of its own after the cover, one row per tile, 14 pt like every body text.
+    slide = Presentation(io.BytesIO(pptx_bytes)).slides[1]
+    title = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+    assert "与去年同期比较" in title and "2016年5月31日" in title
+    table = next(sh.table for sh in slide.shapes if sh.has_table)
+    cells = [[c.text_frame.text for c in row.cells] for row in table.rows]
+    assert cells[0] == ["指标", "本期（2017年5月31日）", "同期（2016年5月31日）", "变化"]
+    assert cells[1] == ["发出要约书", "2,662 份", "2,252 份", "+18.2%"] and len(cells) == 8
+    # A snapshot taken before snapshots kept last year's figures: no 同期 line, nothing else changes.
+    older = {**doc, "kpis": {k: v for k, v in doc["kpis"].items() if k != "last_year"}}
+    assert [t["last_year"] for t in content.kpis(older)] == [""] * 7
+    assert [t["value"] for t in content.kpis(older)] == [t["value"] for t in tiles.values()]

@@ -119,8 +119,9 @@ def test_ren003_pptx_slides_render_full(pptx_bytes, tmp_path):
                     "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")], check=True, timeout=180,
                    capture_output=True)
     slides = len(Presentation(io.BytesIO(pptx_bytes)).slides)
-    # cover with KPIs, map, ranking, lagging, progress, composition, the unit table on three slides, 典型, 跟进事项
-    assert slides == 11
+    # cover with KPIs, 与去年同期比较, map, ranking, lagging, progress, composition, the unit table on three
+    # slides, 典型, 跟进事项
+    assert slides == 12
     paths = pages_png((tmp_path / "deck.pdf").read_bytes(), tmp_path)
     assert len(paths) == slides
     assert_full(paths)
