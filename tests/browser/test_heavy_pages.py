@@ -126,7 +126,9 @@ def test_hvy002_everything_follows_the_as_of_date(live_server, demo_db_url, page
     expect(countdown).to_contain_text("距 6月10日 报送截止还有 57 天")
     expect(countdown).to_contain_text("已报送书面总结 0 / 23 个单位")
     expect(countdown).not_to_contain_text("已过")
-    expect(page.locator(f"#{ids.SM_TABLE} tr[data-state='pending']")).to_have_count(23)
+    states = page.locator(f"#{ids.SM_TABLE} .ag-center-cols-container [col-id='state']")
+    expect(states).to_have_count(23)  # one grid row per unit, all 尚未报送
+    assert set(states.all_inner_texts()) == {"尚未报送"}
 
     # /instructors: work logs up to 4月14日 only, in a grid with Chinese paging.
     page.goto(live_server + "/instructors?date=2017-04-14")
