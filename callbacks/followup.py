@@ -42,11 +42,12 @@ def _register_panel(app) -> None:
         Input(ids.CAMPAIGN, "value"),
         Input(ids.AS_OF, "date"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.AREA, "data"),
         prevent_initial_call=True,
     )
     @require_role(*VIEWERS)
-    def refresh_panel(campaign, date_value, _version):
-        return flow.panel(campaign, date_value)
+    def refresh_panel(campaign, date_value, _version, area):
+        return flow.panel(campaign, date_value, area)
 
     cache.share(app, Output(ids.AC_PANEL, "children"))
 

@@ -18,6 +18,7 @@ from dashboard import ids, labels
 from dashboard.components.graph import graph
 from dashboard.figures import followup as action_figures
 from domain import followup as rules
+from domain.format import name_list
 
 CASES_PATH = "/cases"
 SUMMARIES_PATH = "/summaries"
@@ -138,11 +139,15 @@ def headline(rows: list[dict], days: int) -> list[html.Span]:
     short = [f"{r['name']}（缺 {r['gap']} 人）" for r in sorted(rows, key=lambda r: -r["gap"]) if r["gap"]]
     silent = [r["name"] for r in rows if tracked(r) and r["inactive"]]
     overdue = sum(r["overdue"] for r in rows)
-    parts = [
-        ("指导员缺编：" + "、".join(short)) if short else "指导员均已配齐",
-        (f"{days} 天无工作日志：" + "、".join(silent)) if silent else f"各单位近 {days} 天均有工作日志",
-        f"逾期未整改案件 {overdue} 起",
-    ]
+    if short:
+        staff = "指导员缺编：" + name_list(short)
+    else:  # "均已配齐" only where some unit has a quota to be measured against
+        staff = "指导员均已配齐" if any(r["required"] is not None for r in rows) else "尚未设定应配指导员人数"
+    if silent:
+        logs = f"{days} 天无工作日志：" + name_list(silent)
+    else:
+        logs = f"各单位近 {days} 天均有工作日志" if any(tracked(r) for r in rows) else "尚未登记专职指导员"
+    parts = [staff, logs, f"逾期未整改案件 {overdue} 起"]
     if rows and rows[0]["summary"] is not None:
         missing = sum(not (r["summary"] or {}).get("submitted") for r in rows)
         overdue = sum((r["summary"] or {}).get("state") == "overdue" for r in rows)
@@ -257,17 +262,28 @@ def load_rows(s, campaign_id: int, as_of: dt.date, within=None) -> tuple[list[di
     return rows, dims, data
 
 
-def panel_children(campaign_id: int, as_of: dt.date, search: str = "") -> list:
+PANEL_MAX_UNITS = 60  # one table row per unit stays readable (and light) up to a city's units
+
+
+def shows_panel(area_id: int | None, units: int) -> bool:
+    """The installation's root, or an area of at most PANEL_MAX_UNITS units of the campaign (a city
+    and its counties); a province or the nation is read through its children instead."""
+    return area_id is None or units <= PANEL_MAX_UNITS
+
+
+def panel_children(campaign_id: int, as_of: dt.date, search: str = "", area_id: int | None = None) -> list:
+    """The panel for the installation (area_id None) or for the units of one area."""
     from dashboard.data import session
+    from db import hierarchy
 
     with session() as s:
-        rows, dims, _ = load_rows(s, campaign_id, as_of)
+        rows, dims, _ = load_rows(s, campaign_id, as_of, None if area_id is None else hierarchy.subtree_ids(area_id))
     return overview_panel(rows, dims, as_of, search)
 
 
-def overview_section(campaign_id: int, as_of: dt.date, search: str = "") -> html.Div:
+def overview_section(campaign_id: int, as_of: dt.date, search: str = "", area_id: int | None = None) -> html.Div:
     """What the overview page places after its cards (refreshed by callbacks/followup.py)."""
-    return html.Div(panel_children(campaign_id, as_of, search), id=ids.AC_PANEL, className="card ac-panel")
+    return html.Div(panel_children(campaign_id, as_of, search, area_id), id=ids.AC_PANEL, className="card ac-panel")
 
 
 def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "",

@@ -74,14 +74,19 @@ def _write(fn, *args, **kwargs):
 # --- overview panel and page bodies ------------------------------------------------------------------
 
 
-def panel(campaign, date_value):
+def panel(campaign, date_value, area_value=None):
+    """The overview's action panel for the area in the page's store (checked again: malformed, unknown
+    or out of the viewer's scope refreshes nothing)."""
+    from dashboard.pages.overview import area_for_callback
+
     state = coerce(campaign, date_value, None)
     with session() as s:
         page_context = resolve(s, state.campaign, state.date)
-    if not (page_context.campaign and page_context.as_of):
+        area = area_for_callback(s, area_value)
+    if not (page_context.campaign and page_context.as_of) or area is None:
         raise PreventUpdate
     # Links carry the controls' campaign and date (the URL may not have caught up with them yet).
-    return followup_panel.panel_children(page_context.campaign["id"], page_context.as_of, compose(state))
+    return followup_panel.panel_children(page_context.campaign["id"], page_context.as_of, compose(state), area.id)
 
 
 def filter_unit(unit, search) -> str:

@@ -27,7 +27,7 @@ from dashboard import geo, geo_areas, ids, labels, scope
 from dashboard.components.breadcrumbs import breadcrumb_bar, breadcrumbs
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
-from dashboard.components.followup_panel import overview_section  # the action panel after the cards
+from dashboard.components.followup_panel import overview_section, shows_panel  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.components.long_list import all_units_panel, ranking_slot
 from dashboard.context import concurrently
@@ -327,7 +327,10 @@ def metric_view(ctx: Context, units: pd.DataFrame, metric: str, lag_codes: set[s
 
 
 def map_geojson(units: pd.DataFrame) -> dict:
-    return geo.city_geojson(tuple(sorted(a for a in units["adcode"] if isinstance(a, str) and a)))
+    """The children's shapes by their adcodes; none when no child has an adcode (an area of 开发区 or
+    units imported without codes: the page then shows them in the off-map bar, not an error)."""
+    adcodes = tuple(sorted(a for a in units["adcode"] if isinstance(a, str) and a))
+    return geo.city_geojson(adcodes) if adcodes else {"type": "FeatureCollection", "features": []}
 
 
 def date_picker_props(ctx: Context, chosen: dt.date | None = None) -> dict:
@@ -453,10 +456,11 @@ def layout(state: PageState, area_key: str | None = None):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
-            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel; refreshed by callbacks/followup.py.
-            # It lists every unit of the installation (not of an area), so only a city installation's
-            # root shows it: at national scale it would be 3,208 rows of components.
-            *([overview_section(ctx.campaign["id"], ctx.as_of, search)] if area.id is None else []),
+            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel of the area's units; refreshed by
+            # callbacks/followup.py. A city's (or the city installation's) units, one row each; a province
+            # or the nation (136 to 3,208 units) is read through its children instead.
+            *([overview_section(ctx.campaign["id"], ctx.as_of, search, area.id)]
+              if shows_panel(area.id, snap.city["units"]) else []),
         ]
     )
 

@@ -108,6 +108,12 @@ def test_acp002_short_silent_unevaluated_and_missing_modules():
     assert texts(shang["staff"]) == ["未定编"] and texts(shang["activity"]) == ["—"]  # no quota: not "silent"
     head = texts(headline(rows, 14))
     assert head == ["指导员缺编：蒙阴县（缺 2 人）", "14 天无工作日志：平邑县", "逾期未整改案件 1 起"]
+    # Nothing to measure against is said as such, not as "all staffed, all active" (a new area's page).
+    blank = [row(code=c, name=n, required=None, staffed=0, gap=0, last_log=None, recent_logs=0, inactive=True,
+                 overdue=0, summary=None) for c, n in (("371302", "兰山区"), ("371311", "罗庄区"))]
+    assert texts(headline(blank, 14)) == ["尚未设定应配指导员人数", "尚未登记专职指导员", "逾期未整改案件 0 起"]
+    full = [row(), row(code="371311", name="罗庄区")]
+    assert texts(headline(full, 14))[:2] == ["指导员均已配齐", "各单位近 14 天均有工作日志"]
 
 
 def test_acp003_query_string_unit_filter():
