@@ -34,7 +34,7 @@ Entry points (all take a Session and return plain values or DataFrames):
                                                     date (the columns of queries.trend(by_unit=True))
     subtree(area_id, per_child=...)         the CTE itself, to scope other queries to an area
     subtree_unit_count(session, area_id)    units in the area's subtree
-    subtree_ids(area_id), restrict(column, within)  `within=`: scope another module's reads to an area
+    subtree_ids(area_id)                    `within=` of another module's reads (with queries.restrict)
 The implicit root has no adcode here: a caller that serves /area/<adcode> maps the installation's
 own adcode (临沂: the preset's "city" 371300) to `area_id=None`.
 """
@@ -401,8 +401,3 @@ def subtree_ids(area_id: int | None):
     `within=` of the query functions and `Unit.id.in_(...)`."""
     return select(subtree(area_id, per_child=False).c.unit_id)
 
-
-def restrict(unit_id_column, within) -> tuple:
-    """The where-clauses that keep `unit_id_column` inside `within` (a one-column select of unit ids,
-    such as subtree_ids(area)); none when `within` is None (the whole installation)."""
-    return () if within is None else (unit_id_column.in_(within),)

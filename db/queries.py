@@ -27,12 +27,18 @@ from domain.metrics import CATALOGUE, RATES
 # ---------------------------------------------------------------- building blocks
 
 
+def restrict(unit_id_column, within) -> tuple:
+    """The where-clauses that keep `unit_id_column` inside `within` (a one-column select of unit ids,
+    such as db.hierarchy.subtree_ids(area)); none when `within` is None (the whole installation)."""
+    return () if within is None else (unit_id_column.in_(within),)
+
+
 def _latest_versions(campaign_id: int, within=None):
     """(unit_id, report_date, version) of the current version of every report of the campaign
     (`within`: a one-column select of unit ids to restrict to)."""
     return (
         select(Report.unit_id, Report.report_date, func.max(Report.version).label("version"))
-        .where(Report.campaign_id == campaign_id, *([Report.unit_id.in_(within)] if within is not None else []))
+        .where(Report.campaign_id == campaign_id, *restrict(Report.unit_id, within))
         .group_by(Report.unit_id, Report.report_date)
         .subquery("latest_versions")
     )
@@ -100,7 +106,7 @@ def _unit_totals(campaign_id: int, as_of: dt.date, within=None) -> Select:
         .join(Unit, Unit.id == UnitCampaign.unit_id)
         .outerjoin(cur, cur.c.unit_id == Unit.id)
         .outerjoin(ReportTotal, ReportTotal.report_id == cur.c.report_id)
-        .where(UnitCampaign.campaign_id == campaign_id, *([Unit.id.in_(within)] if within is not None else []))
+        .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
     )
 
 

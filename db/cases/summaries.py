@@ -25,9 +25,9 @@ from db.accounts.auth import audit
 from db.cases import files
 from db.cases.typical import CaseError, _unit_id, file_url, units
 from db.clock import now as _now
-from db.hierarchy import restrict
 from db.models import Campaign, Unit
 from db.models.cases import SUMMARY_KINDS, StoredFile, SummaryFile
+from db.queries import restrict
 
 # --- pure rules -----------------------------------------------------------------------------------
 

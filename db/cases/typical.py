@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.presets import read_preset
 from db.cases import files
-from db.hierarchy import ancestors, restrict
+from db.hierarchy import ancestors
 from db.models import Campaign, Unit, UnitCampaign
 from db.models.cases import LEVELS, STAGES, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
+from db.queries import restrict
 from domain import divisions
 from domain.errors import UserError
 from domain.hierarchy import DEFAULT_LEVEL

@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.hierarchy import restrict
 from db.models import Campaign, Unit, UnitCampaign
+from db.queries import restrict
 from domain.followup import ActionError
 
 # --- units -----------------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.clock import now as _now
 from db.followup.common import _campaign, _unit, units
-from db.hierarchy import restrict
 from db.models import Unit
 from db.models.followup import Instructor, InstructorQuota, WorkLog
+from db.queries import restrict
 from domain import followup as rules
 from domain.followup import ActionError
 

@@ -27,7 +27,7 @@ from db.accounts import auth
 from db.clock import now as _now
 from db.models import Report, Unit
 from db.models.review import ACCEPTED, RETURNED, ReportReview
-from db.queries import _current_report_ids  # the one definition of "the report the dashboard shows"
+from db.queries import _current_report_ids, restrict  # the one definition of "the report the dashboard shows"
 from domain.errors import UserError
 
 PENDING = "pending"
@@ -197,7 +197,7 @@ def review_queue(session: Session, campaign_id: int, within=None) -> list[dict]:
         .join(latest, latest.c.report_id == Report.id)
         .join(Unit, Unit.id == Report.unit_id)
         .outerjoin(ReportReview, ReportReview.report_id == Report.id)
-        .where(ReportReview.id.is_(None), *([Unit.id.in_(within)] if within is not None else []))
+        .where(ReportReview.id.is_(None), *restrict(Unit.id, within))
         .order_by(Report.submitted_at, Report.id)
     )
     return [_report_dict(r, u) for r, u in session.execute(stmt)]
