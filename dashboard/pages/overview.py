@@ -39,7 +39,7 @@ from dashboard.http.routes import GEOJSON_URL, area_geojson_url
 from dashboard.pages.review import pending_marker as pending_review_marker  # N 个单位的数据待审核
 from dashboard.state import PageState, compose
 from db import hierarchy
-from db.admin.presets import read_preset
+from db.admin import presets
 from db.cases import typical as cases
 from domain.hierarchy import WHOLE_WORDS
 from domain.lagging import Lagging, evaluate, expected_fraction
@@ -83,8 +83,8 @@ class AreaRef:
 @functools.lru_cache(maxsize=1)
 def installation_city() -> tuple[str, str | None]:
     """(name, adcode) of a city installation's city (the preset's, e.g. 临沂市 371300)."""
-    city = read_preset().get("city") or {}
-    return str(city.get("name") or labels.CITY), city.get("adcode")
+    name, adcode = presets.installation_city()
+    return name or labels.CITY, adcode
 
 
 def root_area(s) -> AreaRef:

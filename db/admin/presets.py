@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 
@@ -16,6 +17,14 @@ DEFAULT_PRESET = Path(__file__).resolve().parent / "presets" / "linyi.json"
 
 def read_preset(path: Path | str = DEFAULT_PRESET) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def installation_city() -> tuple[str | None, str | None]:
+    """(name, adcode) of a city installation's city, the default preset's (临沂市, 371300): the implicit
+    root above its county-level units. Read once per process (the file ships with the code)."""
+    city = read_preset().get("city") or {}
+    return city.get("name"), city.get("adcode")
 
 
 def load_units(session: Session, preset: dict) -> int:

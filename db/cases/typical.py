@@ -17,7 +17,6 @@ unit they are given; the web layer decides it (a reporter's own unit, whatever t
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -27,7 +26,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
-from db.admin.presets import read_preset
+from db.admin.presets import installation_city
 from db.cases import files
 from db.hierarchy import ancestors
 from db.models import Campaign, Unit, UnitCampaign
@@ -214,14 +213,9 @@ def location_adcodes(session: Session, unit_code: str | None) -> tuple[str, ...]
         return ()
     chain = ancestors(session, unit_id)  # root first
     codes = [a.adcode for a in reversed(chain) if a.adcode]
-    if chain[0].level == DEFAULT_LEVEL and (city := _installation_city_adcode()):
+    if chain[0].level == DEFAULT_LEVEL and (city := installation_city()[1]):
         codes.append(city)
     return tuple(codes)
-
-
-@functools.lru_cache(maxsize=1)
-def _installation_city_adcode() -> str | None:
-    return (read_preset().get("city") or {}).get("adcode")
 
 
 def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, dict]:
