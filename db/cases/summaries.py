@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.cases import files
-from db.cases.typical import CaseError, _unit_id, file_url, units
+from db.cases.typical import CaseError, _unit_id, file_url
 from db.clock import now as _now
+from db.followup.common import units as campaign_units
 from db.models import Campaign, Unit
 from db.models.cases import SUMMARY_KINDS, StoredFile, SummaryFile
 from db.queries import restrict
@@ -99,7 +100,7 @@ def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = N
     def blank() -> dict:
         return {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0, "last_at": None}
 
-    out = {u["code"]: blank() for u in units(session, within, campaign_id)}
+    out = {u["code"]: blank() for u in campaign_units(session, campaign_id, within)}
     rows = session.execute(
         select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
                func.max(SummaryFile.uploaded_at))

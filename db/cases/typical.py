@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.presets import installation_city
 from db.cases import files
+from db.followup.common import units as campaign_units
 from db.hierarchy import ancestors
-from db.models import Campaign, Unit, UnitCampaign
+from db.models import Campaign, Unit
 from db.models.cases import LEVELS, STAGES, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
 from db.queries import restrict
 from domain import divisions
@@ -181,14 +182,12 @@ def file_url(file_id: int, thumb: bool = False) -> str:
 # --- queries --------------------------------------------------------------------------------------
 
 
-def units(session: Session, within=None, campaign_id: int | None = None) -> list[dict]:
-    """Units in display order: every unit (areas too: a case or a file may belong to a city), or with
-    `campaign_id` the units taking part in that campaign (those with a baseline: the ones expected to
-    cultivate 典型 and send a summary); `within` keeps to an area (db.hierarchy.subtree_ids)."""
-    stmt = select(Unit.code, Unit.name, Unit.kind, Unit.adcode).where(*restrict(Unit.id, within))
-    if campaign_id is not None:
-        stmt = stmt.join(UnitCampaign, (UnitCampaign.unit_id == Unit.id) & (UnitCampaign.campaign_id == campaign_id))
-    rows = session.execute(stmt.order_by(Unit.sort_order, Unit.code))
+def units(session: Session, within=None) -> list[dict]:
+    """Every unit in display order (areas too: a case or a file may belong to a city); `within` keeps to
+    an area (db.hierarchy.subtree_ids). The units expected to cultivate 典型 and send a summary are the
+    campaign's: db.followup.common.units."""
+    rows = session.execute(select(Unit.code, Unit.name, Unit.kind, Unit.adcode).where(*restrict(Unit.id, within))
+                           .order_by(Unit.sort_order, Unit.code))
     return [{"code": c, "name": n, "kind": k, "adcode": a} for c, n, k, a in rows]
 
 
@@ -225,7 +224,7 @@ def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, di
     def blank() -> dict:
         return {"total": 0, "city_level": 0, "target": 0, "by_stage": dict.fromkeys(STAGES, 0), "new": 0, "gap": 0}
 
-    out = {u["code"]: blank() for u in units(session, within, campaign_id)}
+    out = {u["code"]: blank() for u in campaign_units(session, campaign_id, within)}
     rows = session.execute(
         select(Unit.code, TypicalCase.stage, func.count(), func.sum(sql_case((TypicalCase.city_level, 1), else_=0)))
         .join(Unit, Unit.id == TypicalCase.unit_id)
