@@ -44,6 +44,11 @@ def _date(d: dt.date | None) -> str:
 # --- pure builders ---------------------------------------------------------------------------------
 
 
+def _selected_row(selected: str | None) -> dict | None:
+    """Grid options that mark the row of the unit the page is filtered to (none when it shows all)."""
+    return {"rowClassRules": {"grid-sel": f"params.data.id === {selected!r}"}} if selected else None
+
+
 STAFFING_COLUMNS = [
     column("unit", "单位", width=140), column("required", "应配", width=90, numeric=True),
     column("staffed", "在岗", width=90, numeric=True),
@@ -71,7 +76,7 @@ def staffing_table(units: list[dict], staffing: dict[str, dict], selected: str |
     if not rows:
         return html.P("还没有单位设定应配人数或登记专职指导员（应配人数在“系统管理 › 基数与目标”中设定）。", className="muted")
     return data_grid(ids.AC_IN_STAFF, STAFFING_COLUMNS, rows, page_size=50, class_name="ac-staffing-grid",
-                     grid_options={"rowClassRules": {"grid-sel": f"params.data.id === {selected!r}"}} if selected else None)
+                     grid_options=_selected_row(selected))
 
 
 def short_sentence(units: list[dict], staffing: dict[str, dict]) -> html.P:
@@ -106,8 +111,7 @@ def heat_table(units: list[dict], mondays: list[dt.date], weekly: dict[str, list
                "note": "无近期记录" if u["code"] in inactive else ""}
         row.update({f"w{k}": n for k, n in enumerate(weekly[u["code"]])})
         rows.append(row)
-    return data_grid(ids.AC_IN_HEAT, columns, rows, page_size=50,
-                     grid_options={"rowClassRules": {"grid-sel": f"params.data.id === {selected!r}"}} if selected else None)
+    return data_grid(ids.AC_IN_HEAT, columns, rows, page_size=50, grid_options=_selected_row(selected))
 
 
 def roster_rows(people: list[dict], can_edit) -> list[dict]:

@@ -24,7 +24,6 @@ from db.cases import typical as db_cases
 from domain.format import name_list
 
 CHASE_DAYS = 7  # from a week before the deadline, the units still missing are to be chased
-STATE_CLASS = {"on_time": "ok", "late": "warn", "pending": "muted", "overdue": "warn"}
 
 
 def countdown(deadline: dt.date, status: dict[str, dict], names: dict[str, str], today: dt.date) -> list:
@@ -73,7 +72,7 @@ def status_rows(status: dict[str, dict], names: dict[str, str], files_by_unit: d
                      "at": f"{s['at']:%m-%d %H:%M}" if s["at"] else "—",
                      "written": _file_links([f for f in unit_files if f["kind"] == "written"]),
                      "media": _file_links([f for f in unit_files if f["kind"] == "media"]),
-                     "state_key": state, "warn": state in ("late", "overdue"), "pending": state == "pending"})
+                     "warn": state in ("late", "overdue"), "pending": state == "pending"})
     return rows
 
 
