@@ -17,6 +17,7 @@ DEMO = "演示数据"
 NO_CAMPAIGN = "数据库中还没有行动。请运行 python -m db init（或 python -m db demo 生成演示数据）。"
 NO_REPORTS = "本次行动尚无报送数据。"
 CITY = "全市"
+OWN_UNIT = "本单位"  # what a unit is compared within when its viewer may see only the unit itself
 
 
 def date_cn(d) -> str:

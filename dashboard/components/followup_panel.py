@@ -290,7 +290,7 @@ def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = 
                      area: tuple[int | None, str] = (None, labels.CITY)) -> html.Div:
     """What the district page places for one unit: staffing, activity, radar, open refusal cases.
     `area`: (area id, what it is called) the unit is compared within (district.compare_area): only its
-    units are read, and the radar's average is theirs; "本单位" (a viewer bound to the unit) has none."""
+    units are read, and the radar's average is theirs; labels.OWN_UNIT (a viewer bound to the unit) has none."""
     from dashboard.data import session
     from db import hierarchy
     from db.followup import supervision as supervision_db
@@ -302,6 +302,6 @@ def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = 
     row = next((r for r in rows if r["code"] == code), None)
     dim_ids = [d["id"] for d in dims]
     profile = data["profiles"].get(code)
-    average = rules.city_profile(data["profiles"], dim_ids) if data["profiles"] and whole != "本单位" else None
+    average = rules.city_profile(data["profiles"], dim_ids) if data["profiles"] and whole != labels.OWN_UNIT else None
     return district_block(row, dims, [profile[d] for d in dim_ids] if profile else None,
                           [average[d] for d in dim_ids] if average else None, cases, as_of, search, whole=whole)

@@ -48,7 +48,7 @@ def compare_area(s, code: str) -> tuple[int | None, str]:
     unit = hierarchy.area(s, code)
     parent = unit.parent_id if unit is not None else None
     if unit is not None and not scope.area_visible(s, parent):
-        return unit.id, "本单位"
+        return unit.id, labels.OWN_UNIT
     above = hierarchy.area(s, parent) if parent is not None else None
     return parent, (WHOLE_WORDS.get(above.level, labels.CITY) if above is not None else labels.CITY)
 
@@ -81,7 +81,7 @@ def body(code: str, state: PageState):
         within, whole = compare_area(s, code)
         around = hierarchy.view(s, cid, as_of, within, parts=("children", "totals"))
         city = around.totals
-        units = around.children if whole != "本单位" else queries.unit_metrics(s, cid, as_of).query("code == @code")
+        units = around.children if whole != labels.OWN_UNIT else queries.unit_metrics(s, cid, as_of).query("code == @code")
         lines = queries.line_totals(s, cid, as_of, code)
         trend = queries.trend(s, cid, as_of, unit_code=code)
         history = queries.report_history(s, cid, code)
