@@ -100,56 +100,54 @@ def _register_data(app) -> None:
         Output(ids.PROGRESS, "figure"),
         Output(ids.COMPOSITION, "figure"),
         Output(ids.AREA_REPORTED, "children"),
-        Input(ids.CAMPAIGN, "value"),
-        Input(ids.AS_OF, "date"),
-        Input(ids.DATA_VERSION, "data"),
-        Input(ids.COMPOSITION_PART, "value"),
-        State(ids.METRIC, "value"),
-        State(ids.AREA, "data"),
-        prevent_initial_call=True,
-    )
-    def update_data(campaign, date_value, _version, part, metric, area):
-        state = _state(campaign, date_value, metric)
-        context, snap = context_for(state, area_value=area, with_cases=False)  # the map's markers: update_metric
-        if snap is None:
-            raise PreventUpdate  # no data, or an area the viewer may not see (the store is client state)
-        view = data_view(context, snap, part if isinstance(part, str) and part in PART_KEYS else "ents", compose(state))
-        if ctx.triggered_id == ids.COMPOSITION_PART:
-            return no_update, no_update, no_update, no_update, view["composition"], no_update
-        # plain(): one orjson call encodes the answer (dashboard/wire.py)
-        return (plain(view["time_bar"]), plain(view["kpis"]), plain(view["lagging"]), view["progress"],
-                view["composition"], view["reported"])
-
-    cache.share(app, Output(ids.TIME_BAR, "children"))
-
-    @app.callback(
         Output(ids.MAP, "figure"),
         Output(ids.OFFMAP, "figure"),
         Output(ids.RANKING, "figure"),
         Input(ids.CAMPAIGN, "value"),
         Input(ids.AS_OF, "date"),
-        Input(ids.METRIC, "value"),
         Input(ids.DATA_VERSION, "data"),
+        Input(ids.COMPOSITION_PART, "value"),
+        Input(ids.METRIC, "value"),
         State(ids.AREA, "data"),
         prevent_initial_call=True,
     )
-    def update_metric(campaign, date_value, metric, _version, area):
+    def update_data(campaign, date_value, _version, part, metric, area):
+        """One answer per change, the roll-up read once: a new campaign, date or data version redraws
+        everything; a metric switch only the map (a Patch), the off-map bar and the ranking; the
+        composition picker only its chart."""
         state = _state(campaign, date_value, metric)
-        context, snap = context_for(state, full=False, area_value=area)
+        changed = set(ctx.triggered_prop_ids.values())  # the ids of the inputs that changed
+        only_metric, only_part = changed == {ids.METRIC}, changed == {ids.COMPOSITION_PART}
+        context, snap = context_for(state, full=not only_metric, area_value=area, with_cases=not (only_metric or only_part))
         if snap is None:
-            raise PreventUpdate
-        lag_codes = {x.code for x in lagging_units(context, snap.units, snap.city, snap.whole)}
-        mv = metric_view(context, snap.units, state.metric, lag_codes)
-        args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
-        # The map keeps its geometry in the browser; only values, labels and range travel.
-        patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
-        if ctx.triggered_id != ids.METRIC:  # another campaign, or new cases: move the 典型 markers too
-            map_figure.case_patch(patch, snap.cases)
-        if not has_map(snap.units):
-            patch = no_update  # no child has a boundary: the map is a notice
-        return plain(patch), map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
+            raise PreventUpdate  # no data, or an area the viewer may not see (the store is client state)
+        data = (None if only_metric else
+                data_view(context, snap, part if isinstance(part, str) and part in PART_KEYS else "ents", compose(state)))
+        if only_part:
+            return (no_update,) * 4 + (data["composition"],) + (no_update,) * 4
+        lag_codes = data["lag_codes"] if data else {x.code for x in lagging_units(context, snap.units, snap.city, snap.whole)}
+        maps = _metric_outputs(context, snap, state.metric, lag_codes, move_cases=not only_metric)
+        if only_metric:
+            return (no_update,) * 6 + maps
+        # plain(): one orjson call encodes the answer (dashboard/wire.py)
+        return (plain(data["time_bar"]), plain(data["kpis"]), plain(data["lagging"]), data["progress"],
+                data["composition"], data["reported"], *maps)
 
-    cache.share(app, Output(ids.MAP, "figure"))
+    cache.share(app, Output(ids.TIME_BAR, "children"))
+
+
+def _metric_outputs(context, snap, metric: str, lag_codes: set[str], move_cases: bool) -> tuple:
+    """The map's Patch (values, labels, range; `move_cases`: the 典型 markers too), the off-map bar and
+    the ranking for `metric`."""
+    mv = metric_view(context, snap.units, metric, lag_codes)
+    args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
+    # The map keeps its geometry in the browser; only values, labels and range travel.
+    patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
+    if move_cases:  # another campaign, date or data: the 典型 markers may have moved
+        map_figure.case_patch(patch, snap.cases)
+    if not has_map(snap.units):
+        patch = no_update  # no child has a boundary: the map is a notice
+    return plain(patch), map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
 
 def _register_drill_down(app) -> None:

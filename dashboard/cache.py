@@ -16,7 +16,8 @@ router passes `when` to share only some pages). Everything else (forms, saves, u
 poll) is never cached. Concurrent misses for one key wait for the first computation instead of
 repeating it (a lock with `add`, which is atomic on Redis and on the local cache).
 
-Answers are stored gzip-compressed and sent as stored to clients that take gzip; none larger than
+Answers are stored gzip-compressed and sent as stored to clients that take gzip, the first viewer
+included (one compression per answer, not one more by flask-compress); none larger than
 MAX_ENTRY_BYTES (uncompressed) is stored.
 """
 
@@ -157,9 +158,7 @@ def respond(shared: Shared, compute: Callable[[], Response]):
             return cached
     shared.stats["miss"] += 1
     try:
-        response = compute()
-        _put(shared, key, response)
-        return response
+        return _put(shared, key, compute())
     finally:
         _safely(shared.cache.delete, lock)
 
@@ -188,18 +187,27 @@ def _get(shared: Shared, key: str) -> Response | None:
         return None
     status, mimetype, packed = entry
     if "gzip" in request.accept_encodings:
-        response = Response(packed, status=status, mimetype=mimetype)
-        response.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded response alone
-        response.vary.add("Accept-Encoding")
-        return response
+        return _gzipped(status, mimetype, packed)
     return Response(gzip.decompress(packed), status=status, mimetype=mimetype)
 
 
-def _put(shared: Shared, key: str, response) -> None:
+def _gzipped(status: int, mimetype: str, packed: bytes) -> Response:
+    response = Response(packed, status=status, mimetype=mimetype)
+    response.headers["Content-Encoding"] = "gzip"  # flask-compress leaves an encoded response alone
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _put(shared: Shared, key: str, response):
+    """Store the answer; return what to send: the stored gzip bytes to a client that takes gzip (so
+    the first viewer's answer is compressed once, not again by flask-compress), else `response`."""
     if not isinstance(response, Response) or response.status_code not in (200, 204) or response.direct_passthrough:
-        return
+        return response
     data = response.get_data()
     if len(data) > MAX_ENTRY_BYTES:
-        return
+        return response
     packed = gzip.compress(data, GZIP_LEVEL, mtime=0)
     _safely(shared.cache.set, key, (response.status_code, response.mimetype, packed))
+    if "gzip" in request.accept_encodings:
+        return _gzipped(response.status_code, response.mimetype, packed)
+    return response

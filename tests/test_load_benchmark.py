@@ -17,7 +17,7 @@ def test_lod001_load_benchmark_runs_without_errors(tmp_path):
                         "--live-interval", "1", "--write-every", "3", "--json", str(out)],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-    for row in ("router /", "poll: no change (204)", "poll: new version (200)", "update_data", "update_metric",
+    for row in ("router /", "poll: no change (204)", "poll: new version (200)", "update_data",
                 "api submit (writer)", "after a change", "errors: 0"):
         assert row in r.stdout, row
     numbers = json.loads(out.read_text())

@@ -17,6 +17,7 @@ from dash import dcc, html
 from dashboard import ids, labels
 from dashboard.components.graph import graph
 from dashboard.figures import followup as action_figures
+from dashboard.wire import make
 from domain import followup as rules
 from domain.format import name_list
 
@@ -37,9 +38,9 @@ def unit_href(path: str, code: str, search: str = "") -> str:
 
 
 def _cell(text, href: str, col: str, *, warn: bool = False, title: str = "", extra=None) -> html.Td:
-    link = dcc.Link(text, href=href, className="ac-link", title=title or None)
-    return html.Td([link, extra] if extra is not None else link, className="ac-warn" if warn else None,
-                   **{"data-col": col})
+    link = make(dcc.Link, text, href=href, className="ac-link", title=title or None)
+    return make(html.Td, [link, extra] if extra is not None else link, className="ac-warn" if warn else None,
+                **{"data-col": col})
 
 
 def profile_bars(rates: list[float | None] | None, dim_names: list[str], weakest: str | None) -> html.Div | None:
@@ -47,12 +48,12 @@ def profile_bars(rates: list[float | None] | None, dim_names: list[str], weakest
     if not rates:
         return None
     bars = [
-        html.Span(className="ac-bar" + (" ac-bar-weak" if name == weakest else ""),
-                  style={"height": f"{max(round(100 * (r or 0)), 4)}%"},
-                  title=f"{name}：{'—' if r is None else f'{100 * r:.0f}%'}")
+        make(html.Span, className="ac-bar" + (" ac-bar-weak" if name == weakest else ""),
+             style={"height": f"{max(round(100 * (r or 0)), 4)}%"},
+             title=f"{name}：{'—' if r is None else f'{100 * r:.0f}%'}")
         for name, r in zip(dim_names, rates, strict=False)
     ]
-    return html.Span(bars, className="ac-bars", **{"aria-hidden": "true"})
+    return make(html.Span, bars, className="ac-bars", **{"aria-hidden": "true"})
 
 
 def _staff_text(row: dict) -> tuple[str, bool]:
@@ -118,9 +119,10 @@ def panel_row(row: dict, dim_names: list[str], dim_ids: list[int], search: str, 
     refusals, refusal_warn = _refusal_text(row)
     weakest = dim_names[dim_ids.index(row["weakest"])] if row["weakest"] in dim_ids else None
     evaluation = f"{row['score']:.1f} 分 · 弱项 {weakest}" if row["score"] is not None else "未评价"
-    return html.Tr(
+    return make(
+        html.Tr,
         [
-            html.Td(dcc.Link(row["name"], href=f"/district/{code}", className="ac-unit"), **{"data-col": "unit"}),
+            make(html.Td, make(dcc.Link, row["name"], href=f"/district/{code}", className="ac-unit"), **{"data-col": "unit"}),
             _cell(cases, unit_href(CASES_PATH, code, search), "cases", warn=cases_warn, title=cases_title),
             _cell(staff, unit_href(INSTRUCTORS_PATH, code, search), "staff", warn=staff_warn),
             _cell(activity, unit_href(INSTRUCTORS_PATH, code, search), "activity", warn=activity_warn),

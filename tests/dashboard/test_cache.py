@@ -4,6 +4,7 @@ viewer scope, served to every viewer, never across scopes; on the local cache an
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
 import threading
@@ -15,7 +16,7 @@ from db import queries
 from db.engine import make_engine, read_session
 from db.queries import default_as_of, default_campaign
 from domain.format import thousands
-from tests.http_helpers import callback_body, callback_key, demo_app, login, post_callback, reachable_redis
+from tests.http_helpers import UPDATE, callback_body, callback_key, demo_app, login, post_callback, reachable_redis
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -55,6 +56,28 @@ def test_the_second_viewer_gets_the_first_viewers_result(app):
     assert a.status_code == b.status_code == 200
     assert a.get_data() == b.get_data()
     assert _delta(app, before) == {"hit": 1, "miss": 1, "wait": 0, "skip": 0}
+
+
+def test_the_first_viewer_gets_the_stored_gzip_bytes_too(app):
+    """A miss sends the bytes it stores (compressed once), and they decode to what a client without
+    gzip gets; a hit sends the same bytes."""
+    body = callback_body(app, callback_key(app, "update_data"), {f"{ids.AS_OF}.date": "2017-04-28",
+                                                                 f"{ids.COMPOSITION_PART}.value": "ents"},
+                         changed=f"{ids.AS_OF}.date")  # a view no other test asks for: a miss first
+    gz = {"X-CSRFToken": None, "Accept-Encoding": "gzip"}
+    first, second, plain_client = _client(app), _client(app), _client(app)
+    before = cache.stats(app.server)
+    a = first.post(UPDATE, data=body, content_type="application/json",
+                   headers={**gz, "X-CSRFToken": first.get_cookie("_csrf_token").value})
+    b = second.post(UPDATE, data=body, content_type="application/json",
+                    headers={**gz, "X-CSRFToken": second.get_cookie("_csrf_token").value})
+    c = post_callback(plain_client, body)
+    assert _delta(app, before) == {"hit": 2, "miss": 1, "wait": 0, "skip": 0}
+    assert a.headers["Content-Encoding"] == b.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in c.headers
+    assert a.get_data() == b.get_data()
+    assert gzip.decompress(a.get_data()) == c.get_data()
+    assert json.loads(c.get_data())["response"]
 
 
 def test_the_client_cannot_choose_the_data_version(app):

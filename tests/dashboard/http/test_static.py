@@ -129,7 +129,7 @@ def test_stc006_pages_and_dash_json_are_never_kept_by_the_browser(app, signed_in
         assert r.status_code == 200, path
         assert r.headers["Cache-Control"] == "no-store", path
     assert app.server.test_client().get("/login").headers["Cache-Control"] == "no-store"
-    key = callback_key(app, "update_metric")
+    key = callback_key(app, "update_data")
     r = post_callback(signed_in, callback_body(app, key, {}))
     assert r.status_code in (200, 204), r.get_data(as_text=True)[:300]
     assert r.headers["Cache-Control"] == "no-store"
@@ -138,7 +138,7 @@ def test_stc006_pages_and_dash_json_are_never_kept_by_the_browser(app, signed_in
 
 
 def test_stc007_callbacks_are_still_compressed_per_response(app, signed_in):
-    key = callback_key(app, "update_metric")
+    key = callback_key(app, "update_data")
     r = signed_in.post("/_dash-update-component", data=callback_body(app, key, {}), content_type="application/json",
                        headers={"X-CSRFToken": signed_in.get_cookie("_csrf_token").value, "Accept-Encoding": "gzip"})
     assert r.status_code == 200
