@@ -42,3 +42,4 @@ def test_bch003_sql_share_prints_each_callback_against_its_sql(tmp_path):
         assert 0 < numbers["db_layer_ms"] < numbers["total_ms"], name
         assert "db.hierarchy.view" in numbers["db_calls"], name  # every overview callback reads the area view
     assert "update_metric: db functions" in r.stdout
+    assert "SQLite · city demo (279 reports)" in r.stdout  # --scale city is the default
