@@ -44,6 +44,7 @@ from dashboard.http.routes import GEOJSON_URL
 from db.accounts.auth import DEMO_ACCOUNTS, ensure_demo_accounts
 from db.admin.presets import ensure_campaign, load_units, read_preset
 from db.demo import build_demo
+from db.demo.scale import ACCOUNTS, build_scale_demo
 from db.engine import database_url, make_engine, write_session
 from db.migrate import upgrade
 from db.models import Base
@@ -53,14 +54,17 @@ CALLBACK_MS, POLL_MS = 150.0, 10.0  # p95 targets: overview callbacks (from the 
 FIRST_MAP_GZ_KB, PATCH_KB = 300.0, 10.0
 DISTRICT = "371324"
 UPDATE = "/_dash-update-component"
+SCALES = ("city", "nation")  # --scale of naive.py and sql_share.py: the 临沂 demo, or the national one
 
 
 SHARED_CASES = ("router / (overview page)", "update_data", f"update_metric {DEFAULT_METRIC}", f"router /district/{DISTRICT}")
 OTHER_PAGES = ("/cases", "/summaries", "/instructors", "/evaluation", "/supervision", "/snapshots")
 
 
-def setup_database(url: str | None, analyze: bool = True):
-    """(url, cleanup, setup timings, demo campaign id) of a migrated database with the preset and the demo."""
+def setup_database(url: str | None, analyze: bool = True, scale: str = "city"):
+    """(url, cleanup, setup timings, demo campaign id) of a migrated database with the demo of `scale`:
+    "city" the preset and the 临沂 demo (279 reports); "province" or "nation" the tree and campaign of
+    db/demo/scale.py instead (nation: 3,569 units, 38,556 reports, about 30 s on PostgreSQL)."""
     cleanup = lambda: None  # noqa: E731
     if not url:
         tmp = tempfile.mkdtemp(prefix="jizhong-bench-")
@@ -80,15 +84,19 @@ def setup_database(url: str | None, analyze: bool = True):
     try:
         t0 = time.perf_counter()
         upgrade(engine)
-        preset = read_preset()
-        with write_session(engine) as s:  # what `python -m db init` does
-            load_units(s, preset)
-            for spec in preset.get("campaigns", []):
-                ensure_campaign(s, spec)
-        t1 = time.perf_counter()
-        demo = build_demo(engine)
-        with write_session(engine) as s:  # the benchmark signs in as the demo leader
-            ensure_demo_accounts(s)
+        if scale == "city":
+            preset = read_preset()
+            with write_session(engine) as s:  # what `python -m db init` does
+                load_units(s, preset)
+                for spec in preset.get("campaigns", []):
+                    ensure_campaign(s, spec)
+            t1 = time.perf_counter()
+            demo = build_demo(engine)
+            with write_session(engine) as s:  # the benchmark signs in as the demo leader
+                ensure_demo_accounts(s)
+        else:  # what `python -m db demo --scale ...` does: the scale's tree, no 临沂 preset; its leaders too
+            t1 = time.perf_counter()
+            demo = build_scale_demo(engine, scale)
         if analyze and engine.dialect.name == "postgresql":  # fresh rows, no statistics yet: what autovacuum
             with engine.begin() as conn:  # would soon do; --no-analyze measures the just-loaded plans
                 conn.exec_driver_sql(f"ANALYZE {', '.join(t.name for t in Base.metadata.sorted_tables)}")
@@ -142,6 +150,12 @@ def find_props(node, component_id: str):
         if (found := find_props(child, component_id)) is not None:
             return found
     return None
+
+
+def page_area(client, router: bytes) -> int | None:
+    """The overview's area store (ids.AREA) as the router's page `/` sets it, which the browser sends
+    back with every data callback: None for the 临沂 root, the leader's area (全国) at national scale."""
+    return find_props(post(client, router).get_json(), ids.AREA)["data"]
 
 
 def gz(data: bytes) -> int:
@@ -204,11 +218,12 @@ def shared_hits(url: str, cases: list[tuple], runs: int) -> dict:
         app.server.extensions["jizhong_engine"].dispose()
 
 
-def sign_in(client) -> None:
-    """Through the real login form, as a leader would; later posts carry the CSRF cookie's token."""
+def sign_in(client, scale: str = "city") -> None:
+    """Through the real login form, as a leader would (the 临沂 demo's, or the top leader of a scale demo:
+    demo-nation for "nation"); later posts carry the CSRF cookie's token."""
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    name, password, *_ = DEMO_ACCOUNTS[0]
+    name, password, *_ = DEMO_ACCOUNTS[0] if scale == "city" else ACCOUNTS[scale][0]
     r = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
     if r.status_code != 302:
         raise SystemExit(f"could not sign in as {name}: {r.status_code}")

@@ -1,11 +1,14 @@
 """How much of the overview's first computation is its own SQL: router `/`, update_data, update_metric.
 
-    python benchmarks/sql_share.py [--runs N] [--database-url URL] [--profile NAME] [--json PATH]
+    python benchmarks/sql_share.py [--runs N] [--database-url URL] [--scale city|nation] [--profile NAME] [--json PATH]
 
 The demo database is built as benchmarks/run.py builds it (a temporary SQLite file, or a fresh
-PostgreSQL schema with --database-url); the app runs with the shared cache off, so every request
-computes (the first viewer after a change). Each request goes through the Flask test client with
-the body dash-renderer sends. For each callback it prints, as medians over --runs:
+PostgreSQL schema with --database-url): with --scale city (the default) the 临沂 demo, signed in as
+its leader; with --scale nation the national demo (3,569 units, ~115,000 report lines), signed in as
+demo-nation, whose `/` is 全国 with the provinces as its children. The app runs with the shared
+cache off, so every request computes (the first viewer after a change). Each request goes through
+the Flask test client with the body dash-renderer sends; the data callbacks carry the area store as
+the router's page set it. For each callback it prints, as medians over --runs:
 
 - total: wall ms of the request (session and CSRF checks, the callback, JSON encoding);
 - in-callback SQL: the sum of the cursor executions during the request (SQLAlchemy
@@ -42,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event
 
 from app import create_app, settle_heap
-from benchmarks.run import find_props, post, request_body, setup_database, sign_in, table
+from benchmarks.run import SCALES, find_props, page_area, post, request_body, setup_database, sign_in, table
 from dashboard import ids
 from db.engine import database_url
 from domain.metrics import DEFAULT_METRIC
@@ -152,15 +155,16 @@ def print_by_package(stats: pstats.Stats, runs: int) -> None:
           [(k, f"{v * 1000 / runs:.1f}", f"{100 * v / whole:.0f}%") for k, v in sorted(totals.items(), key=lambda kv: -kv[1])])
 
 
-def cases_for(app, campaign: int, layout: dict) -> list[tuple[str, bytes]]:
+def cases_for(app, client, campaign: int, layout: dict) -> list[tuple[str, bytes]]:
     values = {
         f"{ids.URL}.pathname": "/", f"{ids.URL}.search": "", f"{ids.CAMPAIGN}.value": campaign,
         f"{ids.AS_OF}.date": None, f"{ids.METRIC}.value": DEFAULT_METRIC, f"{ids.COMPOSITION_PART}.value": "ents",
         f"{ids.DATA_VERSION}.data": find_props(layout, ids.DATA_VERSION)["data"], f"{ids.LIVE_INTERVAL}.n_intervals": 1,
-        f"{ids.AREA}.data": None,
     }
+    router = request_body(app, f"{ids.PAGE}.children", values, [f"{ids.URL}.pathname"])
+    values[f"{ids.AREA}.data"] = page_area(client, router)
     return [
-        ("router /", request_body(app, f"{ids.PAGE}.children", values, [f"{ids.URL}.pathname"])),
+        ("router /", router),
         ("update_data", request_body(app, f"{ids.KPIS}.children", values, [f"{ids.AS_OF}.date"])),
         ("update_metric", request_body(app, f"{ids.MAP}.figure", values, [f"{ids.DATA_VERSION}.data"])),
     ]
@@ -201,12 +205,13 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=30)
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    p.add_argument("--scale", choices=SCALES, default="city", help="the 临沂 demo (default) or the national one")
     p.add_argument("--profile", metavar="NAME")
     p.add_argument("--show-sql", action="store_true", help="also list the statements of each callback")
     p.add_argument("--by-function", action="store_true", help="also time each db.* function the callbacks call")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args()
-    url, cleanup, setup, campaign = setup_database(args.database_url)
+    url, cleanup, setup, campaign = setup_database(args.database_url, scale=args.scale)
     try:
         app = create_app({"DATABASE_URL": url, "SESSION_COOKIE_SECURE": False,
                           "SHARED_CACHE": {"CACHE_TYPE": "NullCache"}})
@@ -214,9 +219,9 @@ def main() -> int:
         engine = app.server.extensions["jizhong_engine"]
         try:
             client = app.server.test_client()
-            sign_in(client)
+            sign_in(client, args.scale)
             layout = client.get("/_dash-layout").get_json()
-            cases = cases_for(app, campaign, layout)
+            cases = cases_for(app, client, campaign, layout)
             if args.profile:
                 name, body = next(c for c in cases if c[0].startswith(args.profile))
                 post(client, body)
@@ -236,7 +241,7 @@ def main() -> int:
     finally:
         cleanup()
     backend = "PostgreSQL" if database_url(url).startswith("postgresql") else "SQLite"
-    print(f"\n{backend} · demo ({setup['demo_reports']} reports) · shared cache off · median of {args.runs} requests"
+    print(f"\n{backend} · {args.scale} demo ({setup['demo_reports']:,} reports) · shared cache off · median of {args.runs} requests"
           f" · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     table(["callback", "total ms", "min", "cpu ms", "statements", "in-callback SQL ms", "SQL + fetch ms", "its cpu ms",
            "db layer ms", "total / SQL", "if db = SQL"],

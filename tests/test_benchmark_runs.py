@@ -1,9 +1,12 @@
 """The benchmark script keeps working (it measures; it is not a timed test: no target is asserted)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +31,24 @@ def test_bch002_naive_comparison_runs_and_prints_both_actions():
     measured = {(a.strip(), b.strip()) for a, b, *_ in rows[1:]}
     assert measured == {(action, app) for action in ("first load", "date change")
                         for app in ("naive", "ours, computed", "ours, shared")}
+    assert "SQLite · city demo: 279 reports" in r.stdout  # --scale city is the default
+    assert re.search(r"same data: signed_ents on \S+, naive ([\d,]+), ours \1\n", r.stdout), r.stdout[-500:]
+
+
+def test_bch004_naive_national_app_rolls_units_up_to_the_roots_children():
+    """--scale nation (not run here: the national demo takes 30 s to build) sums each unit into the
+    child of the root it lies under; on a hand-made tree: 全国 > 2 provinces > a city > counties."""
+    from benchmarks.naive import SUMMED, roll_up, under_root_child
+
+    units = pd.DataFrame({"unit_id": [1, 2, 3, 4, 5, 6, 7], "parent_id": [None, 1, 1, 2, 4, 3, 2],
+                          "code": list("abcdefg"), "name": list("ABCDEFG"),
+                          "adcode": ["100000", "370000", "410000", "371300", "371302", "410100", None]})
+    units["top"] = under_root_child(units)
+    assert units["top"].tolist()[1:] == [2, 3, 2, 2, 3, 2] and pd.isna(units["top"][0])  # 7: 省直系统 under 2
+    figures = units.assign(**{col: [0, 0, 0, 0, 10, 20, 1] for col in SUMMED})
+    rolled = roll_up(figures, units)
+    assert rolled[["unit_id", "name", "adcode", "signed_ents", "target_ents"]].values.tolist() == [
+        [2, "B", "370000", 11, 11], [3, "C", "410000", 20, 20]]
 
 
 def test_bch003_sql_share_prints_each_callback_against_its_sql(tmp_path):
@@ -42,3 +63,4 @@ def test_bch003_sql_share_prints_each_callback_against_its_sql(tmp_path):
         assert 0 < numbers["db_layer_ms"] < numbers["total_ms"], name
         assert "db.hierarchy.view" in numbers["db_calls"], name  # every overview callback reads the area view
     assert "update_metric: db functions" in r.stdout
+    assert "SQLite · city demo (279 reports)" in r.stdout  # --scale city is the default
