@@ -19,7 +19,7 @@ def test_bch001_benchmark_script_runs_and_writes_its_numbers(tmp_path):
     numbers = json.loads(out.read_text())
     assert "router / (overview page)" in r.stdout
     assert numbers["timings_ms"]  # measured something
-    assert set(numbers["shared_hits_ms"]) == {"router / (overview page)", "update_data", "update_metric ent_coverage",
+    assert set(numbers["shared_hits_ms"]) == {"router / (overview page)", "update_data", "metric switch ent_coverage",
                                               "router /district/371324"}
 
 
@@ -57,10 +57,13 @@ def test_bch003_sql_share_prints_each_callback_against_its_sql(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     results = json.loads(out.read_text())["results"]
-    assert set(results) == {"router /", "update_data", "update_metric"}
+    floor = "floor: live poll, no change"
+    assert set(results) == {"router /", "update_data: new data", "update_data: date", "update_data: metric", floor}
     for name, numbers in results.items():
         assert numbers["statements"] > 0 and numbers["sql_fetch_ms"] > 0, name  # it saw and replayed the SQL
         assert 0 < numbers["db_layer_ms"] < numbers["total_ms"], name
-        assert "db.hierarchy.view" in numbers["db_calls"], name  # every overview callback reads the area view
-    assert "update_metric: db functions" in r.stdout
+        if name != floor:
+            assert "db.hierarchy.view" in numbers["db_calls"], name  # every overview request reads the area view
+    assert "db.queries.data_version" in results[floor]["db_calls"]  # the poll reads the version, nothing else of note
+    assert "update_data: metric: db functions" in r.stdout
     assert "SQLite · city demo (279 reports)" in r.stdout  # --scale city is the default
