@@ -55,10 +55,11 @@ def metric_rows(units: pd.DataFrame, metric: str, as_of: dt.date, window_start: 
     Rank 1 is best (direction from the metric); units without a value are unranked and listed last."""
     spec = METRICS[metric]
     vals = values(units, metric, as_of, window_start, window_end, pace)
+    columns = (units[c].tolist() for c in ("code", "name", "kind", "adcode", "last_report_date"))
     rows = [
-        {"code": r.code, "name": r.name, "kind": r.kind, "adcode": r.adcode, "value": v, "value_text": t,
-         "reported": r.last_report_date is not None and not pd.isna(r.last_report_date)}
-        for r, (v, t) in zip(units.itertuples(index=False), vals)
+        {"code": code, "name": name, "kind": kind, "adcode": adcode, "value": v, "value_text": t,
+         "reported": last is not None and not pd.isna(last)}
+        for (code, name, kind, adcode, last), (v, t) in zip(zip(*columns, strict=True), vals)
     ]
     ranked = sorted((r for r in rows if r["value"] is not None), key=lambda r: r["value"],
                     reverse=spec.higher_is_better)
