@@ -45,6 +45,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Date, Integer, String, and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
@@ -261,13 +262,14 @@ _CHILD_COLUMNS = ("id", "code", "name", "kind", "adcode", "sort_order", "level",
 def _children_frame(rows: list[dict]) -> pd.DataFrame:
     """The children as child_metrics returns them: sorted by (sort_order, code); ints; dates as
     dt.date or None; adcode and rates of object dtype with None (pandas 3 would turn the Nones of
-    strings or floats into NaN, which is truthy)."""
+    strings or floats into NaN, which is truthy). The int columns go in as numpy arrays: a Series
+    per column cost three times the rest of `view`."""
     rows = sorted(rows, key=lambda r: (r["sort_order"], r["code"]))
     columns = {}
     for col in _CHILD_COLUMNS:
         values = [r[col] for r in rows]
         if col in _INTS:
-            columns[col] = pd.Series([int(v) for v in values], dtype="int64")
+            columns[col] = np.array([int(v) for v in values], dtype="int64")
         elif col in ("last_report_date", "stalest_report_date"):
             columns[col] = pd.Series([_date(v) for v in values], dtype=object)
         elif col == "adcode":
