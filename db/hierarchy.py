@@ -56,6 +56,7 @@ from db.queries import (
     _date,
     _frame,
     _rate_columns,
+    column_rows,
     same_day_last_year,
 )
 from domain.measures import LINE_KINDS, MEASURES
@@ -223,7 +224,7 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     compute (the others are None)."""
     stmt = _view_statement(tuple(p for p in _PARTS if p in parts), area_id is None)
     params = {"campaign_id": campaign_id, "as_of": as_of} | ({} if area_id is None else {"area_id": area_id})
-    result = session.execute(stmt, params)
+    result = column_rows(session, stmt, params)
     keys = list(result.keys())
     got: dict[str, list[dict]] = {part: [] for part in parts}
     for row in result:  # a few rows: the children, one of totals, three lines
