@@ -225,7 +225,7 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     stmt = _view_statement(tuple(p for p in _PARTS if p in parts), area_id is None)
     params = {"campaign_id": campaign_id, "as_of": as_of} | ({} if area_id is None else {"area_id": area_id})
     result = column_rows(session, stmt, params)
-    keys = list(result.keys())
+    keys = list(stmt.selected_columns.keys())
     got: dict[str, list[dict]] = {part: [] for part in parts}
     for row in result:  # a few rows: the children, one of totals, three lines
         got[row[0]].append(dict(zip(keys, row)))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Campaign, Unit, UnitCampaign
-from db.queries import restrict
+from db.queries import column_rows, restrict
 from domain.followup import ActionError
 
 # --- units -----------------------------------------------------------------------------------------
@@ -17,11 +17,12 @@ from domain.followup import ActionError
 def units(session: Session, campaign_id: int, within=None) -> list[dict]:
     """The units taking part in the campaign (those with a baseline), in the preset's order; `within`:
     only those of an area (db.hierarchy.subtree_ids), as in every read of the follow-up modules."""
-    rows = session.execute(
+    rows = column_rows(
+        session,
         select(Unit.code, Unit.name, Unit.kind)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
         .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
-        .order_by(Unit.sort_order, Unit.code)
+        .order_by(Unit.sort_order, Unit.code),
     )
     return [{"code": c, "name": n, "kind": k} for c, n, k in rows]
 

@@ -19,22 +19,22 @@ from db.clock import now as _now
 from db.followup.common import _campaign, _unit
 from db.models import Unit
 from db.models.followup import EvalDimension, Evaluation, EvaluationScore
-from db.queries import restrict
+from db.queries import column_rows, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
 # --- 实效评价 --------------------------------------------------------------------------------------
 
 
+_DIMENSION_KEYS = ("id", "name", "weight", "scale_max", "sort_order", "active")
+
+
 def dimensions(session: Session, campaign_id: int, active_only: bool = False) -> list[dict]:
-    stmt = select(EvalDimension).where(EvalDimension.campaign_id == campaign_id)
+    stmt = select(*[getattr(EvalDimension, k) for k in _DIMENSION_KEYS]).where(EvalDimension.campaign_id == campaign_id)
     if active_only:
         stmt = stmt.where(EvalDimension.active.is_(True))
-    return [
-        {"id": d.id, "name": d.name, "weight": d.weight, "scale_max": d.scale_max, "sort_order": d.sort_order,
-         "active": d.active}
-        for d in session.scalars(stmt.order_by(EvalDimension.sort_order, EvalDimension.id))
-    ]
+    rows = column_rows(session, stmt.order_by(EvalDimension.sort_order, EvalDimension.id))
+    return [dict(zip(_DIMENSION_KEYS, row)) for row in rows]
 
 
 def save_scheme(session: Session, campaign_id: int, rows: list[Mapping], *, actor: str, ip: str = "",
@@ -118,7 +118,7 @@ def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
     if unit_code:
         stmt = stmt.where(Unit.code == unit_code)
     keys = ("evaluation_id", "unit_code", "enterprise", "eval_date", "dimension_id", "score", "scale_max")
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt)]
+    return [dict(zip(keys, row)) for row in column_rows(session, stmt)]
 
 
 def evaluations(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 60,

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.clock import now as _now
-from db.followup.common import _campaign, _unit, units
-from db.models import Unit
+from db.followup.common import _campaign, _unit
+from db.models import Unit, UnitCampaign
 from db.models.followup import Instructor, InstructorQuota, WorkLog
-from db.queries import restrict
+from db.queries import column_rows, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
@@ -33,24 +33,24 @@ def _on_roster(as_of: dt.date):
 
 
 def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dict]:
-    """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`)."""
-    out = {u["code"]: {"required": None, "staffed": 0} for u in units(session, campaign_id, within)}
-    quotas = session.execute(
-        select(Unit.code, InstructorQuota.required).join(Unit, Unit.id == InstructorQuota.unit_id)
-        .where(InstructorQuota.campaign_id == campaign_id, *restrict(Unit.id, within))
+    """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`),
+    in the order of `units`: one statement, the units with their quota and their roster count."""
+    on_roster = (
+        select(Instructor.unit_id, func.count(Instructor.id).label("staffed"))
+        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of))
+        .group_by(Instructor.unit_id)
+        .subquery("on_roster")
     )
-    for code, required in quotas:
-        if code in out:
-            out[code]["required"] = required
-    staffed = session.execute(
-        select(Unit.code, func.count(Instructor.id)).join(Unit, Unit.id == Instructor.unit_id)
-        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of), *restrict(Unit.id, within))
-        .group_by(Unit.code)
+    rows = column_rows(
+        session,
+        select(Unit.code, InstructorQuota.required, on_roster.c.staffed)
+        .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
+        .outerjoin(InstructorQuota, (InstructorQuota.unit_id == Unit.id) & (InstructorQuota.campaign_id == campaign_id))
+        .outerjoin(on_roster, on_roster.c.unit_id == Unit.id)
+        .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
+        .order_by(Unit.sort_order, Unit.code),
     )
-    for code, n in staffed:
-        if code in out:
-            out[code]["staffed"] = n
-    return out
+    return {code: {"required": required, "staffed": staffed or 0} for code, required, staffed in rows}
 
 
 def roster(session: Session, campaign_id: int, unit_code: str | None = None, as_of: dt.date | None = None,
@@ -91,21 +91,23 @@ def instructor(session: Session, instructor_id: int) -> dict | None:
 def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date,
                       within=None) -> list[tuple[str, dt.date, int]]:
     """(unit code, day, logs) for start <= day <= end."""
-    rows = session.execute(
+    rows = column_rows(
+        session,
         select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
         .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date >= start, WorkLog.log_date <= end,
                *restrict(Unit.id, within))
-        .group_by(Unit.code, WorkLog.log_date)
+        .group_by(Unit.code, WorkLog.log_date),
     )
     return [(code, day, n) for code, day, n in rows]
 
 
 def last_log_dates(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dt.date]:
     """code -> the latest work log on or before as_of (units without one are absent)."""
-    rows = session.execute(
+    rows = column_rows(
+        session,
         select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
         .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date <= as_of, *restrict(Unit.id, within))
-        .group_by(Unit.code)
+        .group_by(Unit.code),
     )
     return {code: day for code, day in rows if day is not None}
 

@@ -20,7 +20,7 @@ from db.clock import now as _now
 from db.followup.common import _campaign, _unit
 from db.models import Unit
 from db.models.followup import RefusalCase, RefusalEvent
-from db.queries import restrict
+from db.queries import column_rows, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
@@ -32,13 +32,18 @@ def _day_end(as_of: dt.date) -> dt.datetime:
     return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
 
 
+_CASE_FIELDS = ("id", "enterprise", "kind", "occurred_on", "description", "intervention", "deadline", "status",
+                "status_at")
+
+
 def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = None,
                   as_of: dt.date | None = None, within=None) -> list[dict]:
     """The cases, by rectification deadline. With `as_of`: only those found by then, each with its
     status as it stood that day (the last status change on or before it; a case entered later keeps
     its first status), and `current_status`, the status today."""
     stmt = (
-        select(RefusalCase, Unit.code, Unit.name).join(Unit, Unit.id == RefusalCase.unit_id)
+        select(*[getattr(RefusalCase, k) for k in _CASE_FIELDS], Unit.code, Unit.name)
+        .join(Unit, Unit.id == RefusalCase.unit_id)
         .where(RefusalCase.campaign_id == campaign_id, *restrict(Unit.id, within))
         .order_by(RefusalCase.deadline, RefusalCase.id)
     )
@@ -47,10 +52,11 @@ def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = No
     if as_of is not None:
         stmt = stmt.where(RefusalCase.occurred_on <= as_of)
     cases = [
-        {"id": c.id, "unit_code": code, "unit_name": name, "enterprise": c.enterprise, "kind": c.kind,
-         "occurred_on": c.occurred_on, "description": c.description, "intervention": c.intervention,
-         "deadline": c.deadline, "status": c.status, "status_at": c.status_at, "current_status": c.status}
-        for c, code, name in session.execute(stmt)
+        {"id": i, "unit_code": code, "unit_name": name, "enterprise": enterprise, "kind": kind,
+         "occurred_on": occurred_on, "description": description, "intervention": intervention,
+         "deadline": deadline, "status": status, "status_at": status_at, "current_status": status}
+        for i, enterprise, kind, occurred_on, description, intervention, deadline, status, status_at, code, name
+        in column_rows(session, stmt)
     ]
     if as_of is None or not cases:
         return cases
@@ -70,12 +76,13 @@ def refusal_events(session: Session, case_ids: Iterable[int], as_of: dt.date | N
     out: dict[int, list[dict]] = {i: [] for i in ids_}
     if not ids_:
         return out
-    stmt = select(RefusalEvent).where(RefusalEvent.case_id.in_(ids_))
+    stmt = (select(RefusalEvent.case_id, RefusalEvent.at, RefusalEvent.actor, RefusalEvent.from_status,
+                   RefusalEvent.to_status, RefusalEvent.note)
+            .where(RefusalEvent.case_id.in_(ids_)))
     if as_of is not None:
         stmt = stmt.where(RefusalEvent.at < _day_end(as_of))
-    for e in session.scalars(stmt.order_by(RefusalEvent.at, RefusalEvent.id)):
-        out[e.case_id].append({"at": e.at, "actor": e.actor, "from": e.from_status, "to": e.to_status,
-                               "note": e.note})
+    for case_id, at, actor, from_status, to_status, note in column_rows(session, stmt.order_by(RefusalEvent.at, RefusalEvent.id)):
+        out[case_id].append({"at": at, "actor": actor, "from": from_status, "to": to_status, "note": note})
     return out
 
 
