@@ -50,13 +50,13 @@ import pandas as pd
 from sqlalchemy import Date, Integer, String, and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from db.engine import column_rows
 from db.models import ReportLine, ReportTotal, Unit, UnitCampaign
 from db.models.review import ReportReview
 from db.queries import (
     _date,
     _frame,
     _rate_columns,
-    column_rows,
     same_day_last_year,
 )
 from domain.measures import LINE_KINDS, MEASURES

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Float, Row, and_, case, cast, distinct, func, literal, select, text
+from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from db.engine import column_rows
 from db.models import AuditEvent, Campaign, Report, ReportLine, ReportTotal, Unit, UnitCampaign
 from domain.kpis import same_day
 from domain.measures import LINE_KINDS, MEASURES
@@ -109,15 +109,6 @@ def _unit_totals(campaign_id: int, as_of: dt.date, within=None) -> Select:
         .outerjoin(ReportTotal, ReportTotal.report_id == cur.c.report_id)
         .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
     )
-
-
-def column_rows(session: Session, stmt: Select, params: dict | None = None) -> Sequence[Row]:
-    """Every row of a select of columns (no entities), run on the session's connection as Core runs
-    it and fetched at once: through Session.execute an ORM-annotated select also goes through the
-    ORM's per-row loading step, which cost as much as fetching the rows (child_trend's 800 rows:
-    +0.9 ms), and iterating a Core result fetches row by row. Keys: `stmt.selected_columns.keys()`.
-    No autoflush either: for reads (a write path that reads back flushes first, as it does anyway)."""
-    return session.connection().execute(stmt, params or {}).all()
 
 
 def _frame(session: Session, stmt: Select, params: dict | None = None) -> pd.DataFrame:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.engine import column_rows
 from db.models import Campaign, Unit, UnitCampaign
-from db.queries import column_rows, restrict
+from db.queries import restrict
 from domain.followup import ActionError
 
 # --- units -----------------------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.clock import now as _now
+from db.engine import column_rows
 from db.followup.common import _campaign, _unit
 from db.models import Unit
 from db.models.followup import RefusalCase, RefusalEvent
-from db.queries import column_rows, restrict
+from db.queries import restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
