@@ -54,6 +54,8 @@ from db.engine import column_rows
 from db.models import ReportLine, ReportTotal, Unit, UnitCampaign
 from db.models.review import ReportReview
 from db.queries import (
+    AS_OF,
+    CAMPAIGN_ID,
     _date,
     _frame,
     _rate_columns,
@@ -237,10 +239,8 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     )
 
 
-# Statements are built once per shape and run with these parameters: building and keying a
-# statement of this size in SQLAlchemy costs several times its own SQL at city scale.
-_CAMPAIGN = bindparam("campaign_id", type_=Integer)
-_AS_OF = bindparam("as_of", type_=Date)
+# Statements are built once per shape and run with these parameters (and queries.CAMPAIGN_ID, AS_OF):
+# building and keying a statement of this size in SQLAlchemy costs several times its own SQL at city scale.
 _AREA = bindparam("area_id", type_=Integer)
 
 
@@ -248,7 +248,7 @@ _AREA = bindparam("area_id", type_=Integer)
 def _view_statement(parts: tuple[str, ...], root: bool):
     area = None if root else _AREA
     tree = subtree(area, per_child=True)
-    state = _state(_CAMPAIGN, _AS_OF, area, tree)
+    state = _state(CAMPAIGN_ID, AS_OF, area, tree)
     branches = [_lines_part(state) if part == "lines" else _rolled_part(state, part, tree) for part in parts]
     union = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("area_view")
     return select(union, *_rate_columns(union.c))
@@ -363,7 +363,7 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
 @lru_cache(maxsize=32)
 def _trend_statement(measures: tuple[str, ...], root: bool):
     """child_trend's statement for these measures, at the root or at a bound area (built once)."""
-    campaign_id, as_of = _CAMPAIGN, _AS_OF
+    campaign_id, as_of = CAMPAIGN_ID, AS_OF
     tree = subtree(None if root else _AREA, per_child=True).alias("tree")
     rt = ReportTotal
     by_unit = {"partition_by": rt.unit_id, "order_by": (rt.report_date, rt.version)}
@@ -399,8 +399,10 @@ def _trend_statement(measures: tuple[str, ...], root: bool):
     return stmt
 
 
+@lru_cache(maxsize=256)
 def subtree_ids(area_id: int | None):
     """A one-column select of the unit ids of the area's subtree, the area itself included: the
-    `within=` of the query functions and `Unit.id.in_(...)`."""
+    `within=` of the query functions and `Unit.id.in_(...)`. The same object for the same area, so
+    that the reads that cache their statements per `within` build them once per area too."""
     return select(subtree(area_id, per_child=False).c.unit_id)
 

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select, text
+from sqlalchemy import Date, Float, Integer, and_, bindparam, case, cast, distinct, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -26,6 +26,12 @@ from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import CATALOGUE, RATES
 
 # ---------------------------------------------------------------- building blocks
+
+
+# The parameters of statements built once per shape (functools.lru_cache) and run with values: building
+# and keying a statement in SQLAlchemy costs more than running a small one.
+CAMPAIGN_ID = bindparam("campaign_id", type_=Integer)
+AS_OF = bindparam("as_of", type_=Date)
 
 
 def restrict(unit_id_column, within) -> tuple:

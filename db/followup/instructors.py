@@ -12,8 +12,9 @@ built on it can show one.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
@@ -22,36 +23,40 @@ from db.engine import column_rows
 from db.followup.common import _campaign, _unit
 from db.models import Unit, UnitCampaign
 from db.models.followup import Instructor, InstructorQuota, WorkLog
-from db.queries import restrict
+from db.queries import AS_OF, CAMPAIGN_ID, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
 # --- 专职指导员: staffing, roster, work logs --------------------------------------------------------
 
 
-def _on_roster(as_of: dt.date):
+def _on_roster(as_of):  # a date, or the AS_OF parameter
     return (Instructor.since <= as_of) & (Instructor.left_on.is_(None) | (Instructor.left_on > as_of))
 
 
 def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dict]:
     """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`),
     in the order of `units`: one statement, the units with their quota and their roster count."""
+    rows = column_rows(session, _staffing_statement(within), {"campaign_id": campaign_id, "as_of": as_of})
+    return {code: {"required": required, "staffed": staffed or 0} for code, required, staffed in rows}
+
+
+@lru_cache(maxsize=64)
+def _staffing_statement(within):
     on_roster = (
         select(Instructor.unit_id, func.count(Instructor.id).label("staffed"))
-        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of))
+        .where(Instructor.campaign_id == CAMPAIGN_ID, _on_roster(AS_OF))
         .group_by(Instructor.unit_id)
         .subquery("on_roster")
     )
-    rows = column_rows(
-        session,
+    return (
         select(Unit.code, InstructorQuota.required, on_roster.c.staffed)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
-        .outerjoin(InstructorQuota, (InstructorQuota.unit_id == Unit.id) & (InstructorQuota.campaign_id == campaign_id))
+        .outerjoin(InstructorQuota, (InstructorQuota.unit_id == Unit.id) & (InstructorQuota.campaign_id == CAMPAIGN_ID))
         .outerjoin(on_roster, on_roster.c.unit_id == Unit.id)
-        .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
-        .order_by(Unit.sort_order, Unit.code),
+        .where(UnitCampaign.campaign_id == CAMPAIGN_ID, *restrict(Unit.id, within))
+        .order_by(Unit.sort_order, Unit.code)
     )
-    return {code: {"required": required, "staffed": staffed or 0} for code, required, staffed in rows}
 
 
 def roster(session: Session, campaign_id: int, unit_code: str | None = None, as_of: dt.date | None = None,
@@ -92,25 +97,33 @@ def instructor(session: Session, instructor_id: int) -> dict | None:
 def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date,
                       within=None) -> list[tuple[str, dt.date, int]]:
     """(unit code, day, logs) for start <= day <= end."""
-    rows = column_rows(
-        session,
-        select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
-        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date >= start, WorkLog.log_date <= end,
-               *restrict(Unit.id, within))
-        .group_by(Unit.code, WorkLog.log_date),
-    )
+    rows = column_rows(session, _log_counts_statement(within), {"campaign_id": campaign_id, "start": start, "end": end})
     return [(code, day, n) for code, day, n in rows]
+
+
+@lru_cache(maxsize=64)
+def _log_counts_statement(within):
+    return (
+        select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
+        .where(WorkLog.campaign_id == CAMPAIGN_ID, WorkLog.log_date >= bindparam("start"),
+               WorkLog.log_date <= bindparam("end"), *restrict(Unit.id, within))
+        .group_by(Unit.code, WorkLog.log_date)
+    )
 
 
 def last_log_dates(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dt.date]:
     """code -> the latest work log on or before as_of (units without one are absent)."""
-    rows = column_rows(
-        session,
-        select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
-        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date <= as_of, *restrict(Unit.id, within))
-        .group_by(Unit.code),
-    )
+    rows = column_rows(session, _last_logs_statement(within), {"campaign_id": campaign_id, "as_of": as_of})
     return {code: day for code, day in rows if day is not None}
+
+
+@lru_cache(maxsize=64)
+def _last_logs_statement(within):
+    return (
+        select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
+        .where(WorkLog.campaign_id == CAMPAIGN_ID, WorkLog.log_date <= AS_OF, *restrict(Unit.id, within))
+        .group_by(Unit.code)
+    )
 
 
 def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS,
