@@ -263,8 +263,9 @@ _CHILD_COLUMNS = ("id", "code", "name", "kind", "adcode", "sort_order", "level",
 def _children_frame(rows: list[dict]) -> pd.DataFrame:
     """The children as child_metrics returns them: sorted by (sort_order, code); ints; dates as
     dt.date or None; adcode and rates of object dtype with None (pandas 3 would turn the Nones of
-    strings or floats into NaN, which is truthy). The int columns go in as numpy arrays: a Series
-    per column cost three times the rest of `view`."""
+    strings or floats into NaN, which is truthy). Columns go in as numpy arrays, not a Series each
+    (that cost three times the rest of `view`); only adcode needs a Series, to stay of object dtype
+    (an object array of strings becomes pandas' str dtype, as code and name do)."""
     rows = sorted(rows, key=lambda r: (r["sort_order"], r["code"]))
     columns = {}
     for col in _CHILD_COLUMNS:
@@ -272,14 +273,21 @@ def _children_frame(rows: list[dict]) -> pd.DataFrame:
         if col in _INTS:
             columns[col] = np.array([int(v) for v in values], dtype="int64")
         elif col in ("last_report_date", "stalest_report_date"):
-            columns[col] = pd.Series([_date(v) for v in values], dtype=object)
+            columns[col] = _objects([_date(v) for v in values])
         elif col == "adcode":
             columns[col] = pd.Series([a if isinstance(a, str) and a else None for a in values], dtype=object)
         elif col in RATES:
-            columns[col] = pd.Series([None if v is None else float(v) for v in values], dtype=object)
+            columns[col] = _objects([None if v is None else float(v) for v in values])
         else:
-            columns[col] = pd.Series(values)
+            columns[col] = _objects(values)
     return pd.DataFrame(columns)
+
+
+def _objects(values: list) -> np.ndarray:
+    """The values as a one-dimensional object array, each as it is (np.array would guess a dtype)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _totals_dict(row: dict) -> dict:
