@@ -115,8 +115,13 @@ def ancestors(session: Session, area_id: int | None) -> list[Area]:
 
 def children(session: Session, area_id: int | None) -> list[Area]:
     """The units directly under the area (the roots for `None`), in display order."""
-    cond = Unit.parent_id.is_(None) if area_id is None else Unit.parent_id == area_id
-    return [_area(r) for r in session.execute(select(*_COLUMNS).where(cond).order_by(Unit.sort_order, Unit.code))]
+    return [_area(r) for r in column_rows(session, _children_statement(area_id is None), {"area_id": area_id})]
+
+
+@lru_cache(maxsize=2)
+def _children_statement(root: bool):
+    cond = Unit.parent_id.is_(None) if root else Unit.parent_id == _AREA
+    return select(*_COLUMNS).where(cond).order_by(Unit.sort_order, Unit.code)
 
 
 def subtree(area_id: int | None, *, per_child: bool):

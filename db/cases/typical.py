@@ -338,17 +338,22 @@ def highlights(session: Session, campaign_id: int, limit: int = 6) -> list[dict]
 def case_locations(session: Session, campaign_id: int, within=None) -> list[dict]:
     """Cases with a location: id, title, unit_code, unit_name, lon, lat, stage (and its label).
     `within`: a one-column select of unit ids to restrict to (an area's subtree)."""
-    rows = session.execute(
-        select(TypicalCase.id, TypicalCase.title, Unit.code, Unit.name, TypicalCase.lon, TypicalCase.lat,
-               TypicalCase.stage, TypicalCase.city_level)
-        .join(Unit, Unit.id == TypicalCase.unit_id)
-        .where(TypicalCase.campaign_id == campaign_id, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None),
-               *restrict(Unit.id, within))
-        .order_by(TypicalCase.id)
-    )
+    rows = column_rows(session, _locations_statement(within), {"campaign_id": campaign_id})
     return [{"id": i, "title": t, "unit_code": code, "unit_name": name, "lon": lon, "lat": lat, "stage": stage,
              "stage_label": STAGES[stage], "city_level": bool(city)}
             for i, t, code, name, lon, lat, stage, city in rows]
+
+
+@lru_cache(maxsize=64)
+def _locations_statement(within):
+    return (
+        select(TypicalCase.id, TypicalCase.title, Unit.code, Unit.name, TypicalCase.lon, TypicalCase.lat,
+               TypicalCase.stage, TypicalCase.city_level)
+        .join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.campaign_id == CAMPAIGN_ID, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None),
+               *restrict(Unit.id, within))
+        .order_by(TypicalCase.id)
+    )
 
 
 # --- writes ---------------------------------------------------------------------------------------
