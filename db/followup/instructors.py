@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
@@ -36,9 +36,17 @@ def _on_roster(as_of):  # a date, or the AS_OF parameter
 
 def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dict]:
     """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`),
-    in the order of `units`: one statement, the units with their quota and their roster count."""
+    in the order of `units`."""
+    return {u["code"]: {"required": u["required"], "staffed": u["staffed"]}
+            for u in staffed_units(session, campaign_id, as_of, within)}
+
+
+def staffed_units(session: Session, campaign_id: int, as_of: dt.date, within=None) -> list[dict]:
+    """The units of `units` (code, name, kind), each with `required` (int | None) and `staffed` (int),
+    in one statement: the units with their quota and their roster count."""
     rows = column_rows(session, _staffing_statement(within), {"campaign_id": campaign_id, "as_of": as_of})
-    return {code: {"required": required, "staffed": staffed or 0} for code, required, staffed in rows}
+    return [{"code": code, "name": name, "kind": kind, "required": required, "staffed": staffed or 0}
+            for code, name, kind, required, staffed in rows]
 
 
 @lru_cache(maxsize=64)
@@ -50,7 +58,7 @@ def _staffing_statement(within):
         .subquery("on_roster")
     )
     return (
-        select(Unit.code, InstructorQuota.required, on_roster.c.staffed)
+        select(Unit.code, Unit.name, Unit.kind, InstructorQuota.required, on_roster.c.staffed)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
         .outerjoin(InstructorQuota, (InstructorQuota.unit_id == Unit.id) & (InstructorQuota.campaign_id == CAMPAIGN_ID))
         .outerjoin(on_roster, on_roster.c.unit_id == Unit.id)
@@ -111,29 +119,23 @@ def _log_counts_statement(within):
     )
 
 
-def last_log_dates(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dt.date]:
-    """code -> the latest work log on or before as_of (units without one are absent)."""
-    rows = column_rows(session, _last_logs_statement(within), {"campaign_id": campaign_id, "as_of": as_of})
-    return {code: day for code, day in rows if day is not None}
+def log_activity(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS,
+                 within=None) -> tuple[dict[str, dt.date], dict[str, int]]:
+    """(code -> the latest work log on or before as_of, code -> work logs in the `days` days ending on
+    as_of), in one statement; units without a log (in those days) are absent."""
+    start = as_of - dt.timedelta(days=days - 1)
+    rows = column_rows(session, _activity_statement(within), {"campaign_id": campaign_id, "as_of": as_of, "start": start})
+    return {code: day for code, day, _ in rows if day is not None}, {code: n for code, _, n in rows if n}
 
 
 @lru_cache(maxsize=64)
-def _last_logs_statement(within):
+def _activity_statement(within):
+    recent = func.count(case((WorkLog.log_date >= bindparam("start"), WorkLog.id)))
     return (
-        select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
+        select(Unit.code, func.max(WorkLog.log_date), recent).join(Unit, Unit.id == WorkLog.unit_id)
         .where(WorkLog.campaign_id == CAMPAIGN_ID, WorkLog.log_date <= AS_OF, *restrict(Unit.id, within))
         .group_by(Unit.code)
     )
-
-
-def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS,
-                      within=None) -> dict[str, int]:
-    """code -> work logs in the `days` days ending on as_of."""
-    start = as_of - dt.timedelta(days=days - 1)
-    out: dict[str, int] = {}
-    for code, _day, n in log_counts_by_day(session, campaign_id, start, as_of, within):
-        out[code] = out.get(code, 0) + n
-    return out
 
 
 def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 100,
