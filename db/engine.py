@@ -4,6 +4,10 @@ Default: a SQLite file under instance/ so the first run needs nothing. SQLite ru
 with foreign keys on and a busy timeout; write transactions start with BEGIN IMMEDIATE so a
 transaction that reads first and writes later cannot hit SQLITE_BUSY half-way.
 PostgreSQL URLs (postgresql://...) are driven by psycopg 3.
+
+Reads of columns (not entities) run through `column_rows`, with statements the hot paths build once
+per shape (functools.lru_cache, parameters such as db.queries.CAMPAIGN_ID): in SQLAlchemy, building
+and keying a statement and loading rows through the ORM cost more than a small statement's own SQL.
 """
 
 from __future__ import annotations
