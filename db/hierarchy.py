@@ -45,13 +45,17 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Date, Integer, String, and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from db.engine import column_rows
 from db.models import ReportLine, ReportTotal, Unit, UnitCampaign
 from db.models.review import ReportReview
 from db.queries import (
+    AS_OF,
+    CAMPAIGN_ID,
     _date,
     _frame,
     _rate_columns,
@@ -111,8 +115,13 @@ def ancestors(session: Session, area_id: int | None) -> list[Area]:
 
 def children(session: Session, area_id: int | None) -> list[Area]:
     """The units directly under the area (the roots for `None`), in display order."""
-    cond = Unit.parent_id.is_(None) if area_id is None else Unit.parent_id == area_id
-    return [_area(r) for r in session.execute(select(*_COLUMNS).where(cond).order_by(Unit.sort_order, Unit.code))]
+    return [_area(r) for r in column_rows(session, _children_statement(area_id is None), {"area_id": area_id})]
+
+
+@lru_cache(maxsize=2)
+def _children_statement(root: bool):
+    cond = Unit.parent_id.is_(None) if root else Unit.parent_id == _AREA
+    return select(*_COLUMNS).where(cond).order_by(Unit.sort_order, Unit.code)
 
 
 def subtree(area_id: int | None, *, per_child: bool):
@@ -222,8 +231,8 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     compute (the others are None)."""
     stmt = _view_statement(tuple(p for p in _PARTS if p in parts), area_id is None)
     params = {"campaign_id": campaign_id, "as_of": as_of} | ({} if area_id is None else {"area_id": area_id})
-    result = session.execute(stmt, params)
-    keys = list(result.keys())
+    result = column_rows(session, stmt, params)
+    keys = list(stmt.selected_columns.keys())
     got: dict[str, list[dict]] = {part: [] for part in parts}
     for row in result:  # a few rows: the children, one of totals, three lines
         got[row[0]].append(dict(zip(keys, row)))
@@ -235,10 +244,8 @@ def view(session: Session, campaign_id: int, as_of: dt.date, area_id: int | None
     )
 
 
-# Statements are built once per shape and run with these parameters: building and keying a
-# statement of this size in SQLAlchemy costs several times its own SQL at city scale.
-_CAMPAIGN = bindparam("campaign_id", type_=Integer)
-_AS_OF = bindparam("as_of", type_=Date)
+# Statements are built once per shape and run with these parameters (and queries.CAMPAIGN_ID, AS_OF):
+# building and keying a statement of this size in SQLAlchemy costs several times its own SQL at city scale.
 _AREA = bindparam("area_id", type_=Integer)
 
 
@@ -246,7 +253,7 @@ _AREA = bindparam("area_id", type_=Integer)
 def _view_statement(parts: tuple[str, ...], root: bool):
     area = None if root else _AREA
     tree = subtree(area, per_child=True)
-    state = _state(_CAMPAIGN, _AS_OF, area, tree)
+    state = _state(CAMPAIGN_ID, AS_OF, area, tree)
     branches = [_lines_part(state) if part == "lines" else _rolled_part(state, part, tree) for part in parts]
     union = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("area_view")
     return select(union, *_rate_columns(union.c))
@@ -261,22 +268,31 @@ _CHILD_COLUMNS = ("id", "code", "name", "kind", "adcode", "sort_order", "level",
 def _children_frame(rows: list[dict]) -> pd.DataFrame:
     """The children as child_metrics returns them: sorted by (sort_order, code); ints; dates as
     dt.date or None; adcode and rates of object dtype with None (pandas 3 would turn the Nones of
-    strings or floats into NaN, which is truthy)."""
+    strings or floats into NaN, which is truthy). Columns go in as numpy arrays, not a Series each
+    (that cost three times the rest of `view`); only adcode needs a Series, to stay of object dtype
+    (an object array of strings becomes pandas' str dtype, as code and name do)."""
     rows = sorted(rows, key=lambda r: (r["sort_order"], r["code"]))
     columns = {}
     for col in _CHILD_COLUMNS:
         values = [r[col] for r in rows]
         if col in _INTS:
-            columns[col] = pd.Series([int(v) for v in values], dtype="int64")
+            columns[col] = np.array([int(v) for v in values], dtype="int64")
         elif col in ("last_report_date", "stalest_report_date"):
-            columns[col] = pd.Series([_date(v) for v in values], dtype=object)
+            columns[col] = _objects([_date(v) for v in values])
         elif col == "adcode":
             columns[col] = pd.Series([a if isinstance(a, str) and a else None for a in values], dtype=object)
         elif col in RATES:
-            columns[col] = pd.Series([None if v is None else float(v) for v in values], dtype=object)
+            columns[col] = _objects([None if v is None else float(v) for v in values])
         else:
-            columns[col] = pd.Series(values)
+            columns[col] = _objects(values)
     return pd.DataFrame(columns)
+
+
+def _objects(values: list) -> np.ndarray:
+    """The values as a one-dimensional object array, each as it is (np.array would guess a dtype)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _totals_dict(row: dict) -> dict:
@@ -360,7 +376,7 @@ def child_trend(session: Session, campaign_id: int, as_of: dt.date, area_id: int
 @lru_cache(maxsize=32)
 def _trend_statement(measures: tuple[str, ...], root: bool):
     """child_trend's statement for these measures, at the root or at a bound area (built once)."""
-    campaign_id, as_of = _CAMPAIGN, _AS_OF
+    campaign_id, as_of = CAMPAIGN_ID, AS_OF
     tree = subtree(None if root else _AREA, per_child=True).alias("tree")
     rt = ReportTotal
     by_unit = {"partition_by": rt.unit_id, "order_by": (rt.report_date, rt.version)}
@@ -396,8 +412,10 @@ def _trend_statement(measures: tuple[str, ...], root: bool):
     return stmt
 
 
+@lru_cache(maxsize=256)
 def subtree_ids(area_id: int | None):
     """A one-column select of the unit ids of the area's subtree, the area itself included: the
-    `within=` of the query functions and `Unit.id.in_(...)`."""
+    `within=` of the query functions and `Unit.id.in_(...)`. The same object for the same area, so
+    that the reads that cache their statements per `within` build them once per area too."""
     return select(subtree(area_id, per_child=False).c.unit_id)
 

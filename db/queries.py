@@ -15,16 +15,23 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal, select, text
+from sqlalchemy import Date, Float, Integer, and_, bindparam, case, cast, distinct, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from db.engine import column_rows
 from db.models import AuditEvent, Campaign, Report, ReportLine, ReportTotal, Unit, UnitCampaign
 from domain.kpis import same_day
 from domain.measures import LINE_KINDS, MEASURES
 from domain.metrics import CATALOGUE, RATES
 
 # ---------------------------------------------------------------- building blocks
+
+
+# The parameters of statements built once per shape (functools.lru_cache) and run with values: building
+# and keying a statement in SQLAlchemy costs more than running a small one.
+CAMPAIGN_ID = bindparam("campaign_id", type_=Integer)
+AS_OF = bindparam("as_of", type_=Date)
 
 
 def restrict(unit_id_column, within) -> tuple:
@@ -110,10 +117,10 @@ def _unit_totals(campaign_id: int, as_of: dt.date, within=None) -> Select:
     )
 
 
-def _frame(session: Session, stmt, params: dict | None = None) -> pd.DataFrame:
-    rows = session.execute(stmt, params or {})
+def _frame(session: Session, stmt: Select, params: dict | None = None) -> pd.DataFrame:
+    rows = column_rows(session, stmt, params)
     # Plain tuples: given Row objects, pandas inspects every row for namedtuple fields (half the cost).
-    return pd.DataFrame([tuple(r) for r in rows], columns=list(rows.keys()))
+    return pd.DataFrame(list(map(tuple, rows)), columns=list(stmt.selected_columns.keys()))
 
 
 def _date(value) -> dt.date | None:
@@ -281,24 +288,28 @@ def report_history(session: Session, campaign_id: int, unit_code: str) -> pd.Dat
 
 def campaigns(session: Session) -> list[dict]:
     """All campaigns, newest year first; with report counts and the last report date."""
-    stmt = (
-        select(
-            Campaign.id,
-            Campaign.name,
-            Campaign.year,
-            Campaign.is_demo,
-            Campaign.window_start,
-            Campaign.window_end,
-            Campaign.cutoff_date,
-            Campaign.deadline,
-            func.count(Report.id).label("reports"),
-            func.max(Report.report_date).label("last_report_date"),
-        )
-        .outerjoin(Report, Report.campaign_id == Campaign.id)
-        .group_by(Campaign.id)
-        .order_by(Campaign.year.desc(), Campaign.id.desc())
+    keys = _CAMPAIGNS.selected_columns.keys()
+    return [dict(zip(keys, row)) for row in column_rows(session, _CAMPAIGNS)]
+
+
+# Statements of the lookups every page makes, built once.
+_CAMPAIGNS = (
+    select(
+        Campaign.id,
+        Campaign.name,
+        Campaign.year,
+        Campaign.is_demo,
+        Campaign.window_start,
+        Campaign.window_end,
+        Campaign.cutoff_date,
+        Campaign.deadline,
+        func.count(Report.id).label("reports"),
+        func.max(Report.report_date).label("last_report_date"),
     )
-    return [dict(r) for r in session.execute(stmt).mappings()]
+    .outerjoin(Report, Report.campaign_id == Campaign.id)
+    .group_by(Campaign.id)
+    .order_by(Campaign.year.desc(), Campaign.id.desc())
+)
 
 
 def campaign(session: Session, campaign_id: int) -> dict | None:
@@ -323,22 +334,35 @@ def previous_campaign(session: Session, campaign_id: int) -> dict | None:
     report count. "Same installation" is this database; a demo campaign's previous one is a demo
     campaign and a real one's a real one, so real figures are never set against made-up ones.
     None for the first campaign (or an unknown id)."""
-    this = select(Campaign.window_start, Campaign.is_demo).where(Campaign.id == campaign_id).subquery("this")
+    found = _previous_and_start(session, campaign_id)
+    return None if found is None else found[0]
+
+
+def _previous_and_start(session: Session, campaign_id: int) -> tuple[dict, dt.date] | None:
+    """(previous_campaign, this campaign's window_start) from one statement; None without a previous one."""
+    rows = column_rows(session, _PREVIOUS, {"campaign_id": campaign_id})
+    if not rows:
+        return None
+    out = dict(rows[0]._mapping)
+    start = out.pop("this_start")
+    for k in ("window_start", "window_end", "cutoff_date", "deadline"):
+        out[k] = _date(out[k])
+    return out, _date(start)
+
+
+def _previous_statement():
+    this = select(Campaign.window_start, Campaign.is_demo).where(Campaign.id == CAMPAIGN_ID).subquery("this")
     reports = select(func.count(Report.id)).where(Report.campaign_id == Campaign.id).correlate(Campaign).scalar_subquery()
-    stmt = (
+    return (
         select(Campaign.id, Campaign.name, Campaign.year, Campaign.is_demo, Campaign.window_start, Campaign.window_end,
-               Campaign.cutoff_date, Campaign.deadline, reports.label("reports"))
+               Campaign.cutoff_date, Campaign.deadline, reports.label("reports"), this.c.window_start.label("this_start"))
         .join(this, and_(Campaign.window_end < this.c.window_start, Campaign.is_demo == this.c.is_demo))
         .order_by(Campaign.window_end.desc(), Campaign.id.desc())
         .limit(1)
     )
-    row = session.execute(stmt).mappings().first()
-    if row is None:
-        return None
-    out = dict(row)
-    for k in ("window_start", "window_end", "cutoff_date", "deadline"):
-        out[k] = _date(out[k])
-    return out
+
+
+_PREVIOUS = _previous_statement()
 
 
 def same_day_last_year(session: Session, campaign_id: int, as_of: dt.date) -> tuple[dict, dt.date] | None:
@@ -347,11 +371,11 @@ def same_day_last_year(session: Session, campaign_id: int, as_of: dt.date) -> tu
 
     Callers compute whatever figures they show on that day: `city_metrics(s, prev["id"], day)`, one
     unit's row of `unit_metrics`, or an area's totals."""
-    prev = previous_campaign(session, campaign_id)
-    start = session.scalar(select(Campaign.window_start).where(Campaign.id == campaign_id))
-    if prev is None or not prev["reports"] or start is None:
+    found = _previous_and_start(session, campaign_id)  # no previous campaign: this one's start is not needed
+    if found is None or not found[0]["reports"]:
         return None
-    return prev, same_day(as_of, _date(start), prev["window_start"], prev["window_end"])
+    prev, start = found
+    return prev, same_day(as_of, start, prev["window_start"], prev["window_end"])
 
 
 def last_year_city(session: Session, campaign_id: int, as_of: dt.date) -> dict | None:
@@ -379,12 +403,10 @@ def last_year_unit(session: Session, campaign_id: int, as_of: dt.date, unit_code
 
 
 def report_dates(session: Session, campaign_id: int) -> list[dt.date]:
-    stmt = (
-        select(distinct(Report.report_date))
-        .where(Report.campaign_id == campaign_id)
-        .order_by(Report.report_date)
-    )
-    return [_date(d) for d in session.scalars(stmt)]
+    return [_date(d) for (d,) in column_rows(session, _REPORT_DATES, {"campaign_id": campaign_id})]
+
+
+_REPORT_DATES = select(distinct(Report.report_date)).where(Report.campaign_id == CAMPAIGN_ID).order_by(Report.report_date)
 
 
 def unit(session: Session, code: str) -> dict | None:

@@ -78,10 +78,10 @@ def _load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
     with context.read() as s:
-        user = auth.get_user(s, int(user_id))
-        if user is None or not user.is_active or not _session_current(auth.sessions_revoked_at(s, user.id)):
-            return None
-        return SessionUser(user.id, user.username, user.role, auth.user_unit_code(s, user), user.area_unit_id)
+        account = auth.session_account(s, int(user_id))
+    if account is None or not _session_current(account.revoked_at):
+        return None
+    return SessionUser(account.id, account.username, account.role, account.unit_code, account.area_unit_id)
 
 
 LOGIN_AT = "login_at"  # in the signed session cookie: when this session signed in (ISO, microseconds)

@@ -185,7 +185,8 @@ def load(campaign_id: int | None, date: dt.date | None, unit: str | None, search
         tracked = [u["code"] for u in units if staffing[u["code"]]["required"] is not None or staffing[u["code"]]["staffed"]]
         weekly = rules.weekly_activity(instructors_db.log_counts_by_day(s, cid, mondays[0], as_of, within) if mondays
                                        else [], tracked, mondays)
-        inactive = rules.inactive_units(instructors_db.last_log_dates(s, cid, as_of, within), tracked, as_of)
+        last_logs, _recent = instructors_db.log_activity(s, cid, as_of, within=within)
+        inactive = rules.inactive_units(last_logs, tracked, as_of)
         return {"campaign": sc.campaign, "as_of": as_of, "unit": unit, "units": units, "staffing": staffing,
                 "mondays": mondays, "weekly": weekly, "inactive": inactive,
                 "roster": instructors_db.roster(s, cid, unit, as_of, within),

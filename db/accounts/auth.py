@@ -30,10 +30,11 @@ from typing import NamedTuple, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import exists, func, select
+from sqlalchemy import Integer, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from db.clock import now as _now
+from db.engine import column_rows
 from db.models import ApiToken, AuditEvent, Campaign, Report, SessionRevocation, Unit, User
 from domain.errors import UserError
 
@@ -396,8 +397,32 @@ def revoke_sessions(session: Session, user_id: int, now: dt.datetime | None = No
     return now
 
 
-def sessions_revoked_at(session: Session, user_id: int) -> dt.datetime | None:
-    return session.scalar(select(SessionRevocation.revoked_at).where(SessionRevocation.user_id == user_id))
+class SessionAccount(NamedTuple):
+    """What a signed-in request reads of its account (`session_account`)."""
+
+    id: int
+    username: str
+    role: str
+    unit_code: str | None
+    area_unit_id: int | None
+    revoked_at: dt.datetime | None  # sessions signed in before this are refused (revoke_sessions)
+
+
+# Built once: the login session loader runs it on every request.
+_SESSION_ACCOUNT = (
+    select(User.id, User.username, User.role, Unit.code, User.area_unit_id, SessionRevocation.revoked_at)
+    .outerjoin(Unit, Unit.id == User.unit_id)
+    .outerjoin(SessionRevocation, SessionRevocation.user_id == User.id)
+    .where(User.id == bindparam("user_id", type_=Integer), User.is_active.is_(True))
+)
+
+
+def session_account(session: Session, user_id: int) -> SessionAccount | None:
+    """The *active* account with this id, its unit's code and when its sessions were last revoked, in
+    one statement (what get_user, user_unit_code and the revocation read took three for, on every
+    request); None for an unknown or deactivated account."""
+    rows = column_rows(session, _SESSION_ACCOUNT, {"user_id": user_id})
+    return SessionAccount(*rows[0]) if rows else None
 
 
 # --- IP-level login rate limit ---------------------------------------------------------------------

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.common import AdminError
 from db.clock import now as _now
+from db.engine import column_rows
 from db.models import Campaign, CampaignThreshold, Report, UnitCampaign
+from db.queries import CAMPAIGN_ID
 from domain.metrics import label as metric_label
 
 # --- campaigns -------------------------------------------------------------------------------------
@@ -221,14 +223,20 @@ def pace_text(points: Iterable[tuple[dt.date, float]] | None) -> str:
 
 def threshold_overrides(session: Session, campaign_id: int) -> dict:
     """The campaign's non-default thresholds, as keyword arguments of domain.lagging.Thresholds
-    ({} when the admin set none). `pace` comes back as a tuple of (date, fraction)."""
-    row = session.get(CampaignThreshold, campaign_id)
-    if row is None:
+    ({} when the admin set none). `pace` comes back as a tuple of (date, fraction). Every page reads
+    it: one statement, built once."""
+    rows = column_rows(session, _THRESHOLDS, {"campaign_id": campaign_id})
+    if not rows:
         return {}
-    values = {field: getattr(row, field) for field in THRESHOLD_FIELDS if getattr(row, field) is not None}
-    if row.pace:
-        values["pace"] = tuple((dt.date.fromisoformat(d), float(f)) for d, f in json.loads(row.pace))
+    *fields, pace = rows[0]
+    values = {field: value for field, value in zip(THRESHOLD_FIELDS, fields, strict=True) if value is not None}
+    if pace:
+        values["pace"] = tuple((dt.date.fromisoformat(d), float(f)) for d, f in json.loads(pace))
     return values
+
+
+_THRESHOLDS = (select(*[getattr(CampaignThreshold, field) for field in THRESHOLD_FIELDS], CampaignThreshold.pace)
+               .where(CampaignThreshold.campaign_id == CAMPAIGN_ID))
 
 
 def _shown(field: str, value) -> str:

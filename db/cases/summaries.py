@@ -15,20 +15,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, select, true
+from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.cases import files
 from db.cases.typical import CaseError, _unit_id, file_url
 from db.clock import now as _now
+from db.engine import column_rows
 from db.followup.common import units as campaign_units
+from db.followup.supervision import _day_end
 from db.models import Campaign, Unit
 from db.models.cases import SUMMARY_KINDS, StoredFile, SummaryFile
-from db.queries import restrict
+from db.queries import CAMPAIGN_ID, restrict
 
 # --- pure rules -----------------------------------------------------------------------------------
 
@@ -79,11 +82,12 @@ def can_upload_summary(role: str, user_unit: str | None, unit: str) -> bool:
 # --- queries --------------------------------------------------------------------------------------
 
 
-def _uploaded_by(as_of: dt.date | None):
-    """Files uploaded on or before the as-of date (every file without one)."""
-    if as_of is None:
+def _uploaded_by(day_end):
+    """Files uploaded before `day_end`, the first moment after the as-of date (supervision._day_end, or
+    a parameter bound to it); every file for None."""
+    if day_end is None:
         return true()
-    return SummaryFile.uploaded_at < dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    return SummaryFile.uploaded_at < day_end
 
 
 def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = None,
@@ -95,20 +99,14 @@ def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = N
     has uploaded its 书面总结; at: when the first one arrived; late: after the deadline; state: see
     `summary_state` (pending before the deadline, overdue after it).
     """
-    deadline = session.scalar(select(Campaign.deadline).where(Campaign.id == campaign_id))
+    deadline = session.scalar(_DEADLINE, {"campaign_id": campaign_id})
 
     def blank() -> dict:
         return {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0, "last_at": None}
 
     out = {u["code"]: blank() for u in campaign_units(session, campaign_id, within)}
-    rows = session.execute(
-        select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
-               func.max(SummaryFile.uploaded_at))
-        .join(Unit, Unit.id == SummaryFile.unit_id)
-        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(as_of), *restrict(Unit.id, within))
-        .group_by(Unit.code, SummaryFile.kind)
-    )
-    for code, kind, n, first, last in rows:
+    params = {"campaign_id": campaign_id, "day_end": None if as_of is None else _day_end(as_of)}
+    for code, kind, n, first, last in column_rows(session, _files_by_kind_statement(as_of is not None, within), params):
         s = out.setdefault(code, blank())
         s[kind] = n
         s["files"] += n
@@ -122,6 +120,21 @@ def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = N
     return out
 
 
+_DEADLINE = select(Campaign.deadline).where(Campaign.id == CAMPAIGN_ID)
+
+
+@lru_cache(maxsize=64)
+def _files_by_kind_statement(dated: bool, within):
+    return (
+        select(Unit.code, SummaryFile.kind, func.count(), func.min(SummaryFile.uploaded_at),
+               func.max(SummaryFile.uploaded_at))
+        .join(Unit, Unit.id == SummaryFile.unit_id)
+        .where(SummaryFile.campaign_id == CAMPAIGN_ID, _uploaded_by(bindparam("day_end") if dated else None),
+               *restrict(Unit.id, within))
+        .group_by(Unit.code, SummaryFile.kind)
+    )
+
+
 def summary_files(session: Session, campaign_id: int, unit_code: str | None = None,
                   as_of: dt.date | None = None) -> list[dict]:
     """The summary files (uploaded on or before `as_of`, if given), by unit and upload time."""
@@ -129,7 +142,7 @@ def summary_files(session: Session, campaign_id: int, unit_code: str | None = No
         select(SummaryFile, Unit.code, Unit.name, StoredFile)
         .join(Unit, Unit.id == SummaryFile.unit_id)
         .join(StoredFile, StoredFile.id == SummaryFile.file_id)
-        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(as_of))
+        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(None if as_of is None else _day_end(as_of)))
         .order_by(Unit.sort_order, SummaryFile.uploaded_at, SummaryFile.id)
     )
     if unit_code:

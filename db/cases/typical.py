@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,11 +29,12 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.presets import installation_city
 from db.cases import files
+from db.engine import column_rows
 from db.followup.common import units as campaign_units
 from db.hierarchy import ancestors
 from db.models import Campaign, Unit
 from db.models.cases import LEVELS, STAGES, CasePhoto, CaseTarget, StoredFile, SummaryFile, TypicalCase
-from db.queries import restrict
+from db.queries import CAMPAIGN_ID, restrict
 from domain import divisions
 from domain.errors import UserError
 from domain.hierarchy import DEFAULT_LEVEL
@@ -225,28 +227,35 @@ def case_counts(session: Session, campaign_id: int, within=None) -> dict[str, di
         return {"total": 0, "city_level": 0, "target": 0, "by_stage": dict.fromkeys(STAGES, 0), "new": 0, "gap": 0}
 
     out = {u["code"]: blank() for u in campaign_units(session, campaign_id, within)}
-    rows = session.execute(
-        select(Unit.code, TypicalCase.stage, func.count(), func.sum(sql_case((TypicalCase.city_level, 1), else_=0)))
-        .join(Unit, Unit.id == TypicalCase.unit_id)
-        .where(TypicalCase.campaign_id == campaign_id, *restrict(Unit.id, within))
-        .group_by(Unit.code, TypicalCase.stage)
-    )
-    for code, stage, n, city in rows:
+    by_stage, targets = _case_counts_statements(within)
+    for code, stage, n, city in column_rows(session, by_stage, {"campaign_id": campaign_id}):
         c = out.setdefault(code, blank())
         c["total"] += n
         c["city_level"] += int(city or 0)
         c["by_stage"][stage] = n
         if stage in NEW_STAGES:
             c["new"] += n
-    targets = session.execute(
-        select(Unit.code, CaseTarget.target).join(Unit, Unit.id == CaseTarget.unit_id)
-        .where(CaseTarget.campaign_id == campaign_id, *restrict(Unit.id, within))
-    )
-    for code, target in targets:
+    for code, target in column_rows(session, targets, {"campaign_id": campaign_id}):
         out.setdefault(code, blank())["target"] = target
     for c in out.values():
         c["gap"] = target_gap(c["new"], c["target"])
     return out
+
+
+@lru_cache(maxsize=64)
+def _case_counts_statements(within):
+    """case_counts' two statements: cases per unit and stage, and the units' targets."""
+    by_stage = (
+        select(Unit.code, TypicalCase.stage, func.count(), func.sum(sql_case((TypicalCase.city_level, 1), else_=0)))
+        .join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.campaign_id == CAMPAIGN_ID, *restrict(Unit.id, within))
+        .group_by(Unit.code, TypicalCase.stage)
+    )
+    targets = (
+        select(Unit.code, CaseTarget.target).join(Unit, Unit.id == CaseTarget.unit_id)
+        .where(CaseTarget.campaign_id == CAMPAIGN_ID, *restrict(Unit.id, within))
+    )
+    return by_stage, targets
 
 
 def _photos(session: Session, case_ids: list[int]) -> dict[int, list[dict]]:
@@ -329,17 +338,22 @@ def highlights(session: Session, campaign_id: int, limit: int = 6) -> list[dict]
 def case_locations(session: Session, campaign_id: int, within=None) -> list[dict]:
     """Cases with a location: id, title, unit_code, unit_name, lon, lat, stage (and its label).
     `within`: a one-column select of unit ids to restrict to (an area's subtree)."""
-    rows = session.execute(
-        select(TypicalCase.id, TypicalCase.title, Unit.code, Unit.name, TypicalCase.lon, TypicalCase.lat,
-               TypicalCase.stage, TypicalCase.city_level)
-        .join(Unit, Unit.id == TypicalCase.unit_id)
-        .where(TypicalCase.campaign_id == campaign_id, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None),
-               *restrict(Unit.id, within))
-        .order_by(TypicalCase.id)
-    )
+    rows = column_rows(session, _locations_statement(within), {"campaign_id": campaign_id})
     return [{"id": i, "title": t, "unit_code": code, "unit_name": name, "lon": lon, "lat": lat, "stage": stage,
              "stage_label": STAGES[stage], "city_level": bool(city)}
             for i, t, code, name, lon, lat, stage, city in rows]
+
+
+@lru_cache(maxsize=64)
+def _locations_statement(within):
+    return (
+        select(TypicalCase.id, TypicalCase.title, Unit.code, Unit.name, TypicalCase.lon, TypicalCase.lat,
+               TypicalCase.stage, TypicalCase.city_level)
+        .join(Unit, Unit.id == TypicalCase.unit_id)
+        .where(TypicalCase.campaign_id == CAMPAIGN_ID, TypicalCase.lon.is_not(None), TypicalCase.lat.is_not(None),
+               *restrict(Unit.id, within))
+        .order_by(TypicalCase.id)
+    )
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -4,11 +4,14 @@ checks that a campaign and a unit exist (and that a reporter writes only for its
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.engine import column_rows
 from db.models import Campaign, Unit, UnitCampaign
-from db.queries import restrict
+from db.queries import CAMPAIGN_ID, restrict
 from domain.followup import ActionError
 
 # --- units -----------------------------------------------------------------------------------------
@@ -17,13 +20,18 @@ from domain.followup import ActionError
 def units(session: Session, campaign_id: int, within=None) -> list[dict]:
     """The units taking part in the campaign (those with a baseline), in the preset's order; `within`:
     only those of an area (db.hierarchy.subtree_ids), as in every read of the follow-up modules."""
-    rows = session.execute(
+    rows = column_rows(session, _units_statement(within), {"campaign_id": campaign_id})
+    return [{"code": c, "name": n, "kind": k} for c, n, k in rows]
+
+
+@lru_cache(maxsize=64)
+def _units_statement(within):
+    return (
         select(Unit.code, Unit.name, Unit.kind)
         .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
-        .where(UnitCampaign.campaign_id == campaign_id, *restrict(Unit.id, within))
+        .where(UnitCampaign.campaign_id == CAMPAIGN_ID, *restrict(Unit.id, within))
         .order_by(Unit.sort_order, Unit.code)
     )
-    return [{"code": c, "name": n, "kind": k} for c, n, k in rows]
 
 
 def _unit(session: Session, campaign_id: int, code: object, unit_scope: str | None) -> Unit:

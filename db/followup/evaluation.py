@@ -10,31 +10,38 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.clock import now as _now
+from db.engine import column_rows
 from db.followup.common import _campaign, _unit
 from db.models import Unit
 from db.models.followup import EvalDimension, Evaluation, EvaluationScore
-from db.queries import restrict
+from db.queries import AS_OF, CAMPAIGN_ID, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
 # --- 实效评价 --------------------------------------------------------------------------------------
 
 
+_DIMENSION_KEYS = ("id", "name", "weight", "scale_max", "sort_order", "active")
+
+
 def dimensions(session: Session, campaign_id: int, active_only: bool = False) -> list[dict]:
-    stmt = select(EvalDimension).where(EvalDimension.campaign_id == campaign_id)
+    rows = column_rows(session, _dimensions_statement(active_only), {"campaign_id": campaign_id})
+    return [dict(zip(_DIMENSION_KEYS, row)) for row in rows]
+
+
+@lru_cache(maxsize=2)
+def _dimensions_statement(active_only: bool):
+    stmt = select(*[getattr(EvalDimension, k) for k in _DIMENSION_KEYS]).where(EvalDimension.campaign_id == CAMPAIGN_ID)
     if active_only:
         stmt = stmt.where(EvalDimension.active.is_(True))
-    return [
-        {"id": d.id, "name": d.name, "weight": d.weight, "scale_max": d.scale_max, "sort_order": d.sort_order,
-         "active": d.active}
-        for d in session.scalars(stmt.order_by(EvalDimension.sort_order, EvalDimension.id))
-    ]
+    return stmt.order_by(EvalDimension.sort_order, EvalDimension.id)
 
 
 def save_scheme(session: Session, campaign_id: int, rows: list[Mapping], *, actor: str, ip: str = "",
@@ -105,20 +112,27 @@ def add_evaluation(session: Session, campaign_id: int, unit_code: str, eval_date
 def score_rows(session: Session, campaign_id: int, as_of: dt.date | None = None,
                unit_code: str | None = None, within=None) -> list[dict]:
     """Long rows of the active dimensions' scores, for domain.followup.group_scores."""
+    stmt = _scores_statement(as_of is not None, bool(unit_code), within)
+    rows = column_rows(session, stmt, {"campaign_id": campaign_id, "as_of": as_of, "unit_code": unit_code})
+    keys = ("evaluation_id", "unit_code", "enterprise", "eval_date", "dimension_id", "score", "scale_max")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+@lru_cache(maxsize=64)
+def _scores_statement(dated: bool, one_unit: bool, within):
     stmt = (
         select(Evaluation.id, Unit.code, Evaluation.enterprise, Evaluation.eval_date, EvaluationScore.dimension_id,
                EvaluationScore.score, EvaluationScore.scale_max)
         .join(EvaluationScore, EvaluationScore.evaluation_id == Evaluation.id)
         .join(EvalDimension, EvalDimension.id == EvaluationScore.dimension_id)
         .join(Unit, Unit.id == Evaluation.unit_id)
-        .where(Evaluation.campaign_id == campaign_id, EvalDimension.active.is_(True), *restrict(Unit.id, within))
+        .where(Evaluation.campaign_id == CAMPAIGN_ID, EvalDimension.active.is_(True), *restrict(Unit.id, within))
     )
-    if as_of is not None:
-        stmt = stmt.where(Evaluation.eval_date <= as_of)
-    if unit_code:
-        stmt = stmt.where(Unit.code == unit_code)
-    keys = ("evaluation_id", "unit_code", "enterprise", "eval_date", "dimension_id", "score", "scale_max")
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(stmt)]
+    if dated:
+        stmt = stmt.where(Evaluation.eval_date <= AS_OF)
+    if one_unit:
+        stmt = stmt.where(Unit.code == bindparam("unit_code"))
+    return stmt
 
 
 def evaluations(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 60,

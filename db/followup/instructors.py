@@ -12,45 +12,59 @@ built on it can show one.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.clock import now as _now
-from db.followup.common import _campaign, _unit, units
-from db.models import Unit
+from db.engine import column_rows
+from db.followup.common import _campaign, _unit
+from db.models import Unit, UnitCampaign
 from db.models.followup import Instructor, InstructorQuota, WorkLog
-from db.queries import restrict
+from db.queries import AS_OF, CAMPAIGN_ID, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
 # --- 专职指导员: staffing, roster, work logs --------------------------------------------------------
 
 
-def _on_roster(as_of: dt.date):
+def _on_roster(as_of):  # a date, or the AS_OF parameter
     return (Instructor.since <= as_of) & (Instructor.left_on.is_(None) | (Instructor.left_on > as_of))
 
 
 def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dict]:
-    """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`)."""
-    out = {u["code"]: {"required": None, "staffed": 0} for u in units(session, campaign_id, within)}
-    quotas = session.execute(
-        select(Unit.code, InstructorQuota.required).join(Unit, Unit.id == InstructorQuota.unit_id)
-        .where(InstructorQuota.campaign_id == campaign_id, *restrict(Unit.id, within))
+    """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`),
+    in the order of `units`."""
+    return {u["code"]: {"required": u["required"], "staffed": u["staffed"]}
+            for u in staffed_units(session, campaign_id, as_of, within)}
+
+
+def staffed_units(session: Session, campaign_id: int, as_of: dt.date, within=None) -> list[dict]:
+    """The units of `units` (code, name, kind), each with `required` (int | None) and `staffed` (int),
+    in one statement: the units with their quota and their roster count."""
+    rows = column_rows(session, _staffing_statement(within), {"campaign_id": campaign_id, "as_of": as_of})
+    return [{"code": code, "name": name, "kind": kind, "required": required, "staffed": staffed or 0}
+            for code, name, kind, required, staffed in rows]
+
+
+@lru_cache(maxsize=64)
+def _staffing_statement(within):
+    on_roster = (
+        select(Instructor.unit_id, func.count(Instructor.id).label("staffed"))
+        .where(Instructor.campaign_id == CAMPAIGN_ID, _on_roster(AS_OF))
+        .group_by(Instructor.unit_id)
+        .subquery("on_roster")
     )
-    for code, required in quotas:
-        if code in out:
-            out[code]["required"] = required
-    staffed = session.execute(
-        select(Unit.code, func.count(Instructor.id)).join(Unit, Unit.id == Instructor.unit_id)
-        .where(Instructor.campaign_id == campaign_id, _on_roster(as_of), *restrict(Unit.id, within))
-        .group_by(Unit.code)
+    return (
+        select(Unit.code, Unit.name, Unit.kind, InstructorQuota.required, on_roster.c.staffed)
+        .join(UnitCampaign, UnitCampaign.unit_id == Unit.id)
+        .outerjoin(InstructorQuota, (InstructorQuota.unit_id == Unit.id) & (InstructorQuota.campaign_id == CAMPAIGN_ID))
+        .outerjoin(on_roster, on_roster.c.unit_id == Unit.id)
+        .where(UnitCampaign.campaign_id == CAMPAIGN_ID, *restrict(Unit.id, within))
+        .order_by(Unit.sort_order, Unit.code)
     )
-    for code, n in staffed:
-        if code in out:
-            out[code]["staffed"] = n
-    return out
 
 
 def roster(session: Session, campaign_id: int, unit_code: str | None = None, as_of: dt.date | None = None,
@@ -91,33 +105,37 @@ def instructor(session: Session, instructor_id: int) -> dict | None:
 def log_counts_by_day(session: Session, campaign_id: int, start: dt.date, end: dt.date,
                       within=None) -> list[tuple[str, dt.date, int]]:
     """(unit code, day, logs) for start <= day <= end."""
-    rows = session.execute(
-        select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
-        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date >= start, WorkLog.log_date <= end,
-               *restrict(Unit.id, within))
-        .group_by(Unit.code, WorkLog.log_date)
-    )
+    rows = column_rows(session, _log_counts_statement(within), {"campaign_id": campaign_id, "start": start, "end": end})
     return [(code, day, n) for code, day, n in rows]
 
 
-def last_log_dates(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dt.date]:
-    """code -> the latest work log on or before as_of (units without one are absent)."""
-    rows = session.execute(
-        select(Unit.code, func.max(WorkLog.log_date)).join(Unit, Unit.id == WorkLog.unit_id)
-        .where(WorkLog.campaign_id == campaign_id, WorkLog.log_date <= as_of, *restrict(Unit.id, within))
+@lru_cache(maxsize=64)
+def _log_counts_statement(within):
+    return (
+        select(Unit.code, WorkLog.log_date, func.count(WorkLog.id)).join(Unit, Unit.id == WorkLog.unit_id)
+        .where(WorkLog.campaign_id == CAMPAIGN_ID, WorkLog.log_date >= bindparam("start"),
+               WorkLog.log_date <= bindparam("end"), *restrict(Unit.id, within))
+        .group_by(Unit.code, WorkLog.log_date)
+    )
+
+
+def log_activity(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS,
+                 within=None) -> tuple[dict[str, dt.date], dict[str, int]]:
+    """(code -> the latest work log on or before as_of, code -> work logs in the `days` days ending on
+    as_of), in one statement; units without a log (in those days) are absent."""
+    start = as_of - dt.timedelta(days=days - 1)
+    rows = column_rows(session, _activity_statement(within), {"campaign_id": campaign_id, "as_of": as_of, "start": start})
+    return {code: day for code, day, _ in rows if day is not None}, {code: n for code, _, n in rows if n}
+
+
+@lru_cache(maxsize=64)
+def _activity_statement(within):
+    recent = func.count(case((WorkLog.log_date >= bindparam("start"), WorkLog.id)))
+    return (
+        select(Unit.code, func.max(WorkLog.log_date), recent).join(Unit, Unit.id == WorkLog.unit_id)
+        .where(WorkLog.campaign_id == CAMPAIGN_ID, WorkLog.log_date <= AS_OF, *restrict(Unit.id, within))
         .group_by(Unit.code)
     )
-    return {code: day for code, day in rows if day is not None}
-
-
-def recent_log_counts(session: Session, campaign_id: int, as_of: dt.date, days: int = rules.INACTIVE_DAYS,
-                      within=None) -> dict[str, int]:
-    """code -> work logs in the `days` days ending on as_of."""
-    start = as_of - dt.timedelta(days=days - 1)
-    out: dict[str, int] = {}
-    for code, _day, n in log_counts_by_day(session, campaign_id, start, as_of, within):
-        out[code] = out.get(code, 0) + n
-    return out
 
 
 def work_logs(session: Session, campaign_id: int, unit_code: str | None = None, limit: int | None = 100,

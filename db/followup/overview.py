@@ -6,9 +6,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from db.followup.common import units
 from db.followup.evaluation import dimensions, score_rows
-from db.followup.instructors import last_log_dates, recent_log_counts, staffing
+from db.followup.instructors import log_activity, staffed_units
 from db.followup.supervision import refusal_cases
 from domain import followup as rules
 
@@ -19,11 +18,13 @@ def overview_inputs(session: Session, campaign_id: int, as_of: dt.date, within=N
     dims = dimensions(session, campaign_id, active_only=True)
     dim_ids = [d["id"] for d in dims]
     evals = rules.group_scores(score_rows(session, campaign_id, as_of, within=within))
+    staffed = staffed_units(session, campaign_id, as_of, within)  # followup.common.units, with their staffing
+    last_logs, recent_logs = log_activity(session, campaign_id, as_of, within=within)
     return {
-        "units": units(session, campaign_id, within),
-        "staffing": staffing(session, campaign_id, as_of, within),
-        "last_logs": last_log_dates(session, campaign_id, as_of, within),
-        "recent_logs": recent_log_counts(session, campaign_id, as_of, within=within),
+        "units": [{"code": u["code"], "name": u["name"], "kind": u["kind"]} for u in staffed],
+        "staffing": {u["code"]: {"required": u["required"], "staffed": u["staffed"]} for u in staffed},
+        "last_logs": last_logs,
+        "recent_logs": recent_logs,
         "dims": dims,
         "profiles": rules.unit_profiles(evals, dim_ids),
         "refusals": rules.refusal_counts(refusal_cases(session, campaign_id, as_of=as_of, within=within), as_of),

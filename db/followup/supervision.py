@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.clock import now as _now
+from db.engine import column_rows
 from db.followup.common import _campaign, _unit
 from db.models import Unit
 from db.models.followup import RefusalCase, RefusalEvent
-from db.queries import restrict
+from db.queries import AS_OF, CAMPAIGN_ID, restrict
 from domain import followup as rules
 from domain.followup import ActionError
 
@@ -32,25 +34,23 @@ def _day_end(as_of: dt.date) -> dt.datetime:
     return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
 
 
+_CASE_FIELDS = ("id", "enterprise", "kind", "occurred_on", "description", "intervention", "deadline", "status",
+                "status_at")
+
+
 def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = None,
                   as_of: dt.date | None = None, within=None) -> list[dict]:
     """The cases, by rectification deadline. With `as_of`: only those found by then, each with its
     status as it stood that day (the last status change on or before it; a case entered later keeps
     its first status), and `current_status`, the status today."""
-    stmt = (
-        select(RefusalCase, Unit.code, Unit.name).join(Unit, Unit.id == RefusalCase.unit_id)
-        .where(RefusalCase.campaign_id == campaign_id, *restrict(Unit.id, within))
-        .order_by(RefusalCase.deadline, RefusalCase.id)
-    )
-    if unit_code:
-        stmt = stmt.where(Unit.code == unit_code)
-    if as_of is not None:
-        stmt = stmt.where(RefusalCase.occurred_on <= as_of)
+    stmt = _cases_statement(bool(unit_code), as_of is not None, within)
+    params = {"campaign_id": campaign_id, "unit_code": unit_code, "as_of": as_of}
     cases = [
-        {"id": c.id, "unit_code": code, "unit_name": name, "enterprise": c.enterprise, "kind": c.kind,
-         "occurred_on": c.occurred_on, "description": c.description, "intervention": c.intervention,
-         "deadline": c.deadline, "status": c.status, "status_at": c.status_at, "current_status": c.status}
-        for c, code, name in session.execute(stmt)
+        {"id": i, "unit_code": code, "unit_name": name, "enterprise": enterprise, "kind": kind,
+         "occurred_on": occurred_on, "description": description, "intervention": intervention,
+         "deadline": deadline, "status": status, "status_at": status_at, "current_status": status}
+        for i, enterprise, kind, occurred_on, description, intervention, deadline, status, status_at, code, name
+        in column_rows(session, stmt, params)
     ]
     if as_of is None or not cases:
         return cases
@@ -64,19 +64,42 @@ def refusal_cases(session: Session, campaign_id: int, unit_code: str | None = No
     return cases
 
 
+@lru_cache(maxsize=64)
+def _cases_statement(one_unit: bool, dated: bool, within):
+    stmt = (
+        select(*[getattr(RefusalCase, k) for k in _CASE_FIELDS], Unit.code, Unit.name)
+        .join(Unit, Unit.id == RefusalCase.unit_id)
+        .where(RefusalCase.campaign_id == CAMPAIGN_ID, *restrict(Unit.id, within))
+        .order_by(RefusalCase.deadline, RefusalCase.id)
+    )
+    if one_unit:
+        stmt = stmt.where(Unit.code == bindparam("unit_code"))
+    if dated:
+        stmt = stmt.where(RefusalCase.occurred_on <= AS_OF)
+    return stmt
+
+
 def refusal_events(session: Session, case_ids: Iterable[int], as_of: dt.date | None = None) -> dict[int, list[dict]]:
     """case id -> its status changes in order (those on or before `as_of`, if given)."""
     ids_ = list(case_ids)
     out: dict[int, list[dict]] = {i: [] for i in ids_}
     if not ids_:
         return out
-    stmt = select(RefusalEvent).where(RefusalEvent.case_id.in_(ids_))
-    if as_of is not None:
-        stmt = stmt.where(RefusalEvent.at < _day_end(as_of))
-    for e in session.scalars(stmt.order_by(RefusalEvent.at, RefusalEvent.id)):
-        out[e.case_id].append({"at": e.at, "actor": e.actor, "from": e.from_status, "to": e.to_status,
-                               "note": e.note})
+    params = {"case_ids": ids_, "day_end": None if as_of is None else _day_end(as_of)}
+    for case_id, at, actor, from_status, to_status, note in column_rows(session, _events_statement(as_of is not None),
+                                                                        params):
+        out[case_id].append({"at": at, "actor": actor, "from": from_status, "to": to_status, "note": note})
     return out
+
+
+@lru_cache(maxsize=2)
+def _events_statement(dated: bool):
+    stmt = (select(RefusalEvent.case_id, RefusalEvent.at, RefusalEvent.actor, RefusalEvent.from_status,
+                   RefusalEvent.to_status, RefusalEvent.note)
+            .where(RefusalEvent.case_id.in_(bindparam("case_ids", expanding=True))))
+    if dated:
+        stmt = stmt.where(RefusalEvent.at < bindparam("day_end"))
+    return stmt.order_by(RefusalEvent.at, RefusalEvent.id)
 
 
 def add_refusal(session: Session, campaign_id: int, unit_code: str, fields: Mapping, *, actor: str, ip: str = "",

@@ -371,3 +371,19 @@ def test_auth018_no_demo_accounts_once_real_reports_exist(preset_engine):
         assert auth.ensure_demo_accounts(s) == []
     with read_session(preset_engine) as s:
         assert s.scalar(select(func.count(User.id))) == 0
+
+
+def test_auth019_session_account_reads_unit_and_revocation_of_an_active_account(db):
+    reporter, leader = user_row(db), user_row(db, "leader")
+    with read_session(db) as s:
+        assert auth.session_account(s, reporter.id) == (reporter.id, "lanshan", "reporter", LANSHAN, None, None)
+        assert auth.session_account(s, leader.id).unit_code is None
+        assert auth.session_account(s, 10**6) is None
+    with write_session(db) as s:
+        auth.revoke_sessions(s, reporter.id, now=NOW)
+    with read_session(db) as s:
+        assert auth.session_account(s, reporter.id).revoked_at == NOW
+    with write_session(db) as s:
+        s.get(User, reporter.id).is_active = False
+    with read_session(db) as s:
+        assert auth.session_account(s, reporter.id) is None

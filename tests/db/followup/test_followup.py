@@ -86,9 +86,12 @@ def test_actdb003_work_logs_activity_and_inactivity(preset_engine, cid):
         with pytest.raises(ActionError, match="所选指导员不属于该单位"):
             instructors_db.add_work_log(s, cid, "371311", "2017-05-02", "监督检查", instructor_id=who, actor="a")
     with read_session(eng) as s:
-        assert instructors_db.last_log_dates(s, cid, D(2017, 5, 31)) == {"371302": D(2017, 5, 20), "371311": D(2017, 5, 2)}
-        assert instructors_db.last_log_dates(s, cid, D(2017, 5, 10)) == {"371302": D(2017, 5, 3), "371311": D(2017, 5, 2)}
-        assert instructors_db.recent_log_counts(s, cid, D(2017, 5, 31)) == {"371302": 1}  # 5/18..5/31
+        last, recent = instructors_db.log_activity(s, cid, D(2017, 5, 31))
+        assert last == {"371302": D(2017, 5, 20), "371311": D(2017, 5, 2)}
+        assert recent == {"371302": 1}  # 5/18..5/31
+        last, recent = instructors_db.log_activity(s, cid, D(2017, 5, 10))
+        assert last == {"371302": D(2017, 5, 3), "371311": D(2017, 5, 2)}
+        assert recent == {"371302": 2, "371311": 1}  # 4/27..5/10
         logs = instructors_db.work_logs(s, cid, "371302")
         assert [(x["log_date"], x["instructor"]) for x in logs][0] == (D(2017, 5, 20), "王建国")
         days = instructors_db.log_counts_by_day(s, cid, D(2017, 5, 1), D(2017, 5, 7))
@@ -177,7 +180,7 @@ def test_actdb006_demo_story_and_reset(engine):
         assert short == [("371328", "371328", 2), ("371326", "371326", 1)]
         assert staff["371302"] == {"required": 4, "staffed": 4}
         assert len(instructors_db.roster(s, cid, "371302")) == 5  # one of them left on 4月20日
-        last = instructors_db.last_log_dates(s, cid, as_of)
+        last, _recent = instructors_db.log_activity(s, cid, as_of)
         codes = [u["code"] for u in followup_db.units(s, cid) if u["code"] in staff and staff[u["code"]]["required"]]
         assert rules.inactive_units(last, codes, as_of) == ["371326", "KF03"]
         assert last["371326"] <= D(2017, 5, 5)
