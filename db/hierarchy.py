@@ -183,29 +183,40 @@ def _state(campaign_id: int, as_of: dt.date, area_id: int | None, tree):
                ReportReview.report_id.label("reviewed"))
         .outerjoin(ReportTotal, ReportTotal.report_id == picked.c.report_id)
         .outerjoin(ReportReview, ReportReview.report_id == picked.c.report_id)
-        .cte("state")
+        # SQLite: inlined in each part (the pick above is made once). Materialized, it was scanned
+        # once per unit of the tree: 0.4 s for the national root instead of 0.03 s.
+        .cte("state").prefix_with("NOT MATERIALIZED", dialect="sqlite")
     )
 
 
 _IDENTITY = (Unit.id, Unit.code, Unit.name, Unit.kind, Unit.adcode, Unit.sort_order, Unit.level)  # a child's columns
 
 
+def _sums(rows) -> list:
+    """The summed measures, baselines and targets of `rows` (a selectable with state's columns), and
+    how many units, how many reported, and their latest and stalest report dates."""
+    return [*[func.coalesce(func.sum(rows.c[col]), 0).label(col) for col in _SUMMED],
+            func.count(rows.c.unit_id).label("units"), func.count(rows.c.report_date).label("units_reported"),
+            func.max(rows.c.report_date).label("last_report_date"),
+            func.min(rows.c.report_date).label("stalest_report_date")]
+
+
 def _rolled_part(state, part: str, tree=None):
     """The area's totals (over `state`), or its children: one row per child of the area, over the
     units of `state` below it (`tree` maps each to its child; the area's own row has none)."""
-    sums = [func.coalesce(func.sum(state.c[col]), 0).label(col) for col in _SUMMED]
-    counts = [func.count(state.c.unit_id).label("units"), func.count(state.c.report_date).label("units_reported"),
-              func.max(state.c.report_date).label("last_report_date"),
-              func.min(state.c.report_date).label("stalest_report_date")]
     if part == "totals":
         pending = func.count(state.c.report_id) - func.count(state.c.reviewed)  # shown but not yet reviewed
         return select(literal(part).label("part"), *[cast(null(), c.type).label(c.key) for c in _IDENTITY],
-                      cast(null(), String).label("line_kind"), *sums, *counts,
+                      cast(null(), String).label("line_kind"), *_sums(state),
                       pending.label("units_pending")).select_from(state)
-    return (select(literal(part).label("part"), *_IDENTITY, cast(null(), String).label("line_kind"), *sums, *counts,
-                   cast(null(), Integer).label("units_pending"))
-            .select_from(state).join(tree, tree.c.unit_id == state.c.unit_id).join(Unit, Unit.id == tree.c.top_id)
-            .group_by(*_IDENTITY))
+    # Summed per child first, and only then the child's own columns joined to those few rows: joined
+    # before the GROUP BY, SQLite scanned all state once per unit (6.6 s for this part alone at 3,569 units).
+    sums = _sums(state)
+    per_child = (select(tree.c.top_id, *sums).select_from(state).join(tree, tree.c.unit_id == state.c.unit_id)
+                 .group_by(tree.c.top_id).subquery("per_child"))
+    return (select(literal(part).label("part"), *_IDENTITY, cast(null(), String).label("line_kind"),
+                   *[per_child.c[c.name] for c in sums], cast(null(), Integer).label("units_pending"))
+            .select_from(per_child).join(Unit, Unit.id == per_child.c.top_id))
 
 
 def _lines_part(state):
