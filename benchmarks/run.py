@@ -47,7 +47,6 @@ from db.demo import build_demo
 from db.demo.scale import ACCOUNTS, build_scale_demo
 from db.engine import database_url, make_engine, write_session
 from db.migrate import upgrade
-from db.models import Base
 from domain.metrics import DEFAULT_METRIC, METRICS
 
 CALLBACK_MS, POLL_MS = 150.0, 10.0  # p95 targets: overview callbacks (from the issue); the idle live poll
@@ -97,11 +96,11 @@ def setup_database(url: str | None, analyze: bool = True, scale: str = "city"):
         else:  # what `python -m db demo --scale ...` does: the scale's tree, no 临沂 preset; its leaders too
             t1 = time.perf_counter()
             demo = build_scale_demo(engine, scale)
-        if analyze and engine.dialect.name == "postgresql":  # fresh rows, no statistics yet: what autovacuum
-            with engine.begin() as conn:  # would soon do; --no-analyze measures the just-loaded plans
-                conn.exec_driver_sql(f"ANALYZE {', '.join(t.name for t in Base.metadata.sorted_tables)}")
+        if analyze:  # fresh rows, no statistics yet: what `python -m db demo` does after its build (and
+            with engine.begin() as conn:  # PostgreSQL's autovacuum soon after); --no-analyze measures without
+                conn.exec_driver_sql("ANALYZE")
         setup = {"migrate_preset_s": t1 - t0, "demo_build_s": demo.seconds, "demo_built": demo.built,
-                 "demo_reports": demo.reports, "analyzed": analyze and engine.dialect.name == "postgresql"}
+                 "demo_reports": demo.reports, "analyzed": analyze}
     except BaseException:
         cleanup()
         raise
@@ -183,7 +182,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=50, help="measured requests per benchmark (default 50)")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
-    p.add_argument("--no-analyze", action="store_true", help="PostgreSQL: skip ANALYZE after building the demo")
+    p.add_argument("--no-analyze", action="store_true", help="skip the ANALYZE that `python -m db demo` runs after building the demo")
     p.add_argument("--json", metavar="PATH", help="also write the numbers to this file")
     p.add_argument("--profile", metavar="NAME", help="instead: cProfile one benchmark (name or prefix, e.g. update_data)")
     args = p.parse_args()

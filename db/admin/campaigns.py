@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from db.accounts.auth import audit
 from db.admin.common import AdminError
 from db.clock import now as _now
-from db.engine import column_rows
+from db.engine import column_rows, refresh_statistics
 from db.models import Campaign, CampaignThreshold, Report, UnitCampaign
 from db.queries import CAMPAIGN_ID
 from domain.metrics import label as metric_label
@@ -110,6 +110,7 @@ def create_campaign(
                                      target_workers=row.target_workers))
             copied += 1
         session.flush()
+        refresh_statistics(session)
     note = f"；复制“{source.name}”的基数与目标 {copied} 个单位" if source is not None else ""
     audit(session, actor, "campaign.create",
           f"新建行动（编号 {campaign.id}）“{name}”：{_dates_text(d)}{note}", ip=ip, now=now)

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.engine import refresh_statistics
 from db.models import Campaign, Unit, UnitCampaign
 
 DEFAULT_PRESET = Path(__file__).resolve().parent / "presets" / "linyi.json"
@@ -50,6 +51,8 @@ def load_units(session: Session, preset: dict) -> int:
         if spec.get("parent"):
             existing[spec["code"]].parent_id = existing[spec["parent"]].id
     session.flush()
+    if added:
+        refresh_statistics(session)
     return added
 
 
@@ -84,4 +87,5 @@ def ensure_campaign(session: Session, spec: dict, *, name: str | None = None, is
             )
         )
     session.flush()
+    refresh_statistics(session)
     return campaign

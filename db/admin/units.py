@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from db.accounts.auth import audit
 from db.admin.common import AdminError
+from db.engine import refresh_statistics
 from db.models import Unit
 from domain.hierarchy import LEVEL_LABELS, LEVELS, level_from_label, resolve_levels, tree_problems
 from domain.inputs import refusal
@@ -396,4 +397,5 @@ def apply_import(session: Session, specs: Sequence[UnitSpec], *, filename: str, 
               f"{'（' + '；'.join(f'{s.code}：' + '，'.join(d) for s, d in plan.changed[:50]) + '）' if plan.changed else ''}，"
               f"未变 {plan.unchanged} 个")
     audit(session, actor, "unit.import", detail, ip=ip)
+    refresh_statistics(session)
     return plan

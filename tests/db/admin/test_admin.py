@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from db.accounts import auth, roles
 from db.accounts.queries import admin_campaigns, admin_units, baseline_rows
@@ -213,6 +213,34 @@ def test_aop011_csv_import_previews_then_applies_all(preset_engine):
     assert units["371302"]["name"] == "兰山区（新）" and len(units) == 26
     e = events(preset_engine, "unit.import")[-1]
     assert "新增 3 个" in e.detail and "修改 1 个" in e.detail and e.ip == "10.0.0.2"
+
+
+def _analyzed(engine) -> set[str]:
+    """The tables the database holds planner statistics for (ANALYZE has run on them)."""
+    with read_session(engine) as s:
+        if engine.dialect.name == "sqlite":
+            return set(s.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")))
+        return set(s.scalars(text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                                  "AND schemaname = current_schema()")))
+
+
+def test_aop011b_bulk_tree_writes_leave_planner_statistics(preset_engine):
+    """Loading the preset (units, then the campaign's units), importing a unit file and copying a
+    campaign's units each ANALYZE the tree's tables: without statistics SQLite walked the national tree
+    unit by unit (db.engine.refresh_statistics)."""
+    assert {"unit", "unit_campaign"} <= _analyzed(preset_engine)  # after the preset's load
+    if preset_engine.dialect.name != "sqlite":
+        return  # PostgreSQL's statistics cannot be cleared to watch each write refresh them
+    writes = [lambda s: apply_import(s, parse_unit_file("jinan.csv", CSV_OK.encode("utf-8-sig")), filename="jinan.csv",
+                                     actor="boss"),
+              lambda s: create_campaign(s, "2018 行动", DATES, copy_from=campaign_id(preset_engine), actor="boss")]
+    for write in writes:
+        with write_session(preset_engine) as s:
+            s.execute(text("DELETE FROM sqlite_stat1"))
+        assert not _analyzed(preset_engine)
+        with write_session(preset_engine) as s:
+            write(s)
+        assert {"unit", "unit_campaign"} <= _analyzed(preset_engine)
 
 
 def test_aop012_csv_errors_name_row_and_column_and_nothing_is_written(preset_engine):
