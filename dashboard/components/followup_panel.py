@@ -10,6 +10,7 @@ the overview and district pages call.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 from dash import dcc, html
@@ -33,8 +34,13 @@ HEADERS = ("单位", "典型", "指导员（在岗/应配）", "近期工作日�
 
 def unit_href(path: str, code: str, search: str = "") -> str:
     """`path?unit=CODE` plus the campaign and date of the current page (a shared link keeps its view)."""
-    kept = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k in KEEP]
-    return f"{path}?{urlencode([('unit', code), *kept])}"
+    return f"{path}?{urlencode([('unit', code), *_kept(search or '')])}"
+
+
+@lru_cache(maxsize=64)
+def _kept(search: str) -> tuple[tuple[str, str], ...]:
+    """The query arguments of KEEP in `search`, parsed once for the panel's 160 links."""
+    return tuple((k, v) for k, v in parse_qsl(search.lstrip("?")) if k in KEEP)
 
 
 def _cell(text, href: str, col: str, *, warn: bool = False, title: str = "", extra=None) -> html.Td:
