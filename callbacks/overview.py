@@ -8,7 +8,6 @@ from dash import Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import cache, ids
-from dashboard.figures import map as map_figure
 from dashboard.pages.overview import (
     PART_KEYS,
     campaign_context,
@@ -17,9 +16,8 @@ from dashboard.pages.overview import (
     data_view,
     date_picker_props,
     drill_href,
-    has_map,
     lagging_units,
-    metric_view,
+    metric_answer,
 )
 from dashboard.state import PageState, coerce, compose, parse
 from dashboard.wire import plain
@@ -126,7 +124,8 @@ def _register_data(app) -> None:
         if only_part:
             return (no_update,) * 4 + (data["composition"],) + (no_update,) * 4
         lag_codes = data["lag_codes"] if data else {x.code for x in lagging_units(context, snap.units, snap.city, snap.whole)}
-        maps = _metric_outputs(context, snap, state.metric, lag_codes, move_cases=not only_metric)
+        patch, offmap, ranking = metric_answer(context, snap, state.metric, lag_codes, move_cases=not only_metric)
+        maps = (plain(patch), offmap, ranking)
         if only_metric:
             return (no_update,) * 6 + maps
         # plain(): one orjson call encodes the answer (dashboard/wire.py)
@@ -134,20 +133,6 @@ def _register_data(app) -> None:
                 data["composition"], data["reported"], *maps)
 
     cache.share(app, Output(ids.TIME_BAR, "children"))
-
-
-def _metric_outputs(context, snap, metric: str, lag_codes: set[str], move_cases: bool) -> tuple:
-    """The map's Patch (values, labels, range; `move_cases`: the 典型 markers too), the off-map bar and
-    the ranking for `metric`."""
-    mv = metric_view(context, snap.units, metric, lag_codes)
-    args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
-    # The map keeps its geometry in the browser; only values, labels and range travel.
-    patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
-    if move_cases:  # another campaign, date or data: the 典型 markers may have moved
-        map_figure.case_patch(patch, snap.cases)
-    if not has_map(snap.units):
-        patch = no_update  # no child has a boundary: the map is a notice
-    return plain(patch), map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
 
 
 def _register_drill_down(app) -> None:

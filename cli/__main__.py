@@ -101,16 +101,16 @@ def cmd_init(engine, preset_path: str) -> str:
     upgrade(engine)
     with read_session(engine) as s:  # a province or nation installation: its tree replaces the city preset
         tree = s.scalar(select(Unit.name).where(Unit.level != "county").order_by(Unit.id).limit(1))
-    if tree is not None:
-        with write_session(engine) as s:
-            refresh_statistics(s)
-        return f"数据库已就绪：已有单位层级（{tree}），未载入预置单位名单"
-    preset = read_preset(preset_path)
     with write_session(engine) as s:
-        added = load_units(s, preset)
-        names = [ensure_campaign(s, spec).name for spec in preset.get("campaigns", [])]
+        if tree is not None:
+            message = f"数据库已就绪：已有单位层级（{tree}），未载入预置单位名单"
+        else:
+            preset = read_preset(preset_path)
+            added = load_units(s, preset)
+            names = [ensure_campaign(s, spec).name for spec in preset.get("campaigns", [])]
+            message = f"数据库已就绪：新增单位 {added} 个；行动：{'、'.join(names) or '无'}"
         refresh_statistics(s)
-    return f"数据库已就绪：新增单位 {added} 个；行动：{'、'.join(names) or '无'}"
+    return message
 
 
 def cmd_demo(engine, reset: bool, if_empty: bool, scale: str = "city") -> str:

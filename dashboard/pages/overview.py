@@ -16,12 +16,11 @@ again (`area_for_callback`): a forged value gets nothing.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import pandas as pd
-from dash import dcc, html
+from dash import dcc, html, no_update
 
 from dashboard import geo, geo_areas, ids, labels, scope
 from dashboard.components.breadcrumbs import breadcrumb_bar, breadcrumbs
@@ -80,9 +79,8 @@ class AreaRef:
     level: str  # "nation" / "province" / "city" (the root of a city installation: "city")
 
 
-@functools.lru_cache(maxsize=1)
 def installation_city() -> tuple[str, str | None]:
-    """(name, adcode) of a city installation's city (the preset's, e.g. 临沂市 371300)."""
+    """(name, adcode) of a city installation's city (the preset's, e.g. 临沂市 371300; read once, by presets)."""
     name, adcode = presets.installation_city()
     return name or labels.CITY, adcode
 
@@ -326,6 +324,19 @@ def metric_view(ctx: Context, units: pd.DataFrame, metric: str, lag_codes: set[s
     }
 
 
+def metric_answer(ctx: Context, snap: Snapshot, metric: str, lag_codes: set[str], move_cases: bool) -> tuple:
+    """What a change sends the map, the off-map bar and the ranking for `metric`: the map as a Patch
+    (values, labels, range; `move_cases`: the 典型 markers too; no_update when no child has a
+    boundary and the map is a notice), the bar and the ranking as figures."""
+    mv = metric_view(ctx, snap.units, metric, lag_codes)
+    args = (mv["rows"], mv["label"], mv["zmin"], mv["zmax"])
+    # The map keeps its geometry in the browser; only values, labels and range travel.
+    patch = map_figure.recolor_patch(*args, fmt=mv["fmt"], reverse=mv["reverse"])
+    if move_cases:  # another campaign, date or data: the 典型 markers may have moved
+        map_figure.case_patch(patch, snap.cases)
+    return (patch if has_map(snap.units) else no_update), map_figure.offmap_bar(*args, mv["fmt"], reverse=mv["reverse"]), mv["ranking"]
+
+
 def map_geojson(units: pd.DataFrame) -> dict:
     """The children's shapes by their adcodes; none when no child has an adcode (an area of 开发区 or
     units imported without codes: the page then shows them in the off-map bar, not an error)."""
@@ -417,7 +428,7 @@ def layout(state: PageState, area_key: str | None = None):
     if geometry["features"] and has_map(snap.units):
         the_map = map_figure.district_map(geometry, mv["rows"], mv["label"], mv["fmt"], mv["zmin"], mv["zmax"],
                                           reverse=mv["reverse"], geojson_url=geometry_url, cases=snap.cases)
-    else:  # no child has a boundary: they are all in the off-map bar (update_metric leaves the map alone)
+    else:  # no child has a boundary: they are all in the off-map bar (update_data leaves the map alone)
         the_map = figures.empty_figure(NO_BOUNDARIES)
     offmap = map_figure.offmap_bar(mv["rows"], mv["label"], mv["zmin"], mv["zmax"], mv["fmt"], reverse=mv["reverse"])
     metric_picker = dcc.RadioItems(

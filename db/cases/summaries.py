@@ -105,7 +105,7 @@ def summary_status(session: Session, campaign_id: int, as_of: dt.date | None = N
         return {"submitted": False, "at": None, "files": 0, "late": False, "written": 0, "media": 0, "last_at": None}
 
     out = {u["code"]: blank() for u in campaign_units(session, campaign_id, within)}
-    params = {"campaign_id": campaign_id, "day_end": None if as_of is None else _day_end(as_of)}
+    params = {"campaign_id": campaign_id, "day_end": _day_end(as_of)}
     for code, kind, n, first, last in column_rows(session, _files_by_kind_statement(as_of is not None, within), params):
         s = out.setdefault(code, blank())
         s[kind] = n
@@ -142,7 +142,7 @@ def summary_files(session: Session, campaign_id: int, unit_code: str | None = No
         select(SummaryFile, Unit.code, Unit.name, StoredFile)
         .join(Unit, Unit.id == SummaryFile.unit_id)
         .join(StoredFile, StoredFile.id == SummaryFile.file_id)
-        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(None if as_of is None else _day_end(as_of)))
+        .where(SummaryFile.campaign_id == campaign_id, _uploaded_by(_day_end(as_of)))
         .order_by(Unit.sort_order, SummaryFile.uploaded_at, SummaryFile.id)
     )
     if unit_code:

@@ -37,8 +37,12 @@ def _on_roster(as_of):  # a date, or the AS_OF parameter
 def staffing(session: Session, campaign_id: int, as_of: dt.date, within=None) -> dict[str, dict]:
     """code -> {"required": int | None, "staffed": int} for every unit of the campaign (of `within`),
     in the order of `units`."""
-    return {u["code"]: {"required": u["required"], "staffed": u["staffed"]}
-            for u in staffed_units(session, campaign_id, as_of, within)}
+    return staffing_by_code(staffed_units(session, campaign_id, as_of, within))
+
+
+def staffing_by_code(staffed: list[dict]) -> dict[str, dict]:
+    """`staffing`'s answer from rows of `staffed_units`."""
+    return {u["code"]: {"required": u["required"], "staffed": u["staffed"]} for u in staffed}
 
 
 def staffed_units(session: Session, campaign_id: int, as_of: dt.date, within=None) -> list[dict]:

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from db.followup.evaluation import dimensions, score_rows
-from db.followup.instructors import log_activity, staffed_units
+from db.followup.instructors import log_activity, staffed_units, staffing_by_code
 from db.followup.supervision import refusal_cases
 from domain import followup as rules
 
@@ -22,7 +22,7 @@ def overview_inputs(session: Session, campaign_id: int, as_of: dt.date, within=N
     last_logs, recent_logs = log_activity(session, campaign_id, as_of, within=within)
     return {
         "units": [{"code": u["code"], "name": u["name"], "kind": u["kind"]} for u in staffed],
-        "staffing": {u["code"]: {"required": u["required"], "staffed": u["staffed"]} for u in staffed},
+        "staffing": staffing_by_code(staffed),
         "last_logs": last_logs,
         "recent_logs": recent_logs,
         "dims": dims,

@@ -29,9 +29,10 @@ from domain.followup import ActionError
 # --- 监督检查 --------------------------------------------------------------------------------------
 
 
-def _day_end(as_of: dt.date) -> dt.datetime:
-    """The first moment after `as_of`: a time stamp belongs to the as-of date when it is before this."""
-    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+def _day_end(as_of: dt.date | None) -> dt.datetime | None:
+    """The first moment after `as_of`: a time stamp belongs to the as-of date when it is before this
+    (None without a date)."""
+    return None if as_of is None else dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
 
 
 _CASE_FIELDS = ("id", "enterprise", "kind", "occurred_on", "description", "intervention", "deadline", "status",
@@ -85,7 +86,7 @@ def refusal_events(session: Session, case_ids: Iterable[int], as_of: dt.date | N
     out: dict[int, list[dict]] = {i: [] for i in ids_}
     if not ids_:
         return out
-    params = {"case_ids": ids_, "day_end": None if as_of is None else _day_end(as_of)}
+    params = {"case_ids": ids_, "day_end": _day_end(as_of)}
     for case_id, at, actor, from_status, to_status, note in column_rows(session, _events_statement(as_of is not None),
                                                                         params):
         out[case_id].append({"at": at, "actor": actor, "from": from_status, "to": to_status, "note": note})
