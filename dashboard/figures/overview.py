@@ -243,8 +243,7 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
     if not points:
         return empty_figure(title=title)
 
-    for unit in points.values():
-        unit.sort(key=lambda p: p[0])  # by date
+    points = {code: _steps(sorted(unit, key=lambda p: p[0])) for code, unit in points.items()}  # by date
 
     def series(code: str) -> tuple[list[str], list[float], list[str], str]:
         unit = points[code]
@@ -268,7 +267,7 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
                 others[key].extend([*values, None])  # None between units: one trace, separate lines
         if others["x"]:
             traces.append({"type": "scatter", "name": OTHERS_LABEL, "mode": "lines",
-                           "line": {"color": NO_DATA, "width": 1.5}, "connectgaps": False,
+                           "line": {"color": NO_DATA, "width": 1.5, "shape": "hv"}, "connectgaps": False,
                            "hovertemplate": "%{hovertext}<extra></extra>", **others})
     else:
         # Thousands of grey lines are one grey smear, and megabytes (27 MB at 2,850 units): the area's
@@ -286,7 +285,7 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
         dash = HIGHLIGHT_DASHES[(i // len(HIGHLIGHT_COLOURS)) % len(HIGHLIGHT_DASHES)]
         traces.append({"type": "scatter", "name": name, "x": x, "y": y, "customdata": [code] * len(x),
                        "hovertext": hover, "mode": "lines+markers",
-                       "line": {"color": colour, "width": 3.5, "dash": dash},
+                       "line": {"color": colour, "width": 3.5, "dash": dash, "shape": "hv"},
                        "marker": {"size": 7}, "hovertemplate": "%{hovertext}<extra></extra>"})
         ends.append((x[-1], y[-1], name, colour))
     days = [_day(unit[i][0]) for unit in points.values() for i in (0, -1)] + [_day(d) for d in xs]
@@ -315,6 +314,17 @@ def progress_lines(trend_by_unit: pd.DataFrame, targets: dict[str, int], pace: l
     return _figure(traces, layout)
 
 
+def _steps(unit: list[tuple]) -> list[tuple]:
+    """A unit's (date, figure, name) points, by date, cut to those where its figure changed, and its
+    last: the lines are drawn as steps (line shape "hv"), so a figure carried forward over many
+    report dates draws the same line from two points as from all of them. On the 临沂 demo the grey
+    trace drops from 85 KB to a fraction of it; markers then sit where a unit's figure moved."""
+    kept = [p for i, p in enumerate(unit) if i == 0 or p[1] != unit[i - 1][1]]
+    if kept[-1] is not unit[-1]:
+        kept.append(unit[-1])  # the line reaches the last date, where its name is written
+    return kept
+
+
 def _total_trace(points: dict[str, list[tuple]], targets: dict[str, int]) -> dict:
     """签约覆盖企业 / 目标 of all the units together at each report date, each unit at its latest
     figure by then (a unit not yet reported counts 0): the line of the area as a whole."""
@@ -332,7 +342,7 @@ def _total_trace(points: dict[str, list[tuple]], targets: dict[str, int]) -> dic
     hover = [f"<b>{ALL_UNITS_LABEL}</b><br>签约覆盖企业 {thousands(signed[d])} / 目标 {thousands(target)} 家"
              f"<br>达目标 {pct(y)}" for d, y in zip(dates, share, strict=True)]
     return {"type": "scatter", "name": ALL_UNITS_LABEL, "x": [_iso(d) for d in dates], "y": share, "mode": "lines",
-            "line": {"color": "#555555", "width": 3}, "hovertext": hover,
+            "line": {"color": "#555555", "width": 3, "shape": "hv"}, "hovertext": hover,
             "hovertemplate": "%{hovertext}<extra></extra>"}
 
 

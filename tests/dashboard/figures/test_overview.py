@@ -245,6 +245,30 @@ def test_fig026_spread_labels_keeps_order_and_bounds():
     assert top.index(max(top)) == 0  # the highest line keeps the highest label
 
 
+def test_fig027_progress_draws_steps_from_the_points_where_a_figure_moved():
+    """A figure carried forward over report dates adds no point: 兰陵县 10, 10, 25, 25, 25 over five
+    dates is drawn as a step line through 10 (first), 25 (where it moved) and 25 (the last date, where
+    its name is written); the grey 兰山区 likewise, and the all-units line after OTHERS_MAX units."""
+    days = [D1, D1 + dt.timedelta(1), D2, D2 + dt.timedelta(1), D3]
+    df = pd.DataFrame([trend_row(d, "371324", "兰陵县", signed_ents=s) for d, s in zip(days, (10, 10, 25, 25, 25))]
+                      + [trend_row(d, "371302", "兰山区", signed_ents=s) for d, s in zip(days, (40, 40, 40, 40, 40))])
+    fig = figures.progress_lines(df, TARGETS, PACE_POINTS, {"371324"}, NAMES)
+    lanling, others = traces_by_name(fig)["兰陵县"], traces_by_name(fig)[figures.OTHERS_LABEL]
+    assert lanling["x"] == [D1.isoformat(), D2.isoformat(), D3.isoformat()]
+    assert lanling["y"] == [10 / 200, 25 / 200, 25 / 200]
+    assert len(lanling["hovertext"]) == len(lanling["customdata"]) == 3
+    assert others["x"] == [D1.isoformat(), D3.isoformat(), None] and others["y"] == [40 / 300, 40 / 300, None]
+    assert lanling["line"]["shape"] == others["line"]["shape"] == "hv"
+    (label,) = fig["layout"]["annotations"]
+    assert label["x"] == D3.isoformat()  # the name still at the last date
+    many = pd.DataFrame([trend_row(d, f"U{i:03d}", f"单位{i}", signed_ents=s) for i in range(figures.OTHERS_MAX + 1)
+                         for d, s in zip(days, (1, 1, 2, 2, 2))])
+    total = figures.progress_lines(many, {f"U{i:03d}": 4 for i in range(figures.OTHERS_MAX + 1)}, PACE_POINTS, set(),
+                                   {})["data"][0]
+    assert total["name"] == figures.ALL_UNITS_LABEL and total["line"]["shape"] == "hv"
+    assert total["x"] == [D1.isoformat(), D2.isoformat(), D3.isoformat()] and total["y"] == [0.25, 0.5, 0.5]
+
+
 def test_fig024_progress_groups_rows_in_any_order():
     """db.queries.trend lists rows by date, then unit: each unit's line is still in date order, the
     grey units in code order with a gap between them, and the same as from rows sorted by unit."""
