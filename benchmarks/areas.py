@@ -18,7 +18,9 @@ county), headless Chromium signs in as the scale's leader and opens the page in 
   JavaScript and CSS files, which a browser caches for a year (benchmarks/first_load.py has those);
 - the page's Dash requests (router and data callbacks) are recorded as sent.
 Then each recorded request is replayed `--runs` times over HTTP, one after another, against the
-cache-off server ("state cold": every callback computes from the database) and the cached one
+cache-off server ("state cold": every callback computes from the database; before each run, outside
+the timing, a new data version (benchmarks/run.new_data_version), so nothing the app keeps per data
+version, such as the overview's trend, is reused: the first viewer after a change) and the cached one
 (after one warm-up: what every other viewer gets). "server time" is a page's whole set of Dash
 requests replayed in sequence (what one viewer costs the server; the browser overlaps some of
 them), p50 and p95 over the runs.
@@ -48,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.first_load import Traffic, free_port, new_context
-from benchmarks.run import table
+from benchmarks.run import new_data_version, table
 
 # Per scale: the leader who signs in, and the pages opened (the top of the scope first).
 SCALES = {
@@ -212,13 +214,16 @@ def open_page(browser, base: str, username: str, password: str, path: str, timeo
 
 
 def replay(base: str, requests: list[tuple[dict, bytes]], runs: int, warmup: int,
-           each: dict | None = None) -> list[float]:
+           each: dict | None = None, before=None) -> list[float]:
     """Per run, the milliseconds to answer the page's Dash requests one after another; `each`, if
-    given, collects every request's own milliseconds by its first output."""
+    given, collects every request's own milliseconds by its first output; `before()`, if given, runs
+    before each run, outside the timing."""
     host = urlsplit(base)
     conn = http.client.HTTPConnection(host.hostname, host.port, timeout=300)
     times = []
     for run in range(warmup + runs):
+        if before is not None:
+            before()
         started = time.perf_counter()
         for headers, body in requests:
             one = time.perf_counter()
@@ -258,6 +263,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
+    from db.engine import make_engine
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-areas-"))
@@ -280,7 +286,12 @@ def main() -> int:
                             open_page(browser, cold_base, username, password, path, args.timeout * 1000)  # warm-up
                             result = open_page(browser, cold_base, username, password, path, args.timeout * 1000)
                             each: dict[str, list[float]] = {}
-                            result.cold_ms = replay(cold_base, result.requests, args.runs, warmup=1, each=each)
+                            writer = make_engine(url)  # a new data version before each cold run
+                            try:
+                                result.cold_ms = replay(cold_base, result.requests, args.runs, warmup=1, each=each,
+                                                        before=lambda: new_data_version(writer))  # noqa: B023
+                            finally:
+                                writer.dispose()
                             if args.detail:
                                 for name, ms in each.items():
                                     print(f"    cold {name}: p50 {statistics.median(ms):,.0f} ms, p95 {p95(ms):,.0f} ms")

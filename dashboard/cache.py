@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_caching import Cache
 
 from dashboard import context, ids
@@ -49,6 +49,7 @@ LOCK_TIMEOUT_S = 30  # a computation that takes longer lets the next request com
 WAIT_STEP_S = 0.02
 REDIS_TIMEOUT_S = 1.0
 GZIP_LEVEL = 6  # once per entry, like flask-compress's default for each response
+VERSION_KEY = "jizhong.data_version"  # request.environ: the data version respond() keyed this request on
 
 
 def config_for(settings: dict) -> dict:
@@ -117,6 +118,15 @@ def scope() -> str:
     return user_scope.cache_key()
 
 
+def request_version(session) -> str:
+    """The data version of the current request: the one respond() keyed a shared callback on (read once,
+    before the callback computed), else read now (a callback not shared, an export, no request). In the
+    request's environ, not in flask.g: g belongs to the app context, which the requests of a test
+    client share while a test holds one, so a version there could outlive its request."""
+    version = request.environ.get(VERSION_KEY) if has_request_context() else None
+    return version if version is not None else queries.data_version(session)
+
+
 def request_key(shared: Shared, body: dict, version: str) -> str:
     """The cache key of one callback request (see the module docstring for what goes in)."""
     inputs = [x for x in body.get("inputs") or [] if not (isinstance(x, dict) and x.get("id") == ids.DATA_VERSION)]
@@ -136,6 +146,7 @@ def respond(shared: Shared, compute: Callable[[], Response]):
         return compute()
     with context.read() as s:
         version = queries.data_version(s)
+    request.environ[VERSION_KEY] = version  # for request_version: read once per request
     key = request_key(shared, body, version)
     cached = _get(shared, key)
     if cached is not None:

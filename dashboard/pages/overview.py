@@ -22,7 +22,7 @@ from urllib.parse import unquote
 import pandas as pd
 from dash import dcc, html, no_update
 
-from dashboard import geo, geo_areas, ids, labels, scope
+from dashboard import cache, geo, geo_areas, ids, labels, scope, trend_memo
 from dashboard.components.breadcrumbs import breadcrumb_bar, breadcrumbs
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
@@ -47,6 +47,7 @@ from domain.ranking import colour_range, metric_rows
 
 PARTS = [{"label": "企业数", "value": "ents"}, {"label": "职工数", "value": "workers"}, {"label": "份数", "value": "copies"}]
 PART_KEYS = {p["value"] for p in PARTS}
+TREND_MEASURES = ("signed_ents",)  # what the progress chart draws of child_trend
 
 
 @dataclass(frozen=True)
@@ -247,10 +248,12 @@ def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True,
     cid, as_of, aid = ctx.campaign["id"], ctx.as_of, area.id
     prev_date = as_of - dt.timedelta(days=7)
     has_prev = bool(ctx.dates) and prev_date >= ctx.dates[0]
+    memo, version = trend_memo.of(), cache.request_version(s)  # here: the jobs run without a Flask context
     got = concurrently(  # independent roll-ups, each in its own session: the page waits for the slowest
         now=lambda t: hierarchy.view(t, cid, as_of, aid),
         prev=lambda t: hierarchy.area_totals(t, cid, prev_date, aid) if has_prev else None,
-        trend=lambda t: hierarchy.child_trend(t, cid, as_of, aid, measures=("signed_ents",)),  # the progress chart's
+        # the progress chart's: every date, read once per data version; cut at as_of below
+        trend=lambda t: memo.full(t, version, cid, aid, TREND_MEASURES),
         last_year=lambda t: hierarchy.last_year_area(t, cid, as_of, aid),
         **{f"beside.{name}": read for name, read in (beside or {}).items()},
     )
@@ -260,7 +263,7 @@ def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True,
         city=now.totals,
         prev_city=got["prev"],
         prev_date=prev_date if has_prev else None,
-        trend=got["trend"],
+        trend=trend_memo.trend_through(got["trend"], as_of),
         lines=now.lines,
         cases=_cases(s, cid, area) if with_cases else [],
         whole=whole_word(area),
