@@ -15,7 +15,7 @@ import datetime as dt
 import json
 
 import pandas as pd
-from sqlalchemy import Date, Float, Integer, and_, bindparam, case, cast, distinct, func, literal, select, text
+from sqlalchemy import Date, Float, Integer, and_, bindparam, case, cast, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -303,11 +303,12 @@ _CAMPAIGNS = (
         Campaign.window_end,
         Campaign.cutoff_date,
         Campaign.deadline,
-        func.count(Report.id).label("reports"),
-        func.max(Report.report_date).label("last_report_date"),
+        # Per campaign, on the (campaign_id, report_date) index: count(*) counts its entries without
+        # reading a row (count(id) made PostgreSQL fetch each id), max is one seek to the last.
+        select(func.count()).where(Report.campaign_id == Campaign.id).scalar_subquery().label("reports"),
+        select(func.max(Report.report_date)).where(Report.campaign_id == Campaign.id).scalar_subquery()
+        .label("last_report_date"),
     )
-    .outerjoin(Report, Report.campaign_id == Campaign.id)
-    .group_by(Campaign.id)
     .order_by(Campaign.year.desc(), Campaign.id.desc())
 )
 
@@ -352,7 +353,7 @@ def _previous_and_start(session: Session, campaign_id: int) -> tuple[dict, dt.da
 
 def _previous_statement():
     this = select(Campaign.window_start, Campaign.is_demo).where(Campaign.id == CAMPAIGN_ID).subquery("this")
-    reports = select(func.count(Report.id)).where(Report.campaign_id == Campaign.id).correlate(Campaign).scalar_subquery()
+    reports = select(func.count()).where(Report.campaign_id == Campaign.id).correlate(Campaign).scalar_subquery()
     return (
         select(Campaign.id, Campaign.name, Campaign.year, Campaign.is_demo, Campaign.window_start, Campaign.window_end,
                Campaign.cutoff_date, Campaign.deadline, reports.label("reports"), this.c.window_start.label("this_start"))
@@ -403,10 +404,22 @@ def last_year_unit(session: Session, campaign_id: int, as_of: dt.date, unit_code
 
 
 def report_dates(session: Session, campaign_id: int) -> list[dt.date]:
+    """The campaign's distinct report dates, in order."""
     return [_date(d) for (d,) in column_rows(session, _REPORT_DATES, {"campaign_id": campaign_id})]
 
 
-_REPORT_DATES = select(distinct(Report.report_date)).where(Report.campaign_id == CAMPAIGN_ID).order_by(Report.report_date)
+def _report_dates_statement():
+    """A loose index scan: the first date, then from each date the next one (the least date after it),
+    each one seek on the (campaign_id, report_date) index. At national scale that is 49 seeks where
+    DISTINCT read all 38,556 reports (PostgreSQL has no skip scan; SQLite skips ahead by itself)."""
+    days = select(func.min(Report.report_date).label("day")).where(Report.campaign_id == CAMPAIGN_ID)
+    days = days.cte("days", recursive=True)
+    later = select(func.min(Report.report_date)).where(Report.campaign_id == CAMPAIGN_ID, Report.report_date > days.c.day)
+    days = days.union_all(select(later.scalar_subquery()).where(days.c.day.is_not(None)))
+    return select(days.c.day).where(days.c.day.is_not(None)).order_by(days.c.day)
+
+
+_REPORT_DATES = _report_dates_statement()
 
 
 def unit(session: Session, code: str) -> dict | None:
@@ -438,9 +451,12 @@ def data_version(session: Session) -> str:
     return ":".join(str(v or 0) for v in session.execute(_DATA_VERSION_SQL).one())
 
 
+# count(*), not count(id) (the same number: id is the primary key): SQLite answers a bare count(*) from
+# the pages of the smallest index without visiting its entries (5 µs instead of 1.1 ms at 38,556
+# reports); PostgreSQL still scans an index, without reading the ids.
 _DATA_VERSION_SQL = text(
-    f"SELECT (SELECT count(id) FROM {Report.__tablename__}), (SELECT max(id) FROM {Report.__tablename__}), "
-    f"(SELECT count(id) FROM {Campaign.__tablename__}), (SELECT max(id) FROM {AuditEvent.__tablename__} WHERE "
+    f"SELECT (SELECT count(*) FROM {Report.__tablename__}), (SELECT max(id) FROM {Report.__tablename__}), "
+    f"(SELECT count(*) FROM {Campaign.__tablename__}), (SELECT max(id) FROM {AuditEvent.__tablename__} WHERE "
     + " OR ".join(f"action LIKE '{prefix}%'" for prefix in DATA_ACTIONS) + ")"
 )
 

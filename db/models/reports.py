@@ -100,7 +100,7 @@ class Report(Base):
     __tablename__ = "report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))  # indexed with report_date (below)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     report_date: Mapped[dt.date] = mapped_column(Date)  # figures cumulative to this date
     version: Mapped[int] = mapped_column(Integer)
@@ -119,6 +119,8 @@ class Report(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "unit_id", "report_date", "version", name="uq_report_version"),
         CheckConstraint("version >= 1", name="ck_report_version"),
+        # A campaign's reports in date order: its report dates and its last one by index seeks (migration 0012).
+        Index("ix_report_campaign_date", "campaign_id", "report_date"),
     )
 
 

@@ -249,3 +249,58 @@ def test_qry009_data_version_follows_audited_writes_not_logins(fx):
         audit(s, "demo-admin", "report.accept", "371302 2017-03-17 第2版", ip="10.0.0.1")
     with read_session(engine) as s:
         assert queries.data_version(s) != v2
+
+
+def _campaign(s, name: str, year: int, is_demo: bool = False) -> int:
+    c = Campaign(name=name, year=year, window_start=D(year, 3, 1), window_end=D(year, 5, 31), cutoff_date=D(year, 5, 31),
+                 deadline=D(year, 6, 10), is_demo=is_demo, created_at=dt.datetime(year, 3, 1))
+    s.add(c)
+    s.flush()
+    return c.id
+
+
+def _report(s, campaign_id: int, code: str, date: dt.date, version: int = 1) -> None:
+    s.add(Report(campaign_id=campaign_id, unit_id=s.scalar(select(Unit.id).where(Unit.code == code)), report_date=date,
+                 version=version, leader="", filled_by="", submitted_at=dt.datetime(2017, 3, 20), submitted_by="x",
+                 source="cli", is_correction=version > 1, reason="", warnings="[]"))
+    s.flush()
+
+
+def test_qry010_report_dates_and_campaigns_per_campaign(fx):
+    """Each campaign's own dates, in order, each once (corrections and several units on one date);
+    none for a campaign without reports, whose count is 0 and last date None."""
+    engine, cid = fx
+    with write_session(engine) as s:
+        empty = _campaign(s, "无报送行动", 2018)
+        other = _campaign(s, "另一行动", 2016)
+        # written out of date order: 03-24 twice (a correction), 03-05 by two units, 03-12
+        for code, date, version in [("371302", D(2016, 3, 24), 1), ("371302", D(2016, 3, 5), 1),
+                                    ("371302", D(2016, 3, 24), 2), ("371311", D(2016, 3, 5), 1),
+                                    ("KF01", D(2016, 3, 12), 1)]:
+            _report(s, other, code, date, version)
+    with read_session(engine) as s:
+        assert queries.report_dates(s, other) == [D(2016, 3, 5), D(2016, 3, 12), D(2016, 3, 24)]
+        assert queries.report_dates(s, cid) == [D(2017, 3, 10), D(2017, 3, 17)]  # the other campaign's not mixed in
+        assert queries.report_dates(s, empty) == []
+        assert queries.report_dates(s, 999) == []
+        got = [(c["id"], c["reports"], c["last_report_date"]) for c in queries.campaigns(s)]
+    assert got == [(empty, 0, None), (cid, 4, D(2017, 3, 17)), (other, 5, D(2016, 3, 24))]  # newest year first
+
+
+def test_qry011_data_version_sees_a_deleted_demo_campaign(fx):
+    """Deleting a demo campaign removes reports below the highest id: the version still changes."""
+    from db.demo.common import delete_demo_campaign
+
+    engine, cid = fx
+    with write_session(engine) as s:
+        demo = _campaign(s, "演示行动", 2016, is_demo=True)
+        _report(s, demo, "371302", D(2016, 3, 10))
+        _report(s, cid, "KF01", D(2017, 3, 24))  # a later report: the highest id is not the demo's
+    with read_session(engine) as s:
+        before = queries.data_version(s)
+    assert before.split(":")[:3] == ["6", "6", "2"]  # 4 + 2 reports, highest id 6, two campaigns
+    with write_session(engine) as s:
+        delete_demo_campaign(s, "演示行动")
+    with read_session(engine) as s:
+        after = queries.data_version(s)
+    assert after.split(":")[:3] == ["5", "6", "1"] and after != before
