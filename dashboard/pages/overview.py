@@ -436,13 +436,10 @@ def layout(state: PageState, area_key: str | None = None):
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
         if ctx.as_of is None:
             return html.Div([_controls(ctx, state), html.Div(labels.NO_REPORTS, className="card notice")])
-        # The action panel's reads run beside the roll-ups, as one more job, where the panel is likely
-        # shown (the root, a city): on PostgreSQL 36 -> 33 ms for 临沂 (7 jobs on the 4 threads: 35 ms).
-        # shows_panel decides once the unit count is known, and reads them itself if needed.
-        beside = None
-        if area.id is None or area.level == "city":
-            reads = panel_reads(ctx.campaign["id"], ctx.as_of, _within(area))
-            beside = {"panel": lambda t: {name: read(t) for name, read in reads.items()}}
+        # The action panel's reads run beside the roll-ups where the panel is likely shown (the root,
+        # a city); shows_panel decides once the unit count is known, and reads them itself if needed.
+        beside = (panel_reads(ctx.campaign["id"], ctx.as_of, _within(area))
+                       if area.id is None or area.level == "city" else None)
         snap = load(s, ctx, area, beside=beside)
     view = data_view(ctx, snap, "ents", search)
     mv = metric_view(ctx, snap.units, state.metric, view["lag_codes"])
@@ -493,7 +490,7 @@ def layout(state: PageState, area_key: str | None = None):
             # callbacks/followup.py. A city's (or the city installation's) units, one row each; a province
             # or the nation (136 to 3,208 units) is read through its children instead.
             *([overview_section(ctx.campaign["id"], ctx.as_of, search, area.id,
-                                got=snap.beside.get("panel"))]
+                                got=snap.beside if beside is not None else None)]
               if shows_panel(area.id, snap.city["units"]) else []),
         ]
     )
