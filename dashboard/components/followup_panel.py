@@ -248,24 +248,19 @@ def _optional(module: str, function: str):
     return getattr(mod, function, None)
 
 
-def panel_reads(campaign_id: int, as_of: dt.date, within=None) -> dict:
-    """The panel's independent reads, by name, each `read(session)` (db.followup.overview's, 典型 and
-    总结): run at once by `load_rows`, or beside the overview's roll-ups by the overview page."""
+def load_rows(s, campaign_id: int, as_of: dt.date, within=None) -> tuple[list[dict], list[dict], dict]:
+    """(panel rows, active dimensions, raw inputs) for one campaign and date; `within`: the units of
+    one area only (db.hierarchy.subtree_ids), None for every unit of the installation."""
+    from dashboard.context import concurrently
     from db.followup import overview as overview_db
 
     case_counts, summary_status = _optional("db.cases.typical", "case_counts"), _optional("db.cases.summaries", "summary_status")
-    return {
-        **overview_db.overview_reads(campaign_id, as_of, within),
-        "cases": lambda t: case_counts(t, campaign_id, within) if case_counts else None,
-        "summaries": lambda t: summary_status(t, campaign_id, as_of, within) if summary_status else None,
-    }
-
-
-def panel_from(got: dict, as_of: dt.date) -> tuple[list[dict], list[dict], dict]:
-    """(panel rows, active dimensions, raw inputs) from the results of `panel_reads`."""
-    from db.followup import overview as overview_db
-
-    data = overview_db.overview_from(got, as_of)
+    got = concurrently(  # independent reads, each in its own session: the panel waits for the slowest
+        data=lambda t: overview_db.overview_inputs(t, campaign_id, as_of, within),
+        cases=lambda t: case_counts(t, campaign_id, within) if case_counts else None,
+        summaries=lambda t: summary_status(t, campaign_id, as_of, within) if summary_status else None,
+    )
+    data = got["data"]
     dims = data["dims"]
     rows = rules.panel_rows(
         data["units"], data["staffing"], data["last_logs"], data["recent_logs"], data["profiles"],
@@ -273,14 +268,6 @@ def panel_from(got: dict, as_of: dt.date) -> tuple[list[dict], list[dict], dict]
         got["cases"], got["summaries"], as_of,
     )
     return rows, dims, data
-
-
-def load_rows(s, campaign_id: int, as_of: dt.date, within=None) -> tuple[list[dict], list[dict], dict]:
-    """(panel rows, active dimensions, raw inputs) for one campaign and date; `within`: the units of
-    one area only (db.hierarchy.subtree_ids), None for every unit of the installation."""
-    from dashboard.context import concurrently
-
-    return panel_from(concurrently(**panel_reads(campaign_id, as_of, within)), as_of)
 
 
 PANEL_MAX_UNITS = 60  # one table row per unit stays readable (and light) up to a city's units
@@ -292,23 +279,19 @@ def shows_panel(area_id: int | None, units: int) -> bool:
     return area_id is None or units <= PANEL_MAX_UNITS
 
 
-def panel_children(campaign_id: int, as_of: dt.date, search: str = "", area_id: int | None = None,
-                   got: dict | None = None) -> list:
-    """The panel for the installation (area_id None) or for the units of one area; `got`: the results
-    of `panel_reads` when the caller ran them already (the overview page, beside its roll-ups)."""
-    from dashboard.context import concurrently
+def panel_children(campaign_id: int, as_of: dt.date, search: str = "", area_id: int | None = None) -> list:
+    """The panel for the installation (area_id None) or for the units of one area."""
+    from dashboard.data import session
     from db import hierarchy
 
-    if got is None:
-        got = concurrently(**panel_reads(campaign_id, as_of, None if area_id is None else hierarchy.subtree_ids(area_id)))
-    rows, dims, _ = panel_from(got, as_of)
+    with session() as s:
+        rows, dims, _ = load_rows(s, campaign_id, as_of, None if area_id is None else hierarchy.subtree_ids(area_id))
     return overview_panel(rows, dims, as_of, search)
 
 
-def overview_section(campaign_id: int, as_of: dt.date, search: str = "", area_id: int | None = None,
-                     got: dict | None = None) -> html.Div:
+def overview_section(campaign_id: int, as_of: dt.date, search: str = "", area_id: int | None = None) -> html.Div:
     """What the overview page places after its cards (refreshed by callbacks/followup.py)."""
-    return html.Div(panel_children(campaign_id, as_of, search, area_id, got), id=ids.AC_PANEL, className="card ac-panel")
+    return html.Div(panel_children(campaign_id, as_of, search, area_id), id=ids.AC_PANEL, className="card ac-panel")
 
 
 def district_section(code: str, campaign_id: int, as_of: dt.date, search: str = "",

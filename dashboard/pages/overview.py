@@ -26,7 +26,7 @@ from dashboard import cache, geo, geo_areas, ids, labels, scope, trend_memo
 from dashboard.components.breadcrumbs import breadcrumb_bar, breadcrumbs
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
-from dashboard.components.followup_panel import overview_section, panel_reads, shows_panel  # the action panel
+from dashboard.components.followup_panel import overview_section, shows_panel  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.components.long_list import all_units_panel, ranking_slot
 from dashboard.context import concurrently
@@ -65,7 +65,6 @@ class Snapshot:
     area_id: int | None = None  # the area's unit id (None: the installation's root)
     last_year: dict | None = None  # 同期: db.queries.last_year_city (campaign, date, figures), None without one
     pending: int = 0  # units whose shown report awaits review (待审核)
-    beside: dict = field(default_factory=dict)  # the results of load()'s `beside` reads, by name
 
 
 # --- which area ---------------------------------------------------------------------------------
@@ -229,21 +228,12 @@ def _on_map(area: AreaRef, units: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
-def _within(area: AreaRef):
-    """The `within=` of the reads of the area's units: None for the installation's root."""
-    return None if area.id is None else hierarchy.subtree_ids(area.id)
-
-
 def _cases(s, cid: int, area: AreaRef) -> list[dict]:
-    return cases.case_locations(s, cid, _within(area))
+    return cases.case_locations(s, cid, None if area.id is None else hierarchy.subtree_ids(area.id))
 
 
-def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True,
-         beside: dict | None = None) -> Snapshot:
-    """The snapshot; `with_cases=False` leaves out the 典型 markers (only the map shows them).
-    `beside`: other independent reads (name -> read(session)) run at the same time as the roll-ups
-    (the page's action panel): on PostgreSQL the page then waits for the slowest read, not for two
-    rounds of them. Their results are the snapshot's `beside`."""
+def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True) -> Snapshot:
+    """The snapshot; `with_cases=False` leaves out the 典型 markers (only the map shows them)."""
     area = area or AreaRef(None, "", None, "city")
     cid, as_of, aid = ctx.campaign["id"], ctx.as_of, area.id
     prev_date = as_of - dt.timedelta(days=7)
@@ -255,7 +245,6 @@ def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True,
         # the progress chart's: every date, read once per data version; cut at as_of below
         trend=lambda t: memo.full(t, version, cid, aid, TREND_MEASURES),
         last_year=lambda t: hierarchy.last_year_area(t, cid, as_of, aid),
-        **{f"beside.{name}": read for name, read in (beside or {}).items()},
     )
     now = got["now"]
     return Snapshot(
@@ -270,7 +259,6 @@ def load(s, ctx: Context, area: AreaRef | None = None, with_cases: bool = True,
         area_id=area.id,
         last_year=got["last_year"],
         pending=now.pending,
-        beside={name: got[f"beside.{name}"] for name in beside or {}},
     )
 
 
@@ -436,11 +424,7 @@ def layout(state: PageState, area_key: str | None = None):
             return html.Div(labels.NO_CAMPAIGN, className="card notice")
         if ctx.as_of is None:
             return html.Div([_controls(ctx, state), html.Div(labels.NO_REPORTS, className="card notice")])
-        # The action panel's reads run beside the roll-ups where the panel is likely shown (the root,
-        # a city); shows_panel decides once the unit count is known, and reads them itself if needed.
-        beside = (panel_reads(ctx.campaign["id"], ctx.as_of, _within(area))
-                       if area.id is None or area.level == "city" else None)
-        snap = load(s, ctx, area, beside=beside)
+        snap = load(s, ctx, area)
     view = data_view(ctx, snap, "ents", search)
     mv = metric_view(ctx, snap.units, state.metric, view["lag_codes"])
     geometry, geometry_url = area_geojson(area, snap.units)
@@ -489,8 +473,7 @@ def layout(state: PageState, area_key: str | None = None):
             # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel of the area's units; refreshed by
             # callbacks/followup.py. A city's (or the city installation's) units, one row each; a province
             # or the nation (136 to 3,208 units) is read through its children instead.
-            *([overview_section(ctx.campaign["id"], ctx.as_of, search, area.id,
-                                got=snap.beside if beside is not None else None)]
+            *([overview_section(ctx.campaign["id"], ctx.as_of, search, area.id)]
               if shows_panel(area.id, snap.city["units"]) else []),
         ]
     )

@@ -88,8 +88,7 @@ def offline(monkeypatch):
     monkeypatch.setattr(page, "thresholds", lambda _campaign: Thresholds())
     monkeypatch.setattr(page, "pending_review_marker", lambda *_: None)
     monkeypatch.setattr(page, "has_role", lambda *_: False)
-    monkeypatch.setattr(page, "overview_section", lambda *_, **__: html.Div(id=ids.AC_PANEL))  # the action panel's own
-    monkeypatch.setattr(page, "panel_reads", lambda *_: {})
+    monkeypatch.setattr(page, "overview_section", lambda *_: html.Div(id=ids.AC_PANEL))  # the action panel's own
     monkeypatch.setattr(page, "map_geojson", squares)
     monkeypatch.setattr(page, "find_area", lambda *_: ("area", page.AreaRef(None, "临沂市", None, "city")))
     monkeypatch.setattr(page, "trail", lambda *_: [])
@@ -109,7 +108,7 @@ def offline(monkeypatch):
 
         monkeypatch.setattr(page, "session", NoSession)
         monkeypatch.setattr(page, "resolve", lambda *_: ctx)
-        monkeypatch.setattr(page, "load", lambda *_, **__: snap)
+        monkeypatch.setattr(page, "load", lambda *_: snap)
         layout = page.layout(PageState(metric="ent_coverage"))
         view = page.data_view(ctx, snap, "ents", "")
         metric = "stale_days"  # lower is better: the ranking's other direction
