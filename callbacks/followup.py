@@ -43,7 +43,9 @@ def _register_panel(app) -> None:
         Input(ids.AS_OF, "date"),
         Input(ids.DATA_VERSION, "data"),
         State(ids.AREA, "data"),
-        prevent_initial_call=True,
+        # Also when the overview places the panel's frame (dashboard.components.followup_panel.overview_slot):
+        # the page's first answer does not wait for the panel.
+        prevent_initial_call=False,
     )
     @require_role(*VIEWERS)
     def refresh_panel(campaign, date_value, _version, area):

@@ -26,7 +26,7 @@ from dashboard import cache, geo, geo_areas, ids, labels, scope, trend_memo
 from dashboard.components.breadcrumbs import breadcrumb_bar, breadcrumbs
 from dashboard.components.cards import kpi_cards, lagging_list, time_bar
 from dashboard.components.dropdown import dropdown
-from dashboard.components.followup_panel import overview_section, shows_panel  # the action panel after the cards
+from dashboard.components.followup_panel import overview_slot, shows_panel  # the action panel after the cards
 from dashboard.components.graph import graph
 from dashboard.components.long_list import all_units_panel, ranking_slot
 from dashboard.context import concurrently
@@ -470,10 +470,11 @@ def layout(state: PageState, area_key: str | None = None):
             _card("构成：单独开展企业 / 区域 / 行业",
                   dcc.RadioItems(id=ids.COMPOSITION_PART, options=PARTS, value="ents", inline=True, className="metric-picker"),
                   graph(ids.COMPOSITION, view["composition"], 320)),
-            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel of the area's units; refreshed by
-            # callbacks/followup.py. A city's (or the city installation's) units, one row each; a province
+            # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel of the area's units; filled right
+            # after the page, and refreshed, by callbacks/followup.py. A city's (or the city installation's)
+            # units, one row each; a province
             # or the nation (136 to 3,208 units) is read through its children instead.
-            *([overview_section(ctx.campaign["id"], ctx.as_of, search, area.id)]
+            *([overview_slot()]
               if shows_panel(area.id, snap.city["units"]) else []),
         ]
     )

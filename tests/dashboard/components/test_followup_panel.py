@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from dashboard import ids
 from dashboard.components.followup_forms import page_unit, with_unit
-from dashboard.components.followup_panel import headline, overview_panel, unit_href
+from dashboard.components.followup_panel import PANEL_LOADING, headline, overview_panel, unit_href
 from dashboard.figures import followup as action_figures
 from dashboard.pages.supervision import STATUS_CODES
 from db.demo import DEMO_NAME
@@ -331,6 +331,22 @@ def test_acp009_admin_edits_scheme_and_scores(app, engine, cid):
     r = post_callback(admin, score)
     assert "已保存评分（2017-05-30）" in r.get_data(as_text=True)
     assert audit_rows(engine, "eval.add")[-1].actor == "demo-admin"
+
+
+def test_acp011_the_overview_places_the_frame_and_dash_fills_it_at_once(app, cid):
+    """The page's first answer carries the panel's frame, not its rows; refresh_panel is not
+    prevent_initial_call, so Dash calls it as soon as the frame appears, and it answers the rows."""
+    from tests.dashboard.scope.test_scope_district import route
+
+    leader = client(app, "demo-leader")
+    page = route(app, leader, "/")
+    assert f'"id": "{ids.AC_PANEL}"' in page and PANEL_LOADING in page and "ac-table" not in page
+    (panel,) = [c for c in app._callback_list if c["output"] == f"{ids.AC_PANEL}.children"]
+    assert panel["prevent_initial_call"] is False
+    first = body(app, f"{ids.CAMPAIGN}.value", {f"{ids.CAMPAIGN}.value": cid, f"{ids.AS_OF}.date": None,
+                                                f"{ids.DATA_VERSION}.data": "x"}, output=ids.AC_PANEL)
+    text = json.dumps(post_callback(leader, first).get_json(), ensure_ascii=False)
+    assert "ac-table" in text and 'data-unit": "371302"' in text and PANEL_LOADING not in text
 
 
 def test_acp010_panel_refresh_follows_the_controls(app, cid):

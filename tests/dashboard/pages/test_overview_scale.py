@@ -88,7 +88,7 @@ def offline(monkeypatch):
     monkeypatch.setattr(page, "thresholds", lambda _campaign: Thresholds())
     monkeypatch.setattr(page, "pending_review_marker", lambda *_: None)
     monkeypatch.setattr(page, "has_role", lambda *_: False)
-    monkeypatch.setattr(page, "overview_section", lambda *_: html.Div(id=ids.AC_PANEL))  # the action panel's own
+    monkeypatch.setattr(page, "overview_slot", lambda *_: html.Div(id=ids.AC_PANEL))  # the action panel's own
     monkeypatch.setattr(page, "map_geojson", squares)
     monkeypatch.setattr(page, "find_area", lambda *_: ("area", page.AreaRef(None, "临沂市", None, "city")))
     monkeypatch.setattr(page, "trail", lambda *_: [])
