@@ -21,7 +21,10 @@ the router's page set it. For each callback it prints, as medians over --runs:
   dispatch, one small query, a 204): what any callback request costs before it computes anything;
   "(total - floor) / SQL" is then the callback's own computation over its SQL.
 
-"router /" and "update_data: new data" stand for the first computation after a change: before each of
+On a page that shows the action panel (a city's), the page's answer carries only the panel's frame and
+Dash asks for the panel at once, in a request of its own: "refresh_panel: after the page".
+
+"router /", "update_data: new data" and the panel stand for the first computation after a change: before each of
 their requests (warm-ups included, outside the timed region) a cheap real write gives the data a new
 version (benchmarks/run.new_data_version: an audit event data_version sees), so nothing the app keeps per
 data version (the overview's trend, dashboard/trend_memo.py) is reused. "update_data: date" and
@@ -178,7 +181,8 @@ def print_by_package(stats: pstats.Stats, runs: int) -> None:
 
 FLOOR = "floor: live poll, no change"
 ROUTER, NEW_DATA, DATE = "router /", "update_data: new data", "update_data: date"
-FRESH = (ROUTER, NEW_DATA)  # the first computation after a change: a new data version before each request
+PANEL = "refresh_panel: after the page"  # the action panel, filled right after a city page (its own request)
+FRESH = (ROUTER, NEW_DATA, PANEL)  # the first computation after a change: a new data version before each request
 
 
 def cases_for(app, client, campaign: int, layout: dict) -> list[tuple[str, bytes, int]]:
@@ -192,8 +196,13 @@ def cases_for(app, client, campaign: int, layout: dict) -> list[tuple[str, bytes
     router = request_body(app, f"{ids.PAGE}.children", values, [f"{ids.URL}.pathname"])
     values[f"{ids.AREA}.data"] = page_area(client, router)
     data = lambda changed: request_body(app, f"{ids.KPIS}.children", values, [changed])  # noqa: E731
+    # The page places the action panel's frame where it shows the panel (a city's page): Dash then asks
+    # refresh_panel for it at once, a request of its own.
+    placed = f'"{ids.AC_PANEL}"' in post(client, router, 200).get_data(as_text=True)
+    panel = [(PANEL, request_body(app, f"{ids.AC_PANEL}.children", values, [f"{ids.DATA_VERSION}.data"]), 200)]
     return [
         (ROUTER, router, 200),
+        *(panel if placed else []),
         (NEW_DATA, data(f"{ids.DATA_VERSION}.data"), 200),  # what every open page asks after a submission
         (DATE, data(f"{ids.AS_OF}.date"), 200),
         ("update_data: metric", data(f"{ids.METRIC}.value"), 200),

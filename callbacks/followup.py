@@ -16,6 +16,7 @@ from dashboard.http.auth import require_role
 from dashboard.pages import evaluation, instructors, supervision
 from dashboard.pages import followup_flow as flow
 from dashboard.state import parse
+from dashboard.wire import plain
 
 VIEWERS = ("leader", "reporter", "admin")
 WRITERS = ("reporter", "admin")
@@ -49,7 +50,7 @@ def _register_panel(app) -> None:
     )
     @require_role(*VIEWERS)
     def refresh_panel(campaign, date_value, _version, area):
-        return flow.panel(campaign, date_value, area)
+        return plain(flow.panel(campaign, date_value, area))  # ~500 cells: serialised directly (dashboard.wire)
 
     cache.share(app, Output(ids.AC_PANEL, "children"))
 
