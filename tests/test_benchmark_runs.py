@@ -58,12 +58,14 @@ def test_bch003_sql_share_prints_each_callback_against_its_sql(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     results = json.loads(out.read_text())["results"]
     floor = "floor: live poll, no change"
-    assert set(results) == {"router /", "update_data: new data", "update_data: date", "update_data: metric", floor}
+    panel = "refresh_panel: after the page"  # a city's page shows the action panel: its own request
+    assert set(results) == {"router /", panel, "update_data: new data", "update_data: date", "update_data: metric", floor}
     for name, numbers in results.items():
         assert numbers["statements"] > 0 and numbers["sql_fetch_ms"] > 0, name  # it saw and replayed the SQL
         assert 0 < numbers["db_layer_ms"] < numbers["total_ms"], name
-        if name != floor:
+        if name not in (floor, panel):
             assert "db.hierarchy.view" in numbers["db_calls"], name  # every overview request reads the area view
+    assert "db.followup.overview.overview_inputs" in results[panel]["db_calls"]
     assert "db.queries.data_version" in results[floor]["db_calls"]  # the poll reads the version, nothing else of note
     assert "update_data: metric: db functions" in r.stdout
     assert "SQLite · city demo (279 reports)" in r.stdout  # --scale city is the default
