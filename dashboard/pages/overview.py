@@ -472,8 +472,8 @@ def layout(state: PageState, area_key: str | None = None):
                   graph(ids.COMPOSITION, view["composition"], 320)),
             # per-unit 典型 / 指导员 / 实效评价 / 监督检查 / 总结 panel of the area's units; filled right
             # after the page, and refreshed, by callbacks/followup.py. A city's (or the city installation's)
-            # units, one row each; a province
-            # or the nation (136 to 3,208 units) is read through its children instead.
+            # units, one row each; a province or the nation (136 to 3,208 units) is read through its
+            # children instead.
             *([overview_slot()]
               if shows_panel(area.id, snap.city["units"]) else []),
         ]
